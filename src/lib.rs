@@ -1,0 +1,6 @@
+//! runsheet: a Markdown runbook turned into a guided, gated, journaled
+//! terminal session. The binary is a thin shell over this library so tests
+//! and benchmarks drive the same code.
+
+pub mod cli;
+pub mod runbook;

@@ -1,0 +1,167 @@
+//! Flags destructive actions in a step's SQL, shell commands or migration
+//! name, so that a protected target can demand confirmation at a gate.
+//!
+//! The scanners lean towards flagging: a missed destructive command is a
+//! disaster, while a false positive only costs the runbook author an
+//! attribute with a reason. Every finding carries a byte span into the
+//! scanned text so that diagnostics can point at the offending words.
+
+use std::ops::Range;
+
+mod migration_name;
+mod shell;
+mod shell_lex;
+mod sql;
+#[cfg(test)]
+mod tests;
+
+/// One reason an action is destructive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// Any `DROP ...` statement.
+    SqlDrop,
+    /// `TRUNCATE`.
+    SqlTruncate,
+    /// `DELETE` without a top-level `WHERE`.
+    SqlDeleteWithoutWhere,
+    /// `UPDATE` without a top-level `WHERE`.
+    SqlUpdateWithoutWhere,
+    /// `ALTER ... DROP` of a column, constraint or other member.
+    SqlAlterDrop,
+    /// `pg_restore --clean` / `-c`.
+    ShellPgRestoreClean,
+    /// `dropdb`.
+    ShellDropdb,
+    /// `rm` with both a recursive and a force flag.
+    ShellRmRecursiveForce,
+    /// `kubectl ... delete`.
+    ShellKubectlDelete,
+    /// `aws s3 rm|rb|mv`, `aws s3 sync --delete`, `aws s3api delete-*`.
+    ShellAwsS3Rm,
+    /// Redis `FLUSHALL` / `FLUSHDB`.
+    ShellRedisFlush,
+    /// Destructive SQL handed to `psql` (`-c`, heredoc, here-string, pipe).
+    ShellSql,
+    /// Migration name saying it removes something.
+    MigrationName,
+    /// An S3 step deleting or overwriting an object (flagged by the step).
+    S3Delete,
+    /// The author marked the step `destructive=true`.
+    Attribute,
+}
+
+impl Rule {
+    pub const ALL: &'static [Rule] = &[
+        Rule::SqlDrop,
+        Rule::SqlTruncate,
+        Rule::SqlDeleteWithoutWhere,
+        Rule::SqlUpdateWithoutWhere,
+        Rule::SqlAlterDrop,
+        Rule::ShellPgRestoreClean,
+        Rule::ShellDropdb,
+        Rule::ShellRmRecursiveForce,
+        Rule::ShellKubectlDelete,
+        Rule::ShellAwsS3Rm,
+        Rule::ShellRedisFlush,
+        Rule::ShellSql,
+        Rule::MigrationName,
+        Rule::S3Delete,
+        Rule::Attribute,
+    ];
+
+    /// Stable kebab-case id, identical to the serde form.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::SqlDrop => "sql-drop",
+            Rule::SqlTruncate => "sql-truncate",
+            Rule::SqlDeleteWithoutWhere => "sql-delete-without-where",
+            Rule::SqlUpdateWithoutWhere => "sql-update-without-where",
+            Rule::SqlAlterDrop => "sql-alter-drop",
+            Rule::ShellPgRestoreClean => "shell-pg-restore-clean",
+            Rule::ShellDropdb => "shell-dropdb",
+            Rule::ShellRmRecursiveForce => "shell-rm-recursive-force",
+            Rule::ShellKubectlDelete => "shell-kubectl-delete",
+            Rule::ShellAwsS3Rm => "shell-aws-s3-rm",
+            Rule::ShellRedisFlush => "shell-redis-flush",
+            Rule::ShellSql => "shell-sql",
+            Rule::MigrationName => "migration-name",
+            Rule::S3Delete => "s3-delete",
+            Rule::Attribute => "attribute",
+        }
+    }
+
+    /// Short operator-facing sentence.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::SqlDrop => "DROP permanently removes a database object and its data",
+            Rule::SqlTruncate => "TRUNCATE removes every row",
+            Rule::SqlDeleteWithoutWhere => "DELETE without WHERE removes every row",
+            Rule::SqlUpdateWithoutWhere => "UPDATE without WHERE rewrites every row",
+            Rule::SqlAlterDrop => "ALTER ... DROP removes a column or constraint",
+            Rule::ShellPgRestoreClean => {
+                "pg_restore --clean drops existing objects before restoring"
+            }
+            Rule::ShellDropdb => "dropdb deletes a whole database",
+            Rule::ShellRmRecursiveForce => "rm -rf deletes files recursively without asking",
+            Rule::ShellKubectlDelete => "kubectl delete removes cluster resources",
+            Rule::ShellAwsS3Rm => "the aws command deletes S3 objects or buckets",
+            Rule::ShellRedisFlush => "FLUSHALL/FLUSHDB erases every key in Redis",
+            Rule::ShellSql => "psql runs destructive SQL",
+            Rule::MigrationName => "the migration's name says it removes schema or data",
+            Rule::S3Delete => "the S3 step deletes or overwrites an object",
+            Rule::Attribute => "the runbook marks this step destructive",
+        }
+    }
+}
+
+/// Where and why a text is destructive.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    /// Byte range in the scanned text of the offending statement/command word(s).
+    pub span: Range<usize>,
+    /// The offending fragment as written, whitespace collapsed to single
+    /// spaces, at most ~80 chars (cut with "…").
+    pub excerpt: String,
+}
+
+/// Findings in PostgreSQL text (psql meta-commands are skipped).
+pub fn scan_sql(text: &str) -> Vec<Finding> {
+    sql::scan(text).into_iter().map(|(_, f)| f).collect()
+}
+
+/// Findings in bash-ish shell text, including SQL handed to psql.
+pub fn scan_shell(text: &str) -> Vec<Finding> {
+    shell::scan(text, 0)
+}
+
+/// A finding if a word of the migration's name is a removal verb; the span
+/// covers that word.
+pub fn scan_migration_name(name: &str) -> Option<Finding> {
+    migration_name::scan(name)
+}
+
+const EXCERPT_CHARS: usize = 80;
+
+fn finding(rule: Rule, text: &str, span: Range<usize>) -> Finding {
+    let excerpt = excerpt(text.get(span.clone()).unwrap_or_default());
+    Finding {
+        rule,
+        span,
+        excerpt,
+    }
+}
+
+fn excerpt(fragment: &str) -> String {
+    // Line continuations are layout, not content: an excerpt of a wrapped
+    // command should read as the one line the shell sees.
+    let unwrapped = fragment.replace("\\\r\n", " ").replace("\\\n", " ");
+    let collapsed = unwrapped.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= EXCERPT_CHARS {
+        return collapsed;
+    }
+    let mut cut: String = collapsed.chars().take(EXCERPT_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}

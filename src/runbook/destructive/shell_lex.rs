@@ -1,0 +1,635 @@
+//! Bash-ish lexer: splits text into simple commands made of unquoted words,
+//! each word remembering where every byte of its text came from so that a
+//! finding inside a quoted argument can point back at the source.
+//!
+//! Command substitutions (`$(...)`, backticks, `<(...)`) are lexed as
+//! commands of their own; heredoc bodies are kept aside, not lexed.
+
+use std::ops::Range;
+
+/// Substitutions nest; deeper than this is treated as opaque text.
+const MAX_NESTING: usize = 48;
+
+#[derive(Debug, Default)]
+pub(super) struct Word {
+    /// The word with quotes and escapes removed.
+    pub text: String,
+    /// The word as written.
+    pub span: Range<usize>,
+    /// Source range each byte of `text` came from.
+    starts: Vec<usize>,
+    ends: Vec<usize>,
+}
+
+impl Word {
+    /// Maps a range of `text` (on char boundaries) back to the source.
+    pub(super) fn source_span(&self, range: Range<usize>) -> Range<usize> {
+        if range.start >= range.end {
+            let at = self
+                .starts
+                .get(range.start)
+                .copied()
+                .unwrap_or(self.span.end);
+            return at..at;
+        }
+        match (self.starts.get(range.start), self.ends.get(range.end - 1)) {
+            (Some(&start), Some(&end)) if start <= end => start..end,
+            _ => self.span.clone(),
+        }
+    }
+
+    /// The words joined with spaces, as `ssh` and `eval` join their
+    /// arguments before a shell runs them.
+    pub(super) fn joined(words: &[Word]) -> Word {
+        let mut out = Word::default();
+        for (i, w) in words.iter().enumerate() {
+            if let Some(prev) = i.checked_sub(1).and_then(|k| words.get(k)) {
+                out.starts.push(prev.span.end);
+                out.ends.push(w.span.start);
+                out.text.push(' ');
+            }
+            out.text.push_str(&w.text);
+            out.starts.extend(&w.starts);
+            out.ends.extend(&w.ends);
+        }
+        let start = words.first().map_or(0, |w| w.span.start);
+        out.span = start..words.last().map_or(start, |w| w.span.end);
+        out
+    }
+
+    fn push(&mut self, c: char, source: Range<usize>) {
+        let verbatim = source.len() == c.len_utf8();
+        for k in 0..c.len_utf8() {
+            if verbatim {
+                self.starts.push(source.start + k);
+                self.ends.push(source.start + k + 1);
+            } else {
+                self.starts.push(source.start);
+                self.ends.push(source.end);
+            }
+        }
+        self.text.push(c);
+    }
+
+    fn push_verbatim(&mut self, s: &str, at: usize) {
+        self.starts.extend((0..s.len()).map(|k| at + k));
+        self.ends.extend((0..s.len()).map(|k| at + k + 1));
+        self.text.push_str(s);
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct Heredoc {
+    /// The body lines, without the terminator line.
+    pub body: Range<usize>,
+    delimiter: String,
+    strip_tabs: bool,
+    /// A quoted delimiter turns off expansion in the body.
+    quoted: bool,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Command {
+    /// Words in order, leading assignments included; redirections excluded.
+    pub words: Vec<Word>,
+    pub heredocs: Vec<Heredoc>,
+    /// `<<< word` arguments.
+    pub herestrings: Vec<Word>,
+    /// Commands joined by `|` share this id.
+    pub pipeline: usize,
+}
+
+pub(super) fn lex(src: &str) -> Vec<Command> {
+    let mut lexer = Lexer {
+        src,
+        b: src.as_bytes(),
+        pos: 0,
+        end: src.len(),
+        commands: Vec::new(),
+        pending: Vec::new(),
+        pipelines: 0,
+        nesting: 0,
+    };
+    lexer.list(Stop::Eof);
+    lexer.commands
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Eof,
+    /// Closing `)` of `$(`, `<(` or `>(`.
+    Paren,
+    Backtick,
+}
+
+enum Redirect {
+    File,
+    Heredoc { strip_tabs: bool },
+    HereString,
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    /// Lexing never reads at or past this (the text end, or a heredoc
+    /// body's end while its substitutions are lexed).
+    end: usize,
+    commands: Vec<Command>,
+    /// Heredocs (command index, heredoc index) whose bodies start after the
+    /// next newline.
+    pending: Vec<(usize, usize)>,
+    pipelines: usize,
+    nesting: usize,
+}
+
+impl Lexer<'_> {
+    fn at(&self, k: usize) -> Option<u8> {
+        let i = self.pos + k;
+        (i < self.end).then(|| self.b[i])
+    }
+
+    fn starts_with(&self, s: &[u8]) -> bool {
+        self.b[self.pos..self.end].starts_with(s)
+    }
+
+    fn char_here(&self) -> Option<char> {
+        self.src.get(self.pos..self.end)?.chars().next()
+    }
+
+    fn new_pipeline(&mut self) -> usize {
+        self.pipelines += 1;
+        self.pipelines
+    }
+
+    fn command(&mut self, cur: &mut Option<usize>, pipeline: usize) -> usize {
+        if let Some(index) = *cur {
+            return index;
+        }
+        self.commands.push(Command {
+            pipeline,
+            ..Command::default()
+        });
+        let index = self.commands.len() - 1;
+        *cur = Some(index);
+        index
+    }
+
+    /// Lexes commands until the end or the `stop` delimiter (consumed).
+    fn list(&mut self, stop: Stop) {
+        let mut cur: Option<usize> = None;
+        let mut pipeline = self.new_pipeline();
+        let mut parens = 0usize;
+        while let Some(c) = self.at(0) {
+            let mut ends_command = true;
+            match c {
+                b' ' | b'\t' | b'\r' => {
+                    self.pos += 1;
+                    ends_command = false;
+                }
+                b'\\' if self.at(1) == Some(b'\n') => {
+                    self.pos += 2;
+                    ends_command = false;
+                }
+                b'#' => {
+                    while self.at(0).is_some_and(|c| c != b'\n') {
+                        self.pos += 1;
+                    }
+                    ends_command = false;
+                }
+                b'\n' => {
+                    self.pos += 1;
+                    self.read_heredoc_bodies();
+                }
+                b';' => {
+                    self.pos += 1;
+                    if matches!(self.at(0), Some(b';' | b'&')) {
+                        self.pos += 1;
+                    }
+                }
+                b'&' if self.at(1) == Some(b'>') => {
+                    self.redirect(&mut cur, pipeline, stop);
+                    ends_command = false;
+                }
+                b'&' | b'|' if self.at(1) == Some(c) => self.pos += 2,
+                b'&' => self.pos += 1,
+                b'|' => {
+                    self.pos += if self.at(1) == Some(b'&') { 2 } else { 1 };
+                    cur = None;
+                    ends_command = false;
+                }
+                b'(' => {
+                    self.pos += 1;
+                    parens += 1;
+                }
+                b')' => {
+                    self.pos += 1;
+                    if stop == Stop::Paren && parens == 0 {
+                        return;
+                    }
+                    parens = parens.saturating_sub(1);
+                }
+                b'`' if stop == Stop::Backtick => {
+                    self.pos += 1;
+                    return;
+                }
+                b'<' | b'>' if self.at(1) != Some(b'(') => {
+                    self.redirect(&mut cur, pipeline, stop);
+                    ends_command = false;
+                }
+                b'{' | b'}' if self.is_reserved_brace() => self.pos += 1,
+                _ => {
+                    let start = self.pos;
+                    let word = self.word(stop);
+                    if self.pos == start {
+                        // Never loop on a byte the word lexer refuses.
+                        self.pos += self.char_here().map_or(1, char::len_utf8);
+                    }
+                    let raw = &self.src[word.span.clone()];
+                    let fd_number = !raw.is_empty()
+                        && raw.bytes().all(|b| b.is_ascii_digit())
+                        && matches!(self.at(0), Some(b'<' | b'>'));
+                    if !fd_number && !word.span.is_empty() {
+                        let index = self.command(&mut cur, pipeline);
+                        self.commands[index].words.push(word);
+                    }
+                    ends_command = false;
+                }
+            }
+            if ends_command {
+                cur = None;
+                pipeline = self.new_pipeline();
+            }
+        }
+    }
+
+    /// `{` and `}` are reserved words only when they stand alone.
+    fn is_reserved_brace(&self) -> bool {
+        match self.at(1) {
+            None => true,
+            Some(next) => {
+                let alone = matches!(next, b' ' | b'\t' | b'\r' | b'\n');
+                alone || (self.at(0) == Some(b'}') && matches!(next, b';' | b')' | b'&' | b'|'))
+            }
+        }
+    }
+
+    fn redirect(&mut self, cur: &mut Option<usize>, pipeline: usize, stop: Stop) {
+        let (len, kind) = if self.starts_with(b"<<<") {
+            (3, Redirect::HereString)
+        } else if self.starts_with(b"<<-") {
+            (3, Redirect::Heredoc { strip_tabs: true })
+        } else if self.starts_with(b"<<") {
+            (2, Redirect::Heredoc { strip_tabs: false })
+        } else if self.starts_with(b"&>>") {
+            (3, Redirect::File)
+        } else if [&b">>"[..], b">|", b">&", b"<&", b"<>", b"&>"]
+            .iter()
+            .any(|op| self.starts_with(op))
+        {
+            (2, Redirect::File)
+        } else {
+            (1, Redirect::File)
+        };
+        self.pos += len;
+        loop {
+            match self.at(0) {
+                Some(b' ' | b'\t') => self.pos += 1,
+                Some(b'\\') if self.at(1) == Some(b'\n') => self.pos += 2,
+                _ => break,
+            }
+        }
+        let target_missing = match self.at(0) {
+            None => true,
+            Some(b'`') => stop == Stop::Backtick,
+            Some(c) => {
+                matches!(c, b'\n' | b'\r' | b';' | b'&' | b'|' | b'(' | b')')
+                    || (matches!(c, b'<' | b'>') && self.at(1) != Some(b'('))
+            }
+        };
+        if target_missing {
+            return;
+        }
+        let target = self.word(stop);
+        let index = self.command(cur, pipeline);
+        match kind {
+            Redirect::File => {}
+            Redirect::HereString => self.commands[index].herestrings.push(target),
+            Redirect::Heredoc { strip_tabs } => {
+                let raw = &self.src[target.span.clone()];
+                let heredocs = &mut self.commands[index].heredocs;
+                heredocs.push(Heredoc {
+                    body: self.src.len()..self.src.len(),
+                    quoted: raw.contains(['\'', '"', '\\']),
+                    delimiter: target.text,
+                    strip_tabs,
+                });
+                self.pending.push((index, heredocs.len() - 1));
+            }
+        }
+    }
+
+    /// Called just after a newline: consumes the bodies of the heredocs
+    /// opened on the line that ended.
+    fn read_heredoc_bodies(&mut self) {
+        for (command, heredoc) in std::mem::take(&mut self.pending) {
+            let Some(doc) = self
+                .commands
+                .get(command)
+                .and_then(|c| c.heredocs.get(heredoc))
+            else {
+                continue;
+            };
+            let (strip_tabs, quoted) = (doc.strip_tabs, doc.quoted);
+            let start = self.pos;
+            let mut line_start = start;
+            let (body_end, next) = loop {
+                if line_start >= self.end {
+                    break (self.end, self.end);
+                }
+                let line_end = self.b[line_start..self.end]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(self.end, |k| line_start + k);
+                let mut line = &self.src[line_start..line_end];
+                if strip_tabs {
+                    line = line.trim_start_matches('\t');
+                }
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if line == doc.delimiter {
+                    break (line_start, (line_end + 1).min(self.end));
+                }
+                line_start = line_end + 1;
+            };
+            self.commands[command].heredocs[heredoc].body = start..body_end;
+            self.pos = next;
+            if !quoted {
+                self.body_substitutions(start..body_end);
+            }
+        }
+    }
+
+    /// An unquoted heredoc body is expanded, so its substitutions run.
+    fn body_substitutions(&mut self, body: Range<usize>) {
+        let (saved_pos, saved_end) = (self.pos, self.end);
+        self.pos = body.start;
+        self.end = body.end;
+        while let Some(c) = self.at(0) {
+            match c {
+                b'\\' => self.pos = (self.pos + 2).min(self.end),
+                b'$' if self.at(1) == Some(b'(') => {
+                    self.substitution(2, Stop::Paren);
+                }
+                b'`' => {
+                    self.substitution(1, Stop::Backtick);
+                }
+                _ => self.pos += 1,
+            }
+        }
+        self.pos = saved_pos;
+        self.end = saved_end;
+    }
+
+    /// Lexes a substitution opened by the `open_len` bytes at `pos` and
+    /// returns its source range.
+    fn substitution(&mut self, open_len: usize, stop: Stop) -> Range<usize> {
+        let start = self.pos;
+        self.pos += open_len;
+        if self.nesting >= MAX_NESTING {
+            match stop {
+                Stop::Backtick => {
+                    while self.at(0).is_some_and(|c| c != b'`') {
+                        self.pos += 1;
+                    }
+                    self.pos = (self.pos + 1).min(self.end);
+                }
+                _ => {
+                    self.pos -= 1;
+                    self.skip_balanced(b'(', b')', false);
+                }
+            }
+        } else {
+            self.nesting += 1;
+            self.list(stop);
+            self.nesting -= 1;
+        }
+        start..self.pos
+    }
+
+    /// Skips from an `open` byte past its matching `close`, minding quotes;
+    /// with `run_substitutions`, the `$(...)` and backticks inside are lexed
+    /// as commands (they run: `${x:-$(cmd)}`, `a=($(cmd))`).
+    fn skip_balanced(&mut self, open: u8, close: u8, run_substitutions: bool) {
+        let mut depth = 0usize;
+        while let Some(c) = self.at(0) {
+            match c {
+                b'$' if run_substitutions && self.at(1) == Some(b'(') => {
+                    self.substitution(2, Stop::Paren);
+                    continue;
+                }
+                b'`' if run_substitutions => {
+                    self.substitution(1, Stop::Backtick);
+                    continue;
+                }
+                b'\\' => {
+                    self.pos = (self.pos + 2).min(self.end);
+                    continue;
+                }
+                b'\'' | b'"' => {
+                    self.pos += 1;
+                    while self.at(0).is_some_and(|q| q != c) {
+                        let step = if c == b'"' && self.at(0) == Some(b'\\') {
+                            2
+                        } else {
+                            1
+                        };
+                        self.pos = (self.pos + step).min(self.end);
+                    }
+                }
+                _ if c == open => depth += 1,
+                _ if c == close => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        self.pos += 1;
+                        return;
+                    }
+                }
+                _ => {}
+            }
+            self.pos = (self.pos + 1).min(self.end);
+        }
+    }
+
+    fn push_source(&self, word: &mut Word, range: Range<usize>) {
+        word.push_verbatim(&self.src[range.clone()], range.start);
+    }
+
+    fn push_char_here(&mut self, word: &mut Word) {
+        match self.char_here() {
+            Some(c) => {
+                let len = c.len_utf8();
+                word.push(c, self.pos..self.pos + len);
+                self.pos += len;
+            }
+            // Unreachable on char boundaries; still guarantees progress.
+            None => self.pos += 1,
+        }
+    }
+
+    fn word(&mut self, stop: Stop) -> Word {
+        let start = self.pos;
+        let mut word = Word::default();
+        while let Some(c) = self.at(0) {
+            match c {
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b')' => break,
+                b'(' => {
+                    // `name=(a b c)` assigns an array; anything else ends the word.
+                    if !is_assignment(&self.src[start..self.pos]) {
+                        break;
+                    }
+                    let from = self.pos;
+                    self.skip_balanced(b'(', b')', true);
+                    self.push_source(&mut word, from..self.pos);
+                }
+                b'<' | b'>' => {
+                    if self.pos != start || self.at(1) != Some(b'(') {
+                        break;
+                    }
+                    let range = self.substitution(2, Stop::Paren);
+                    self.push_source(&mut word, range);
+                }
+                b'`' => {
+                    if stop == Stop::Backtick {
+                        break;
+                    }
+                    let range = self.substitution(1, Stop::Backtick);
+                    self.push_source(&mut word, range);
+                }
+                b'\\' => match self.at(1) {
+                    Some(b'\n') => self.pos += 2,
+                    Some(_) => {
+                        let at = self.pos;
+                        self.pos += 1;
+                        if let Some(c) = self.char_here() {
+                            word.push(c, at..self.pos + c.len_utf8());
+                            self.pos += c.len_utf8();
+                        }
+                    }
+                    None => self.push_char_here(&mut word),
+                },
+                b'\'' => self.single_quoted(&mut word),
+                b'"' => self.double_quoted(&mut word, stop),
+                b'$' => self.dollar(&mut word, stop, false),
+                _ => self.push_char_here(&mut word),
+            }
+        }
+        word.span = start..self.pos;
+        word
+    }
+
+    fn single_quoted(&mut self, word: &mut Word) {
+        let from = self.pos + 1;
+        let to = self.b[from..self.end]
+            .iter()
+            .position(|&c| c == b'\'')
+            .map_or(self.end, |k| from + k);
+        self.push_source(word, from..to);
+        self.pos = (to + 1).min(self.end);
+    }
+
+    fn double_quoted(&mut self, word: &mut Word, stop: Stop) {
+        self.pos += 1;
+        while let Some(c) = self.at(0) {
+            match c {
+                b'"' => {
+                    self.pos += 1;
+                    return;
+                }
+                b'\\' => match self.at(1) {
+                    Some(b'\n') => self.pos += 2,
+                    Some(e @ (b'$' | b'`' | b'"' | b'\\')) => {
+                        word.push(char::from(e), self.pos..self.pos + 2);
+                        self.pos += 2;
+                    }
+                    _ => self.push_char_here(word),
+                },
+                b'$' => self.dollar(word, stop, true),
+                b'`' => {
+                    if stop == Stop::Backtick {
+                        return;
+                    }
+                    let range = self.substitution(1, Stop::Backtick);
+                    self.push_source(word, range);
+                }
+                _ => self.push_char_here(word),
+            }
+        }
+    }
+
+    fn dollar(&mut self, word: &mut Word, stop: Stop, in_double_quotes: bool) {
+        match self.at(1) {
+            Some(b'(') => {
+                let range = self.substitution(2, Stop::Paren);
+                self.push_source(word, range);
+            }
+            Some(b'{') => {
+                let from = self.pos;
+                self.pos += 1;
+                self.skip_balanced(b'{', b'}', true);
+                self.push_source(word, from..self.pos);
+            }
+            Some(b'\'') if !in_double_quotes => self.ansi_c_quoted(word),
+            Some(b'"') if !in_double_quotes => {
+                self.pos += 1;
+                self.double_quoted(word, stop);
+            }
+            _ => self.push_char_here(word),
+        }
+    }
+
+    /// `$'...'`: only the common escapes are decoded; others stay as written.
+    fn ansi_c_quoted(&mut self, word: &mut Word) {
+        self.pos += 2;
+        while let Some(c) = self.at(0) {
+            match c {
+                b'\'' => {
+                    self.pos += 1;
+                    return;
+                }
+                b'\\' => {
+                    let decoded = self.at(1).and_then(|e| {
+                        Some(match e {
+                            b'n' => '\n',
+                            b't' => '\t',
+                            b'r' => '\r',
+                            b'a' => '\u{7}',
+                            b'b' => '\u{8}',
+                            b'e' | b'E' => '\u{1b}',
+                            b'f' => '\u{c}',
+                            b'v' => '\u{b}',
+                            b'\\' | b'\'' | b'"' | b'?' => char::from(e),
+                            _ => return None,
+                        })
+                    });
+                    match decoded {
+                        Some(d) => {
+                            word.push(d, self.pos..self.pos + 2);
+                            self.pos += 2;
+                        }
+                        None => self.push_char_here(word),
+                    }
+                }
+                _ => self.push_char_here(word),
+            }
+        }
+    }
+}
+
+/// `NAME=` or `NAME+=` at the start of a word as written.
+pub(super) fn is_assignment(raw: &str) -> bool {
+    let name_len = raw
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(raw.len());
+    let name_ok = name_len > 0 && !raw.starts_with(|c: char| c.is_ascii_digit());
+    name_ok && (raw[name_len..].starts_with('=') || raw[name_len..].starts_with("+="))
+}

@@ -1,0 +1,380 @@
+//! Durations as runbooks write them: strict in attributes (`timeout=1h30m`),
+//! lenient in prose (`Estimation du temps : ~ 3 heures 30 minutes`).
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::time::Duration;
+
+pub const DURATION_HELP: &str = "expected a duration like 90s, 10m, 1h30m";
+
+/// A planned duration; a range when the author wrote one ("2–4 heures").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Estimate {
+    pub low: Duration,
+    pub high: Duration,
+}
+
+impl Estimate {
+    pub fn exact(d: Duration) -> Self {
+        Estimate { low: d, high: d }
+    }
+
+    pub const ZERO: Estimate = Estimate {
+        low: Duration::ZERO,
+        high: Duration::ZERO,
+    };
+}
+
+impl std::ops::Add for Estimate {
+    type Output = Estimate;
+    fn add(self, other: Estimate) -> Estimate {
+        Estimate {
+            low: self.low + other.low,
+            high: self.high + other.high,
+        }
+    }
+}
+
+impl fmt::Display for Estimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.low == self.high {
+            write!(f, "{}", format_duration(self.low))
+        } else {
+            write!(
+                f,
+                "{}–{}",
+                format_duration(self.low),
+                format_duration(self.high)
+            )
+        }
+    }
+}
+
+impl Serialize for Estimate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Estimate", 3)?;
+        st.serialize_field("low_secs", &self.low.as_secs())?;
+        st.serialize_field("high_secs", &self.high.as_secs())?;
+        st.serialize_field("text", &self.to_string())?;
+        st.end()
+    }
+}
+
+/// `1h30m`, `10m`, `45s`, `0s`: the compact form used everywhere on screen.
+pub fn format_duration(d: Duration) -> String {
+    let total = d.as_secs();
+    let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 || out.is_empty() {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+/// Strict form for attributes: one or more `<number><h|m|s>` groups, largest
+/// unit first (`90s`, `10m`, `1h30m`, `2h`).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut last_rank = 4;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let (rank, secs) = match c {
+            'h' => (3, 3600),
+            'm' => (2, 60),
+            's' => (1, 1),
+            _ => return None,
+        };
+        if digits.is_empty() || rank >= last_rank {
+            return None;
+        }
+        let n: u64 = digits.parse().ok()?;
+        total = total.checked_add(n.checked_mul(secs)?)?;
+        digits.clear();
+        last_rank = rank;
+    }
+    if !digits.is_empty() {
+        return None;
+    }
+    Some(Duration::from_secs(total))
+}
+
+/// Strict estimate for attributes: a duration or a range `20m-40m`.
+pub fn parse_estimate(text: &str) -> Option<Estimate> {
+    match text.split_once(['-', '–']) {
+        Some((lo, hi)) => {
+            let (low, high) = (parse_duration(lo)?, parse_duration(hi)?);
+            (low <= high).then_some(Estimate { low, high })
+        }
+        None => parse_duration(text).map(Estimate::exact),
+    }
+}
+
+/// Lenient form for prose: finds the first duration in a sentence, in English
+/// or French: "~ 5 minutes", "2–4 heures par client", "3 heures 30 minutes",
+/// "1h30", "d'environ 1 heure", "20 min".
+pub fn parse_prose_estimate(text: &str) -> Option<Estimate> {
+    let tokens = tokenize(text);
+    for i in 0..tokens.len() {
+        let Some((low, next)) = read_amount(&tokens, i) else {
+            continue;
+        };
+        // A range: "2–4 heures", "2 à 4 heures", "20 to 40 minutes".
+        let high = tokens
+            .get(next)
+            .filter(|t| is_range_joiner(t))
+            .and_then(|_| read_amount(&tokens, next + 1))
+            .map(|(h, _)| h)
+            .filter(|h| h.unit_secs != 0);
+        match (low.unit_secs, high) {
+            (0, None) => continue,
+            (0, Some(high)) => {
+                return Some(Estimate {
+                    low: secs_f(low.value * high.unit_secs as f64),
+                    high: high.total,
+                });
+            }
+            (_, Some(high)) => {
+                return Some(Estimate {
+                    low: low.total,
+                    high: high.total,
+                });
+            }
+            (_, None) => return Some(Estimate::exact(low.total)),
+        }
+    }
+    None
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Num(f64),
+    Word(String),
+    Dash,
+}
+
+fn is_range_joiner(t: &Tok) -> bool {
+    match t {
+        Tok::Dash => true,
+        Tok::Word(w) => matches!(w.as_str(), "à" | "a" | "to"),
+        Tok::Num(_) => false,
+    }
+}
+
+fn tokenize(text: &str) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_ascii_digit() {
+            let mut n = String::new();
+            while let Some(&d) = chars.peek() {
+                if d.is_ascii_digit() || ((d == '.' || d == ',') && !n.contains('.')) {
+                    n.push(if d == ',' { '.' } else { d });
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let n = n.trim_end_matches('.');
+            if let Ok(v) = n.parse() {
+                out.push(Tok::Num(v));
+            }
+        } else if c.is_alphabetic() {
+            let mut w = String::new();
+            while let Some(&d) = chars.peek() {
+                if d.is_alphabetic() {
+                    w.extend(d.to_lowercase());
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push(Tok::Word(w));
+        } else {
+            if matches!(c, '-' | '–' | '—') {
+                out.push(Tok::Dash);
+            }
+            chars.next();
+        }
+    }
+    out
+}
+
+fn unit_secs(word: &str) -> Option<u64> {
+    Some(match word {
+        "h" | "hr" | "hrs" | "hour" | "hours" | "heure" | "heures" => 3600,
+        "m" | "mn" | "min" | "mins" | "minute" | "minutes" => 60,
+        "s" | "sec" | "secs" | "second" | "seconds" | "seconde" | "secondes" => 1,
+        _ => return None,
+    })
+}
+
+struct Amount {
+    total: Duration,
+    /// The first number's value, when it stood alone (the "2" of "2–4 heures").
+    value: f64,
+    unit_secs: u64,
+}
+
+fn secs_f(secs: f64) -> Duration {
+    Duration::from_secs(secs.max(0.0).round() as u64)
+}
+
+/// Reads `3 heures 30 minutes`, `1h30`, `20m` starting at a number token.
+fn read_amount(tokens: &[Tok], start: usize) -> Option<(Amount, usize)> {
+    let Tok::Num(first) = tokens.get(start)? else {
+        return None;
+    };
+    let mut i = start + 1;
+    let Some(unit) = (match tokens.get(i) {
+        Some(Tok::Word(w)) => unit_secs(w),
+        _ => None,
+    }) else {
+        // A bare number, possibly the low end of a range.
+        return Some((
+            Amount {
+                total: Duration::ZERO,
+                value: *first,
+                unit_secs: 0,
+            },
+            i,
+        ));
+    };
+    i += 1;
+    let mut total = *first * unit as f64;
+    let mut last_unit = unit;
+    // Chained smaller units: "3 heures 30 minutes", "1h30" (bare minutes after hours).
+    while let Some(Tok::Num(n)) = tokens.get(i) {
+        match tokens.get(i + 1) {
+            Some(Tok::Word(w)) if unit_secs(w).is_some_and(|u| u < last_unit) => {
+                let u = unit_secs(w).unwrap_or(1);
+                total += n * u as f64;
+                last_unit = u;
+                i += 2;
+            }
+            Some(Tok::Dash) | Some(Tok::Word(_)) if last_unit == 3600 && *n < 60.0 => {
+                total += n * 60.0;
+                i += 1;
+                break;
+            }
+            None if last_unit == 3600 && *n < 60.0 => {
+                total += n * 60.0;
+                i += 1;
+                break;
+            }
+            _ => break,
+        }
+    }
+    Some((
+        Amount {
+            total: secs_f(total),
+            value: *first,
+            unit_secs: unit,
+        },
+        i,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mins(m: u64) -> Duration {
+        Duration::from_secs(m * 60)
+    }
+
+    #[test]
+    fn strict_durations() {
+        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Some(mins(10)));
+        assert_eq!(parse_duration("1h30m"), Some(mins(90)));
+        assert_eq!(parse_duration("2h"), Some(mins(120)));
+        assert_eq!(parse_duration("1h0m5s"), Some(Duration::from_secs(3605)));
+    }
+
+    #[test]
+    fn strict_durations_reject_what_an_operator_might_mistype() {
+        for bad in [
+            "10 mn", "10", "m", "", "1m1h", "10min", "1.5h", "10m10m", "-5m",
+        ] {
+            assert_eq!(parse_duration(bad), None, "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn strict_estimate_ranges() {
+        assert_eq!(
+            parse_estimate("20m-40m"),
+            Some(Estimate {
+                low: mins(20),
+                high: mins(40)
+            })
+        );
+        assert_eq!(parse_estimate("40m-20m"), None);
+    }
+
+    #[test]
+    fn prose_estimates_from_the_seeds() {
+        let cases = [
+            ("~ 5 minutes", mins(5), mins(5)),
+            ("~ 20 minutes", mins(20), mins(20)),
+            ("~ 3 heures 30 minutes", mins(210), mins(210)),
+            (
+                "2–4 heures par client (fenêtre de maintenance)",
+                mins(120),
+                mins(240),
+            ),
+            (
+                "La durée de la mise à jour de la preproduction est d'environ 1 heure",
+                mins(60),
+                mins(60),
+            ),
+            ("1h30", mins(90), mins(90)),
+            ("about 45 min", mins(45), mins(45)),
+            ("20 to 40 minutes", mins(20), mins(40)),
+            ("2 à 3 heures", mins(120), mins(180)),
+            ("1,5 heure", mins(90), mins(90)),
+        ];
+        for (text, low, high) in cases {
+            assert_eq!(
+                parse_prose_estimate(text),
+                Some(Estimate { low, high }),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn prose_without_a_duration_gives_nothing() {
+        assert_eq!(parse_prose_estimate("à définir"), None);
+        assert_eq!(parse_prose_estimate("version 2 du script"), None);
+    }
+
+    #[test]
+    fn formatting_is_compact() {
+        assert_eq!(format_duration(mins(90)), "1h30m");
+        assert_eq!(format_duration(Duration::ZERO), "0s");
+        assert_eq!(
+            Estimate {
+                low: mins(120),
+                high: mins(240)
+            }
+            .to_string(),
+            "2h–4h"
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! The YAML front matter where a runbook declares its targets and variables.
+//! GitHub shows it as a table above the runbook, and runme reads the same spot.
+
+use super::diagnostic::{Diagnostic, suggest};
+use super::duration::{DURATION_HELP, parse_duration};
+use super::model::{Target, Variable};
+use super::span::{LineIndex, Span};
+use indexmap::IndexMap;
+use serde::Deserialize;
+use std::time::Duration;
+
+pub const STAGING_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+pub const PRODUCTION_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+pub const DEFAULT_COUNTDOWN: Duration = Duration::from_secs(10);
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    /// Format version; 1 is the only one so far.
+    runsheet: Option<u32>,
+    #[serde(default)]
+    targets: IndexMap<String, Option<TargetSpec>>,
+    #[serde(default)]
+    variables: IndexMap<String, Option<VariableSpec>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TargetSpec {
+    protected: Option<bool>,
+    timeout: Option<String>,
+    countdown: Option<String>,
+    database: Option<String>,
+    #[serde(default)]
+    env: IndexMap<String, String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct VariableSpec {
+    #[serde(default)]
+    secret: bool,
+    description: Option<String>,
+    default: Option<String>,
+}
+
+/// What the front matter declares, with `span` covering the whole block.
+pub struct Declarations {
+    pub targets: Vec<Target>,
+    pub variables: Vec<Variable>,
+    /// Byte length of the front matter block, delimiters included (0 if none).
+    pub len: usize,
+}
+
+/// Finds `---` … `---` at the very start of the source.
+fn block(source: &str) -> Option<(usize, usize, usize)> {
+    let first_line_end = source.find('\n')?;
+    if source[..first_line_end].trim_end() != "---" {
+        return None;
+    }
+    let yaml_start = first_line_end + 1;
+    let mut at = yaml_start;
+    for line in source[yaml_start..].split_inclusive('\n') {
+        let t = line.trim_end();
+        if t == "---" || t == "..." {
+            return Some((yaml_start, at, at + line.len()));
+        }
+        at += line.len();
+    }
+    None
+}
+
+pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
+    let Some((yaml_start, yaml_end, block_end)) = block(source) else {
+        if source.starts_with("---\n") || source.starts_with("---\r\n") {
+            diags.push(
+                Diagnostic::error(
+                    "bad-front-matter",
+                    Span::new(0, 3),
+                    "the front matter is not closed",
+                )
+                .with_help("end the YAML block with a line holding only `---`"),
+            );
+        }
+        return Declarations {
+            targets: builtin_targets(),
+            variables: Vec::new(),
+            len: 0,
+        };
+    };
+    let yaml = &source[yaml_start..yaml_end];
+    let fm: FrontMatter = match serde_saphyr::from_str(yaml) {
+        Ok(Some(fm)) => fm,
+        Ok(None) => FrontMatter::default(),
+        Err(e) => {
+            diags.push(yaml_error(source, yaml_start, yaml, &e));
+            FrontMatter::default()
+        }
+    };
+    let locate = |needle: &str| -> Span {
+        find_key(yaml, needle)
+            .map(|(s, e)| Span::new(yaml_start + s, yaml_start + e))
+            .unwrap_or(Span::new(0, 3))
+    };
+    if let Some(v) = fm.runsheet
+        && v != 1
+    {
+        diags.push(
+            Diagnostic::error(
+                "bad-front-matter",
+                locate("runsheet"),
+                format!("this runbook is for runsheet format {v}; this runsheet reads format 1"),
+            )
+            .with_help("write `runsheet: 1`, or upgrade runsheet"),
+        );
+    }
+    let mut targets = Vec::new();
+    for (name, spec) in fm.targets {
+        let spec = spec.unwrap_or_default();
+        let key_span = locate(&name);
+        let builtin_timeout = match name.as_str() {
+            "production" => PRODUCTION_TIMEOUT,
+            "staging" => STAGING_TIMEOUT,
+            _ => DEFAULT_TIMEOUT,
+        };
+        let mut duration_of = |field: &str, value: Option<&String>, default: Duration| {
+            let Some(text) = value else { return default };
+            parse_duration(text).unwrap_or_else(|| {
+                let span = find_value(yaml, text)
+                    .map(|(s, e)| Span::new(yaml_start + s, yaml_start + e))
+                    .unwrap_or(key_span);
+                diags.push(
+                    Diagnostic::error(
+                        "bad-duration",
+                        span,
+                        format!("`{text}` is not a duration ({field} of target {name})"),
+                    )
+                    .with_help(DURATION_HELP),
+                );
+                default
+            })
+        };
+        let timeout = duration_of("timeout", spec.timeout.as_ref(), builtin_timeout);
+        let countdown = duration_of("countdown", spec.countdown.as_ref(), DEFAULT_COUNTDOWN);
+        if !is_name(&name) {
+            diags.push(
+                Diagnostic::error(
+                    "bad-front-matter",
+                    key_span,
+                    format!("`{name}` is not a valid target name"),
+                )
+                .with_help("use letters, digits, `-` and `_`, e.g. `production` or `eu-west-3`"),
+            );
+        }
+        targets.push(Target {
+            protected: spec.protected.unwrap_or(name == "production"),
+            timeout,
+            countdown,
+            database: spec.database,
+            env: spec.env.into_iter().collect(),
+            description: spec.description,
+            declared: true,
+            name,
+        });
+    }
+    if targets.is_empty() {
+        targets = builtin_targets();
+    }
+    let variables = fm
+        .variables
+        .into_iter()
+        .map(|(name, spec)| {
+            let spec = spec.unwrap_or_default();
+            let span = locate(&name);
+            if !is_variable_name(&name) {
+                diags.push(
+                    Diagnostic::error(
+                        "bad-front-matter",
+                        span,
+                        format!("`{name}` is not a valid variable name"),
+                    )
+                    .with_help("variables are environment variables: letters, digits and `_`, not starting with a digit, e.g. PROD_DB_URL"),
+                );
+            }
+            Variable {
+                name,
+                secret: spec.secret,
+                description: spec.description,
+                default: spec.default,
+                span,
+            }
+        })
+        .collect();
+    Declarations {
+        targets,
+        variables,
+        len: block_end,
+    }
+}
+
+/// A runbook that declares no targets gets the two every seed uses.
+pub fn builtin_targets() -> Vec<Target> {
+    [
+        ("staging", false, STAGING_TIMEOUT),
+        ("production", true, PRODUCTION_TIMEOUT),
+    ]
+    .into_iter()
+    .map(|(name, protected, timeout)| Target {
+        name: name.into(),
+        protected,
+        timeout,
+        countdown: DEFAULT_COUNTDOWN,
+        database: None,
+        env: Vec::new(),
+        description: None,
+        declared: false,
+    })
+    .collect()
+}
+
+pub fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+pub fn is_variable_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The span of `key:` in the YAML text (first occurrence as a mapping key).
+fn find_key(yaml: &str, key: &str) -> Option<(usize, usize)> {
+    let mut at = 0;
+    for line in yaml.split_inclusive('\n') {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        if let Some(rest) = t.strip_prefix(key)
+            && rest.trim_start().starts_with(':')
+        {
+            return Some((at + indent, at + indent + key.len()));
+        }
+        at += line.len();
+    }
+    None
+}
+
+fn find_value(yaml: &str, value: &str) -> Option<(usize, usize)> {
+    yaml.find(value).map(|s| (s, s + value.len()))
+}
+
+const FIELDS: [&str; 11] = [
+    "runsheet",
+    "targets",
+    "variables",
+    "protected",
+    "timeout",
+    "countdown",
+    "database",
+    "env",
+    "description",
+    "secret",
+    "default",
+];
+
+fn yaml_error(source: &str, yaml_start: usize, yaml: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let options = serde_saphyr::render_options! {
+        snippets: serde_saphyr::SnippetMode::Off,
+    };
+    let rendered = e.without_snippet().render_with_options(options);
+    let message = rendered
+        .rsplit_once(" at line ")
+        .map_or(rendered.as_str(), |(m, _)| m)
+        .trim()
+        .to_string();
+    let span = e
+        .location()
+        .map(|loc| {
+            let idx = LineIndex::new(yaml);
+            let line = (loc.line() as usize).saturating_sub(1);
+            let start = idx.line_start(line);
+            let col_bytes: usize = idx
+                .line_text(yaml, line)
+                .chars()
+                .take((loc.column() as usize).saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
+            let s = yaml_start + start + col_bytes;
+            let word_end = source[s..]
+                .find([':', '\n', ' '])
+                .map_or(source.len(), |i| s + i);
+            Span::new(s, word_end.max(s + 1).min(source.len()))
+        })
+        .unwrap_or(Span::new(0, 3));
+    let mut d = Diagnostic::error("bad-front-matter", span, format!("front matter: {message}"));
+    if message.contains("unknown field") {
+        let word = message.split('`').nth(1).unwrap_or("");
+        let hint = suggest(word, FIELDS)
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        d = d.with_help(format!(
+            "{hint}the front matter takes runsheet, targets, variables; \
+             a target takes protected, timeout, countdown, database, env, description; \
+             a variable takes secret, description, default"
+        ));
+    } else {
+        d = d.with_help(
+            "see docs/runbook-format.md for the front matter's fields; quote strings holding `:` or `#`",
+        );
+    }
+    d
+}

@@ -1,0 +1,20 @@
+//! The runbook: its model, the Markdown parser that builds it, and the
+//! checks (`lint`, destructive rules) that run on it before anything executes.
+
+pub mod action;
+pub mod actions;
+pub mod attributes;
+pub mod destructive;
+pub mod diagnostic;
+pub mod duration;
+pub mod frontmatter;
+mod lint;
+pub mod model;
+pub mod outline;
+pub mod parse;
+pub mod span;
+pub mod vars;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::*;
+pub use parse::{Parsed, parse};

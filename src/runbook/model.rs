@@ -1,0 +1,392 @@
+//! The parsed runbook. Immutable once built: the session engine, the TUI and
+//! the journal all read this, and the runbook's hash pins it in the journal.
+
+use super::destructive::Rule;
+use super::duration::Estimate;
+use super::span::Span;
+use serde::Serialize;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Runbook {
+    /// The path the runbook was read from, as given.
+    pub path: String,
+    pub title: String,
+    /// Markdown before the first phase (overview, prerequisites).
+    pub intro: String,
+    /// The total the author wrote under the title ("Durée estimée : 2–4 heures").
+    pub declared_estimate: Option<Estimate>,
+    pub targets: Vec<Target>,
+    pub variables: Vec<Variable>,
+    /// Phases in document order, rollback phases included (see `Phase::rollback`).
+    pub phases: Vec<Phase>,
+}
+
+/// A named environment a step runs against.
+#[derive(Clone, Debug, Serialize)]
+pub struct Target {
+    pub name: String,
+    /// Destructive steps stop behind a gate that needs the target's name typed.
+    pub protected: bool,
+    /// Default timeout of this target's steps.
+    pub timeout: Duration,
+    /// On an unprotected target, how long a destructive step warns before it runs.
+    pub countdown: Duration,
+    /// Connection string of the target's database, usually a `$VARIABLE`.
+    pub database: Option<String>,
+    /// Variables this target sets for its steps (`API_URL: https://…`).
+    pub env: Vec<(String, String)>,
+    pub description: Option<String>,
+    /// False for the built-in `staging` and `production` of a runbook that declares none.
+    pub declared: bool,
+}
+
+/// A value a runbook needs from the operator's environment or a prompt.
+#[derive(Clone, Debug, Serialize)]
+pub struct Variable {
+    pub name: String,
+    /// Never shown, journaled or reported: replaced by `***`.
+    pub secret: bool,
+    pub description: Option<String>,
+    pub default: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Phase {
+    pub id: String,
+    pub title: String,
+    pub span: Span,
+    /// Markdown between the phase heading and its first step.
+    pub intro: String,
+    pub estimate: Option<Estimate>,
+    /// Target of the phase's steps unless a step says otherwise.
+    pub target: Option<String>,
+    /// A Rollback section: its steps run only when an operator asks for them
+    /// after a failure, never in the normal flow.
+    pub rollback: bool,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Step {
+    pub id: String,
+    pub title: String,
+    /// The heading (or, for an implicit step, the phase heading).
+    pub span: Span,
+    /// The step's Markdown below its heading: instructions, checklist and
+    /// action blocks as written, for rendering.
+    pub body: String,
+    pub checklist: Vec<ChecklistItem>,
+    pub actions: Vec<Action>,
+    pub estimate: Option<Estimate>,
+    /// Target pinned on the step heading (actions may pin their own).
+    pub target: Option<String>,
+    /// For a rollback step: the ids of the phases it undoes.
+    pub undoes: Vec<String>,
+    /// True when `undoes` was read from the title ("Rollback Phase 2"),
+    /// not from an attribute.
+    pub undoes_inferred: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    pub kind: ActionKind,
+    /// The fence's language as written (`bash`, `sql`, `http` …).
+    pub lang: String,
+    /// The block's text.
+    pub code: String,
+    /// The opening fence line.
+    pub span: Span,
+    /// The block's text in the source.
+    pub code_span: Span,
+    pub name: Option<String>,
+    pub target: Option<String>,
+    /// None: the target's default timeout.
+    pub timeout: Option<Duration>,
+    pub estimate: Option<Estimate>,
+    /// Needs the real terminal (`kubectl edit`, `psql`, `$EDITOR`).
+    pub interactive: bool,
+    pub expect: Option<Expect>,
+    pub cwd: Option<String>,
+    pub destructive: Destructive,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ActionKind {
+    Shell {
+        /// `bash` or `sh`.
+        interpreter: String,
+    },
+    Sql {
+        /// Runs in a read-write transaction; otherwise read-only.
+        writes: bool,
+    },
+    Compare(CompareSpec),
+    Http(HttpCheck),
+    S3(Vec<S3Op>),
+    Migrations(MigrationsSpec),
+    Batch(BatchSpec),
+}
+
+impl ActionKind {
+    /// The name `runsheet check` shows.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ActionKind::Shell { .. } => "shell",
+            ActionKind::Sql { .. } => "sql",
+            ActionKind::Compare(_) => "compare",
+            ActionKind::Http(_) => "http",
+            ActionKind::S3(_) => "s3",
+            ActionKind::Migrations(_) => "migrations",
+            ActionKind::Batch(_) => "batch",
+        }
+    }
+}
+
+/// What the author says success looks like.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expect {
+    /// Shell: the accepted exit codes.
+    Exit(Vec<i32>),
+    /// SQL: the number of rows returned or affected.
+    Rows(Comparison, u64),
+    /// Comparison: counts equal on both sides.
+    Equal,
+    /// Comparison: counts differ (the step checks a change happened).
+    Differ,
+    /// Comparison: right minus left equals this for every table.
+    Difference(i64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Comparison {
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl Comparison {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparison::Eq => "==",
+            Comparison::Ne => "!=",
+            Comparison::Lt => "<",
+            Comparison::Le => "<=",
+            Comparison::Gt => ">",
+            Comparison::Ge => ">=",
+        }
+    }
+}
+
+/// Why an action is, or is not, treated as destructive.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Destructive {
+    /// What the rules found, spans absolute in the runbook source.
+    pub findings: Vec<DestructiveFinding>,
+    /// `destructive=…` with its reason, when the author overrode the rules.
+    pub overridden: Option<Override>,
+}
+
+impl Destructive {
+    pub fn is_destructive(&self) -> bool {
+        match &self.overridden {
+            Some(o) => o.destructive,
+            None => !self.findings.is_empty(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DestructiveFinding {
+    pub rule: Rule,
+    pub span: Span,
+    pub excerpt: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Override {
+    pub destructive: bool,
+    pub reason: Option<String>,
+    pub span: Span,
+}
+
+/// Row counts of tables compared between two targets.
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareSpec {
+    pub left: String,
+    pub right: String,
+    /// Tables listed in the block; empty means every table of `schema`.
+    pub tables: Vec<CompareTable>,
+    pub schema: String,
+    pub mode: CompareMode,
+    /// Key column used to narrow checksum differences down to key ranges.
+    pub key: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareTable {
+    pub name: String,
+    /// Optional filter, e.g. `last_login > now() - interval '30 days'`.
+    pub filter: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompareMode {
+    Count,
+    Checksum,
+}
+
+/// An HTTP request and what its response must satisfy (a subset of Hurl).
+#[derive(Clone, Debug, Serialize)]
+pub struct HttpCheck {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// None: any status below 400.
+    pub status: Option<u16>,
+    pub asserts: Vec<HttpAssert>,
+    /// Keep trying until the checks pass or this much time has passed.
+    pub retry_for: Option<Duration>,
+    pub retry_interval: Duration,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "on", rename_all = "kebab-case")]
+pub enum HttpAssert {
+    /// A JSON field: `.migrations.pending_count == 0`.
+    Json {
+        path: String,
+        op: AssertOp,
+        value: Option<serde_json::Value>,
+    },
+    /// The body contains a string.
+    BodyContains { text: String },
+    /// A header's value.
+    Header {
+        name: String,
+        op: AssertOp,
+        value: String,
+    },
+    /// Response time in milliseconds.
+    DurationMs { op: Comparison, millis: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssertOp {
+    Cmp(Comparison),
+    Contains,
+    Exists,
+    NotExists,
+}
+
+/// One S3 operation of an `s3` block.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum S3Op {
+    Upload { from: String, to: S3Url },
+    Download { from: S3Url, to: String },
+    List { at: S3Url },
+    Verify { at: S3Url, checks: Vec<S3Check> },
+    Delete { at: S3Url },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct S3Url {
+    pub bucket: String,
+    /// Key, or prefix when it ends with `/`.
+    pub key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum S3Check {
+    Exists,
+    Size(Comparison, u64),
+    /// Last modified less (or more) than this long ago.
+    Age(Comparison, Duration),
+    Sha256(String),
+}
+
+/// Pending schema migrations: files in `dir` not recorded in `table`.
+#[derive(Clone, Debug, Serialize)]
+pub struct MigrationsSpec {
+    pub dir: String,
+    pub table: String,
+}
+
+/// A statement run repeatedly over key ranges of `table`, one transaction per batch.
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchSpec {
+    pub table: String,
+    pub key: String,
+    pub size: u64,
+}
+
+impl Runbook {
+    pub fn target(&self, name: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.name == name)
+    }
+
+    pub fn steps(&self) -> impl Iterator<Item = (&Phase, &Step)> {
+        self.phases
+            .iter()
+            .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
+    }
+
+    /// Rollback steps that undo the phase `phase_id`.
+    pub fn rollbacks_for<'a>(&'a self, phase_id: &'a str) -> impl Iterator<Item = &'a Step> {
+        self.phases
+            .iter()
+            .filter(|p| p.rollback)
+            .flat_map(|p| p.steps.iter())
+            .filter(move |s| s.undoes.iter().any(|u| u == phase_id))
+    }
+}
+
+impl Step {
+    /// The kind `runsheet check` shows: the kinds of its actions, or
+    /// `checklist`/`manual` for a step an operator does by hand.
+    pub fn kind_label(&self) -> String {
+        if self.actions.is_empty() {
+            return if self.checklist.is_empty() {
+                "manual".into()
+            } else {
+                "checklist".into()
+            };
+        }
+        let mut kinds: Vec<&str> = Vec::new();
+        for a in &self.actions {
+            let l = a.kind.label();
+            if !kinds.contains(&l) {
+                kinds.push(l);
+            }
+        }
+        kinds.join("+")
+    }
+
+    pub fn is_destructive(&self) -> bool {
+        self.actions.iter().any(|a| a.destructive.is_destructive())
+    }
+}

@@ -1,0 +1,170 @@
+//! Variable references in action text: `$NAME`, `${NAME}` (shell style,
+//! everywhere) and `{{NAME}}` (Hurl style, in http blocks).
+
+use std::ops::Range;
+
+/// Variables runsheet itself sets for every command.
+pub const PROVIDED: [&str; 4] = [
+    "RUNSHEET_TARGET",
+    "RUNSHEET_RUNBOOK",
+    "RUNSHEET_STEP",
+    "DATABASE_URL",
+];
+
+/// Environment variables a shell or the platform sets, never worth a warning.
+const AMBIENT: [&str; 31] = [
+    "HOME",
+    "PATH",
+    "USER",
+    "LOGNAME",
+    "PWD",
+    "OLDPWD",
+    "SHELL",
+    "TMPDIR",
+    "LANG",
+    "LC_ALL",
+    "EDITOR",
+    "VISUAL",
+    "PAGER",
+    "TERM",
+    "HOSTNAME",
+    "RANDOM",
+    "SECONDS",
+    "LINENO",
+    "UID",
+    "EUID",
+    "PPID",
+    "IFS",
+    "BASH_SOURCE",
+    "PIPESTATUS",
+    "KUBECONFIG",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "PGHOST",
+    "PGUSER",
+    "PGDATABASE",
+];
+
+pub fn is_ambient(name: &str) -> bool {
+    AMBIENT.contains(&name) || PROVIDED.contains(&name) || name.starts_with("XDG_")
+}
+
+/// Every reference with the byte range of its name.
+pub fn references(text: &str) -> Vec<(String, Range<usize>)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'$' => {
+                let braced = bytes.get(i + 1) == Some(&b'{');
+                let start = i + 1 + usize::from(braced);
+                let end = name_end(bytes, start);
+                if end > start && !bytes[start].is_ascii_digit() {
+                    out.push((text[start..end].to_string(), start..end));
+                }
+                i = end.max(i + 1);
+            }
+            b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                let mut start = i + 2;
+                while bytes.get(start) == Some(&b' ') {
+                    start += 1;
+                }
+                let end = name_end(bytes, start);
+                let mut close = end;
+                while bytes.get(close) == Some(&b' ') {
+                    close += 1;
+                }
+                if end > start && text.get(close..close + 2) == Some("}}") {
+                    out.push((text[start..end].to_string(), start..end));
+                }
+                i = end.max(i + 2);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+fn name_end(bytes: &[u8], start: usize) -> usize {
+    let mut end = start;
+    while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+        end += 1;
+    }
+    end
+}
+
+/// Names a shell block assigns itself (`X=…`, `export X=…`, `for X in`,
+/// `read X`), which are not the runbook's variables.
+pub fn assigned_in_shell(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let words: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '('))
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            if let Some((name, _)) = w.split_once('=')
+                && !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                out.push(name.to_string());
+            }
+            if (*w == "for" || *w == "read" || *w == "local")
+                && let Some(next) = words.get(i + 1)
+            {
+                let next = if *next == "-r" {
+                    words.get(i + 2).copied().unwrap_or("")
+                } else {
+                    next
+                };
+                out.push(next.split('=').next().unwrap_or("").to_string());
+            }
+        }
+    }
+    out
+}
+
+/// An environment-style name worth checking: upper case, as the runbooks'
+/// own variables are; lower-case names are the script's locals.
+pub fn looks_like_env(name: &str) -> bool {
+    name.len() > 1
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        references(text).into_iter().map(|(n, _)| n).collect()
+    }
+
+    #[test]
+    fn finds_every_style() {
+        assert_eq!(
+            names(r#"psql "$PROD_DB_URL" -c x; echo ${STAGING_USERS} {{ TOKEN }} $1 \$NOT"#),
+            vec!["PROD_DB_URL", "STAGING_USERS", "TOKEN"]
+        );
+    }
+
+    #[test]
+    fn spans_cover_the_name() {
+        let text = "a ${X_Y} b";
+        let (_, r) = &references(text)[0];
+        assert_eq!(&text[r.clone()], "X_Y");
+    }
+
+    #[test]
+    fn shell_assignments() {
+        let code = "STAGING_USERS=$(psql -t)\nfor user in $(jq .); do\nread -r ANSWER\nexport KEYCLOAK_URL=x\n";
+        let a = assigned_in_shell(code);
+        for n in ["STAGING_USERS", "user", "ANSWER", "KEYCLOAK_URL"] {
+            assert!(a.iter().any(|x| x == n), "{n} in {a:?}");
+        }
+    }
+}
