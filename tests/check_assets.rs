@@ -1,8 +1,8 @@
 //! Every runbook shipped in assets/runbooks passes `runsheet check`, and its
 //! outline (what an operator reads before starting) is pinned by a snapshot.
 
-use std::process::Command;
 use std::path::Path;
+use std::process::Command;
 
 const ASSETS: [&str; 6] = [
     "000-migration-client-pilote.md",
@@ -100,7 +100,10 @@ fn an_invalid_runbook_exits_1_and_lists_every_error() {
 fn a_missing_file_is_named() {
     let (code, _, stderr) = check(&["check", "no/such/runbook.md"]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("cannot read no/such/runbook.md"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read no/such/runbook.md"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -110,5 +113,8 @@ fn a_file_that_is_not_utf8_says_how_to_convert_it() {
     std::fs::write(&path, b"# R\xe9sum\xe9\n").unwrap_or_else(|e| panic!("write: {e}"));
     let (code, _, stderr) = check(&["check", &path.to_string_lossy()]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("not UTF-8") && stderr.contains("iconv"), "{stderr}");
+    assert!(
+        stderr.contains("not UTF-8") && stderr.contains("iconv"),
+        "{stderr}"
+    );
 }
