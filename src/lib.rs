@@ -3,4 +3,10 @@
 //! and benchmarks drive the same code.
 
 pub mod cli;
+pub mod exec;
+pub mod journal;
+pub mod run;
 pub mod runbook;
+pub mod secrets;
+pub mod session;
+pub mod term;

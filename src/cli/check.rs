@@ -4,7 +4,7 @@ use super::Format;
 use crate::runbook::duration::{Estimate, format_duration};
 use crate::runbook::outline::{Outline, StepLine, outline};
 use crate::runbook::{self, Diagnostic};
-use anstyle::{AnsiColor, Style};
+use crate::term::Paint;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -72,41 +72,12 @@ fn read(file: &Path) -> Result<String, String> {
     })
 }
 
-struct Paint {
-    on: bool,
-}
-
-impl Paint {
-    fn paint(&self, style: Style, text: &str) -> String {
-        if self.on {
-            format!("{style}{text}{style:#}")
-        } else {
-            text.to_string()
-        }
-    }
-    fn bold(&self, t: &str) -> String {
-        self.paint(Style::new().bold(), t)
-    }
-    fn dim(&self, t: &str) -> String {
-        self.paint(Style::new().dimmed(), t)
-    }
-    fn red(&self, t: &str) -> String {
-        self.paint(AnsiColor::Red.on_default().bold(), t)
-    }
-    fn yellow(&self, t: &str) -> String {
-        self.paint(AnsiColor::Yellow.on_default(), t)
-    }
-    fn green(&self, t: &str) -> String {
-        self.paint(AnsiColor::Green.on_default(), t)
-    }
-}
-
 fn est(e: Option<Estimate>) -> String {
     e.map_or_else(|| "—".to_string(), |e| e.to_string())
 }
 
 pub fn render_text(o: &Outline, _diags: &[Diagnostic], color: bool) -> String {
-    let p = Paint { on: color };
+    let p = Paint::new(color);
     let mut out = String::new();
     let _ = writeln!(out, "{}  {}", p.bold(&o.title), p.dim(&o.file));
     let targets: Vec<String> = o

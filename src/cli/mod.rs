@@ -1,6 +1,7 @@
 //! Command-line surface: one module per command.
 
 mod check;
+mod session;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -33,6 +34,62 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
+    /// Run a runbook on a target, step by step, journaling everything.
+    /// Exit codes: 0 complete, 1 a step failed (--auto), 3 stopped where a
+    /// person is needed (resumable), 130 interrupted (resumable).
+    Run {
+        runbook: PathBuf,
+        /// The environment to run against (a target of the runbook).
+        #[arg(long, short)]
+        target: String,
+        /// Print the session as lines and ask questions on the terminal
+        /// (the terminal UI is not built yet, so this is the default).
+        #[arg(long)]
+        plain: bool,
+        /// Unattended: run actions without asking, tick nothing, and stop at
+        /// any checklist, gate, failure or decision that needs a person.
+        #[arg(long)]
+        auto: bool,
+        /// A rehearsal: its timings inform the estimates of live sessions.
+        #[arg(long)]
+        drill: bool,
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+    /// Continue a session from its journal (the latest one by default).
+    Resume {
+        journal: Option<PathBuf>,
+        #[arg(long)]
+        plain: bool,
+        #[arg(long)]
+        auto: bool,
+        /// Go on even if the runbook changed since the session started.
+        #[arg(long)]
+        accept_changed_runbook: bool,
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
+    /// Check a journal's hash chain and print its final hash, to write in
+    /// the incident ticket. Exits 1 at the first broken record.
+    Verify { journal: PathBuf },
+    /// Remove the lock a crashed session left on a runbook and target
+    /// (refused while its process is alive).
+    Unlock {
+        runbook: PathBuf,
+        #[arg(long, short)]
+        target: String,
+    },
+    /// Run the built-in demo runbook: needs nothing but a shell, and touches
+    /// nothing outside a scratch folder.
+    Demo {
+        /// `rehearsal`, or the pretend `production` with its gate.
+        #[arg(long, short, default_value = "rehearsal")]
+        target: String,
+        #[arg(long)]
+        auto: bool,
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -49,16 +106,11 @@ pub enum Color {
 }
 
 impl Color {
-    /// Auto: a terminal, and NO_COLOR unset (https://no-color.org).
     pub fn enabled(self) -> bool {
-        use std::io::IsTerminal;
         match self {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => {
-                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::io::stdout().is_terminal()
-            }
+            Color::Auto => crate::term::color_auto(),
         }
     }
 }
@@ -70,5 +122,27 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             format,
             color,
         } => check::run(&files, format, color.enabled()),
+        Command::Run {
+            runbook,
+            target,
+            plain: _,
+            auto,
+            drill,
+            color,
+        } => session::run(runbook, target, auto, drill, color.enabled()),
+        Command::Resume {
+            journal,
+            plain: _,
+            auto,
+            accept_changed_runbook,
+            color,
+        } => session::resume(journal, auto, accept_changed_runbook, color.enabled()),
+        Command::Verify { journal } => session::verify(&journal),
+        Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
+        Command::Demo {
+            target,
+            auto,
+            color,
+        } => session::demo(target, auto, color.enabled()),
     }
 }

@@ -1,0 +1,154 @@
+//! `run`, `resume`, `demo`, `verify`, `unlock`.
+
+use crate::journal::{self, lock::SessionLock, paths};
+use crate::run::{self, ResumeOptions, RunEnd, StartOptions};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The demo runbook, compiled in so `runsheet demo` needs no checkout.
+const DEMO: &str = include_str!("../../assets/runbooks/demo.md");
+
+fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+fn finish(result: Result<RunEnd, String>) -> color_eyre::Result<ExitCode> {
+    match result {
+        Ok(end) => Ok(ExitCode::from(end.exit_code())),
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+pub fn run(
+    runbook: PathBuf,
+    target: String,
+    auto: bool,
+    drill: bool,
+    color: bool,
+) -> color_eyre::Result<ExitCode> {
+    let opts = StartOptions {
+        runbook,
+        target,
+        auto,
+        drill,
+        color,
+    };
+    finish(runtime()?.block_on(run::start(opts)))
+}
+
+pub fn resume(
+    journal: Option<PathBuf>,
+    auto: bool,
+    accept_changed_runbook: bool,
+    color: bool,
+) -> color_eyre::Result<ExitCode> {
+    let opts = ResumeOptions {
+        journal,
+        auto,
+        color,
+        accept_changed_runbook,
+    };
+    finish(runtime()?.block_on(run::resume(opts)))
+}
+
+pub fn demo(target: String, auto: bool, color: bool) -> color_eyre::Result<ExitCode> {
+    // The demo is written where resume can find it again.
+    let dir = match paths::journal_dir() {
+        Ok(d) => d.parent().map(|p| p.join("demo")).unwrap_or(d),
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let path = dir.join("demo.md");
+    if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, DEMO)) {
+        eprintln!(
+            "runsheet: cannot write the demo runbook to {}: {e}",
+            path.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
+    run(path, target, auto, false, color)
+}
+
+pub fn verify(path: &Path) -> color_eyre::Result<ExitCode> {
+    let report = match journal::verify(path) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match &report.first_break {
+        Some(b) => {
+            println!(
+                "{}: BROKEN at line {}{}: {}",
+                path.display(),
+                b.line,
+                b.seq.map(|s| format!(" (seq {s})")).unwrap_or_default(),
+                b.reason
+            );
+            println!(
+                "records before it are intact; everything from line {} on cannot be trusted",
+                b.line
+            );
+            Ok(ExitCode::from(1))
+        }
+        None => {
+            println!("{}: intact, {} records", path.display(), report.records);
+            if let Some(h) = &report.final_hash {
+                println!("final hash: {h}");
+            }
+            if report.torn_tail {
+                println!(
+                    "note: the last line was cut short (the session died mid-write); the records before it are intact; `runsheet resume {}` repairs it",
+                    path.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn unlock(runbook: &Path, target: &str) -> color_eyre::Result<ExitCode> {
+    let dir = match paths::journal_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let lock = journal::lock::lock_path(&dir, runbook, target);
+    if !lock.exists() {
+        println!("no lock for {} on {target}", runbook.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Taking it proves nobody holds it; a live holder is refused.
+    match SessionLock::acquire(&dir, runbook, target, Path::new("")) {
+        Ok(_) => {
+            println!("no lock for {} on {target}", runbook.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(journal::LockError::Stale { lock_path, pid, .. }) => {
+            if let Err(e) = SessionLock::clear_stale(&lock_path) {
+                eprintln!("runsheet: cannot remove {}: {e}", lock_path.display());
+                return Ok(ExitCode::from(2));
+            }
+            println!(
+                "removed the lock left by pid {pid} ({})",
+                lock_path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! One shell action, run to completion under supervision.
+//!
+//! The shell leads its own process group so that a timeout, a cancel, or the
+//! shell's own exit can take down everything the step started: a step never
+//! leaves a process behind.
+
+use std::fmt;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use nix::sys::signal::Signal;
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::group::Group;
+
+/// Time between SIGTERM and SIGKILL unless a spec says otherwise.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+/// Largest piece read from a pipe at once, so one event never holds much.
+const CHUNK: usize = 64 * 1024;
+
+/// Once the group is dead, reading goes on only while it costs no waiting:
+/// what is still buffered in the pipe drains, but a process that escaped the
+/// group (setsid) and keeps the pipe open cannot hold the runner.
+const DRAIN_BUDGET: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interpreter {
+    #[default]
+    Bash,
+    Sh,
+}
+
+impl Interpreter {
+    pub fn program(self) -> &'static str {
+        match self {
+            Self::Bash => "bash",
+            Self::Sh => "sh",
+        }
+    }
+
+    /// Options make the first failing command fail the step (pipelines
+    /// too, for bash) and keep the user's startup files out of it.
+    fn args(self, script: &str) -> Vec<&str> {
+        match self {
+            Self::Bash => vec![
+                "--noprofile",
+                "--norc",
+                "-e",
+                "-o",
+                "pipefail",
+                "-c",
+                script,
+            ],
+            Self::Sh => vec!["-e", "-c", script],
+        }
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShellSpec {
+    pub interpreter: Interpreter,
+    pub script: String,
+    /// Added to the inherited environment. Values reach the script only this
+    /// way, never pasted into its text, so quoting cannot break or inject.
+    pub env: Vec<(String, String)>,
+    pub cwd: Option<PathBuf>,
+    pub timeout: Option<Duration>,
+    /// Between SIGTERM and SIGKILL.
+    pub grace: Duration,
+}
+
+impl ShellSpec {
+    pub fn new(interpreter: Interpreter, script: impl Into<String>) -> Self {
+        Self {
+            interpreter,
+            script: script.into(),
+            ..Self::default()
+        }
+    }
+}
+
+impl fmt::Debug for ShellSpec {
+    // Env values may be secrets; a debug print must not be the leak.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("ShellSpec")
+            .field("interpreter", &self.interpreter)
+            .field("script", &self.script)
+            .field("env", &env)
+            .field("cwd", &self.cwd)
+            .field("timeout", &self.timeout)
+            .field("grace", &self.grace)
+            .finish()
+    }
+}
+
+impl Default for ShellSpec {
+    fn default() -> Self {
+        Self {
+            interpreter: Interpreter::default(),
+            script: String::new(),
+            env: Vec::new(),
+            cwd: None,
+            timeout: None,
+            grace: DEFAULT_GRACE,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShellEvent {
+    Output {
+        stream: Stream,
+        data: Vec<u8>,
+        at: SystemTime,
+    },
+    /// Always the last event of a run.
+    Finished(Outcome),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The shell's exit code; `None` when a signal ended it.
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub cancelled: bool,
+    /// From spawn until every process of the group is gone and the output
+    /// is drained.
+    pub duration: Duration,
+    /// Also the process group id.
+    pub pid: u32,
+}
+
+impl Outcome {
+    pub fn success(&self) -> bool {
+        self.exit_code == Some(0) && !self.timed_out && !self.cancelled
+    }
+}
+
+/// A running action. Dropping it detaches: the run goes on and still ends
+/// with `Finished`.
+#[derive(Debug, Clone)]
+pub struct ShellHandle {
+    pid: u32,
+    cancel: Arc<watch::Sender<bool>>,
+}
+
+impl ShellHandle {
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// SIGTERM to the whole group, then SIGKILL after the grace period.
+    /// Idempotent, and harmless once the run has finished.
+    pub fn cancel(&self) {
+        self.cancel.send_replace(true);
+    }
+}
+
+/// Spawns the script; its events go to `events`. Because the channel is
+/// bounded, a slow consumer makes the child block on its pipe, which bounds
+/// memory. Must be called within a Tokio runtime.
+pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<ShellHandle> {
+    let runtime = tokio::runtime::Handle::try_current().map_err(|e| {
+        io::Error::other(format!("running a shell step needs a Tokio runtime: {e}"))
+    })?;
+    let started = Instant::now();
+    let mut child = start(&spec)?;
+    let (Some(pid), Some(stdout), Some(stderr)) =
+        (child.id(), child.stdout.take(), child.stderr.take())
+    else {
+        let _ = child.start_kill();
+        return Err(io::Error::other(format!(
+            "started {} but lost hold of it",
+            spec.interpreter.program()
+        )));
+    };
+    let Some(group) = Group::new(pid) else {
+        let _ = child.start_kill();
+        return Err(io::Error::other(format!(
+            "{} started with unusable pid {pid}",
+            spec.interpreter.program()
+        )));
+    };
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let run = Run {
+        child,
+        pid,
+        group,
+        timeout: spec.timeout,
+        grace: spec.grace,
+        cancel: cancel_rx,
+    };
+    runtime.spawn(supervise(run, started, stdout, stderr, events));
+    Ok(ShellHandle {
+        pid,
+        cancel: Arc::new(cancel_tx),
+    })
+}
+
+fn start(spec: &ShellSpec) -> io::Result<Child> {
+    let program = spec.interpreter.program();
+    if let Some(cwd) = &spec.cwd {
+        // Checked up front: a failed chdir in the child reports the same
+        // "not found" as a missing interpreter, which would mislead.
+        let meta = std::fs::metadata(cwd).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("working directory {}: {e}", cwd.display()),
+            )
+        })?;
+        if !meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                format!("working directory {} is not a directory", cwd.display()),
+            ));
+        }
+    }
+    let mut cmd = Command::new(program);
+    cmd.args(spec.interpreter.args(&spec.script))
+        // bash sources $BASH_ENV even with --norc; a step must not depend on
+        // whoever's shell setup happens to be inherited.
+        .env_remove("BASH_ENV")
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        // The supervising task decides when processes die, not a drop.
+        .kill_on_drop(false);
+    if let Some(cwd) = &spec.cwd {
+        cmd.current_dir(cwd);
+    }
+    cmd.spawn().map_err(|e| {
+        let place = spec
+            .cwd
+            .as_ref()
+            .map(|c| format!(" in {}", c.display()))
+            .unwrap_or_default();
+        io::Error::new(e.kind(), format!("cannot start `{program}`{place}: {e}"))
+    })
+}
+
+struct Run {
+    child: Child,
+    pid: u32,
+    group: Group,
+    timeout: Option<Duration>,
+    grace: Duration,
+    cancel: watch::Receiver<bool>,
+}
+
+async fn supervise(
+    run: Run,
+    started: Instant,
+    stdout: impl AsyncRead + Unpin + Send + 'static,
+    stderr: impl AsyncRead + Unpin + Send + 'static,
+    events: mpsc::Sender<ShellEvent>,
+) {
+    let pid = run.pid;
+    let (done_tx, done_rx) = watch::channel(false);
+    let readers = [
+        tokio::spawn(pump(
+            stdout,
+            Stream::Stdout,
+            events.clone(),
+            done_rx.clone(),
+        )),
+        tokio::spawn(pump(stderr, Stream::Stderr, events.clone(), done_rx)),
+    ];
+    let ended = run.until_group_gone(started).await;
+    done_tx.send_replace(true);
+    for reader in readers {
+        let _ = reader.await;
+    }
+    let outcome = Outcome {
+        exit_code: ended.status.and_then(|s| s.code()),
+        signal: ended.status.and_then(|s| s.signal()),
+        timed_out: ended.timed_out,
+        cancelled: ended.cancelled,
+        duration: started.elapsed(),
+        pid,
+    };
+    // The receiver may be gone; the run is over either way.
+    let _ = events.send(ShellEvent::Finished(outcome)).await;
+}
+
+struct Ended {
+    status: Option<ExitStatus>,
+    timed_out: bool,
+    cancelled: bool,
+}
+
+/// Kills the group if the runtime drops the supervisor midway (shutdown),
+/// so even then nothing is left behind.
+struct KillOnDrop(Option<Group>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(group) = self.0.take() {
+            group.signal(Signal::SIGKILL);
+        }
+    }
+}
+
+impl Run {
+    async fn until_group_gone(mut self, started: Instant) -> Ended {
+        let mut guard = KillOnDrop(Some(self.group));
+        let deadline = self.timeout.map(|t| started + t);
+        let (mut timed_out, mut cancelled) = (false, false);
+        let status = tokio::select! {
+            status = self.child.wait() => Some(status),
+            () = sleep_until(deadline) => { timed_out = true; None }
+            () = cancelled_signal(&mut self.cancel) => { cancelled = true; None }
+        };
+        let status = match status {
+            Some(waited) => {
+                let status = waited.ok();
+                // The shell is done; whatever it left in its group is not.
+                if self.group.alive() {
+                    self.stop_group(false).await;
+                }
+                status
+            }
+            None => self.stop_group(true).await,
+        };
+        guard.0 = None;
+        Ended {
+            status,
+            timed_out,
+            cancelled,
+        }
+    }
+
+    /// SIGTERM, up to `grace` for the group to go, then SIGKILL. With
+    /// `reap_shell`, also waits for the shell and returns its status.
+    async fn stop_group(&mut self, reap_shell: bool) -> Option<ExitStatus> {
+        self.group.signal(Signal::SIGTERM);
+        // A stopped process (say, one that read the terminal from the
+        // background) would hold SIGTERM pending until SIGKILL; let it act.
+        self.group.signal(Signal::SIGCONT);
+        let deadline = Instant::now() + self.grace;
+        let mut status = None;
+        let mut reaped = !reap_shell;
+        if reap_shell {
+            // A zombie shell keeps the group alive, so reap it first.
+            if let Ok(waited) = tokio::time::timeout_at(deadline, self.child.wait()).await {
+                status = waited.ok();
+                reaped = true;
+            }
+        }
+        // Also when only zombies are left: it costs nothing, and reaches a
+        // process whose main thread exited while others still run.
+        self.group.wait_gone(deadline).await;
+        self.group.signal(Signal::SIGKILL);
+        if !reaped {
+            status = self.child.wait().await.ok();
+        }
+        status
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn cancelled_signal(cancel: &mut watch::Receiver<bool>) {
+    if cancel.wait_for(|c| *c).await.is_err() {
+        // Every handle was dropped: the run is detached, not cancelled.
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Forwards one pipe as `Output` events until EOF, or until the group is
+/// dead and the drain budget is spent.
+async fn pump(
+    mut pipe: impl AsyncRead + Unpin,
+    stream: Stream,
+    events: mpsc::Sender<ShellEvent>,
+    mut group_done: watch::Receiver<bool>,
+) {
+    let mut buf = vec![0u8; CHUNK];
+    let mut done = false;
+    let mut budget = DRAIN_BUDGET;
+    let mut listening = true;
+    loop {
+        let read = if done {
+            let before = Instant::now();
+            let read = tokio::time::timeout(budget, pipe.read(&mut buf)).await;
+            budget = budget.saturating_sub(before.elapsed());
+            match read {
+                Ok(read) => read,
+                Err(_) => return,
+            }
+        } else {
+            tokio::select! {
+                read = pipe.read(&mut buf) => read,
+                _ = group_done.wait_for(|d| *d) => { done = true; continue; }
+            }
+        };
+        let n = match read {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        // Once nobody listens, keep draining so the child never blocks on a
+        // full pipe.
+        if listening {
+            let event = ShellEvent::Output {
+                stream,
+                data: buf[..n].to_vec(),
+                at: SystemTime::now(),
+            };
+            listening = events.send(event).await.is_ok();
+        }
+    }
+}

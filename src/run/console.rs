@@ -1,0 +1,504 @@
+//! The plain console: the session printed as lines, questions asked on the
+//! terminal. This is what scripts, CI drills and tests drive, and what an
+//! operator gets with `--plain`.
+
+use super::runner::RunEnd;
+use crate::runbook::duration::format_duration;
+use crate::runbook::model::Action;
+use crate::session::{Gate, Session, StepStatus, Stream};
+use crate::term::Paint;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::mpsc;
+
+/// What the operator answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Run,
+    Yes,
+    No,
+    Skip(String),
+    Note(String),
+    Rollback(String),
+    Typed(String),
+    Quit,
+    /// SIGTERM or SIGHUP arrived while waiting for an answer.
+    Interrupted(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sig {
+    Int,
+    Term,
+    Hup,
+}
+
+impl Sig {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Sig::Int => "SIGINT",
+            Sig::Term => "SIGTERM",
+            Sig::Hup => "SIGHUP (the terminal went away)",
+        }
+    }
+}
+
+pub struct Signals {
+    int: Signal,
+    term: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    pub fn new() -> std::io::Result<Self> {
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    pub async fn next(&mut self) -> Sig {
+        tokio::select! {
+            _ = self.int.recv() => Sig::Int,
+            _ = self.term.recv() => Sig::Term,
+            _ = self.hup.recv() => Sig::Hup,
+        }
+    }
+}
+
+pub struct Console {
+    paint: Paint,
+    /// Lines typed by the operator; None when nobody can answer (`--auto`).
+    input: Option<mpsc::UnboundedReceiver<String>>,
+    pub signals: Signals,
+    /// A signal that arrived during a question.
+    pub interrupted: Option<String>,
+}
+
+impl Console {
+    pub fn new(color: bool, interactive: bool) -> std::io::Result<Self> {
+        let input = interactive.then(spawn_stdin_reader);
+        Ok(Console {
+            paint: Paint::new(color),
+            input,
+            signals: Signals::new()?,
+            interrupted: None,
+        })
+    }
+
+    fn print(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+    }
+
+    fn line(&self, text: &str) {
+        self.print(&format!("{text}\n"));
+    }
+
+    pub fn session_start(&self, session: &Session, journal: &Path, resumed: bool) {
+        let p = &self.paint;
+        let target = &session.info.target;
+        let protected = session.target(target).is_some_and(|t| t.protected);
+        let badge = if protected {
+            p.red(&format!(" {} ", target.to_uppercase()))
+        } else {
+            p.yellow(&format!(" {target} "))
+        };
+        let verb = if resumed { "resuming" } else { "runsheet" };
+        self.line(&format!(
+            "{} · {} · target {badge}{}",
+            p.bold(verb),
+            session.runbook.title,
+            if session.info.drill { " · drill" } else { "" }
+        ));
+        self.line(&p.dim(&format!("journal {}", journal.display())));
+    }
+
+    pub fn step_header(&self, session: &Session, step: &str) {
+        let p = &self.paint;
+        let Some((phase, s)) = session.step(step) else {
+            return;
+        };
+        let flow = session.flow();
+        let position = flow.iter().position(|id| id == step).map_or_else(
+            || "rollback".to_string(),
+            |i| format!("{}/{}", i + 1, flow.len()),
+        );
+        let est = s
+            .estimate
+            .map(|e| format!(" · est. {e}"))
+            .unwrap_or_default();
+        self.line("");
+        self.line(&format!(
+            "{} {} {}{}",
+            p.bold("▶"),
+            p.bold(&s.title),
+            p.dim(&format!("[{position}] {}", phase.title)),
+            p.dim(&est)
+        ));
+        let prose = prose_of(&s.body);
+        if !prose.is_empty() {
+            for l in prose.lines() {
+                self.line(&format!("  {l}"));
+            }
+        }
+    }
+
+    pub fn action_header(&self, action: &Action, target: &str, timeout: Duration) {
+        let p = &self.paint;
+        self.line(&p.dim(&format!(
+            "  $ {} on {target} (timeout {})",
+            action.lang,
+            format_duration(timeout)
+        )));
+        for l in action.code.lines() {
+            self.line(&p.dim(&format!("  │ {l}")));
+        }
+    }
+
+    pub fn output(&self, _stream: Stream, data: &str) {
+        self.print(data);
+    }
+
+    pub fn settled(&self, session: &Session, step: &str) {
+        let p = &self.paint;
+        let Some(st) = session.state(step) else {
+            return;
+        };
+        let took = st
+            .duration_ms()
+            .map(|ms| format!(" in {}", human_ms(ms)))
+            .unwrap_or_default();
+        let line = match &st.status {
+            StepStatus::Done => p.green(&format!("✔ done{took}")),
+            StepStatus::Failed { reason } => p.red(&format!("✖ failed{took}: {reason}")),
+            StepStatus::Skipped { reason } => p.yellow(&format!("↷ skipped: {reason}")),
+            other => other.label().to_string(),
+        };
+        self.line(&line);
+    }
+
+    pub fn gate(&self, gate: &Gate, _session: &Session) {
+        let p = &self.paint;
+        self.line(&p.red(&format!(
+            "⚠  DESTRUCTIVE step on {}: it needs the target's name typed to run",
+            gate.target.to_uppercase()
+        )));
+        for r in &gate.reasons {
+            let excerpt = if r.excerpt.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", r.excerpt)
+            };
+            self.line(&format!("   {}: {}{excerpt}", p.yellow(r.rule.id()), r.why));
+        }
+    }
+
+    pub fn countdown_start(&self, _step: &str, seconds: u64) {
+        self.line(&self.paint.yellow(&format!(
+            "⚠  destructive step: it runs in {seconds}s (press Enter to cancel)"
+        )));
+    }
+
+    /// Counts down; returns true when the operator cancelled (Enter).
+    pub async fn countdown(&mut self, seconds: u64, cancellable: bool) -> bool {
+        for left in (1..=seconds).rev() {
+            self.print(&format!("\r  {left:>3}s … "));
+            let tick = tokio::time::sleep(Duration::from_secs(1));
+            match (&mut self.input, cancellable) {
+                (Some(input), true) => {
+                    tokio::select! {
+                        _ = tick => {}
+                        _ = input.recv() => {
+                            self.line("cancelled");
+                            return true;
+                        }
+                    }
+                }
+                _ => tick.await,
+            }
+        }
+        self.line("go");
+        false
+    }
+
+    pub fn mistyped(&self, typed: &str) {
+        self.line(&self.paint.red(&format!(
+            "✋ `{typed}` is not the target's name; nothing ran (recorded in the journal)"
+        )));
+    }
+
+    pub fn refused_gate(&self) {
+        self.line(
+            &self
+                .paint
+                .yellow("✋ not run (refusal recorded in the journal)"),
+        );
+    }
+
+    pub fn refused(&self, why: &str) {
+        self.line(&self.paint.yellow(&format!("✋ {why}")));
+    }
+
+    pub fn cancelling(&self) {
+        self.line(
+            &self
+                .paint
+                .yellow("\n⏹  stopping the command (SIGTERM, then SIGKILL)…"),
+        );
+    }
+
+    pub fn interactive_start(&self) {
+        self.line(
+            &self
+                .paint
+                .dim("  (the command has the terminal until it exits)"),
+        );
+    }
+
+    pub fn in_doubt(&self, session: &Session, step: &str) {
+        let title = session.step(step).map_or(step, |(_, s)| s.title.as_str());
+        self.line("");
+        self.line(&self.paint.yellow(&format!(
+            "?  `{title}` was running when the session stopped: it may or may not have completed"
+        )));
+    }
+
+    pub fn ended(&self, end: &RunEnd, journal: &Path) {
+        let p = &self.paint;
+        self.line("");
+        let msg = match end {
+            RunEnd::Completed => p.green("■ session complete"),
+            RunEnd::Failed { step, reason } => {
+                p.red(&format!("■ stopped: step `{step}` failed: {reason}"))
+            }
+            RunEnd::Stopped { step, why } => p.yellow(&format!(
+                "■ stopped{}: {why}",
+                step.as_ref()
+                    .map(|s| format!(" at `{s}`"))
+                    .unwrap_or_default()
+            )),
+            RunEnd::Interrupted { reason } => p.yellow(&format!("■ interrupted by {reason}")),
+            RunEnd::Abandoned => p.yellow("■ session abandoned"),
+        };
+        self.line(&msg);
+        if !matches!(end, RunEnd::Completed | RunEnd::Abandoned) {
+            self.line(&format!(
+                "  continue with: runsheet resume {}",
+                journal.display()
+            ));
+        }
+        self.line(&p.dim(&format!("  journal: {}", journal.display())));
+    }
+
+    /// Reads one answer; SIGINT means quit, SIGTERM/SIGHUP interrupt.
+    async fn read(&mut self, prompt: &str) -> Option<Result<String, Reply>> {
+        self.print(&format!("{} ", self.paint.bold(prompt)));
+        let input = self.input.as_mut()?;
+        tokio::select! {
+            line = input.recv() => match line {
+                Some(l) => Some(Ok(l)),
+                None => Some(Err(Reply::Quit)),
+            },
+            sig = self.signals.next() => {
+                self.print("\n");
+                Some(Err(match sig {
+                    Sig::Int => Reply::Quit,
+                    other => {
+                        self.interrupted = Some(other.describe().into());
+                        Reply::Interrupted(other.describe().into())
+                    }
+                }))
+            }
+        }
+    }
+
+    async fn text(&mut self, prompt: &str) -> Result<String, Reply> {
+        match self.read(prompt).await {
+            Some(r) => r.map(|l| l.trim().to_string()),
+            None => Err(Reply::Quit),
+        }
+    }
+
+    async fn common(&mut self, answer: &str) -> Option<Reply> {
+        match answer {
+            "s" | "skip" => Some(match self.text("reason for skipping:").await {
+                Ok(r) => Reply::Skip(r),
+                Err(reply) => reply,
+            }),
+            "n" | "note" => Some(match self.text("note:").await {
+                Ok(t) => Reply::Note(t),
+                Err(reply) => reply,
+            }),
+            "q" | "quit" => Some(Reply::Quit),
+            _ => None,
+        }
+    }
+
+    pub async fn ask_run(&mut self, _step: &str) -> Reply {
+        let answer = match self.text("[Enter] run · s skip · n note · q quit >").await {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        match answer.as_str() {
+            "" | "r" | "run" => Reply::Run,
+            other => self.common(other).await.unwrap_or(Reply::No),
+        }
+    }
+
+    pub async fn ask_tick(&mut self, item: &str) -> Reply {
+        self.line(&format!("  [ ] {item}"));
+        let answer = match self
+            .text("      tick it? y · s skip step · n note · q quit >")
+            .await
+        {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        match answer.as_str() {
+            "y" | "yes" | "o" | "oui" => Reply::Yes,
+            other => self.common(other).await.unwrap_or(Reply::No),
+        }
+    }
+
+    pub async fn ask_done(&mut self, _step: &str) -> Reply {
+        let answer = match self.text("done? y · s skip · n note · q quit >").await {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        match answer.as_str() {
+            "y" | "yes" | "o" | "oui" => Reply::Yes,
+            other => self.common(other).await.unwrap_or(Reply::No),
+        }
+    }
+
+    pub async fn ask_gate(&mut self, _step: &str) -> Reply {
+        match self
+            .text("type the target's name to run it (Enter refuses) >")
+            .await
+        {
+            Ok(a) if a.is_empty() => Reply::No,
+            Ok(a) => Reply::Typed(a),
+            Err(r) => r,
+        }
+    }
+
+    pub async fn ask_failed(
+        &mut self,
+        _step: &str,
+        _reason: &str,
+        rollbacks: &[(String, String)],
+    ) -> Reply {
+        let prompt = if rollbacks.is_empty() {
+            "r retry · s skip · n note · q quit >"
+        } else {
+            "r retry · s skip · b rollback · n note · q quit >"
+        };
+        let answer = match self.text(prompt).await {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        match answer.as_str() {
+            "r" | "retry" => Reply::Run,
+            "b" | "rollback" if !rollbacks.is_empty() => {
+                if rollbacks.len() == 1 {
+                    return Reply::Rollback(rollbacks[0].0.clone());
+                }
+                for (i, (_, title)) in rollbacks.iter().enumerate() {
+                    self.line(&format!("  {}. {title}", i + 1));
+                }
+                match self.text("which rollback? >").await {
+                    Ok(n) => n
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|n| rollbacks.get(n.wrapping_sub(1)))
+                        .map_or(Reply::No, |(id, _)| Reply::Rollback(id.clone())),
+                    Err(r) => r,
+                }
+            }
+            other => self.common(other).await.unwrap_or(Reply::No),
+        }
+    }
+
+    pub async fn ask_in_doubt(&mut self, _step: &str) -> Reply {
+        let answer = match self
+            .text("r re-run · d it completed, mark done · s skip · q quit >")
+            .await
+        {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        match answer.as_str() {
+            "r" | "rerun" => Reply::Run,
+            "d" | "done" => Reply::Yes,
+            other => self.common(other).await.unwrap_or(Reply::No),
+        }
+    }
+}
+
+/// The step's instructions without its fenced blocks and task list, which
+/// are shown as they run and as questions.
+fn prose_of(body: &str) -> String {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for line in body.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence || t.starts_with("- [ ]") || t.starts_with("- [x]") || t.starts_with("* [ ]") {
+            continue;
+        }
+        out.push(line);
+    }
+    out.join("\n").trim().to_string()
+}
+
+fn human_ms(ms: i64) -> String {
+    if ms < 10_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        format_duration(Duration::from_millis(ms.max(0) as u64))
+    }
+}
+
+/// Stdin is read on its own thread: a blocking read must not stall the
+/// runtime that supervises the running command.
+fn spawn_stdin_reader() -> mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match stdin.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx
+                        .send(line.trim_end_matches(['\n', '\r']).to_string())
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_leaves_out_blocks_and_checklists() {
+        let body = "Do this.\n\n```bash\necho\n```\n\n- [ ] tick\nThen that.";
+        assert_eq!(prose_of(body), "Do this.\n\n\nThen that.");
+    }
+}

@@ -1,0 +1,349 @@
+//! Running a runbook: starting a session, resuming one from its journal, and
+//! the headless runner both use.
+
+pub mod console;
+pub mod runner;
+pub mod vars;
+
+use crate::journal::lock::{LockError, SessionLock};
+use crate::journal::{self, JournalWriter, paths};
+use crate::runbook::{self, Runbook};
+use crate::secrets::Secrets;
+use crate::session::{self, Msg, Session, SessionInfo};
+use console::Console;
+use runner::{Runner, RunnerParts, now_ms};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use runner::RunEnd;
+
+pub struct StartOptions {
+    pub runbook: PathBuf,
+    pub target: String,
+    /// Nobody at the terminal: stop wherever a person is needed.
+    pub auto: bool,
+    pub drill: bool,
+    pub color: bool,
+}
+
+pub struct ResumeOptions {
+    pub journal: Option<PathBuf>,
+    pub auto: bool,
+    pub color: bool,
+    /// Go on even though the runbook file changed since the session started.
+    pub accept_changed_runbook: bool,
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn operator() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn host() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Reads and parses a runbook; errors are printed as `check` prints them.
+pub fn load_runbook(path: &Path, color: bool) -> Result<(Runbook, String), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the runbook {}: {e}", path.display()))?;
+    let display = path.display().to_string();
+    let parsed = runbook::parse(&display, &text);
+    if parsed.has_errors() {
+        for d in parsed.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{}", d.render(&display, &text, color));
+        }
+        return Err(format!(
+            "{} has errors; nothing was run. Fix them (`runsheet check {}` lists them all) and start again",
+            display, display
+        ));
+    }
+    Ok((parsed.runbook, text))
+}
+
+struct PlainAsk;
+
+impl vars::Ask for PlainAsk {
+    fn ask(&mut self, name: &str, description: Option<&str>, secret: bool) -> Option<String> {
+        use std::io::{BufRead, Write};
+        let label = match description {
+            Some(d) => format!("{name} ({d})"),
+            None => name.to_string(),
+        };
+        if secret {
+            return rpassword::prompt_password(format!("{label} [secret, not shown]: ")).ok();
+        }
+        print!("{label}: ");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        let line = line.trim_end_matches(['\n', '\r']).to_string();
+        (!line.is_empty()).then_some(line)
+    }
+}
+
+fn resolve_vars(rb: &Runbook, auto: bool) -> Result<vars::Resolved, String> {
+    let env = |n: &str| std::env::var(n).ok();
+    if auto {
+        vars::resolve(rb, &env, &mut vars::NoOne)
+    } else {
+        vars::resolve(rb, &env, &mut PlainAsk)
+    }
+}
+
+pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
+    let (rb, text) = load_runbook(&opts.runbook, opts.color)?;
+    if rb.target(&opts.target).is_none() {
+        let names: Vec<&str> = rb.targets.iter().map(|t| t.name.as_str()).collect();
+        return Err(format!(
+            "this runbook has no target `{}`; its targets are {}",
+            opts.target,
+            names.join(", ")
+        ));
+    }
+    let resolved = resolve_vars(&rb, opts.auto)?;
+    let dir = paths::journal_dir().map_err(|e| e.to_string())?;
+    let started = journal::now();
+    let path = paths::free_journal_path(&dir, &opts.runbook, &opts.target, started);
+    let lock = SessionLock::acquire(&dir, &opts.runbook, &opts.target, &path)
+        .map_err(|e| e.to_string())?;
+    let info = SessionInfo {
+        runbook_path: opts.runbook.display().to_string(),
+        runbook_hash: sha256_hex(&text),
+        runbook_text: text,
+        target: opts.target.clone(),
+        operator: operator(),
+        host: host(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        drill: opts.drill,
+        variables: resolved.names.clone(),
+    };
+    let at = now_ms();
+    let session = Session::new(Arc::new(rb), info.clone(), at);
+    let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
+        .await
+        .map_err(|e| e.to_string())?;
+    let console = Console::new(opts.color, !opts.auto).map_err(|e| e.to_string())?;
+    console.session_start(&session, &path, false);
+    warn_outside_multiplexer(opts.auto);
+    let runner = Runner::new(RunnerParts {
+        session,
+        journal,
+        writer_task,
+        values: resolved.values,
+        secrets: resolved.secrets,
+        auto: opts.auto,
+        console,
+        lock,
+    })?;
+    runner.run().await
+}
+
+/// An SSH drop ends a session run outside tmux or screen.
+fn warn_outside_multiplexer(auto: bool) {
+    use std::io::IsTerminal;
+    if auto || !std::io::stdin().is_terminal() {
+        return;
+    }
+    if std::env::var_os("TMUX").is_none() && std::env::var_os("STY").is_none() {
+        eprintln!(
+            "note: not inside tmux or screen: if your SSH connection drops, the session stops (resumable with `runsheet resume`); start it inside `tmux` to keep it running"
+        );
+    }
+}
+
+pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
+    let dir = paths::journal_dir().map_err(|e| e.to_string())?;
+    let path = match opts.journal {
+        Some(p) => p,
+        None => paths::latest_journal(&dir)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no session to resume in {}", dir.display()))?,
+    };
+    let read = journal::reader::read::<Msg>(&path).map_err(|e| e.to_string())?;
+    let Some(first) = read.records.first() else {
+        return Err(format!(
+            "{} holds no record; nothing to resume",
+            path.display()
+        ));
+    };
+    let Msg::SessionStarted(info) = &first.body else {
+        return Err(format!(
+            "{} does not start with a session-started record; it is not a runsheet journal",
+            path.display()
+        ));
+    };
+    let info = info.clone();
+    if read
+        .records
+        .iter()
+        .any(|r| matches!(r.body, Msg::SessionEnded { .. }))
+    {
+        return Err(format!(
+            "the session in {} has ended; start a new one with `runsheet run {} --target {}`",
+            path.display(),
+            info.runbook_path,
+            info.target
+        ));
+    }
+    let runbook_path = PathBuf::from(&info.runbook_path);
+    let (rb, text, changed) = match std::fs::read_to_string(&runbook_path) {
+        Ok(current) if sha256_hex(&current) == info.runbook_hash => {
+            let (rb, text) = load_runbook(&runbook_path, opts.color)?;
+            (rb, text, false)
+        }
+        Ok(_) => {
+            let (rb, text) = load_runbook(&runbook_path, opts.color)?;
+            let before = runbook::parse(&info.runbook_path, &info.runbook_text).runbook;
+            let summary = describe_changes(&before, &rb);
+            eprintln!(
+                "the runbook {} changed since this session started:\n{summary}",
+                info.runbook_path
+            );
+            if !opts.accept_changed_runbook
+                && !confirm("go on with the changed runbook?", opts.auto)
+            {
+                return Err(
+                    "not resumed: the runbook changed (pass --accept-changed-runbook to go on with it, or restore the original)".into(),
+                );
+            }
+            (rb, text, true)
+        }
+        Err(_) => {
+            eprintln!(
+                "note: {} is gone; resuming with the runbook text kept in the journal",
+                info.runbook_path
+            );
+            let rb = runbook::parse(&info.runbook_path, &info.runbook_text).runbook;
+            (rb, info.runbook_text.clone(), false)
+        }
+    };
+    let lock = match SessionLock::acquire(&dir, &runbook_path, &info.target, &path) {
+        Ok(l) => l,
+        Err(LockError::Stale {
+            lock_path, journal, ..
+        }) if journal == path => {
+            // The lock of the very session being resumed: its process is dead.
+            SessionLock::clear_stale(&lock_path).map_err(|e| e.to_string())?;
+            SessionLock::acquire(&dir, &runbook_path, &info.target, &path)
+                .map_err(|e| e.to_string())?
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let (journal, writer_task, report) = JournalWriter::<Msg>::open_append(&path)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(r) = &report.repaired {
+        eprintln!(
+            "note: the journal's last record was cut short (the session died mid-write); kept the original as {} and resumed after record {}",
+            r.broken_copy.display(),
+            r.kept_records
+        );
+    }
+    let records = journal::reader::read::<Msg>(&path)
+        .map_err(|e| e.to_string())?
+        .records;
+    let messages = records.into_iter().map(|r| (r.ts.as_millisecond(), r.body));
+    let mut session = session::fold(Arc::new(rb), messages).map_err(|e| {
+        format!(
+            "the journal {} does not fit the runbook: {e}; resume with the original runbook file",
+            path.display()
+        )
+    })?;
+    let resolved = resolve_vars(&session.runbook, opts.auto)?;
+    let resumed = Msg::Resumed {
+        runbook_hash: sha256_hex(&text),
+        runbook_changed: changed,
+        runbook_text: changed.then(|| text.clone()),
+    };
+    let at = now_ms();
+    for effect in session.update(at, resumed).map_err(|r| r.0)? {
+        if let session::Effect::Record(m) = effect {
+            journal
+                .append(journal::now(), m, journal::Durability::Sync)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let console = Console::new(opts.color, !opts.auto).map_err(|e| e.to_string())?;
+    console.session_start(&session, &path, true);
+    let runner = Runner::new(RunnerParts {
+        session,
+        journal,
+        writer_task,
+        values: resolved.values,
+        secrets: if resolved.secrets.is_empty() {
+            Secrets::default()
+        } else {
+            resolved.secrets
+        },
+        auto: opts.auto,
+        console,
+        lock,
+    })?;
+    runner.run().await
+}
+
+fn confirm(question: &str, auto: bool) -> bool {
+    use std::io::{BufRead, Write};
+    if auto {
+        return false;
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(line.trim(), "y" | "yes" | "o" | "oui")
+}
+
+/// Steps added, removed or changed between two versions of a runbook.
+pub fn describe_changes(before: &Runbook, after: &Runbook) -> String {
+    let old: Vec<(&str, String)> = before
+        .steps()
+        .map(|(_, s)| (s.id.as_str(), step_fingerprint(s)))
+        .collect();
+    let new: Vec<(&str, String)> = after
+        .steps()
+        .map(|(_, s)| (s.id.as_str(), step_fingerprint(s)))
+        .collect();
+    let mut lines = Vec::new();
+    for (id, fp) in &new {
+        match old.iter().find(|(o, _)| o == id) {
+            None => lines.push(format!("  + step `{id}` was added")),
+            Some((_, ofp)) if ofp != fp => lines.push(format!("  ~ step `{id}` changed")),
+            _ => {}
+        }
+    }
+    for (id, _) in &old {
+        if !new.iter().any(|(n, _)| n == id) {
+            lines.push(format!("  - step `{id}` was removed"));
+        }
+    }
+    if lines.is_empty() {
+        lines.push("  (only text outside the steps changed)".into());
+    }
+    lines.join("\n")
+}
+
+fn step_fingerprint(s: &crate::runbook::Step) -> String {
+    let mut f = s.title.clone();
+    for a in &s.actions {
+        f.push_str(&a.code);
+    }
+    for c in &s.checklist {
+        f.push_str(&c.text);
+    }
+    f
+}

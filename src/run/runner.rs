@@ -1,0 +1,877 @@
+//! The headless runner: drives a session through the engine, runs its
+//! actions, journals every message, and asks the operator on the terminal
+//! (or, with `--auto`, stops wherever a person is needed).
+
+use super::console::{Console, Reply, Sig};
+use super::vars;
+use crate::exec::shell::{self, Interpreter, ShellEvent, ShellSpec};
+use crate::journal::{Durability, JournalWriter, WriterTask, lock::SessionLock};
+use crate::runbook::duration::format_duration;
+use crate::runbook::model::{Action, ActionKind};
+use crate::secrets::{Secrets, StreamRedactor};
+use crate::session::{ActionOutcome, Decision, Effect, Msg, Outcome, Session, StepStatus, Stream};
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+/// How a run ended; each maps to an exit code scripts can rely on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// Every step done or skipped.
+    Completed,
+    /// A step failed and, in `--auto`, nobody was there to decide.
+    Failed {
+        step: String,
+        reason: String,
+    },
+    /// A person is needed (a gate, a checklist, a decision), or the operator
+    /// quit: the session can be resumed.
+    Stopped {
+        step: Option<String>,
+        why: String,
+    },
+    /// SIGTERM or SIGHUP: the session can be resumed.
+    Interrupted {
+        reason: String,
+    },
+    Abandoned,
+}
+
+impl RunEnd {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunEnd::Completed => 0,
+            RunEnd::Failed { .. } => 1,
+            RunEnd::Stopped { .. } | RunEnd::Abandoned => 3,
+            RunEnd::Interrupted { .. } => 130,
+        }
+    }
+}
+
+pub struct Runner {
+    pub session: Session,
+    journal: JournalWriter<Msg>,
+    writer_task: Option<WriterTask>,
+    values: HashMap<String, String>,
+    secrets: Secrets,
+    auto: bool,
+    console: Console,
+    /// Set by SIGTERM or SIGHUP: finish what runs, record, stop.
+    interrupted: Option<String>,
+    /// The step whose header was printed last, so prompts that repeat do
+    /// not repeat it.
+    shown: Option<String>,
+    /// Steps that failed in this process: `--auto` retries a step found
+    /// failed on resume once, never one it just saw fail.
+    failed_here: std::collections::HashSet<String>,
+    _lock: SessionLock,
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn ts(at: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(at).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+pub struct RunnerParts {
+    pub session: Session,
+    pub journal: JournalWriter<Msg>,
+    pub writer_task: WriterTask,
+    pub values: HashMap<String, String>,
+    pub secrets: Secrets,
+    pub auto: bool,
+    pub console: Console,
+    pub lock: SessionLock,
+}
+
+impl Runner {
+    pub fn new(p: RunnerParts) -> Result<Self> {
+        Ok(Runner {
+            session: p.session,
+            journal: p.journal,
+            writer_task: Some(p.writer_task),
+            values: p.values,
+            secrets: p.secrets,
+            auto: p.auto,
+            console: p.console,
+            interrupted: None,
+            shown: None,
+            failed_here: Default::default(),
+            _lock: p.lock,
+        })
+    }
+
+    /// Runs until the flow completes or something stops it, then closes the
+    /// journal (flushing and syncing everything).
+    pub async fn run(mut self) -> Result<RunEnd> {
+        let end = self.drive().await;
+        let end = match end {
+            Ok(end) => end,
+            Err(e) => {
+                let _ = self.journal.clone().close().await;
+                return Err(e);
+            }
+        };
+        match &end {
+            RunEnd::Completed => {
+                self.submit(Msg::SessionEnded {
+                    outcome: Outcome::Completed,
+                })
+                .await?;
+            }
+            RunEnd::Abandoned => {
+                self.submit(Msg::SessionEnded {
+                    outcome: Outcome::Abandoned,
+                })
+                .await?;
+            }
+            RunEnd::Interrupted { reason } => {
+                self.submit(Msg::Interrupted {
+                    reason: reason.clone(),
+                })
+                .await?;
+            }
+            RunEnd::Stopped { .. } | RunEnd::Failed { .. } => {}
+        }
+        self.journal
+            .clone()
+            .close()
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(task) = self.writer_task.take() {
+            task.wait().await.map_err(|e| e.to_string())?;
+        }
+        self.console.ended(&end, self.journal.path());
+        Ok(end)
+    }
+
+    async fn drive(&mut self) -> Result<RunEnd> {
+        loop {
+            if let Some(reason) = self
+                .interrupted
+                .take()
+                .or_else(|| self.console.interrupted.take())
+            {
+                return Ok(RunEnd::Interrupted { reason });
+            }
+            if let Some(step) = self.first_in_doubt() {
+                if let Some(end) = self.resolve_in_doubt(&step).await? {
+                    return Ok(end);
+                }
+                continue;
+            }
+            let Some(step) = self.session.next_step().map(str::to_string) else {
+                return Ok(RunEnd::Completed);
+            };
+            let status = self.session.state(&step).map(|s| s.status.clone());
+            let end = match status {
+                Some(StepStatus::Pending) => self.pending(&step).await?,
+                Some(StepStatus::AwaitingGate) => self.gate(&step).await?,
+                Some(StepStatus::Countdown) => self.countdown(&step).await?,
+                Some(StepStatus::Failed { reason }) => self.failed(&step, &reason).await?,
+                Some(StepStatus::AwaitingChecklist) => self.checklist(&step).await?,
+                other => {
+                    return Err(format!(
+                        "internal error: step `{step}` is {:?} between actions",
+                        other.map(|s| s.label())
+                    ));
+                }
+            };
+            if let Some(end) = end {
+                return Ok(end);
+            }
+        }
+    }
+
+    fn first_in_doubt(&self) -> Option<String> {
+        self.session
+            .runbook
+            .steps()
+            .map(|(_, s)| s.id.clone())
+            .find(|id| {
+                self.session
+                    .state(id)
+                    .is_some_and(|s| s.status == StepStatus::InDoubt)
+            })
+    }
+
+    /// Applies a message and carries out its effects, running actions as
+    /// they are asked for.
+    async fn submit(&mut self, msg: Msg) -> Result<()> {
+        let mut work: VecDeque<Effect> = self.apply(msg).await?.into();
+        while let Some(effect) = work.pop_front() {
+            match effect {
+                Effect::RunAction { step, action } => {
+                    if self.interrupted.is_none() {
+                        work.extend(self.run_action(&step, action).await?);
+                    }
+                }
+                Effect::ShowGate(g) => self.console.gate(&g, &self.session),
+                Effect::StartCountdown { step, seconds } => {
+                    self.console.countdown_start(&step, seconds)
+                }
+                Effect::StepSettled { step } => self.console.settled(&self.session, &step),
+                Effect::CancelAction { .. } | Effect::FlowComplete | Effect::Record(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one message: checked by the engine, then journaled before
+    /// anything else happens.
+    async fn apply(&mut self, msg: Msg) -> Result<Vec<Effect>> {
+        let at = now_ms();
+        let effects = self
+            .session
+            .update(at, msg)
+            .map_err(|r| format!("runsheet refused its own step: {r}"))?;
+        let mut rest = Vec::new();
+        for e in effects {
+            match e {
+                Effect::Record(m) => {
+                    let durability = if m.is_output() {
+                        Durability::Batched
+                    } else {
+                        Durability::Sync
+                    };
+                    self.journal
+                        .append(ts(at), m, durability)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                other => rest.push(other),
+            }
+        }
+        Ok(rest)
+    }
+
+    /// Like `submit`, for operator input the engine may refuse (a step
+    /// out of order): the refusal is shown, not fatal.
+    async fn try_submit(&mut self, msg: Msg) -> Result<bool> {
+        let mut probe = self.session.clone();
+        if let Err(r) = probe.update(now_ms(), msg.clone()) {
+            self.console.refused(&r.0);
+            return Ok(false);
+        }
+        self.submit(msg).await?;
+        Ok(true)
+    }
+
+    async fn pending(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        let Some((_, s)) = self.session.step(step) else {
+            return Err(format!("no step `{step}`"));
+        };
+        let s = s.clone();
+        if self.shown.as_deref() != Some(step) {
+            self.console.step_header(&self.session, step);
+            self.shown = Some(step.to_string());
+        }
+        if s.actions.is_empty() {
+            return self.checklist(step).await;
+        }
+        if s.actions.iter().any(|a| a.interactive) && self.auto {
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why: "this step hands the terminal to a command (interactive): it needs a person"
+                    .into(),
+            }));
+        }
+        if self.auto {
+            self.submit(Msg::RunRequested { step: step.into() }).await?;
+            return Ok(None);
+        }
+        match self.console.ask_run(step).await {
+            Reply::Run => {
+                self.try_submit(Msg::RunRequested { step: step.into() })
+                    .await?;
+            }
+            Reply::Skip(reason) => {
+                let reason = self.secrets.redact(&reason);
+                self.try_submit(Msg::Skipped {
+                    step: step.into(),
+                    reason,
+                })
+                .await?;
+            }
+            Reply::Note(text) => self.note(Some(step), &text).await?,
+            Reply::Quit => return Ok(Some(self.quit(step))),
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    async fn note(&mut self, step: Option<&str>, text: &str) -> Result<()> {
+        let text = self.secrets.redact(text);
+        self.try_submit(Msg::Note {
+            step: step.map(str::to_string),
+            text,
+        })
+        .await?;
+        Ok(())
+    }
+
+    fn quit(&self, step: &str) -> RunEnd {
+        RunEnd::Stopped {
+            step: Some(step.into()),
+            why: "the operator stopped here".into(),
+        }
+    }
+
+    async fn checklist(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        let Some((_, s)) = self.session.step(step) else {
+            return Err(format!("no step `{step}`"));
+        };
+        let items: Vec<String> = s.checklist.iter().map(|c| c.text.clone()).collect();
+        if self.auto {
+            let why = if items.is_empty() {
+                "a manual step: a person must do it and confirm".to_string()
+            } else {
+                "a checklist: --auto never ticks anything on its own".to_string()
+            };
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why,
+            }));
+        }
+        let ticked: Vec<bool> = self
+            .session
+            .state(step)
+            .map(|st| st.ticked.clone())
+            .unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            if ticked.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            match self.console.ask_tick(item).await {
+                Reply::Yes => {
+                    self.try_submit(Msg::ChecklistTicked {
+                        step: step.into(),
+                        item: i,
+                        checked: true,
+                    })
+                    .await?;
+                }
+                Reply::Skip(reason) => {
+                    let reason = self.secrets.redact(&reason);
+                    self.try_submit(Msg::Skipped {
+                        step: step.into(),
+                        reason,
+                    })
+                    .await?;
+                    return Ok(None);
+                }
+                Reply::Note(text) => {
+                    self.note(Some(step), &text).await?;
+                    return Ok(None);
+                }
+                Reply::Quit => return Ok(Some(self.quit(step))),
+                _ => return Ok(None),
+            }
+        }
+        let settled = self
+            .session
+            .state(step)
+            .is_some_and(|s| s.status.is_settled());
+        if !settled && items.is_empty() {
+            match self.console.ask_done(step).await {
+                Reply::Yes => {
+                    self.try_submit(Msg::ConfirmedDone { step: step.into() })
+                        .await?;
+                }
+                Reply::Skip(reason) => {
+                    let reason = self.secrets.redact(&reason);
+                    self.try_submit(Msg::Skipped {
+                        step: step.into(),
+                        reason,
+                    })
+                    .await?;
+                }
+                Reply::Note(text) => self.note(Some(step), &text).await?,
+                Reply::Quit => return Ok(Some(self.quit(step))),
+                _ => {}
+            }
+        }
+        Ok(None)
+    }
+
+    async fn gate(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        if self.auto {
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why: "a destructive step on a protected target: a person must type the target's name (--auto never does)".into(),
+            }));
+        }
+        match self.console.ask_gate(step).await {
+            Reply::Typed(typed) => {
+                self.submit(Msg::GateAnswered {
+                    step: step.into(),
+                    typed: typed.clone(),
+                })
+                .await?;
+                if self
+                    .session
+                    .state(step)
+                    .is_some_and(|s| s.status == StepStatus::AwaitingGate)
+                {
+                    self.console.mistyped(&typed);
+                }
+            }
+            Reply::Quit => {
+                self.submit(Msg::GateRefused { step: step.into() }).await?;
+                return Ok(Some(self.quit(step)));
+            }
+            Reply::Interrupted(_) => {}
+            _ => {
+                self.submit(Msg::GateRefused { step: step.into() }).await?;
+                self.console.refused_gate();
+            }
+        }
+        Ok(None)
+    }
+
+    async fn countdown(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        let seconds = self
+            .session
+            .step(step)
+            .and_then(|(phase, s)| {
+                s.actions
+                    .iter()
+                    .filter(|a| a.destructive.is_destructive())
+                    .filter_map(|a| self.session.target(self.session.action_target(phase, s, a)))
+                    .map(|t| t.countdown.as_secs())
+                    .max()
+            })
+            .unwrap_or(10);
+        let cancelled = self.console.countdown(seconds, !self.auto).await;
+        if cancelled {
+            self.submit(Msg::CountdownCancelled { step: step.into() })
+                .await?;
+            if self.auto {
+                return Ok(Some(RunEnd::Stopped {
+                    step: Some(step.into()),
+                    why: "countdown cancelled".into(),
+                }));
+            }
+        } else {
+            self.submit(Msg::CountdownElapsed { step: step.into() })
+                .await?;
+        }
+        Ok(None)
+    }
+
+    async fn failed(&mut self, step: &str, reason: &str) -> Result<Option<RunEnd>> {
+        if self.auto {
+            if self.failed_here.contains(step) {
+                return Ok(Some(RunEnd::Failed {
+                    step: step.into(),
+                    reason: reason.into(),
+                }));
+            }
+            self.console.step_header(&self.session, step);
+            self.submit(Msg::RunRequested { step: step.into() }).await?;
+            return Ok(None);
+        }
+        let rollbacks: Vec<(String, String)> = self
+            .session
+            .rollbacks_for(step)
+            .iter()
+            .map(|s| (s.id.clone(), s.title.clone()))
+            .collect();
+        match self.console.ask_failed(step, reason, &rollbacks).await {
+            Reply::Run => {
+                self.try_submit(Msg::RunRequested { step: step.into() })
+                    .await?;
+            }
+            Reply::Skip(r) => {
+                let r = self.secrets.redact(&r);
+                self.try_submit(Msg::Skipped {
+                    step: step.into(),
+                    reason: r,
+                })
+                .await?;
+            }
+            Reply::Rollback(id) => return self.rollback(step, &id).await,
+            Reply::Note(text) => self.note(Some(step), &text).await?,
+            Reply::Quit => return Ok(Some(self.quit(step))),
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    /// Turns to a rollback step after `failed` failed, and answers its own
+    /// gate or countdown in place.
+    async fn rollback(&mut self, failed: &str, id: &str) -> Result<Option<RunEnd>> {
+        let msg = Msg::RollbackRequested {
+            failed: failed.into(),
+            rollback: id.into(),
+        };
+        if !self.try_submit(msg).await? {
+            return Ok(None);
+        }
+        self.console.step_header(&self.session, id);
+        self.try_submit(Msg::RunRequested { step: id.into() })
+            .await?;
+        loop {
+            let end = match self.session.state(id).map(|s| s.status.clone()) {
+                Some(StepStatus::AwaitingGate) => self.gate(id).await?,
+                Some(StepStatus::Countdown) => self.countdown(id).await?,
+                _ => return Ok(None),
+            };
+            if end.is_some() {
+                return Ok(end);
+            }
+        }
+    }
+
+    async fn resolve_in_doubt(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        self.console.in_doubt(&self.session, step);
+        let decision = if self.auto {
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why: "this step was running when the session died; a person must decide: re-run, mark done, or skip".into(),
+            }));
+        } else {
+            match self.console.ask_in_doubt(step).await {
+                Reply::Run => Decision::Rerun,
+                Reply::Yes => Decision::MarkDone,
+                Reply::Skip(reason) => Decision::Skip {
+                    reason: self.secrets.redact(&reason),
+                },
+                Reply::Quit => return Ok(Some(self.quit(step))),
+                _ => return Ok(None),
+            }
+        };
+        self.try_submit(Msg::InDoubtResolved {
+            step: step.into(),
+            decision,
+        })
+        .await?;
+        Ok(None)
+    }
+
+    /// Runs one action to its end and journals it; returns the effects of
+    /// its `ActionFinished`.
+    async fn run_action(&mut self, step: &str, index: usize) -> Result<Vec<Effect>> {
+        let Some((phase, s)) = self.session.step(step) else {
+            return Err(format!("no step `{step}`"));
+        };
+        let Some(action) = s.actions.get(index).cloned() else {
+            return Err(format!("step `{step}` has no action {index}"));
+        };
+        let target_name = self.session.action_target(phase, s, &action).to_string();
+        let target = self.session.target(&target_name).cloned();
+        let env = vars::command_env(
+            &self.values,
+            target.as_ref(),
+            &target_name,
+            &self.session.info.runbook_path,
+            step,
+            &|n| std::env::var(n).ok(),
+        );
+        let timeout = action
+            .timeout
+            .or(target.as_ref().map(|t| t.timeout))
+            .unwrap_or(Duration::from_secs(300));
+        self.console.action_header(&action, &target_name, timeout);
+        let interpreter = match &action.kind {
+            ActionKind::Shell { interpreter } if interpreter == "sh" => Interpreter::Sh,
+            ActionKind::Shell { .. } => Interpreter::Bash,
+            other => {
+                let outcome = unsupported(other.label());
+                return self.finish(step, index, outcome).await;
+            }
+        };
+        if action.interactive {
+            return self
+                .run_interactive(step, index, &action, interpreter, env)
+                .await;
+        }
+        let mut spec = ShellSpec::new(interpreter, action.code.clone());
+        spec.env = env;
+        spec.cwd = action.cwd.as_ref().map(Into::into);
+        spec.timeout = Some(timeout);
+        let (tx, mut rx) = mpsc::channel(64);
+        let handle = match shell::spawn(spec, tx) {
+            Ok(h) => h,
+            Err(e) => {
+                let mut outcome = unsupported("");
+                outcome.error = Some(format!("could not start the command: {e}"));
+                return self.finish(step, index, outcome).await;
+            }
+        };
+        self.submit_quiet(Msg::ActionStarted {
+            step: step.into(),
+            action: index,
+            pid: Some(handle.pid()),
+        })
+        .await?;
+        let mut out = OutputPipe::new(&self.secrets);
+        loop {
+            tokio::select! {
+                ev = rx.recv() => match ev {
+                    Some(ShellEvent::Output { stream, data, .. }) => {
+                        let stream = match stream {
+                            shell::Stream::Stdout => Stream::Stdout,
+                            shell::Stream::Stderr => Stream::Stderr,
+                        };
+                        if let Some(text) = out.push(stream, &data) {
+                            self.output(step, index, stream, text).await?;
+                        }
+                    }
+                    Some(ShellEvent::Finished(o)) => {
+                        for (stream, text) in out.finish() {
+                            self.output(step, index, stream, text).await?;
+                        }
+                        let outcome = ActionOutcome {
+                            exit_code: o.exit_code,
+                            signal: o.signal,
+                            timed_out: o.timed_out,
+                            cancelled: o.cancelled,
+                            duration_ms: o.duration.as_millis() as u64,
+                            error: None,
+                            failure: o.timed_out.then(|| {
+                                format!("timed out after {} (its limit)", format_duration(timeout))
+                            }),
+                        };
+                        return self.finish(step, index, outcome).await;
+                    }
+                    None => return Err("the command's supervisor stopped without a result".into()),
+                },
+                sig = self.console.signals.next() => match sig {
+                    Sig::Int => {
+                        self.console.cancelling();
+                        self.submit_quiet(Msg::CancelRequested { step: step.into() }).await?;
+                        handle.cancel();
+                    }
+                    Sig::Term | Sig::Hup => {
+                        // No process is left behind: stop the step, record
+                        // how it ended, then the session stops resumable.
+                        self.interrupted = Some(sig.describe().into());
+                        handle.cancel();
+                    }
+                },
+            }
+        }
+    }
+
+    async fn run_interactive(
+        &mut self,
+        step: &str,
+        index: usize,
+        action: &Action,
+        interpreter: Interpreter,
+        env: Vec<(String, String)>,
+    ) -> Result<Vec<Effect>> {
+        let started = std::time::Instant::now();
+        let mut cmd = tokio::process::Command::new(interpreter.program());
+        if interpreter == Interpreter::Bash {
+            cmd.args(["--noprofile", "--norc", "-e", "-o", "pipefail"]);
+        } else {
+            cmd.arg("-e");
+        }
+        cmd.arg("-c").arg(&action.code).envs(env);
+        if let Some(cwd) = &action.cwd {
+            cmd.current_dir(cwd);
+        }
+        self.console.interactive_start();
+        let outcome = match cmd.spawn() {
+            Ok(mut child) => {
+                let pid = child.id();
+                self.submit_quiet(Msg::ActionStarted {
+                    step: step.into(),
+                    action: index,
+                    pid,
+                })
+                .await?;
+                let status = child.wait().await;
+                let mut o = unsupported("");
+                o.error = None;
+                o.duration_ms = started.elapsed().as_millis() as u64;
+                match status {
+                    Ok(st) => {
+                        use std::os::unix::process::ExitStatusExt;
+                        o.exit_code = st.code();
+                        o.signal = st.signal();
+                    }
+                    Err(e) => o.error = Some(format!("lost the interactive command: {e}")),
+                }
+                o
+            }
+            Err(e) => {
+                let mut o = unsupported("");
+                o.error = Some(format!("could not start the command: {e}"));
+                o
+            }
+        };
+        self.finish(step, index, outcome).await
+    }
+
+    async fn output(
+        &mut self,
+        step: &str,
+        action: usize,
+        stream: Stream,
+        data: String,
+    ) -> Result<()> {
+        self.console.output(stream, &data);
+        self.submit_quiet(Msg::Output {
+            step: step.into(),
+            action,
+            stream,
+            data,
+        })
+        .await
+    }
+
+    /// Applies a message whose effects are only its record.
+    async fn submit_quiet(&mut self, msg: Msg) -> Result<()> {
+        self.apply(msg).await.map(|_| ())
+    }
+
+    async fn finish(
+        &mut self,
+        step: &str,
+        action: usize,
+        outcome: ActionOutcome,
+    ) -> Result<Vec<Effect>> {
+        let effects = self
+            .apply(Msg::ActionFinished {
+                step: step.into(),
+                action,
+                outcome,
+            })
+            .await?;
+        if self
+            .session
+            .state(step)
+            .is_some_and(|s| matches!(s.status, StepStatus::Failed { .. }))
+        {
+            self.failed_here.insert(step.to_string());
+        }
+        let mut rest = Vec::new();
+        for e in effects {
+            match e {
+                Effect::StepSettled { step } => self.console.settled(&self.session, &step),
+                other => rest.push(other),
+            }
+        }
+        Ok(rest)
+    }
+}
+
+fn unsupported(kind: &str) -> ActionOutcome {
+    ActionOutcome {
+        exit_code: None,
+        signal: None,
+        timed_out: false,
+        cancelled: false,
+        duration_ms: 0,
+        error: Some(format!(
+            "```{kind} steps cannot run in this version of runsheet yet; do it by hand, then skip the step with a reason"
+        )),
+        failure: None,
+    }
+}
+
+/// Output on its way to the journal: secrets redacted (even when split
+/// across chunks) and UTF-8 kept whole across chunk boundaries.
+struct OutputPipe {
+    streams: [(StreamRedactor, Vec<u8>); 2],
+}
+
+impl OutputPipe {
+    fn new(secrets: &Secrets) -> Self {
+        OutputPipe {
+            streams: [
+                (secrets.stream(), Vec::new()),
+                (secrets.stream(), Vec::new()),
+            ],
+        }
+    }
+
+    fn slot(stream: Stream) -> usize {
+        match stream {
+            Stream::Stdout => 0,
+            Stream::Stderr => 1,
+        }
+    }
+
+    fn push(&mut self, stream: Stream, data: &[u8]) -> Option<String> {
+        let (redactor, pending) = &mut self.streams[Self::slot(stream)];
+        pending.extend_from_slice(&redactor.push(data));
+        take_utf8(pending, false)
+    }
+
+    fn finish(&mut self) -> Vec<(Stream, String)> {
+        let mut out = Vec::new();
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let (redactor, pending) = &mut self.streams[Self::slot(stream)];
+            pending.extend_from_slice(&redactor.finish());
+            if let Some(text) = take_utf8(pending, true) {
+                out.push((stream, text));
+            }
+        }
+        out
+    }
+}
+
+/// Takes the longest valid UTF-8 prefix of `buf` as text, leaving an
+/// incomplete trailing character for the next chunk; invalid bytes become
+/// U+FFFD. At the end of the stream, everything is taken.
+fn take_utf8(buf: &mut Vec<u8>, end: bool) -> Option<String> {
+    if buf.is_empty() {
+        return None;
+    }
+    let cut = match std::str::from_utf8(buf) {
+        Ok(_) => buf.len(),
+        Err(e) if e.error_len().is_none() && !end => e.valid_up_to(),
+        Err(_) => buf.len(),
+    };
+    if cut == 0 {
+        return None;
+    }
+    let rest = buf.split_off(cut);
+    let text = String::from_utf8_lossy(buf).into_owned();
+    *buf = rest;
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_split_across_chunks_is_kept_whole() {
+        let mut buf = "é".as_bytes()[..1].to_vec();
+        assert_eq!(take_utf8(&mut buf, false), None);
+        buf.extend_from_slice(&"é".as_bytes()[1..]);
+        buf.extend_from_slice(b"x");
+        assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("éx"));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn invalid_bytes_become_replacement_characters() {
+        let mut buf = vec![b'a', 0xff, b'b'];
+        assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("a\u{fffd}b"));
+    }
+
+    #[test]
+    fn secrets_split_across_chunks_never_reach_the_journal() {
+        let secrets = Secrets::new(["hunter2".to_string()]);
+        let mut pipe = OutputPipe::new(&secrets);
+        let mut text = String::new();
+        text.extend(pipe.push(Stream::Stdout, b"pass=hun"));
+        text.extend(pipe.push(Stream::Stdout, b"ter2 ok\n"));
+        for (_, t) in pipe.finish() {
+            text.push_str(&t);
+        }
+        assert_eq!(text, "pass=*** ok\n");
+    }
+}

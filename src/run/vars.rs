@@ -1,0 +1,199 @@
+//! Values for a runbook's variables: from the environment, the declared
+//! default, or the operator. Secrets are remembered for redaction, never
+//! written anywhere.
+
+use crate::runbook::model::{Runbook, Target};
+use crate::runbook::vars::references;
+use crate::secrets::Secrets;
+use std::collections::HashMap;
+
+/// Asks the operator for a value; `secret` masks what is typed.
+pub trait Ask {
+    fn ask(&mut self, name: &str, description: Option<&str>, secret: bool) -> Option<String>;
+}
+
+/// Nobody to ask: scripts and `--auto`.
+pub struct NoOne;
+
+impl Ask for NoOne {
+    fn ask(&mut self, _: &str, _: Option<&str>, _: bool) -> Option<String> {
+        None
+    }
+}
+
+pub struct Resolved {
+    pub values: HashMap<String, String>,
+    pub secrets: Secrets,
+    /// Declared names, in order, for the journal (values are not journaled).
+    pub names: Vec<String>,
+}
+
+/// Resolves every declared variable, or says which ones are missing and how
+/// to provide them.
+pub fn resolve(
+    runbook: &Runbook,
+    env: &dyn Fn(&str) -> Option<String>,
+    ask: &mut dyn Ask,
+) -> Result<Resolved, String> {
+    let mut values = HashMap::new();
+    let mut secrets = Secrets::default();
+    let mut missing = Vec::new();
+    for v in &runbook.variables {
+        let value = env(&v.name)
+            .or_else(|| v.default.clone())
+            .or_else(|| ask.ask(&v.name, v.description.as_deref(), v.secret));
+        match value {
+            Some(value) => {
+                if v.secret {
+                    secrets.add(value.clone());
+                }
+                values.insert(v.name.clone(), value);
+            }
+            None => missing.push(v),
+        }
+    }
+    if !missing.is_empty() {
+        let lines: Vec<String> = missing
+            .iter()
+            .map(|v| {
+                let what = v.description.as_deref().unwrap_or("no description");
+                format!("  export {}=…   # {what}", v.name)
+            })
+            .collect();
+        return Err(format!(
+            "{} variable{} not set; set {} in the environment (or run without --auto to be asked):\n{}",
+            missing.len(),
+            if missing.len() == 1 { " is" } else { "s are" },
+            if missing.len() == 1 { "it" } else { "them" },
+            lines.join("\n")
+        ));
+    }
+    Ok(Resolved {
+        values,
+        secrets,
+        names: runbook.variables.iter().map(|v| v.name.clone()).collect(),
+    })
+}
+
+/// Replaces `$NAME`, `${NAME}` and `{{NAME}}` with resolved values, then the
+/// process environment; unknown references are left as written.
+pub fn expand(
+    text: &str,
+    values: &HashMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (name, range) in references(text) {
+        let Some(value) = values.get(&name).cloned().or_else(|| env(&name)) else {
+            continue;
+        };
+        // The reference's full extent: `$`, `${…}` or `{{ … }}` around the name.
+        let (start, end) = reference_bounds(text, range.start, range.end);
+        out.push_str(&text[last..start]);
+        out.push_str(&value);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+fn reference_bounds(text: &str, name_start: usize, name_end: usize) -> (usize, usize) {
+    let before = &text[..name_start];
+    if before.ends_with("${") && text[name_end..].starts_with('}') {
+        return (name_start - 2, name_end + 1);
+    }
+    if before.ends_with('$') {
+        return (name_start - 1, name_end);
+    }
+    let open = before.trim_end_matches(' ');
+    if open.ends_with("{{") {
+        let after = text[name_end..].trim_start_matches(' ');
+        if after.starts_with("}}") {
+            let close = text.len() - after.len() + 2;
+            return (open.len() - 2, close);
+        }
+    }
+    (name_start, name_end)
+}
+
+/// The environment a command of `target` receives: the runbook's variables,
+/// the target's `env`, and runsheet's own.
+pub fn command_env(
+    values: &HashMap<String, String>,
+    target: Option<&Target>,
+    target_name: &str,
+    runbook_path: &str,
+    step: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> =
+        values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    out.sort();
+    if let Some(t) = target {
+        for (k, v) in &t.env {
+            out.push((k.clone(), expand(v, values, env)));
+        }
+        if let Some(db) = &t.database {
+            out.push(("DATABASE_URL".into(), expand(db, values, env)));
+        }
+    }
+    out.push(("RUNSHEET_TARGET".into(), target_name.to_string()));
+    out.push(("RUNSHEET_RUNBOOK".into(), runbook_path.to_string()));
+    out.push(("RUNSHEET_STEP".into(), step.to_string()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::parse;
+
+    const RB: &str = "---\nvariables:\n  DB_URL: { secret: true }\n  CLIENT: { default: \"A\" }\n  TICKET: { description: \"incident ticket\" }\n---\n# R\n\n## P\n\n```bash\necho $DB_URL $CLIENT $TICKET\n```\n";
+
+    struct Answers(Vec<(String, String)>);
+    impl Ask for Answers {
+        fn ask(&mut self, name: &str, _: Option<&str>, _: bool) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn environment_then_default_then_the_operator() {
+        let rb = parse("r.md", RB).runbook;
+        let env = |n: &str| (n == "DB_URL").then(|| "postgres://u:pw@h/db".to_string());
+        let r = resolve(
+            &rb,
+            &env,
+            &mut Answers(vec![("TICKET".into(), "INC-42".into())]),
+        );
+        let r = r.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.values["CLIENT"], "A");
+        assert_eq!(r.values["TICKET"], "INC-42");
+        assert_eq!(r.secrets.redact("url=postgres://u:pw@h/db"), "url=***");
+    }
+
+    #[test]
+    fn missing_variables_are_all_named_with_their_description() {
+        let rb = parse("r.md", RB).runbook;
+        let err = resolve(&rb, &|_| None, &mut NoOne)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("2 variables are not set"), "{err}");
+        assert!(err.contains("export DB_URL="), "{err}");
+        assert!(err.contains("export TICKET=…   # incident ticket"), "{err}");
+    }
+
+    #[test]
+    fn expansion_of_every_reference_style() {
+        let values: HashMap<String, String> = [("A".to_string(), "1".to_string())].into();
+        let env = |n: &str| (n == "B").then(|| "2".to_string());
+        assert_eq!(
+            expand("$A-${A}-{{ A }}-{{A}}-$B-$C", &values, &env),
+            "1-1-1-1-2-$C"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! Keeping secret values out of everything runsheet shows or writes: output,
+//! journal, screen and reports all see `***` instead.
+
+mod redact;
+
+use std::fmt;
+use std::sync::Arc;
+
+use redact::Engine;
+
+/// What a secret is replaced with.
+pub const MASK: &str = "***";
+
+/// The secret values of a session. Cloning is cheap; a clone (and every
+/// [`StreamRedactor`]) keeps the values known when it was made.
+#[derive(Clone, Default)]
+pub struct Secrets {
+    values: Vec<String>,
+    engine: Option<Arc<Engine>>,
+}
+
+impl Secrets {
+    /// Empty values are ignored (they would match everywhere); duplicates
+    /// are kept once.
+    pub fn new(values: impl IntoIterator<Item = String>) -> Self {
+        let mut values: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
+        values.sort_unstable();
+        values.dedup();
+        let engine = Engine::build(&values).map(Arc::new);
+        Self { values, engine }
+    }
+
+    pub fn add(&mut self, value: String) {
+        if value.is_empty() || self.values.contains(&value) {
+            return;
+        }
+        self.values.push(value);
+        self.engine = Engine::build(&self.values).map(Arc::new);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Every occurrence of a secret becomes [`MASK`].
+    pub fn redact(&self, text: &str) -> String {
+        if self.engine.is_none() {
+            return text.to_owned();
+        }
+        // Valid UTF-8 secrets matched in valid UTF-8 text start and end on
+        // character boundaries, so the result stays valid.
+        String::from_utf8(self.redact_bytes(text.as_bytes()))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    pub fn redact_bytes(&self, data: &[u8]) -> Vec<u8> {
+        match &self.engine {
+            None => data.to_vec(),
+            Some(engine) => {
+                let mut out = Vec::with_capacity(data.len());
+                engine.redact_all(data, &mut out);
+                out
+            }
+        }
+    }
+
+    /// A redactor for one output stream, which copes with a secret split
+    /// across chunks.
+    pub fn stream(&self) -> StreamRedactor {
+        StreamRedactor {
+            engine: self.engine.clone(),
+            held: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Secrets {
+    // Never the values: a Debug print must not be the leak.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secrets")
+            .field("count", &self.values.len())
+            .finish()
+    }
+}
+
+/// Redacts one stream chunk by chunk, with the same result as redacting the
+/// whole stream at once.
+pub struct StreamRedactor {
+    engine: Option<Arc<Engine>>,
+    /// A tail that could be the start of a secret continuing in the next
+    /// chunk; shorter than the longest secret.
+    held: Vec<u8>,
+}
+
+impl StreamRedactor {
+    /// Feeds a chunk; returns the bytes that are now safe to show and
+    /// journal. Holds back at most (longest secret − 1) bytes, and only when
+    /// the end of the chunk could begin a secret.
+    pub fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
+        let Some(engine) = self.engine.as_deref() else {
+            return chunk.to_vec();
+        };
+        let mut held = std::mem::take(&mut self.held);
+        let data: &[u8] = if held.is_empty() {
+            chunk
+        } else {
+            held.extend_from_slice(chunk);
+            &held
+        };
+        let mut out = Vec::with_capacity(data.len());
+        let keep = engine.redact_settled(data, &mut out);
+        self.held = data[keep..].to_vec();
+        out
+    }
+
+    /// End of stream: the held-back bytes, redacted.
+    pub fn finish(&mut self) -> Vec<u8> {
+        let held = std::mem::take(&mut self.held);
+        match self.engine.as_deref() {
+            None => held,
+            Some(engine) => {
+                let mut out = Vec::with_capacity(held.len());
+                engine.redact_all(&held, &mut out);
+                out
+            }
+        }
+    }
+
+    /// How many bytes are waiting for the next chunk.
+    pub fn held_back(&self) -> usize {
+        self.held.len()
+    }
+}
+
+impl fmt::Debug for StreamRedactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamRedactor")
+            .field("held_back", &self.held.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

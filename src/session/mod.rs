@@ -1,0 +1,38 @@
+//! The session engine: a pure state machine over the runbook. Messages in
+//! (operator decisions, action results, time), effects out (run this, show a
+//! gate, record this). The same fold serves a live session, a resumed one
+//! and a replay.
+
+pub mod msg;
+pub mod state;
+pub mod update;
+
+#[cfg(test)]
+mod tests;
+
+pub use msg::{ActionOutcome, Decision, Millis, Msg, Outcome, SessionInfo, Stream};
+pub use state::{Session, StepState, StepStatus};
+pub use update::{Effect, Gate, Rejected};
+
+use crate::runbook::Runbook;
+use std::sync::Arc;
+
+/// Rebuilds a session from its journaled messages, in order.
+pub fn fold(
+    runbook: Arc<Runbook>,
+    messages: impl IntoIterator<Item = (Millis, Msg)>,
+) -> Result<Session, Rejected> {
+    let mut messages = messages.into_iter();
+    let Some((at, Msg::SessionStarted(info))) = messages.next() else {
+        return Err(Rejected(
+            "the journal does not start with a session-started record".into(),
+        ));
+    };
+    let mut session = Session::new(runbook, info, at);
+    for (i, (at, msg)) in messages.enumerate() {
+        session
+            .replay(at, &msg)
+            .map_err(|r| Rejected(format!("record {}: {r}", i + 1)))?;
+    }
+    Ok(session)
+}

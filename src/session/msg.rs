@@ -1,0 +1,236 @@
+//! Everything that can change a session, as data. Each accepted message is
+//! one journal record; folding the journal's messages rebuilds the session,
+//! which is how resume and replay work. The serialized form is the journal's
+//! schema (version `journal::record::SCHEMA_VERSION`): renaming a variant or
+//! a field is a format change, pinned by the snapshot test in tests.rs.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds since the Unix epoch. The engine never reads a clock: time
+/// arrives in the messages.
+pub type Millis = i64;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Msg {
+    /// The first record of every journal.
+    SessionStarted(SessionInfo),
+    /// The session was picked up again from its journal.
+    Resumed {
+        runbook_hash: String,
+        /// The runbook file differs from the one the session started with,
+        /// and the operator agreed to go on with the new one.
+        runbook_changed: bool,
+        /// The runbook's text when it changed; the journal keeps both.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_text: Option<String>,
+    },
+    /// The operator asked to run a step's actions (or re-run after a failure).
+    RunRequested {
+        step: String,
+    },
+    /// What the operator typed at a destructive step's gate.
+    GateAnswered {
+        step: String,
+        typed: String,
+    },
+    /// The operator declined to run a destructive step.
+    GateRefused {
+        step: String,
+    },
+    CountdownElapsed {
+        step: String,
+    },
+    CountdownCancelled {
+        step: String,
+    },
+    ActionStarted {
+        step: String,
+        action: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pid: Option<u32>,
+    },
+    /// A piece of an action's output, secrets already replaced by `***`.
+    Output {
+        step: String,
+        action: usize,
+        stream: Stream,
+        data: String,
+    },
+    ActionFinished {
+        step: String,
+        action: usize,
+        outcome: ActionOutcome,
+    },
+    /// The operator asked to stop a running action.
+    CancelRequested {
+        step: String,
+    },
+    ChecklistTicked {
+        step: String,
+        item: usize,
+        checked: bool,
+    },
+    /// The operator confirms a manual step (or a checklist step) is done.
+    ConfirmedDone {
+        step: String,
+    },
+    Skipped {
+        step: String,
+        reason: String,
+    },
+    Note {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
+        text: String,
+    },
+    /// After a failure, the operator turned to a rollback step.
+    RollbackRequested {
+        failed: String,
+        rollback: String,
+    },
+    /// How the operator settled a step that was running when the session died.
+    InDoubtResolved {
+        step: String,
+        decision: Decision,
+    },
+    /// The session stopped while it could still go on (quit, hang-up, kill).
+    Interrupted {
+        reason: String,
+    },
+    SessionEnded {
+        outcome: Outcome,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub runbook_path: String,
+    /// SHA-256 of the runbook's text.
+    pub runbook_hash: String,
+    pub runbook_text: String,
+    pub target: String,
+    pub operator: String,
+    pub host: String,
+    pub tool_version: String,
+    /// A rehearsal: its timings feed the expected durations of live sessions.
+    pub drill: bool,
+    /// Names of the variables the session was given (values are not kept).
+    pub variables: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+    pub duration_ms: u64,
+    /// Why it could not run at all (command not found, kind not supported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The action's own verdict, when it is more than an exit code
+    /// (a comparison that found a difference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl ActionOutcome {
+    /// Did the action meet its expectation? `expected` are the accepted exit codes.
+    pub fn succeeded(&self, expected: &[i32]) -> bool {
+        !self.timed_out
+            && !self.cancelled
+            && self.error.is_none()
+            && self.failure.is_none()
+            && self.exit_code.is_some_and(|c| expected.contains(&c))
+    }
+
+    /// A short account for screens and reports: "exit 3", "timed out after 5m".
+    pub fn describe(&self) -> String {
+        if let Some(e) = &self.error {
+            return e.clone();
+        }
+        if let Some(f) = &self.failure {
+            return f.clone();
+        }
+        if self.timed_out {
+            return format!(
+                "timed out after {}",
+                crate::runbook::duration::format_duration(std::time::Duration::from_millis(
+                    self.duration_ms
+                ))
+            );
+        }
+        if self.cancelled {
+            return "cancelled".into();
+        }
+        match (self.exit_code, self.signal) {
+            (Some(c), _) => format!("exit {c}"),
+            (None, Some(s)) => format!("killed by signal {s}"),
+            (None, None) => "ended without an exit code".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "kebab-case")]
+pub enum Decision {
+    /// Run it again (through its gate again if it is destructive).
+    Rerun,
+    /// The operator checked by hand that it completed.
+    MarkDone,
+    Skip {
+        reason: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every step done or skipped.
+    Completed,
+    /// The operator ended the session before the end, on purpose.
+    Abandoned,
+}
+
+impl Msg {
+    /// The step a message is about, if any.
+    pub fn step(&self) -> Option<&str> {
+        use Msg::*;
+        match self {
+            RunRequested { step }
+            | GateAnswered { step, .. }
+            | GateRefused { step }
+            | CountdownElapsed { step }
+            | CountdownCancelled { step }
+            | ActionStarted { step, .. }
+            | Output { step, .. }
+            | ActionFinished { step, .. }
+            | CancelRequested { step }
+            | ChecklistTicked { step, .. }
+            | ConfirmedDone { step }
+            | Skipped { step, .. }
+            | InDoubtResolved { step, .. } => Some(step),
+            Note { step, .. } => step.as_deref(),
+            RollbackRequested { rollback, .. } => Some(rollback),
+            SessionStarted(_) | Resumed { .. } | Interrupted { .. } | SessionEnded { .. } => None,
+        }
+    }
+
+    /// Output is synced in batches; every other record is synced before the
+    /// session goes on, so a crash loses at most a second of output.
+    pub fn is_output(&self) -> bool {
+        matches!(self, Msg::Output { .. })
+    }
+}

@@ -1,0 +1,978 @@
+//! Pure transition tests: no terminal, no process, no clock.
+
+use super::*;
+use crate::runbook::destructive::Rule;
+use crate::runbook::parse;
+use std::sync::Arc;
+
+const RUNBOOK: &str = r#"---
+targets:
+  staging: { countdown: 10s }
+  production: { protected: true }
+---
+# Test runbook
+
+## Phase 1 {#p1}
+
+### Check {#check}
+
+- [ ] first
+- [ ] second
+
+### Dump {#dump}
+
+```bash
+echo dump
+```
+
+### Wipe production {#wipe}
+
+```bash {target=production}
+rm -rf /tmp/x
+```
+
+### Wipe staging {#wipe-staging}
+
+```bash {target=staging}
+rm -rf /tmp/y
+```
+
+### Manual {#manual}
+
+Do it by hand.
+
+### Two actions {#two}
+
+- [ ] looked at the output
+
+```bash
+echo 1
+```
+
+```bash {expect=0,1}
+exit 1
+```
+
+## Rollback
+
+### Undo {#undo undoes=p1}
+
+```bash
+echo undo
+```
+"#;
+
+fn session() -> Session {
+    let parsed = parse("test.md", RUNBOOK);
+    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
+    let info = SessionInfo {
+        runbook_path: "test.md".into(),
+        runbook_hash: "h".into(),
+        runbook_text: RUNBOOK.into(),
+        target: "staging".into(),
+        operator: "alice".into(),
+        host: "laptop".into(),
+        tool_version: "0.1.0".into(),
+        drill: false,
+        variables: vec![],
+    };
+    Session::new(Arc::new(parsed.runbook), info, 0)
+}
+
+fn ok(s: &mut Session, at: Millis, msg: Msg) -> Vec<Effect> {
+    match s.update(at, msg.clone()) {
+        Ok(effects) => {
+            assert_eq!(effects.first(), Some(&Effect::Record(msg)), "records first");
+            effects[1..].to_vec()
+        }
+        Err(r) => panic!("{msg:?} was rejected: {r}"),
+    }
+}
+
+fn rejected(s: &mut Session, msg: Msg) -> String {
+    let before = format!("{:?}", s.steps.get("dump").map(|x| &x.status));
+    match s.update(1, msg.clone()) {
+        Ok(e) => panic!("{msg:?} should be rejected, got {e:?}"),
+        Err(r) => {
+            assert_eq!(
+                before,
+                format!("{:?}", s.steps.get("dump").map(|x| &x.status))
+            );
+            r.0
+        }
+    }
+}
+
+fn status(s: &Session, step: &str) -> StepStatus {
+    s.state(step)
+        .map(|x| x.status.clone())
+        .unwrap_or(StepStatus::Pending)
+}
+
+fn success(step: &str, action: usize) -> Msg {
+    finished(step, action, Some(0))
+}
+
+fn finished(step: &str, action: usize, exit_code: Option<i32>) -> Msg {
+    Msg::ActionFinished {
+        step: step.into(),
+        action,
+        outcome: ActionOutcome {
+            exit_code,
+            signal: None,
+            timed_out: false,
+            cancelled: false,
+            duration_ms: 20,
+            error: None,
+            failure: None,
+        },
+    }
+}
+
+fn run(step: &str) -> Msg {
+    Msg::RunRequested { step: step.into() }
+}
+
+/// Ticks `check` and confirms nothing else is needed to reach `dump`.
+fn settle_check(s: &mut Session) {
+    ok(
+        s,
+        1,
+        Msg::ChecklistTicked {
+            step: "check".into(),
+            item: 0,
+            checked: true,
+        },
+    );
+    let e = ok(
+        s,
+        2,
+        Msg::ChecklistTicked {
+            step: "check".into(),
+            item: 1,
+            checked: true,
+        },
+    );
+    assert_eq!(
+        e,
+        vec![Effect::StepSettled {
+            step: "check".into()
+        }]
+    );
+}
+
+fn settle_through_dump(s: &mut Session) {
+    settle_check(s);
+    ok(s, 3, run("dump"));
+    ok(s, 4, success("dump", 0));
+}
+
+#[test]
+fn a_checklist_step_is_done_when_its_last_item_is_ticked() {
+    let mut s = session();
+    ok(
+        &mut s,
+        1,
+        Msg::ChecklistTicked {
+            step: "check".into(),
+            item: 0,
+            checked: true,
+        },
+    );
+    assert_eq!(status(&s, "check"), StepStatus::Pending);
+    settle_check(&mut s);
+    assert_eq!(status(&s, "check"), StepStatus::Done);
+    assert_eq!(s.next_step(), Some("dump"));
+}
+
+#[test]
+fn an_unknown_checklist_item_or_step_is_rejected() {
+    let mut s = session();
+    assert!(
+        rejected(
+            &mut s,
+            Msg::ChecklistTicked {
+                step: "check".into(),
+                item: 7,
+                checked: true
+            }
+        )
+        .contains("no checklist item 8")
+    );
+    assert!(rejected(&mut s, run("nope")).contains("no step `nope`"));
+}
+
+#[test]
+fn steps_run_in_order() {
+    let mut s = session();
+    let why = rejected(&mut s, run("dump"));
+    assert!(why.contains("comes after `check`"), "{why}");
+}
+
+#[test]
+fn a_step_runs_its_action_and_is_done_when_it_succeeds() {
+    let mut s = session();
+    settle_check(&mut s);
+    assert_eq!(
+        ok(&mut s, 10, run("dump")),
+        vec![Effect::RunAction {
+            step: "dump".into(),
+            action: 0
+        }]
+    );
+    assert_eq!(status(&s, "dump"), StepStatus::Running { action: 0 });
+    ok(
+        &mut s,
+        11,
+        Msg::ActionStarted {
+            step: "dump".into(),
+            action: 0,
+            pid: Some(42),
+        },
+    );
+    ok(
+        &mut s,
+        12,
+        Msg::Output {
+            step: "dump".into(),
+            action: 0,
+            stream: Stream::Stdout,
+            data: "dump\n".into(),
+        },
+    );
+    let e = ok(&mut s, 30, success("dump", 0));
+    assert_eq!(
+        e,
+        vec![Effect::StepSettled {
+            step: "dump".into()
+        }]
+    );
+    let st = s.state("dump").cloned().unwrap_or_else(|| panic!("state"));
+    assert_eq!(st.status, StepStatus::Done);
+    assert_eq!(st.duration_ms(), Some(20));
+    assert_eq!(st.output_tail_text(), "dump\n");
+}
+
+#[test]
+fn finishing_a_step_that_never_started_is_rejected() {
+    let mut s = session();
+    let why = rejected(&mut s, success("dump", 0));
+    assert!(why.contains("not running"), "{why}");
+    assert!(
+        rejected(
+            &mut s,
+            Msg::Output {
+                step: "dump".into(),
+                action: 0,
+                stream: Stream::Stdout,
+                data: "x".into()
+            }
+        )
+        .contains("not running")
+    );
+    assert!(
+        rejected(
+            &mut s,
+            Msg::CancelRequested {
+                step: "dump".into()
+            }
+        )
+        .contains("nothing is running")
+    );
+}
+
+#[test]
+fn a_failed_step_can_be_retried_or_skipped_with_a_reason() {
+    let mut s = session();
+    settle_check(&mut s);
+    ok(&mut s, 3, run("dump"));
+    ok(&mut s, 4, finished("dump", 0, Some(3)));
+    assert_eq!(
+        status(&s, "dump"),
+        StepStatus::Failed {
+            reason: "exit 3".into()
+        }
+    );
+    assert!(rejected(&mut s, run("wipe")).contains("comes after `dump`"));
+    // Retry runs it again.
+    assert_eq!(
+        ok(&mut s, 5, run("dump")),
+        vec![Effect::RunAction {
+            step: "dump".into(),
+            action: 0
+        }]
+    );
+    assert_eq!(s.state("dump").map(|x| x.attempts), Some(2));
+    ok(&mut s, 6, finished("dump", 0, Some(1)));
+    assert!(
+        rejected(
+            &mut s,
+            Msg::Skipped {
+                step: "dump".into(),
+                reason: "  ".into()
+            }
+        )
+        .contains("needs a reason")
+    );
+    ok(
+        &mut s,
+        7,
+        Msg::Skipped {
+            step: "dump".into(),
+            reason: "done by hand".into(),
+        },
+    );
+    assert_eq!(
+        status(&s, "dump"),
+        StepStatus::Skipped {
+            reason: "done by hand".into()
+        }
+    );
+    assert_eq!(s.next_step(), Some("wipe"));
+}
+
+#[test]
+fn a_timed_out_action_fails_its_step_and_says_so() {
+    let mut s = session();
+    settle_check(&mut s);
+    ok(&mut s, 3, run("dump"));
+    let outcome = ActionOutcome {
+        exit_code: None,
+        signal: Some(15),
+        timed_out: true,
+        cancelled: false,
+        duration_ms: 300_000,
+        error: None,
+        failure: None,
+    };
+    ok(
+        &mut s,
+        4,
+        Msg::ActionFinished {
+            step: "dump".into(),
+            action: 0,
+            outcome,
+        },
+    );
+    assert_eq!(
+        status(&s, "dump"),
+        StepStatus::Failed {
+            reason: "timed out after 5m".into()
+        }
+    );
+}
+
+#[test]
+fn a_running_step_cannot_be_skipped_but_can_be_cancelled() {
+    let mut s = session();
+    settle_check(&mut s);
+    ok(&mut s, 3, run("dump"));
+    assert!(
+        rejected(
+            &mut s,
+            Msg::Skipped {
+                step: "dump".into(),
+                reason: "x".into()
+            }
+        )
+        .contains("stop it")
+    );
+    assert_eq!(
+        ok(
+            &mut s,
+            4,
+            Msg::CancelRequested {
+                step: "dump".into()
+            }
+        ),
+        vec![Effect::CancelAction {
+            step: "dump".into()
+        }]
+    );
+    let outcome = ActionOutcome {
+        exit_code: None,
+        signal: Some(15),
+        timed_out: false,
+        cancelled: true,
+        duration_ms: 5,
+        error: None,
+        failure: None,
+    };
+    ok(
+        &mut s,
+        5,
+        Msg::ActionFinished {
+            step: "dump".into(),
+            action: 0,
+            outcome,
+        },
+    );
+    assert_eq!(
+        status(&s, "dump"),
+        StepStatus::Failed {
+            reason: "cancelled".into()
+        }
+    );
+}
+
+#[test]
+fn a_destructive_step_on_production_waits_for_the_targets_name() {
+    let mut s = session();
+    settle_through_dump(&mut s);
+    let e = ok(&mut s, 5, run("wipe"));
+    let [Effect::ShowGate(gate)] = e.as_slice() else {
+        panic!("expected a gate, got {e:?}");
+    };
+    assert_eq!(gate.target, "production");
+    assert_eq!(gate.reasons[0].rule, Rule::ShellRmRecursiveForce);
+    assert!(gate.code[0].contains("rm -rf /tmp/x"));
+    assert_eq!(status(&s, "wipe"), StepStatus::AwaitingGate);
+    // A wrong name is recorded and changes nothing.
+    assert_eq!(
+        ok(
+            &mut s,
+            6,
+            Msg::GateAnswered {
+                step: "wipe".into(),
+                typed: "prod".into()
+            }
+        ),
+        vec![]
+    );
+    assert_eq!(status(&s, "wipe"), StepStatus::AwaitingGate);
+    let e = ok(
+        &mut s,
+        7,
+        Msg::GateAnswered {
+            step: "wipe".into(),
+            typed: "production".into(),
+        },
+    );
+    assert_eq!(
+        e,
+        vec![Effect::RunAction {
+            step: "wipe".into(),
+            action: 0
+        }]
+    );
+}
+
+#[test]
+fn confirming_a_gate_that_was_not_shown_is_rejected() {
+    let mut s = session();
+    settle_through_dump(&mut s);
+    let why = rejected(
+        &mut s,
+        Msg::GateAnswered {
+            step: "wipe".into(),
+            typed: "production".into(),
+        },
+    );
+    assert!(why.contains("no gate is shown"), "{why}");
+    assert!(
+        rejected(
+            &mut s,
+            Msg::GateRefused {
+                step: "wipe".into()
+            }
+        )
+        .contains("no gate")
+    );
+}
+
+#[test]
+fn refusing_a_gate_leaves_the_step_pending() {
+    let mut s = session();
+    settle_through_dump(&mut s);
+    ok(&mut s, 5, run("wipe"));
+    ok(
+        &mut s,
+        6,
+        Msg::GateRefused {
+            step: "wipe".into(),
+        },
+    );
+    assert_eq!(status(&s, "wipe"), StepStatus::Pending);
+}
+
+#[test]
+fn a_destructive_step_on_staging_counts_down_and_can_be_cancelled() {
+    let mut s = session();
+    settle_through_dump(&mut s);
+    ok(
+        &mut s,
+        5,
+        Msg::Skipped {
+            step: "wipe".into(),
+            reason: "not today".into(),
+        },
+    );
+    let e = ok(&mut s, 6, run("wipe-staging"));
+    assert_eq!(
+        e,
+        vec![Effect::StartCountdown {
+            step: "wipe-staging".into(),
+            seconds: 10
+        }]
+    );
+    ok(
+        &mut s,
+        7,
+        Msg::CountdownCancelled {
+            step: "wipe-staging".into(),
+        },
+    );
+    assert_eq!(status(&s, "wipe-staging"), StepStatus::Pending);
+    ok(&mut s, 8, run("wipe-staging"));
+    let e = ok(
+        &mut s,
+        9,
+        Msg::CountdownElapsed {
+            step: "wipe-staging".into(),
+        },
+    );
+    assert_eq!(
+        e,
+        vec![Effect::RunAction {
+            step: "wipe-staging".into(),
+            action: 0
+        }]
+    );
+    assert!(
+        rejected(
+            &mut s,
+            Msg::CountdownElapsed {
+                step: "wipe-staging".into()
+            }
+        )
+        .contains("no countdown")
+    );
+}
+
+fn reach_manual(s: &mut Session) {
+    settle_through_dump(s);
+    ok(
+        s,
+        5,
+        Msg::Skipped {
+            step: "wipe".into(),
+            reason: "r".into(),
+        },
+    );
+    ok(
+        s,
+        6,
+        Msg::Skipped {
+            step: "wipe-staging".into(),
+            reason: "r".into(),
+        },
+    );
+}
+
+#[test]
+fn a_manual_step_is_confirmed_by_the_operator() {
+    let mut s = session();
+    reach_manual(&mut s);
+    assert!(rejected(&mut s, run("manual")).contains("nothing to run"));
+    ok(
+        &mut s,
+        7,
+        Msg::ConfirmedDone {
+            step: "manual".into(),
+        },
+    );
+    assert_eq!(status(&s, "manual"), StepStatus::Done);
+    assert!(
+        rejected(
+            &mut s,
+            Msg::ConfirmedDone {
+                step: "dump".into()
+            }
+        )
+        .contains("not by confirmation")
+    );
+}
+
+#[test]
+fn several_actions_run_in_turn_and_the_checklist_closes_the_step() {
+    let mut s = session();
+    reach_manual(&mut s);
+    ok(
+        &mut s,
+        7,
+        Msg::ConfirmedDone {
+            step: "manual".into(),
+        },
+    );
+    ok(&mut s, 8, run("two"));
+    assert_eq!(
+        ok(&mut s, 9, success("two", 0)),
+        vec![Effect::RunAction {
+            step: "two".into(),
+            action: 1
+        }]
+    );
+    // Exit 1 is accepted by `expect=0,1`.
+    assert_eq!(ok(&mut s, 10, finished("two", 1, Some(1))), vec![]);
+    assert_eq!(status(&s, "two"), StepStatus::AwaitingChecklist);
+    assert!(rejected(&mut s, Msg::ConfirmedDone { step: "two".into() }).contains("unticked"));
+    let e = ok(
+        &mut s,
+        11,
+        Msg::ChecklistTicked {
+            step: "two".into(),
+            item: 0,
+            checked: true,
+        },
+    );
+    assert_eq!(
+        e,
+        vec![
+            Effect::StepSettled { step: "two".into() },
+            Effect::FlowComplete
+        ]
+    );
+    assert!(s.is_complete());
+    ok(
+        &mut s,
+        12,
+        Msg::SessionEnded {
+            outcome: Outcome::Completed,
+        },
+    );
+    assert!(rejected(&mut s, run("undo")).contains("ended"));
+    ok(
+        &mut s,
+        13,
+        Msg::Note {
+            step: None,
+            text: "post-mortem: fine".into(),
+        },
+    );
+}
+
+#[test]
+fn a_session_with_steps_left_can_only_be_abandoned() {
+    let mut s = session();
+    assert!(
+        rejected(
+            &mut s,
+            Msg::SessionEnded {
+                outcome: Outcome::Completed
+            }
+        )
+        .contains("abandoned")
+    );
+    ok(
+        &mut s,
+        1,
+        Msg::SessionEnded {
+            outcome: Outcome::Abandoned,
+        },
+    );
+}
+
+#[test]
+fn a_failure_offers_the_rollback_of_its_phase() {
+    let mut s = session();
+    settle_check(&mut s);
+    assert!(
+        rejected(
+            &mut s,
+            Msg::RollbackRequested {
+                failed: "dump".into(),
+                rollback: "undo".into()
+            }
+        )
+        .contains("after a failure")
+    );
+    ok(&mut s, 3, run("dump"));
+    ok(&mut s, 4, finished("dump", 0, Some(2)));
+    let offered: Vec<&str> = s
+        .rollbacks_for("dump")
+        .iter()
+        .map(|st| st.id.as_str())
+        .collect();
+    assert_eq!(offered, vec!["undo"]);
+    assert!(
+        rejected(
+            &mut s,
+            Msg::RollbackRequested {
+                failed: "dump".into(),
+                rollback: "wipe".into()
+            }
+        )
+        .contains("does not undo")
+    );
+    ok(
+        &mut s,
+        5,
+        Msg::RollbackRequested {
+            failed: "dump".into(),
+            rollback: "undo".into(),
+        },
+    );
+    // Rollback steps are outside the flow: they run despite the failure.
+    assert_eq!(
+        ok(&mut s, 6, run("undo")),
+        vec![Effect::RunAction {
+            step: "undo".into(),
+            action: 0
+        }]
+    );
+}
+
+#[test]
+fn one_step_runs_at_a_time() {
+    let mut s = session();
+    settle_check(&mut s);
+    ok(&mut s, 3, run("dump"));
+    assert!(rejected(&mut s, run("undo")).contains("one step runs at a time"));
+}
+
+#[test]
+fn a_step_running_when_the_session_died_is_in_doubt_after_resume() {
+    let mut s = session();
+    settle_through_dump(&mut s);
+    ok(&mut s, 5, run("wipe"));
+    ok(
+        &mut s,
+        6,
+        Msg::GateAnswered {
+            step: "wipe".into(),
+            typed: "production".into(),
+        },
+    );
+    ok(
+        &mut s,
+        7,
+        Msg::Interrupted {
+            reason: "SIGHUP".into(),
+        },
+    );
+    ok(
+        &mut s,
+        100,
+        Msg::Resumed {
+            runbook_hash: "h".into(),
+            runbook_changed: false,
+            runbook_text: None,
+        },
+    );
+    assert_eq!(status(&s, "wipe"), StepStatus::InDoubt);
+    assert!(rejected(&mut s, run("wipe")).contains("in doubt"));
+    // Re-running a destructive step goes through its gate again.
+    let e = ok(
+        &mut s,
+        101,
+        Msg::InDoubtResolved {
+            step: "wipe".into(),
+            decision: Decision::Rerun,
+        },
+    );
+    assert!(matches!(e.as_slice(), [Effect::ShowGate(_)]), "{e:?}");
+}
+
+#[test]
+fn an_in_doubt_step_can_be_marked_done_or_skipped() {
+    let mut s = session();
+    settle_check(&mut s);
+    ok(&mut s, 3, run("dump"));
+    ok(
+        &mut s,
+        4,
+        Msg::Resumed {
+            runbook_hash: "h".into(),
+            runbook_changed: false,
+            runbook_text: None,
+        },
+    );
+    assert!(
+        rejected(
+            &mut s,
+            Msg::InDoubtResolved {
+                step: "check".into(),
+                decision: Decision::MarkDone
+            }
+        )
+        .contains("nothing is in doubt")
+    );
+    ok(
+        &mut s,
+        5,
+        Msg::InDoubtResolved {
+            step: "dump".into(),
+            decision: Decision::MarkDone,
+        },
+    );
+    assert_eq!(status(&s, "dump"), StepStatus::Done);
+}
+
+#[test]
+fn folding_the_recorded_messages_rebuilds_the_same_session() {
+    let mut live = session();
+    let mut records = vec![(0, Msg::SessionStarted(live.info.clone()))];
+    let script = vec![
+        (
+            1,
+            Msg::ChecklistTicked {
+                step: "check".into(),
+                item: 0,
+                checked: true,
+            },
+        ),
+        (
+            2,
+            Msg::ChecklistTicked {
+                step: "check".into(),
+                item: 1,
+                checked: true,
+            },
+        ),
+        (3, run("dump")),
+        (
+            4,
+            Msg::Output {
+                step: "dump".into(),
+                action: 0,
+                stream: Stream::Stderr,
+                data: "warn\n".into(),
+            },
+        ),
+        (5, finished("dump", 0, Some(9))),
+        (
+            6,
+            Msg::Note {
+                step: Some("dump".into()),
+                text: "disk full?".into(),
+            },
+        ),
+        (7, run("dump")),
+        (8, success("dump", 0)),
+        (9, run("wipe")),
+        (
+            10,
+            Msg::GateAnswered {
+                step: "wipe".into(),
+                typed: "nope".into(),
+            },
+        ),
+        (
+            11,
+            Msg::GateRefused {
+                step: "wipe".into(),
+            },
+        ),
+        (
+            12,
+            Msg::Skipped {
+                step: "wipe".into(),
+                reason: "later".into(),
+            },
+        ),
+    ];
+    for (at, msg) in script {
+        for e in ok(&mut live, at, msg.clone()) {
+            assert!(!matches!(e, Effect::Record(_)));
+        }
+        records.push((at, msg));
+    }
+    let rebuilt = match fold(live.runbook.clone(), records) {
+        Ok(s) => s,
+        Err(e) => panic!("fold: {e}"),
+    };
+    for id in live.flow() {
+        assert_eq!(status(&rebuilt, id), status(&live, id), "{id}");
+    }
+    assert_eq!(rebuilt.state("dump").map(|s| s.attempts), Some(2));
+    assert_eq!(rebuilt.notes.len(), 1);
+}
+
+#[test]
+fn a_journal_that_does_not_start_a_session_does_not_fold() {
+    let s = session();
+    let r = fold(s.runbook.clone(), vec![(0, run("dump"))]);
+    assert!(r.is_err());
+}
+
+#[test]
+fn the_journal_form_of_every_message_is_stable() {
+    let info = session().info;
+    let msgs = vec![
+        Msg::SessionStarted(SessionInfo {
+            runbook_text: "# T\n".into(),
+            ..info
+        }),
+        Msg::Resumed {
+            runbook_hash: "abc".into(),
+            runbook_changed: false,
+            runbook_text: None,
+        },
+        run("dump"),
+        Msg::GateAnswered {
+            step: "wipe".into(),
+            typed: "production".into(),
+        },
+        Msg::GateRefused {
+            step: "wipe".into(),
+        },
+        Msg::CountdownElapsed { step: "w".into() },
+        Msg::CountdownCancelled { step: "w".into() },
+        Msg::ActionStarted {
+            step: "dump".into(),
+            action: 0,
+            pid: Some(7),
+        },
+        Msg::Output {
+            step: "dump".into(),
+            action: 0,
+            stream: Stream::Stdout,
+            data: "a\u{1b}[31mb\r".into(),
+        },
+        finished("dump", 0, Some(0)),
+        Msg::CancelRequested {
+            step: "dump".into(),
+        },
+        Msg::ChecklistTicked {
+            step: "check".into(),
+            item: 1,
+            checked: true,
+        },
+        Msg::ConfirmedDone {
+            step: "manual".into(),
+        },
+        Msg::Skipped {
+            step: "wipe".into(),
+            reason: "r".into(),
+        },
+        Msg::Note {
+            step: None,
+            text: "n".into(),
+        },
+        Msg::RollbackRequested {
+            failed: "dump".into(),
+            rollback: "undo".into(),
+        },
+        Msg::InDoubtResolved {
+            step: "wipe".into(),
+            decision: Decision::Skip {
+                reason: "checked by hand".into(),
+            },
+        },
+        Msg::Interrupted {
+            reason: "SIGHUP".into(),
+        },
+        Msg::SessionEnded {
+            outcome: Outcome::Completed,
+        },
+    ];
+    let lines: Vec<String> = msgs
+        .iter()
+        .map(|m| serde_json::to_string(m).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    for (line, msg) in lines.iter().zip(&msgs) {
+        let back: Msg = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(&back, msg);
+    }
+    insta::assert_snapshot!(lines.join("\n"));
+}

@@ -1,0 +1,567 @@
+//! The session's transitions: `update(session, at, msg)` checks that a
+//! message makes sense now, applies it, and says what must happen next.
+//! No I/O and no clock: the runtime performs the effects and feeds their
+//! results back as messages.
+
+use super::msg::{Decision, Millis, Msg, Outcome};
+use super::state::{Session, StepStatus};
+use crate::runbook::destructive::Rule;
+use crate::runbook::model::{ActionKind, Expect};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Append the message to the journal (always the first effect).
+    Record(Msg),
+    RunAction {
+        step: String,
+        action: usize,
+    },
+    CancelAction {
+        step: String,
+    },
+    /// Stop at a destructive step until the target's name is typed.
+    ShowGate(Gate),
+    /// Warn about a destructive step on an unprotected target, then run it.
+    StartCountdown {
+        step: String,
+        seconds: u64,
+    },
+    /// A step reached done, failed or skipped (bell, flash, next prompt).
+    StepSettled {
+        step: String,
+    },
+    /// Every step of the flow is done or skipped.
+    FlowComplete,
+}
+
+/// What the operator must see before a destructive step runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gate {
+    pub step: String,
+    /// The protected target whose name must be typed.
+    pub target: String,
+    pub reasons: Vec<GateReason>,
+    /// The actions' text, as they will run.
+    pub code: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateReason {
+    pub rule: Rule,
+    pub why: String,
+    pub excerpt: String,
+}
+
+/// Why a message was refused; nothing was applied or journaled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected(pub String);
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Rejected {}
+
+fn reject<T>(reason: impl Into<String>) -> Result<T, Rejected> {
+    Err(Rejected(reason.into()))
+}
+
+/// How a step must be confirmed before its actions run.
+enum Guard {
+    None,
+    Gate(Gate),
+    Countdown(u64),
+}
+
+impl Session {
+    /// Applies `msg` at time `at`. On success the first effect records it.
+    pub fn update(&mut self, at: Millis, msg: Msg) -> Result<Vec<Effect>, Rejected> {
+        if self.ended.is_some() && !matches!(msg, Msg::Note { .. }) {
+            return reject("the session has ended");
+        }
+        let mut effects = self.apply(at, &msg)?;
+        self.last_at = self.last_at.max(at);
+        effects.insert(0, Effect::Record(msg));
+        Ok(effects)
+    }
+
+    /// Rebuilds a session from journaled messages (resume, replay). They were
+    /// all accepted once, so a refusal means the journal does not belong to
+    /// this runbook or was tampered with.
+    pub fn replay(&mut self, at: Millis, msg: &Msg) -> Result<(), Rejected> {
+        self.apply(at, msg)?;
+        self.last_at = self.last_at.max(at);
+        Ok(())
+    }
+
+    fn apply(&mut self, at: Millis, msg: &Msg) -> Result<Vec<Effect>, Rejected> {
+        if let Some(step) = msg.step()
+            && self.step_ref(step).is_none()
+        {
+            return reject(format!("this runbook has no step `{step}`"));
+        }
+        match msg {
+            Msg::SessionStarted(_) => reject("the session has already started"),
+            Msg::Resumed { .. } => {
+                for s in self.steps.values_mut() {
+                    s.status = match &s.status {
+                        StepStatus::Running { .. } => StepStatus::InDoubt,
+                        StepStatus::AwaitingGate | StepStatus::Countdown => StepStatus::Pending,
+                        other => other.clone(),
+                    };
+                }
+                self.interrupted = None;
+                Ok(Vec::new())
+            }
+            Msg::RunRequested { step } => self.run_requested(at, step),
+            Msg::GateAnswered { step, typed } => self.gate_answered(at, step, typed),
+            Msg::GateRefused { step } => {
+                self.expect_status(
+                    step,
+                    |s| *s == StepStatus::AwaitingGate,
+                    "no gate is shown for",
+                )?;
+                self.set(step, StepStatus::Pending);
+                Ok(Vec::new())
+            }
+            Msg::CountdownElapsed { step } => {
+                self.expect_status(
+                    step,
+                    |s| *s == StepStatus::Countdown,
+                    "no countdown runs for",
+                )?;
+                Ok(self.start_actions(at, step))
+            }
+            Msg::CountdownCancelled { step } => {
+                self.expect_status(
+                    step,
+                    |s| *s == StepStatus::Countdown,
+                    "no countdown runs for",
+                )?;
+                self.set(step, StepStatus::Pending);
+                Ok(Vec::new())
+            }
+            Msg::ActionStarted { step, action, .. } => {
+                self.expect_status(
+                    step,
+                    |s| *s == StepStatus::Running { action: *action },
+                    &format!("action {action} was not asked to run in"),
+                )?;
+                Ok(Vec::new())
+            }
+            Msg::Output { step, data, .. } => {
+                self.expect_status(
+                    step,
+                    |s| matches!(s, StepStatus::Running { .. }),
+                    "output arrived for a step that is not running:",
+                )?;
+                if let Some(s) = self.steps.get_mut(step) {
+                    s.push_output(data);
+                }
+                Ok(Vec::new())
+            }
+            Msg::ActionFinished {
+                step,
+                action,
+                outcome,
+            } => self.action_finished(at, step, *action, outcome),
+            Msg::CancelRequested { step } => {
+                self.expect_status(
+                    step,
+                    |s| matches!(s, StepStatus::Running { .. }),
+                    "nothing is running in",
+                )?;
+                Ok(vec![Effect::CancelAction { step: step.clone() }])
+            }
+            Msg::ChecklistTicked {
+                step,
+                item,
+                checked,
+            } => self.ticked(at, step, *item, *checked),
+            Msg::ConfirmedDone { step } => self.confirmed_done(at, step),
+            Msg::Skipped { step, reason } => self.skipped(at, step, reason),
+            Msg::Note { step, text } => {
+                if text.trim().is_empty() {
+                    return reject("a note needs some text");
+                }
+                self.notes.push(super::state::NoteEntry {
+                    at,
+                    step: step.clone(),
+                    text: text.clone(),
+                });
+                Ok(Vec::new())
+            }
+            Msg::RollbackRequested { failed, rollback } => {
+                self.expect_status(
+                    failed,
+                    |s| matches!(s, StepStatus::Failed { .. }),
+                    "a rollback is offered after a failure, and nothing failed in",
+                )?;
+                if !self.rollbacks_for(failed).iter().any(|s| s.id == *rollback) {
+                    return reject(format!(
+                        "`{rollback}` does not undo the phase of `{failed}`"
+                    ));
+                }
+                self.rollback_from = Some(failed.clone());
+                Ok(Vec::new())
+            }
+            Msg::InDoubtResolved { step, decision } => {
+                self.expect_status(
+                    step,
+                    |s| *s == StepStatus::InDoubt,
+                    "nothing is in doubt in",
+                )?;
+                match decision {
+                    Decision::Rerun => {
+                        self.set(step, StepStatus::Pending);
+                        self.run_requested(at, step)
+                    }
+                    Decision::MarkDone => Ok(self.settle(at, step, StepStatus::Done)),
+                    Decision::Skip { reason } => {
+                        self.set(step, StepStatus::Pending);
+                        self.skipped(at, step, reason)
+                    }
+                }
+            }
+            Msg::Interrupted { reason } => {
+                self.interrupted = Some(reason.clone());
+                Ok(Vec::new())
+            }
+            Msg::SessionEnded { outcome } => {
+                if let Some(r) = self.running() {
+                    return reject(format!(
+                        "`{r}` is still running; stop it before ending the session"
+                    ));
+                }
+                if *outcome == Outcome::Completed && !self.is_complete() {
+                    return reject("steps remain; the session can only be abandoned");
+                }
+                self.ended = Some(*outcome);
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    fn set(&mut self, step: &str, status: StepStatus) {
+        if let Some(s) = self.steps.get_mut(step) {
+            s.status = status;
+        }
+    }
+
+    fn status(&self, step: &str) -> StepStatus {
+        self.steps
+            .get(step)
+            .map_or(StepStatus::Pending, |s| s.status.clone())
+    }
+
+    fn expect_status(
+        &self,
+        step: &str,
+        ok: impl Fn(&StepStatus) -> bool,
+        what: &str,
+    ) -> Result<(), Rejected> {
+        let status = self.status(step);
+        if ok(&status) {
+            Ok(())
+        } else {
+            reject(format!("{what} `{step}` (it is {})", status.label()))
+        }
+    }
+
+    fn run_requested(&mut self, at: Millis, step: &str) -> Result<Vec<Effect>, Rejected> {
+        match self.status(step) {
+            StepStatus::Pending | StepStatus::Failed { .. } => {}
+            other => {
+                return reject(format!("`{step}` cannot start: it is {}", other.label()));
+            }
+        }
+        if let Some(r) = self.running() {
+            return reject(format!("`{r}` is running; one step runs at a time"));
+        }
+        if let Some(blocker) = self.unsettled_before(step) {
+            return reject(format!(
+                "`{step}` comes after `{blocker}`, which is not done or skipped"
+            ));
+        }
+        let has_actions = self.step(step).is_some_and(|(_, s)| !s.actions.is_empty());
+        if !has_actions {
+            return reject(format!(
+                "`{step}` has nothing to run: tick its checklist or confirm it is done"
+            ));
+        }
+        Ok(match self.guard(step) {
+            Guard::None => self.start_actions(at, step),
+            Guard::Gate(gate) => {
+                self.set(step, StepStatus::AwaitingGate);
+                vec![Effect::ShowGate(gate)]
+            }
+            Guard::Countdown(seconds) => {
+                self.set(step, StepStatus::Countdown);
+                vec![Effect::StartCountdown {
+                    step: step.to_string(),
+                    seconds,
+                }]
+            }
+        })
+    }
+
+    /// The first flow step before `step` that is not settled. Rollback steps
+    /// are outside the flow and may run whenever the operator decides.
+    fn unsettled_before(&self, step: &str) -> Option<String> {
+        let pos = self.flow().iter().position(|s| s == step)?;
+        self.flow()[..pos]
+            .iter()
+            .find(|s| !self.status(s).is_settled())
+            .cloned()
+    }
+
+    fn guard(&self, step: &str) -> Guard {
+        let Some((phase, s)) = self.step(step) else {
+            return Guard::None;
+        };
+        let mut gate: Option<Gate> = None;
+        let mut countdown: Option<u64> = None;
+        for a in s.actions.iter().filter(|a| a.destructive.is_destructive()) {
+            let target_name = self.action_target(phase, s, a).to_string();
+            let Some(target) = self.target(&target_name) else {
+                continue;
+            };
+            if target.protected {
+                let g = gate.get_or_insert_with(|| Gate {
+                    step: step.to_string(),
+                    target: target_name.clone(),
+                    reasons: Vec::new(),
+                    code: s.actions.iter().map(|a| a.code.clone()).collect(),
+                });
+                g.reasons
+                    .extend(a.destructive.findings.iter().map(|f| GateReason {
+                        rule: f.rule,
+                        why: f.rule.describe().to_string(),
+                        excerpt: f.excerpt.clone(),
+                    }));
+                if let Some(o) = a.destructive.overridden.as_ref().filter(|o| o.destructive) {
+                    g.reasons.push(GateReason {
+                        rule: Rule::Attribute,
+                        why: o
+                            .reason
+                            .clone()
+                            .unwrap_or_else(|| "marked destructive by the runbook".into()),
+                        excerpt: String::new(),
+                    });
+                }
+            } else {
+                let secs = target.countdown.as_secs();
+                countdown = Some(countdown.map_or(secs, |c| c.max(secs)));
+            }
+        }
+        match (gate, countdown) {
+            (Some(g), _) => Guard::Gate(g),
+            (None, Some(secs)) => Guard::Countdown(secs),
+            (None, None) => Guard::None,
+        }
+    }
+
+    fn gate_answered(
+        &mut self,
+        at: Millis,
+        step: &str,
+        typed: &str,
+    ) -> Result<Vec<Effect>, Rejected> {
+        self.expect_status(
+            step,
+            |s| *s == StepStatus::AwaitingGate,
+            "no gate is shown for",
+        )?;
+        let Guard::Gate(gate) = self.guard(step) else {
+            return reject(format!("`{step}` has no gate"));
+        };
+        if typed.trim() != gate.target {
+            // Journaled all the same: a mistyped confirmation is part of the story.
+            return Ok(Vec::new());
+        }
+        Ok(self.start_actions(at, step))
+    }
+
+    fn start_actions(&mut self, at: Millis, step: &str) -> Vec<Effect> {
+        if let Some(s) = self.steps.get_mut(step) {
+            s.status = StepStatus::Running { action: 0 };
+            s.attempts += 1;
+            s.started_at = Some(at);
+            s.finished_at = None;
+            s.last_outcome = None;
+        }
+        vec![Effect::RunAction {
+            step: step.to_string(),
+            action: 0,
+        }]
+    }
+
+    fn action_finished(
+        &mut self,
+        at: Millis,
+        step: &str,
+        action: usize,
+        outcome: &super::msg::ActionOutcome,
+    ) -> Result<Vec<Effect>, Rejected> {
+        self.expect_status(
+            step,
+            |s| *s == StepStatus::Running { action },
+            &format!("action {action} cannot finish: it was not running in"),
+        )?;
+        let (count, expected) = match self.step(step) {
+            Some((_, s)) => (
+                s.actions.len(),
+                s.actions
+                    .get(action)
+                    .map(expected_exit_codes)
+                    .unwrap_or_else(|| vec![0]),
+            ),
+            None => (0, vec![0]),
+        };
+        if let Some(s) = self.steps.get_mut(step) {
+            s.last_outcome = Some(outcome.clone());
+        }
+        if !outcome.succeeded(&expected) {
+            let reason = outcome.describe();
+            return Ok(self.settle(at, step, StepStatus::Failed { reason }));
+        }
+        if action + 1 < count {
+            self.set(step, StepStatus::Running { action: action + 1 });
+            return Ok(vec![Effect::RunAction {
+                step: step.to_string(),
+                action: action + 1,
+            }]);
+        }
+        let complete = self.steps.get(step).is_some_and(|s| s.checklist_complete());
+        if complete {
+            Ok(self.settle(at, step, StepStatus::Done))
+        } else {
+            if let Some(s) = self.steps.get_mut(step) {
+                s.status = StepStatus::AwaitingChecklist;
+                s.finished_at = Some(at);
+            }
+            Ok(Vec::new())
+        }
+    }
+
+    fn ticked(
+        &mut self,
+        at: Millis,
+        step: &str,
+        item: usize,
+        checked: bool,
+    ) -> Result<Vec<Effect>, Rejected> {
+        let status = self.status(step);
+        if status.is_settled() {
+            return reject(format!(
+                "`{step}` is {}; its checklist is closed",
+                status.label()
+            ));
+        }
+        let Some(s) = self.steps.get_mut(step) else {
+            return reject(format!("no step `{step}`"));
+        };
+        let Some(slot) = s.ticked.get_mut(item) else {
+            return reject(format!("`{step}` has no checklist item {}", item + 1));
+        };
+        *slot = checked;
+        let complete = s.checklist_complete();
+        if complete {
+            s.started_at.get_or_insert(at);
+        }
+        // The last box ticked closes the step once its actions are done, or
+        // at once for a checklist-only step whose turn has come.
+        let actionless = self.step(step).is_some_and(|(_, st)| st.actions.is_empty());
+        let closes = match status {
+            StepStatus::AwaitingChecklist => complete,
+            StepStatus::Pending => complete && actionless && self.unsettled_before(step).is_none(),
+            _ => false,
+        };
+        if closes {
+            return Ok(self.settle(at, step, StepStatus::Done));
+        }
+        Ok(Vec::new())
+    }
+
+    fn confirmed_done(&mut self, at: Millis, step: &str) -> Result<Vec<Effect>, Rejected> {
+        let (has_actions, complete) = match (self.step(step), self.steps.get(step)) {
+            (Some((_, s)), Some(st)) => (!s.actions.is_empty(), st.checklist_complete()),
+            _ => return reject(format!("no step `{step}`")),
+        };
+        let status = self.status(step);
+        if has_actions {
+            return reject(match status {
+                StepStatus::AwaitingChecklist => {
+                    format!("`{step}` still has unticked checklist items")
+                }
+                _ => format!(
+                    "`{step}` is done when its actions succeed, not by confirmation (it is {})",
+                    status.label()
+                ),
+            });
+        }
+        if status != StepStatus::Pending {
+            return reject(format!(
+                "`{step}` cannot be confirmed: it is {}",
+                status.label()
+            ));
+        }
+        if !complete {
+            return reject(format!("tick every checklist item of `{step}` first"));
+        }
+        if let Some(blocker) = self.unsettled_before(step) {
+            return reject(format!(
+                "`{step}` comes after `{blocker}`, which is not done or skipped"
+            ));
+        }
+        if let Some(s) = self.steps.get_mut(step) {
+            s.started_at.get_or_insert(at);
+        }
+        Ok(self.settle(at, step, StepStatus::Done))
+    }
+
+    fn skipped(&mut self, at: Millis, step: &str, reason: &str) -> Result<Vec<Effect>, Rejected> {
+        if reason.trim().is_empty() {
+            return reject("a skip needs a reason, for whoever reads the journal");
+        }
+        match self.status(step) {
+            StepStatus::Running { .. } => {
+                reject(format!("`{step}` is running: stop it before skipping it"))
+            }
+            StepStatus::Done => reject(format!("`{step}` is already done")),
+            StepStatus::Skipped { .. } => reject(format!("`{step}` is already skipped")),
+            _ => Ok(self.settle(
+                at,
+                step,
+                StepStatus::Skipped {
+                    reason: reason.trim().to_string(),
+                },
+            )),
+        }
+    }
+
+    fn settle(&mut self, at: Millis, step: &str, status: StepStatus) -> Vec<Effect> {
+        if let Some(s) = self.steps.get_mut(step) {
+            s.status = status;
+            s.finished_at = Some(at);
+        }
+        let mut effects = vec![Effect::StepSettled {
+            step: step.to_string(),
+        }];
+        if self.is_complete() && self.flow().iter().any(|s| s == step) {
+            effects.push(Effect::FlowComplete);
+        }
+        effects
+    }
+}
+
+/// Exit codes a shell action accepts (`expect=0,1`); 0 by default.
+pub fn expected_exit_codes(action: &crate::runbook::model::Action) -> Vec<i32> {
+    match (&action.kind, &action.expect) {
+        (ActionKind::Shell { .. }, Some(Expect::Exit(codes))) => codes.clone(),
+        _ => vec![0],
+    }
+}
