@@ -753,3 +753,123 @@ fn kill_9_at_random_points_then_resume() {
         assert_eq!(types(&j).last().map(String::as_str), Some("session-ended"));
     }
 }
+
+const SLOW: &str = r#"# Slow
+
+## Phase
+
+### Wait {#wait}
+
+```bash
+echo started
+[ -f "$WORK/fast" ] || sleep 20
+echo finished
+```
+"#;
+
+/// Starts a session whose step sleeps, waits until the step is running,
+/// and returns the child.
+fn start_slow(env: &Env, auto: bool) -> std::process::Child {
+    let rb = env.runbook("slow.md", SLOW);
+    let mut args = vec![
+        "run".to_string(),
+        rb.to_string_lossy().to_string(),
+        "--target".into(),
+        "staging".into(),
+    ];
+    if auto {
+        args.push("--auto".into());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = env
+        .cmd(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if !auto && let Some(stdin) = child.stdin.as_mut() {
+        let _ = stdin.write_all(b"\n");
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let running = env
+            .journals()
+            .first()
+            .is_some_and(|j| types(j).iter().any(|t| t == "output"));
+        if running {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the step never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+fn signal(child: &std::process::Child, sig: nix::sys::signal::Signal) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, sig).unwrap_or_else(|e| panic!("kill: {e}"));
+}
+
+#[test]
+fn a_hang_up_stops_the_step_records_why_and_the_session_resumes() {
+    let env = Env::new();
+    let child = start_slow(&env, true);
+    let started = Instant::now();
+    signal(&child, nix::sys::signal::Signal::SIGHUP);
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the step was not stopped"
+    );
+    let j = env.journal();
+    let recs = records(&j);
+    assert!(recs.iter().any(|r| r["type"] == "interrupted"
+        && r["reason"].as_str().is_some_and(|s| s.contains("SIGHUP"))));
+    assert!(
+        recs.iter()
+            .any(|r| r["type"] == "action-finished" && r["outcome"]["cancelled"] == true)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l == "finished")
+    );
+    let v = verify(&env, &j);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v));
+    // The interrupted step failed as cancelled: resuming retries it.
+    std::fs::write(env.dir.path().join("fast"), "").unwrap_or_else(|e| panic!("{e}"));
+    let out = env.run(&["resume", &j.to_string_lossy()], "r\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l == "finished")
+    );
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_command_and_the_operator_decides() {
+    let env = Env::new();
+    let mut child = start_slow(&env, false);
+    signal(&child, nix::sys::signal::Signal::SIGINT);
+    // After the cancel, the failure prompt: skip with a reason.
+    if let Some(stdin) = child.stdin.as_mut() {
+        let _ = stdin.write_all(b"s\nstopped on purpose\n");
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("stopping the command"), "{stdout}");
+    assert!(
+        stdout.contains("failed") && stdout.contains("cancelled"),
+        "{stdout}"
+    );
+    let recs = records(&env.journal());
+    assert!(recs.iter().any(|r| r["type"] == "cancel-requested"));
+    assert!(
+        recs.iter()
+            .any(|r| r["type"] == "skipped" && r["reason"] == "stopped on purpose")
+    );
+}
