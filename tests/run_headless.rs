@@ -53,6 +53,20 @@ impl Env {
             .unwrap_or_else(|e| panic!("wait runsheet: {e}"))
     }
 
+    /// `runsheet run RUNBOOK --target staging --auto`, nobody at stdin.
+    fn auto(&self, runbook: &Path) -> Output {
+        self.run(
+            &[
+                "run",
+                &runbook.to_string_lossy(),
+                "--target",
+                "staging",
+                "--auto",
+            ],
+            "",
+        )
+    }
+
     fn journals(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(self.data().join("journals"))
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -119,16 +133,7 @@ echo "to stderr" >&2
 fn an_unattended_run_completes_and_its_journal_verifies() {
     let env = Env::new();
     let rb = env.runbook("two.md", TWO_STEPS);
-    let out = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let out = env.auto(&rb);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("hello from staging"), "{}", text(&out));
@@ -189,16 +194,7 @@ fn an_unattended_run_completes_and_its_journal_verifies() {
 fn verify_names_the_first_record_that_was_edited() {
     let env = Env::new();
     let rb = env.runbook("two.md", TWO_STEPS);
-    env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    env.auto(&rb);
     let j = env.journal();
     let content = std::fs::read_to_string(&j).unwrap_or_default();
     let edited = content.replacen("hello from staging", "hello from elsewhere", 1);
@@ -234,16 +230,7 @@ touch "$WORK/wiped"
 fn auto_never_passes_a_gate_on_a_protected_target() {
     let env = Env::new();
     let rb = env.runbook("wipe.md", DESTRUCTIVE);
-    let out = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let out = env.auto(&rb);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("type the target's name"),
@@ -318,16 +305,7 @@ echo after
 fn auto_ticks_nothing() {
     let env = Env::new();
     let rb = env.runbook("c.md", CHECKLIST);
-    let out = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let out = env.auto(&rb);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("never ticks"),
@@ -408,16 +386,7 @@ fn a_missing_variable_is_named_before_anything_runs() {
         "v.md",
         "---\nvariables:\n  PROD_DB_URL: { secret: true, description: \"URL of production\" }\n---\n# V\n\n## P\n\n```bash\necho $PROD_DB_URL\n```\n",
     );
-    let out = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let out = env.auto(&rb);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -435,16 +404,7 @@ fn a_timeout_stops_the_command_and_every_process_it_started() {
         "# T\n\n## P\n\n### Slow {#slow}\n\n```bash {timeout=1s}\nsleep 31.7 &\n(sleep 31.7; echo never) &\nsleep 31.7\n```\n",
     );
     let started = Instant::now();
-    let out = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let out = env.auto(&rb);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         started.elapsed() < Duration::from_secs(15),
@@ -475,16 +435,7 @@ fn a_command_waiting_for_input_gets_none_instead_of_hanging() {
         "# I\n\n## P\n\n```bash {timeout=20s}\nread -r answer || true\necho \"got:[$answer]\"\n```\n",
     );
     let started = Instant::now();
-    let out = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let out = env.auto(&rb);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(String::from_utf8_lossy(&out.stdout).contains("got:[]"));
@@ -514,16 +465,7 @@ echo next
 fn a_failed_unattended_run_is_resumed_and_retried_by_a_person() {
     let env = Env::new();
     let rb = env.runbook("f.md", FLAKY);
-    let out = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let out = env.auto(&rb);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("continue with: runsheet resume"));
     // `resume` with no argument takes the latest session.
@@ -544,16 +486,7 @@ fn a_failed_unattended_run_is_resumed_and_retried_by_a_person() {
 fn a_changed_runbook_is_described_and_needs_consent() {
     let env = Env::new();
     let rb = env.runbook("f.md", FLAKY);
-    env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    env.auto(&rb);
     env.runbook("f.md", &FLAKY.replace("echo next", "echo next, changed"));
     let out = env.run(&["resume", "--auto"], "");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -585,16 +518,7 @@ fn two_sessions_cannot_run_the_same_runbook_on_the_same_target() {
     while env.journals().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
-    let second = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let second = env.auto(&rb);
     let other_target = env.run(
         &[
             "run",
@@ -620,16 +544,7 @@ fn two_sessions_cannot_run_the_same_runbook_on_the_same_target() {
         text(&other_target)
     );
     // The killed session left a stale lock: reported, and cleared on request.
-    let stale = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let stale = env.auto(&rb);
     assert!(
         String::from_utf8_lossy(&stale.stderr).contains("died without releasing its lock"),
         "{}",
@@ -640,16 +555,7 @@ fn two_sessions_cannot_run_the_same_runbook_on_the_same_target() {
         "",
     );
     assert_eq!(unlock.status.code(), Some(0), "{}", text(&unlock));
-    let after = env.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ],
-        "",
-    );
+    let after = env.auto(&rb);
     assert_eq!(after.status.code(), Some(3), "{}", text(&after));
 }
 

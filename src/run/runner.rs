@@ -290,7 +290,15 @@ impl Runner {
             Reply::Run => {
                 self.try_submit(Msg::RunRequested { step: step.into() })
                     .await?;
+                Ok(None)
             }
+            other => self.answer_common(step, other).await,
+        }
+    }
+
+    /// Skip (with a reason), note and quit mean the same at every prompt.
+    async fn answer_common(&mut self, step: &str, reply: Reply) -> Result<Option<RunEnd>> {
+        match reply {
             Reply::Skip(reason) => {
                 let reason = self.secrets.redact(&reason);
                 self.try_submit(Msg::Skipped {
@@ -357,21 +365,7 @@ impl Runner {
                     })
                     .await?;
                 }
-                Reply::Skip(reason) => {
-                    let reason = self.secrets.redact(&reason);
-                    self.try_submit(Msg::Skipped {
-                        step: step.into(),
-                        reason,
-                    })
-                    .await?;
-                    return Ok(None);
-                }
-                Reply::Note(text) => {
-                    self.note(Some(step), &text).await?;
-                    return Ok(None);
-                }
-                Reply::Quit => return Ok(Some(self.quit(step))),
-                _ => return Ok(None),
+                other => return self.answer_common(step, other).await,
             }
         }
         let settled = self
@@ -384,17 +378,7 @@ impl Runner {
                     self.try_submit(Msg::ConfirmedDone { step: step.into() })
                         .await?;
                 }
-                Reply::Skip(reason) => {
-                    let reason = self.secrets.redact(&reason);
-                    self.try_submit(Msg::Skipped {
-                        step: step.into(),
-                        reason,
-                    })
-                    .await?;
-                }
-                Reply::Note(text) => self.note(Some(step), &text).await?,
-                Reply::Quit => return Ok(Some(self.quit(step))),
-                _ => {}
+                other => return self.answer_common(step, other).await,
             }
         }
         Ok(None)
@@ -488,18 +472,8 @@ impl Runner {
                 self.try_submit(Msg::RunRequested { step: step.into() })
                     .await?;
             }
-            Reply::Skip(r) => {
-                let r = self.secrets.redact(&r);
-                self.try_submit(Msg::Skipped {
-                    step: step.into(),
-                    reason: r,
-                })
-                .await?;
-            }
             Reply::Rollback(id) => return self.rollback(step, &id).await,
-            Reply::Note(text) => self.note(Some(step), &text).await?,
-            Reply::Quit => return Ok(Some(self.quit(step))),
-            _ => {}
+            other => return self.answer_common(step, other).await,
         }
         Ok(None)
     }
