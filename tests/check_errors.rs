@@ -375,3 +375,55 @@ fn rendered_errors_quote_the_line_with_its_position() {
     let rendered = parsed.diagnostics[0].render("runbook.md", &src, false);
     insta::assert_snapshot!(rendered);
 }
+
+#[test]
+fn a_flag_with_a_value_that_is_not_a_boolean() {
+    let src = format!("{HEAD}```bash {{interactive=maybe}}\npsql\n```\n");
+    let f = only(&src, "bad-attribute-value");
+    assert_eq!(f.pointed, "maybe");
+    assert!(f.d.help.unwrap_or_default().contains("interactive=false"));
+}
+
+#[test]
+fn a_reason_without_an_override_is_a_warning() {
+    let src = format!("{HEAD}```bash {{reason=\"why not\"}}\necho\n```\n");
+    assert_eq!(
+        only(&src, "reason-without-override").d.severity,
+        Severity::Warning
+    );
+}
+
+#[test]
+fn undoes_outside_a_rollback_section_is_a_warning() {
+    let src = "# R\n\n## P {#p}\n\n### S {undoes=p}\n\n- [ ] a\n";
+    assert_eq!(
+        only(src, "undoes-outside-rollback").d.severity,
+        Severity::Warning
+    );
+}
+
+#[test]
+fn two_phases_with_the_same_id() {
+    let src = "# R\n\n## One {#same}\n\n- [ ] a\n\n## Two {#same}\n\n- [ ] b\n";
+    let f = only(src, "duplicate-id");
+    assert!(f.d.message.contains("two phases"), "{}", f.d.message);
+    assert_eq!(f.line, 7);
+}
+
+#[test]
+fn an_unsupported_hurl_section_is_a_warning() {
+    let src = format!(
+        "{HEAD}```http\nGET https://x/health\n\nHTTP 200\n[Captures]\ntoken: jsonpath \"$.t\"\n```\n"
+    );
+    let f = only(&src, "unsupported-http");
+    assert_eq!(f.d.severity, Severity::Warning);
+    assert_eq!(f.pointed, "[Captures]");
+}
+
+#[test]
+fn a_table_compared_twice_is_a_warning() {
+    let src = format!("{HEAD}```compare\nusers\nusers\n```\n");
+    let f = only(&src, "duplicate-table");
+    assert_eq!(f.d.severity, Severity::Warning);
+    assert_eq!(f.line, 9);
+}
