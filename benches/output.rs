@@ -19,11 +19,11 @@ fn main() {
     };
     // A realistic producer: log lines, written as fast as a program can,
     // not `head -c` of zeros (which no real step does).
-    let producer = format!(
-        "seq -f 'line %.0f of a long-running migration step, with some text to look like a log' 1 {} | head -c {}",
-        mb * 1_000_000 / 60,
-        mb * 1_000_000
-    );
+    // `seq` alone, no `| head`: steps run with pipefail, and a producer cut
+    // by SIGPIPE would fail the step.
+    let line = "line %.0f of a long-running migration step, with some text to look like a log";
+    let line_bytes = line.len() as u64 - 4 + 8 + 1;
+    let producer = format!("seq -f '{line}' 1 {}", mb * 1_000_000 / line_bytes);
     let runbook = dir.path().join("bench.md");
     let text = format!(
         "# Bench\n\n## Phase\n\n### Flood {{#flood}}\n\n```bash {{timeout=30m}}\n{producer}\n```\n"
@@ -32,7 +32,7 @@ fn main() {
         panic!("write runbook: {e}");
     }
 
-    let baseline = time(|| {
+    let baseline = time("the baseline", || {
         Command::new("bash")
             .args(["-c", &format!("{producer} > /dev/null")])
             .status()
@@ -40,7 +40,7 @@ fn main() {
             .unwrap_or(false)
     });
     let before = children_maxrss_kb();
-    let runner = time(|| {
+    let runner = time("runsheet", || {
         Command::new(bin)
             .args([
                 "run",
@@ -95,10 +95,10 @@ fn main() {
     }
 }
 
-fn time(f: impl FnOnce() -> bool) -> Duration {
+fn time(what: &str, f: impl FnOnce() -> bool) -> Duration {
     let t = Instant::now();
     if !f() {
-        panic!("the benchmark command failed");
+        panic!("{what} failed");
     }
     t.elapsed()
 }

@@ -570,7 +570,9 @@ impl Runner {
         spec.env = env;
         spec.cwd = action.cwd.as_ref().map(Into::into);
         spec.timeout = Some(timeout);
-        let (tx, mut rx) = mpsc::channel(64);
+        // Up to 256 pipe reads in flight (at most 16 MiB): the command keeps
+        // writing while the journal catches up, and memory stays bounded.
+        let (tx, mut rx) = mpsc::channel(256);
         let handle = match shell::spawn(spec, tx) {
             Ok(h) => h,
             Err(e) => {
@@ -588,20 +590,38 @@ impl Runner {
         let mut out = OutputPipe::new(&self.secrets);
         loop {
             tokio::select! {
-                ev = rx.recv() => match ev {
-                    Some(ShellEvent::Output { stream, data, .. }) => {
-                        let stream = match stream {
-                            shell::Stream::Stdout => Stream::Stdout,
-                            shell::Stream::Stderr => Stream::Stderr,
-                        };
-                        if let Some(text) = out.push(stream, &data) {
-                            self.output(step, index, stream, text).await?;
+                ev = rx.recv() => {
+                    let Some(ev) = ev else {
+                        return Err("the command's supervisor stopped without a result".into());
+                    };
+                    // Everything already waiting becomes one record per stream
+                    // run: a flood costs a few large records, not one per pipe read.
+                    let mut events = vec![ev];
+                    while events.len() < OUTPUT_BURST {
+                        match rx.try_recv() {
+                            Ok(e) => events.push(e),
+                            Err(_) => break,
                         }
                     }
-                    Some(ShellEvent::Finished(o)) => {
-                        for (stream, text) in out.finish() {
-                            self.output(step, index, stream, text).await?;
+                    let mut finished = None;
+                    for ev in events {
+                        match ev {
+                            ShellEvent::Output { stream, data, .. } => {
+                                let stream = match stream {
+                                    shell::Stream::Stdout => Stream::Stdout,
+                                    shell::Stream::Stderr => Stream::Stderr,
+                                };
+                                if let Some((s, text)) = out.push(stream, &data) {
+                                    self.output(step, index, s, text).await?;
+                                }
+                            }
+                            ShellEvent::Finished(o) => finished = Some(o),
                         }
+                    }
+                    for (s, text) in out.flush(finished.is_some()) {
+                        self.output(step, index, s, text).await?;
+                    }
+                    if let Some(o) = finished {
                         let outcome = ActionOutcome {
                             exit_code: o.exit_code,
                             signal: o.signal,
@@ -615,8 +635,7 @@ impl Runner {
                         };
                         return self.finish(step, index, outcome).await;
                     }
-                    None => return Err("the command's supervisor stopped without a result".into()),
-                },
+                }
                 sig = self.console.signals.next() => match sig {
                     Sig::Int => {
                         self.console.cancelling();
@@ -753,19 +772,28 @@ fn unsupported(kind: &str) -> ActionOutcome {
     }
 }
 
+/// Output events taken at once; bounds the size of one output record
+/// (each event is at most one 64 KiB pipe read).
+const OUTPUT_BURST: usize = 16;
+
 /// Output on its way to the journal: secrets redacted (even when split
-/// across chunks) and UTF-8 kept whole across chunk boundaries.
+/// across chunks), UTF-8 kept whole across chunk boundaries, and
+/// consecutive chunks of one stream merged.
 struct OutputPipe {
-    streams: [(StreamRedactor, Vec<u8>); 2],
+    redactors: [StreamRedactor; 2],
+    /// Redacted bytes not yet emitted, per stream.
+    pending: [Vec<u8>; 2],
+    /// The stream of the bytes in `pending` that came last, so that a
+    /// switch between stdout and stderr keeps their order.
+    current: Option<Stream>,
 }
 
 impl OutputPipe {
     fn new(secrets: &Secrets) -> Self {
         OutputPipe {
-            streams: [
-                (secrets.stream(), Vec::new()),
-                (secrets.stream(), Vec::new()),
-            ],
+            redactors: [secrets.stream(), secrets.stream()],
+            pending: [Vec::new(), Vec::new()],
+            current: None,
         }
     }
 
@@ -776,18 +804,37 @@ impl OutputPipe {
         }
     }
 
-    fn push(&mut self, stream: Stream, data: &[u8]) -> Option<String> {
-        let (redactor, pending) = &mut self.streams[Self::slot(stream)];
-        pending.extend_from_slice(&redactor.push(data));
-        take_utf8(pending, false)
+    /// Adds a chunk; when the stream changes, returns the other stream's
+    /// text so far.
+    fn push(&mut self, stream: Stream, data: &[u8]) -> Option<(Stream, String)> {
+        let switched = match self.current {
+            Some(prev) if prev != stream => {
+                take_utf8(&mut self.pending[Self::slot(prev)], false).map(|t| (prev, t))
+            }
+            _ => None,
+        };
+        self.current = Some(stream);
+        let i = Self::slot(stream);
+        let redacted = self.redactors[i].push(data);
+        self.pending[i].extend_from_slice(&redacted);
+        switched
     }
 
-    fn finish(&mut self) -> Vec<(Stream, String)> {
+    /// The text ready to emit; at the end of the run, everything, held-back
+    /// bytes included.
+    fn flush(&mut self, end: bool) -> Vec<(Stream, String)> {
         let mut out = Vec::new();
-        for stream in [Stream::Stdout, Stream::Stderr] {
-            let (redactor, pending) = &mut self.streams[Self::slot(stream)];
-            pending.extend_from_slice(&redactor.finish());
-            if let Some(text) = take_utf8(pending, true) {
+        let order = match self.current {
+            Some(Stream::Stderr) => [Stream::Stdout, Stream::Stderr],
+            _ => [Stream::Stderr, Stream::Stdout],
+        };
+        for stream in order {
+            let i = Self::slot(stream);
+            if end {
+                let rest = self.redactors[i].finish();
+                self.pending[i].extend_from_slice(&rest);
+            }
+            if let Some(text) = take_utf8(&mut self.pending[i], end) {
                 out.push((stream, text));
             }
         }
@@ -811,9 +858,11 @@ fn take_utf8(buf: &mut Vec<u8>, end: bool) -> Option<String> {
         return None;
     }
     let rest = buf.split_off(cut);
-    let text = String::from_utf8_lossy(buf).into_owned();
-    *buf = rest;
-    Some(text)
+    let taken = std::mem::replace(buf, rest);
+    Some(
+        String::from_utf8(taken)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
 }
 
 #[cfg(test)]
@@ -841,11 +890,29 @@ mod tests {
         let secrets = Secrets::new(["hunter2".to_string()]);
         let mut pipe = OutputPipe::new(&secrets);
         let mut text = String::new();
-        text.extend(pipe.push(Stream::Stdout, b"pass=hun"));
-        text.extend(pipe.push(Stream::Stdout, b"ter2 ok\n"));
-        for (_, t) in pipe.finish() {
+        assert_eq!(pipe.push(Stream::Stdout, b"pass=hun"), None);
+        for (_, t) in pipe.flush(false) {
+            text.push_str(&t);
+        }
+        assert_eq!(pipe.push(Stream::Stdout, b"ter2 ok\n"), None);
+        for (_, t) in pipe.flush(true) {
             text.push_str(&t);
         }
         assert_eq!(text, "pass=*** ok\n");
+    }
+
+    #[test]
+    fn switching_streams_keeps_the_order_of_output() {
+        let mut pipe = OutputPipe::new(&Secrets::default());
+        assert_eq!(pipe.push(Stream::Stdout, b"a\n"), None);
+        assert_eq!(
+            pipe.push(Stream::Stderr, b"b\n"),
+            Some((Stream::Stdout, "a\n".into()))
+        );
+        assert_eq!(
+            pipe.push(Stream::Stdout, b"c\n"),
+            Some((Stream::Stderr, "b\n".into()))
+        );
+        assert_eq!(pipe.flush(true), vec![(Stream::Stdout, "c\n".to_string())]);
     }
 }

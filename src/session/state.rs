@@ -89,7 +89,10 @@ impl StepState {
 
     pub fn push_output(&mut self, data: &str) {
         self.output_bytes += data.len() as u64;
-        self.output_tail.extend(data.as_bytes());
+        // Only the end of a large chunk can stay in the tail.
+        let bytes = data.as_bytes();
+        let keep = &bytes[bytes.len().saturating_sub(OUTPUT_TAIL_BYTES)..];
+        self.output_tail.extend(keep);
         let excess = self.output_tail.len().saturating_sub(OUTPUT_TAIL_BYTES);
         self.output_tail.drain(..excess);
     }
