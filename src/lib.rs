@@ -10,3 +10,4 @@ pub mod runbook;
 pub mod secrets;
 pub mod session;
 pub mod term;
+pub mod tui;

@@ -1,0 +1,316 @@
+//! Keys on the main screen: selection, running, ticking, skipping, notes,
+//! rollback, cancel, scrolling and search in the output, help, quit.
+
+use super::input::is_ctrl;
+use super::{App, Command, Focus, Jump, Mode, all_steps, is_failed};
+use crate::session::{Msg, Session, StepStatus};
+use crate::tui::render;
+use crossterm::event::{KeyCode, KeyEvent};
+
+impl App {
+    pub(super) fn normal_key(
+        &mut self,
+        session: &Session,
+        key: KeyEvent,
+        now_ms: i64,
+    ) -> Vec<Command> {
+        if is_ctrl(&key, 'c') {
+            return match session.running() {
+                Some(step) => vec![Command::Submit(Msg::CancelRequested { step: step.into() })],
+                None => vec![Command::Quit],
+            };
+        }
+        if is_ctrl(&key, 'u') {
+            self.scroll_by(-(self.half_page() as i64));
+            return Vec::new();
+        }
+        if is_ctrl(&key, 'd') {
+            self.scroll_by(self.half_page() as i64);
+            return Vec::new();
+        }
+        let searching = self.focus == Focus::Output && self.search.is_some();
+        match key.code {
+            KeyCode::Char('j') | KeyCode::Down if self.focus == Focus::Steps => {
+                self.move_selection(session, 1)
+            }
+            KeyCode::Char('k') | KeyCode::Up if self.focus == Focus::Steps => {
+                self.move_selection(session, -1)
+            }
+            KeyCode::Char('j') | KeyCode::Down => self.scroll_by(1),
+            KeyCode::Char('k') | KeyCode::Up => self.scroll_by(-1),
+            KeyCode::PageDown => self.scroll_by(self.page() as i64),
+            KeyCode::PageUp => self.scroll_by(-(self.page() as i64)),
+            KeyCode::Char('g') | KeyCode::Home => match self.focus {
+                Focus::Steps => {
+                    if let Some(first) = all_steps(session).first() {
+                        self.select(first);
+                    }
+                }
+                Focus::Step => self.step_scroll = 0,
+                Focus::Output => {
+                    self.follow = false;
+                    self.scroll = usize::MAX;
+                }
+            },
+            KeyCode::Char('G') | KeyCode::End => {
+                self.follow = true;
+                self.scroll = 0;
+            }
+            KeyCode::Tab => {
+                self.focus = match self.focus {
+                    Focus::Steps => Focus::Step,
+                    Focus::Step => Focus::Output,
+                    Focus::Output => Focus::Steps,
+                }
+            }
+            KeyCode::BackTab => {
+                self.focus = match self.focus {
+                    Focus::Steps => Focus::Output,
+                    Focus::Step => Focus::Steps,
+                    Focus::Output => Focus::Step,
+                }
+            }
+            KeyCode::Enter | KeyCode::Char('r') => return self.run(session, now_ms),
+            KeyCode::Char(' ' | 'x') => return self.tick_next(session, now_ms),
+            KeyCode::Char(c @ '1'..='9') => {
+                return self.toggle_item(session, c as usize - '1' as usize, now_ms);
+            }
+            KeyCode::Char('d') => {
+                if let Some(step) = self.selected.clone() {
+                    return vec![Command::Submit(Msg::ConfirmedDone { step })];
+                }
+            }
+            KeyCode::Char('s') => self.open_skip(session, now_ms),
+            KeyCode::Char('n') if searching => self.jump(Jump::Next),
+            KeyCode::Char('N') if searching => self.jump(Jump::Prev),
+            KeyCode::Char('n') => {
+                self.hint = None;
+                self.mode = Mode::Note {
+                    step: self.selected.clone(),
+                    input: String::new(),
+                };
+            }
+            KeyCode::Char('b') => self.open_rollback(session, now_ms),
+            KeyCode::Char('c') => match session.running() {
+                Some(step) => {
+                    return vec![Command::Submit(Msg::CancelRequested { step: step.into() })];
+                }
+                None => self.flash_alert("Nothing is running.", now_ms),
+            },
+            KeyCode::Char('/') => {
+                self.mode = Mode::Search {
+                    input: String::new(),
+                }
+            }
+            KeyCode::Char('?') => {
+                self.help_scroll = 0;
+                self.mode = Mode::Help;
+            }
+            KeyCode::Char('q') => {
+                if session.running().is_some() {
+                    self.mode = Mode::ConfirmQuit;
+                } else {
+                    return vec![Command::Quit];
+                }
+            }
+            KeyCode::Esc => self.search = None,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn jump(&mut self, jump: Jump) {
+        if let Some(s) = &mut self.search {
+            s.jump = Some(jump);
+        }
+    }
+
+    /// j/k and the page keys move the focused pane; the page keys move the
+    /// output when the tree has the focus (that is where they are wanted).
+    fn scroll_by(&mut self, rows: i64) {
+        if self.focus == Focus::Step {
+            let by = u16::try_from(rows.unsigned_abs()).unwrap_or(u16::MAX);
+            self.step_scroll = if rows < 0 {
+                self.step_scroll.saturating_sub(by)
+            } else {
+                self.step_scroll.saturating_add(by)
+            };
+            return;
+        }
+        // Output rows count up from the bottom: "down" (positive) means newer.
+        if rows > 0 {
+            self.scroll = self.scroll.saturating_sub(rows as usize);
+            if self.scroll == 0 {
+                self.follow = true;
+            }
+        } else {
+            self.scroll = self.scroll.saturating_add(rows.unsigned_abs() as usize);
+            self.follow = false;
+        }
+    }
+
+    fn page(&self) -> usize {
+        let regions = render::layout(self.frame, true, 4);
+        let pane = match self.focus {
+            Focus::Step => regions.step,
+            _ => regions.output,
+        };
+        usize::from(regions.inner(pane).height.max(2) - 1)
+    }
+
+    fn half_page(&self) -> usize {
+        (self.page() / 2).max(1)
+    }
+
+    fn run(&mut self, session: &Session, now_ms: i64) -> Vec<Command> {
+        let Some(step) = self.selected.clone() else {
+            return Vec::new();
+        };
+        let Some(state) = session.state(&step) else {
+            return Vec::new();
+        };
+        let has_actions = session
+            .step(&step)
+            .is_some_and(|(_, s)| !s.actions.is_empty());
+        match &state.status {
+            StepStatus::Pending | StepStatus::Failed { .. } if has_actions => {
+                return vec![Command::Submit(Msg::RunRequested { step })];
+            }
+            StepStatus::Pending | StepStatus::Failed { .. } => {
+                let tick = session
+                    .step(&step)
+                    .is_some_and(|(_, s)| !s.checklist.is_empty());
+                let what = if tick {
+                    "Nothing to run here: tick its items (space, or 1–9), then it is done."
+                } else {
+                    "Nothing to run here: do it by hand, then press d."
+                };
+                self.flash_alert(what, now_ms);
+            }
+            StepStatus::AwaitingGate => {
+                if self.gate.as_ref().is_some_and(|g| g.step == step) {
+                    self.mode = Mode::Gate {
+                        step,
+                        input: String::new(),
+                    };
+                }
+            }
+            StepStatus::Running { .. } | StepStatus::Countdown => {
+                self.flash_alert("It is running: c cancels it.", now_ms)
+            }
+            StepStatus::AwaitingChecklist => {
+                self.flash_alert("Its actions are done: tick the remaining items.", now_ms)
+            }
+            StepStatus::InDoubt => self.mode = Mode::InDoubt { step },
+            StepStatus::Done | StepStatus::Skipped { .. } => {
+                if let Some(next) = session.next_step() {
+                    let next = next.to_string();
+                    self.select(&next);
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn tick_next(&mut self, session: &Session, now_ms: i64) -> Vec<Command> {
+        let Some(step) = self.selected.clone() else {
+            return Vec::new();
+        };
+        let next = session
+            .state(&step)
+            .and_then(|s| s.ticked.iter().position(|t| !t));
+        match next {
+            Some(item) => vec![Command::Submit(Msg::ChecklistTicked {
+                step,
+                item,
+                checked: true,
+            })],
+            None => {
+                let empty = session
+                    .step(&step)
+                    .is_some_and(|(_, s)| s.checklist.is_empty());
+                self.flash_alert(
+                    if empty {
+                        "This step has no checklist."
+                    } else {
+                        "Every item is ticked."
+                    },
+                    now_ms,
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn toggle_item(&mut self, session: &Session, item: usize, now_ms: i64) -> Vec<Command> {
+        let Some(step) = self.selected.clone() else {
+            return Vec::new();
+        };
+        match session.state(&step).and_then(|s| s.ticked.get(item)) {
+            Some(ticked) => vec![Command::Submit(Msg::ChecklistTicked {
+                step,
+                item,
+                checked: !ticked,
+            })],
+            None => {
+                self.flash_alert(format!("This step has no item {}.", item + 1), now_ms);
+                Vec::new()
+            }
+        }
+    }
+
+    fn open_skip(&mut self, session: &Session, now_ms: i64) {
+        let Some(step) = self.selected.clone() else {
+            return;
+        };
+        match session.state(&step).map(|s| &s.status) {
+            Some(StepStatus::Running { .. }) => {
+                self.flash_alert("It is running: c cancels it first.", now_ms)
+            }
+            Some(StepStatus::Done) => self.flash_alert("It is already done.", now_ms),
+            Some(StepStatus::Skipped { .. }) => self.flash_alert("It is already skipped.", now_ms),
+            _ => {
+                self.hint = None;
+                self.mode = Mode::Skip {
+                    step,
+                    input: String::new(),
+                };
+            }
+        }
+    }
+
+    fn open_rollback(&mut self, session: &Session, now_ms: i64) {
+        let failed = self
+            .selected
+            .clone()
+            .filter(|s| is_failed(session, s))
+            .or_else(|| {
+                session
+                    .flow()
+                    .iter()
+                    .find(|s| is_failed(session, s))
+                    .cloned()
+            });
+        let Some(failed) = failed else {
+            self.flash_alert(
+                "Rollbacks are offered after a failure, and nothing failed.",
+                now_ms,
+            );
+            return;
+        };
+        let choices: Vec<String> = session
+            .rollbacks_for(&failed)
+            .iter()
+            .map(|s| s.id.clone())
+            .collect();
+        if choices.is_empty() {
+            self.flash_alert("No rollback step undoes this phase.", now_ms);
+            return;
+        }
+        self.mode = Mode::Rollback {
+            failed,
+            choices,
+            selected: 0,
+        };
+    }
+}

@@ -1,0 +1,100 @@
+//! Two rows: the target badge (impossible to miss on a protected target),
+//! DRILL, the title; then time against the plan and where the journal is.
+
+use super::Ctx;
+use super::text::{millis, truncate, truncate_left, width};
+use crate::runbook::duration::Estimate;
+use crate::session::Session;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let s = ctx.session;
+    let t = ctx.theme;
+    let target = &s.info.target;
+    let protected = s.target(target).is_some_and(|t| t.protected);
+    let badge = if protected {
+        format!(" {} · protected ", target.to_uppercase())
+    } else {
+        format!(" {} ", target.to_uppercase())
+    };
+    let mut first = vec![Span::styled(badge.clone(), t.target_badge(protected))];
+    let mut used = width(&badge);
+    if s.info.drill {
+        first.push(Span::raw(" "));
+        first.push(Span::styled(" DRILL ", t.drill_badge()));
+        used += 8;
+    }
+    let room = usize::from(area.width).saturating_sub(used + 1);
+    first.push(Span::raw(" "));
+    first.push(Span::styled(truncate(&s.runbook.title, room), t.title()));
+
+    let now = ctx.now_ms;
+    let elapsed = now - s.started_at;
+    let mut parts: Vec<Span> = vec![Span::raw(format!("elapsed {}", millis(elapsed)))];
+    if let Some(plan) = plan(s) {
+        let over = elapsed > i64::try_from(plan.high.as_millis()).unwrap_or(i64::MAX);
+        parts.push(Span::raw(format!(" · plan {plan}")));
+        if over {
+            parts.push(Span::styled(" (over)", t.hint()));
+        }
+        parts.push(Span::raw(match remaining(s) {
+            Some(left) if left != Estimate::ZERO => format!(" · ETA in ~{left}"),
+            _ if s.is_complete() => " · all steps settled".to_string(),
+            _ => String::new(),
+        }));
+    }
+    if let Some(end) = s.ended {
+        parts.push(Span::styled(
+            format!(" · session ended ({end:?})"),
+            t.hint(),
+        ));
+    }
+    let used: usize = parts.iter().map(|p| width(&p.content)).sum();
+    if let Some(path) = &ctx.app.journal_path {
+        let room = usize::from(area.width).saturating_sub(used + 11);
+        if room >= 8 {
+            parts.push(Span::styled(" · journal ", t.dim()));
+            parts.push(Span::styled(truncate_left(path, room), t.dim()));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(parts)]),
+        area,
+    );
+}
+
+fn estimate_of(s: &Session, id: &str) -> Option<Estimate> {
+    s.step(id).and_then(|(_, st)| st.estimate)
+}
+
+/// The sum of the flow's step estimates, else what the author declared.
+fn plan(s: &Session) -> Option<Estimate> {
+    let sum = s
+        .flow()
+        .iter()
+        .filter_map(|id| estimate_of(s, id))
+        .fold(Estimate::ZERO, |a, b| a + b);
+    if sum != Estimate::ZERO {
+        Some(sum)
+    } else {
+        s.runbook.declared_estimate
+    }
+}
+
+/// What the steps not yet done or skipped are expected to take.
+fn remaining(s: &Session) -> Option<Estimate> {
+    let mut any = false;
+    let left = s
+        .flow()
+        .iter()
+        .filter(|id| !s.state(id).is_some_and(|st| st.status.is_settled()))
+        .filter_map(|id| {
+            any = true;
+            estimate_of(s, id)
+        })
+        .fold(Estimate::ZERO, |a, b| a + b);
+    any.then_some(left)
+}

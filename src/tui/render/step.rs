@@ -1,0 +1,259 @@
+//! The selected step: where it stands (and, after a failure, why and which
+//! rollback is offered), then its instructions with checklist and actions.
+
+use super::Ctx;
+use super::markdown::{self, Embeds};
+use super::text::{clock, millis};
+use super::tree::mark;
+use crate::runbook::duration::format_duration;
+use crate::runbook::model::{Phase, Step};
+use crate::session::{Session, StepState, StepStatus};
+use crate::tui::app::Focus;
+use crate::tui::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let block = ctx.block("Step", ctx.app.focus == Focus::Step);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some((phase, step, state)) = ctx
+        .app
+        .selected
+        .as_deref()
+        .and_then(|id| Some((ctx.session.step(id)?, ctx.session.state(id)?)))
+        .map(|((p, s), st)| (p, s, st))
+    else {
+        frame.render_widget(Paragraph::new("This runbook has no steps."), inner);
+        return;
+    };
+    let lines = lines(ctx, phase, step, state);
+    let max = u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
+    let scroll = ctx.app.step_scroll.min(max);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
+}
+
+pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let s = ctx.session;
+    let mut out = vec![Line::from(Span::styled(step.title.clone(), t.title()))];
+    let mut meta = vec![phase.title.clone(), step.kind_label()];
+    if let Some(e) = step.estimate {
+        meta.push(format!("estimate ~{e}"));
+    }
+    if state.attempts > 1 {
+        meta.push(format!("attempt {}", state.attempts));
+    }
+    out.push(Line::from(Span::styled(meta.join(" · "), t.dim())));
+    if phase.rollback {
+        let undoes: Vec<String> = step
+            .undoes
+            .iter()
+            .map(|id| {
+                s.runbook
+                    .phases
+                    .iter()
+                    .find(|p| p.id == *id)
+                    .map_or(id.clone(), |p| p.title.clone())
+            })
+            .collect();
+        out.push(Line::from(Span::styled(
+            format!("↺ Rollback step: undoes {}", undoes.join(", ")),
+            t.hint(),
+        )));
+    }
+    out.extend(status_lines(ctx, step, state));
+
+    let ticked = state.ticked.clone();
+    let action = |n: usize| action_header(s, t, phase, step, state, n);
+    let body = markdown::render(
+        &step.body,
+        t,
+        &Embeds {
+            ticked: &ticked,
+            action: &action,
+        },
+    );
+    if !body.is_empty() {
+        out.push(Line::default());
+        out.extend(body);
+    }
+    let notes: Vec<_> = s
+        .notes
+        .iter()
+        .filter(|n| n.step.as_deref() == Some(step.id.as_str()))
+        .collect();
+    if !notes.is_empty() {
+        out.push(Line::default());
+        for n in notes {
+            out.push(Line::from(vec![
+                Span::styled(format!("✎ +{} ", millis(n.at - s.started_at)), t.dim()),
+                Span::raw(n.text.clone()),
+            ]));
+        }
+    }
+    out
+}
+
+fn status_lines(ctx: &Ctx, step: &Step, state: &StepState) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let st = &state.status;
+    let m = mark(st, ctx.now_ms);
+    let took = state.duration_ms().map(millis);
+    let text = match st {
+        StepStatus::Pending => return Vec::new(),
+        StepStatus::Running { action } => format!(
+            "{m} running for {} · action {} of {}",
+            clock(ctx.now_ms - state.started_at.unwrap_or(ctx.now_ms)),
+            action + 1,
+            step.actions.len()
+        ),
+        StepStatus::AwaitingGate => {
+            format!("{m} stopped at the gate: the target's name must be typed")
+        }
+        StepStatus::Countdown => format!("{m} counting down before it runs"),
+        StepStatus::AwaitingChecklist => {
+            format!("{m} actions succeeded: tick the remaining items to finish it")
+        }
+        StepStatus::Done => match took {
+            Some(d) => format!("{m} done in {d}"),
+            None => format!("{m} done"),
+        },
+        StepStatus::Skipped { reason } => format!("{m} skipped: {reason}"),
+        StepStatus::InDoubt => {
+            format!(
+                "{m} in doubt: it was running when the session stopped, and may or may not have completed"
+            )
+        }
+        StepStatus::Failed { reason } => {
+            let after = took.map(|d| format!(" after {d}")).unwrap_or_default();
+            let mut lines = vec![Line::from(Span::styled(
+                format!("{m} failed{after}: {reason}"),
+                t.failure(),
+            ))];
+            lines.extend(rollback_offer(ctx, step));
+            return lines;
+        }
+    };
+    vec![Line::from(Span::styled(text, t.status(st)))]
+}
+
+/// After a failure: what `r`, `s` and `b` would do.
+fn rollback_offer(ctx: &Ctx, step: &Step) -> Vec<Line<'static>> {
+    let t = ctx.theme;
+    let s = ctx.session;
+    let mut lines = Vec::new();
+    let rollbacks = s.rollbacks_for(&step.id);
+    if rollbacks.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("r", t.key()),
+            Span::raw(" retry · "),
+            Span::styled("s", t.key()),
+            Span::raw(" skip · no rollback step undoes this phase"),
+        ]));
+        return lines;
+    }
+    lines.push(Line::from(vec![
+        Span::styled("r", t.key()),
+        Span::raw(" retry · "),
+        Span::styled("s", t.key()),
+        Span::raw(" skip · "),
+        Span::styled("b", t.key()),
+        Span::raw(" rollback:"),
+    ]));
+    let phase = s
+        .step(&step.id)
+        .map_or_else(String::new, |(p, _)| p.title.clone());
+    for r in rollbacks {
+        lines.push(Line::from(vec![
+            Span::raw("  "),
+            Span::styled("b", t.key()),
+            Span::raw(format!(": rollback {phase} — {}", r.title)),
+            Span::styled(
+                r.estimate.map(|e| format!(" ~{e}")).unwrap_or_default(),
+                t.dim(),
+            ),
+        ]));
+    }
+    lines
+}
+
+/// The line above an action's code: kind, target, timeout, and why it is
+/// destructive.
+fn action_header(
+    s: &Session,
+    t: &Theme,
+    phase: &Phase,
+    step: &Step,
+    state: &StepState,
+    n: usize,
+) -> Option<Vec<Line<'static>>> {
+    let a = step.actions.get(n)?;
+    let target_name = s.action_target(phase, step, a).to_string();
+    let target = s.target(&target_name);
+    let timeout = a.timeout.or(target.map(|t| t.timeout));
+    let progress = match &state.status {
+        StepStatus::Running { action } if *action == n => Some(("◐ ", t.status(&state.status))),
+        StepStatus::Running { action } if *action > n => Some(("✔ ", t.ok())),
+        StepStatus::AwaitingChecklist | StepStatus::Done if state.attempts > 0 => {
+            Some(("✔ ", t.ok()))
+        }
+        _ => None,
+    };
+    let mut spans = Vec::new();
+    if let Some((m, style)) = progress {
+        spans.push(Span::styled(m, style));
+    }
+    let mut head = String::from("▶ ");
+    if let Some(name) = &a.name {
+        head.push_str(&format!("{name} · "));
+    }
+    head.push_str(&a.lang);
+    spans.push(Span::styled(head, t.bold()));
+    spans.push(Span::raw(" on "));
+    let protected = target.is_some_and(|t| t.protected);
+    spans.push(Span::styled(
+        target_name,
+        if protected { t.destructive() } else { t.bold() },
+    ));
+    if let Some(d) = timeout {
+        spans.push(Span::raw(format!(" · timeout {}", format_duration(d))));
+    }
+    if a.interactive {
+        spans.push(Span::raw(" · interactive (takes the terminal)"));
+    }
+    let mut lines = vec![Line::from(spans)];
+    if a.destructive.is_destructive() {
+        let mut why: Vec<String> = a
+            .destructive
+            .findings
+            .iter()
+            .map(|f| f.rule.describe().to_string())
+            .collect();
+        if let Some(o) = &a.destructive.overridden {
+            why.push(
+                o.reason
+                    .clone()
+                    .unwrap_or_else(|| "marked destructive by the runbook".into()),
+            );
+        }
+        why.dedup();
+        let gate = if protected {
+            "gated: the target's name must be typed"
+        } else {
+            "counts down before it runs"
+        };
+        lines.push(Line::from(Span::styled(
+            format!("⚠ destructive ({gate}): {}", why.join("; ")),
+            t.destructive(),
+        )));
+    }
+    Some(lines)
+}

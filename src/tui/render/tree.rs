@@ -1,0 +1,147 @@
+//! Phases and steps with their status, estimate and, once run, how long they
+//! took. Rollback sections come last, dimmed. The selection stays in view; on
+//! a narrow screen only the selected step's phase is shown.
+
+use super::Ctx;
+use super::text::{clock, millis, pad, truncate, width};
+use crate::runbook::model::{Phase, Step};
+use crate::session::StepStatus;
+use crate::tui::app::Focus;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
+
+/// The mark of a status; the running one turns with time.
+pub fn mark(status: &StepStatus, now_ms: i64) -> &'static str {
+    match status {
+        StepStatus::Pending => "○",
+        StepStatus::Running { .. } => SPINNER[(now_ms / 250).rem_euclid(4) as usize],
+        StepStatus::AwaitingGate | StepStatus::Countdown => "◆",
+        StepStatus::AwaitingChecklist => "◑",
+        StepStatus::Done => "✔",
+        StepStatus::Failed { .. } => "✖",
+        StepStatus::Skipped { .. } => "↷",
+        StepStatus::InDoubt => "?",
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let s = ctx.session;
+    let selected = ctx.app.selected.as_deref();
+    let selected_phase = selected.and_then(|id| s.step_ref(id)).map(|r| r.phase);
+    let block_title = match (ctx.regions.compact, selected_phase) {
+        (true, Some(p)) => {
+            let total = s.runbook.phases.iter().filter(|p| !p.rollback).count();
+            let phase = s.runbook.phases.get(p);
+            match phase {
+                Some(ph) if ph.rollback => format!("Rollback · {}", ph.title),
+                Some(ph) => format!("Phase {}/{total} · {}", p + 1, ph.title),
+                None => "Steps".into(),
+            }
+        }
+        _ => "Steps".into(),
+    };
+    let block = ctx.block(&block_title, ctx.app.focus == Focus::Steps);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = usize::from(inner.width);
+
+    let mut lines: Vec<Line> = Vec::new();
+    let mut sel_line = 0;
+    for (pi, phase) in s.runbook.phases.iter().enumerate() {
+        if ctx.regions.compact && Some(pi) != selected_phase {
+            continue;
+        }
+        if !ctx.regions.compact {
+            lines.push(phase_line(phase, w, ctx));
+        }
+        for step in &phase.steps {
+            if selected == Some(step.id.as_str()) {
+                sel_line = lines.len();
+            }
+            lines.push(step_line(phase, step, w, ctx));
+        }
+    }
+    let h = usize::from(inner.height);
+    let max_top = lines.len().saturating_sub(h);
+    // Two lines of what comes next stay visible below the selection.
+    let top = (sel_line + 3).saturating_sub(h).min(max_top);
+    let visible: Vec<Line> = lines.into_iter().skip(top).take(h).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+}
+
+fn phase_line(phase: &Phase, w: usize, ctx: &Ctx) -> Line<'static> {
+    let t = ctx.theme;
+    if phase.rollback {
+        Line::from(Span::styled(
+            truncate(&format!("↺ {}", phase.title), w),
+            t.dim(),
+        ))
+    } else {
+        Line::from(Span::styled(truncate(&phase.title, w), t.title()))
+    }
+}
+
+fn step_line(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Line<'static> {
+    let t = ctx.theme;
+    let s = ctx.session;
+    let state = s.state(&step.id);
+    let status = state.map_or(StepStatus::Pending, |st| st.status.clone());
+    // A checklist or manual step has no run time worth showing.
+    let actual = state
+        .filter(|_| !step.actions.is_empty())
+        .and_then(|st| match st.status {
+            StepStatus::Running { .. } => st.started_at.map(|at| clock(ctx.now_ms - at)),
+            _ => st.duration_ms().map(millis),
+        });
+    let estimate = step.estimate.map(|e| format!("~{e}"));
+    let right = match (&actual, &estimate) {
+        (Some(a), Some(e)) => format!("{a} {e}"),
+        (Some(a), None) => a.clone(),
+        (None, Some(e)) => e.clone(),
+        (None, None) => String::new(),
+    };
+    let lead = if ctx.regions.compact { " " } else { "  " };
+    let danger = if step.is_destructive() { "⚠" } else { " " };
+    let head = format!("{lead}{} {danger} ", mark(&status, ctx.now_ms));
+    let room = w.saturating_sub(width(&head) + width(&right) + 1);
+    let title = pad(&step.title, room);
+
+    let selected = ctx.app.selected.as_deref() == Some(step.id.as_str());
+    let settled_rollback = phase.rollback && status == StepStatus::Pending;
+    let base = if settled_rollback {
+        t.dim()
+    } else {
+        Style::default()
+    };
+    let mut spans = vec![
+        Span::styled(lead.to_string(), base),
+        Span::styled(mark(&status, ctx.now_ms).to_string(), t.status(&status)),
+        Span::styled(format!(" {danger} "), t.destructive()),
+        Span::styled(title, base),
+        Span::raw(" "),
+    ];
+    if let Some(a) = &actual {
+        spans.push(Span::styled(a.clone(), t.status(&status)));
+        if estimate.is_some() {
+            spans.push(Span::raw(" "));
+        }
+    }
+    if let Some(e) = estimate {
+        spans.push(Span::styled(e, t.dim()));
+    }
+    let mut line = Line::from(spans);
+    if selected {
+        line = line.style(t.selected());
+        // The highlight spans the whole row, not just the text.
+        let used: usize = line.spans.iter().map(|s| width(&s.content)).sum();
+        if used < w {
+            line.spans.push(Span::raw(" ".repeat(w - used)));
+        }
+    }
+    line
+}
