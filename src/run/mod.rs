@@ -1,6 +1,7 @@
 //! Running a runbook: starting a session, resuming one from its journal, and
 //! the headless runner both use.
 
+pub mod action;
 pub mod console;
 pub mod runner;
 pub mod vars;

@@ -2,17 +2,13 @@
 //! actions, journals every message, and asks the operator on the terminal
 //! (or, with `--auto`, stops wherever a person is needed).
 
+use super::action;
 use super::console::{Console, Reply, Sig};
-use super::vars;
-use crate::exec::shell::{self, Interpreter, ShellEvent, ShellSpec};
 use crate::journal::{Durability, JournalWriter, WriterTask, lock::SessionLock};
-use crate::runbook::duration::format_duration;
-use crate::runbook::model::{Action, ActionKind};
-use crate::secrets::{Secrets, StreamRedactor};
+use crate::secrets::Secrets;
 use crate::session::{ActionOutcome, Decision, Effect, Msg, Outcome, Session, StepStatus, Stream};
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How a run ended; each maps to an exit code scripts can rely on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -532,107 +528,36 @@ impl Runner {
     /// Runs one action to its end and journals it; returns the effects of
     /// its `ActionFinished`.
     async fn run_action(&mut self, step: &str, index: usize) -> Result<Vec<Effect>> {
-        let Some((phase, s)) = self.session.step(step) else {
-            return Err(format!("no step `{step}`"));
-        };
-        let Some(action) = s.actions.get(index).cloned() else {
-            return Err(format!("step `{step}` has no action {index}"));
-        };
-        let target_name = self.session.action_target(phase, s, &action).to_string();
-        let target = self.session.target(&target_name).cloned();
-        let env = vars::command_env(
-            &self.values,
-            target.as_ref(),
-            &target_name,
-            &self.session.info.runbook_path,
-            step,
-            &|n| std::env::var(n).ok(),
-        );
-        let timeout = action
-            .timeout
-            .or(target.as_ref().map(|t| t.timeout))
-            .unwrap_or(Duration::from_secs(300));
-        self.console.action_header(&action, &target_name, timeout);
-        let interpreter = match &action.kind {
-            ActionKind::Shell { interpreter } if interpreter == "sh" => Interpreter::Sh,
-            ActionKind::Shell { .. } => Interpreter::Bash,
-            other => {
-                let outcome = unsupported(other.label());
-                return self.finish(step, index, outcome).await;
-            }
-        };
-        if action.interactive {
-            return self
-                .run_interactive(step, index, &action, interpreter, env)
-                .await;
+        let p = action::prepare(&self.session, &self.values, step, index)?;
+        self.console.action_header(&p.action, &p.target, p.timeout);
+        if p.action.interactive && p.interpreter.is_some() {
+            self.console.interactive_start();
+            let (pid, outcome) = action::run_interactive(&p).await;
+            self.submit_quiet(Msg::ActionStarted {
+                step: step.into(),
+                action: index,
+                pid,
+            })
+            .await?;
+            return self.finish(step, index, outcome).await;
         }
-        let mut spec = ShellSpec::new(interpreter, action.code.clone());
-        spec.env = env;
-        spec.cwd = action.cwd.as_ref().map(Into::into);
-        spec.timeout = Some(timeout);
-        // Up to 256 pipe reads in flight (at most 16 MiB): the command keeps
-        // writing while the journal catches up, and memory stays bounded.
-        let (tx, mut rx) = mpsc::channel(256);
-        let handle = match shell::spawn(spec, tx) {
-            Ok(h) => h,
-            Err(e) => {
-                let mut outcome = unsupported("");
-                outcome.error = Some(format!("could not start the command: {e}"));
-                return self.finish(step, index, outcome).await;
-            }
+        let mut running = match action::Running::spawn(&p, &self.secrets) {
+            Ok(r) => r,
+            Err(outcome) => return self.finish(step, index, outcome).await,
         };
         self.submit_quiet(Msg::ActionStarted {
             step: step.into(),
             action: index,
-            pid: Some(handle.pid()),
+            pid: Some(running.handle.pid()),
         })
         .await?;
-        let mut out = OutputPipe::new(&self.secrets);
         loop {
             tokio::select! {
-                ev = rx.recv() => {
-                    let Some(ev) = ev else {
-                        return Err("the command's supervisor stopped without a result".into());
-                    };
-                    // Everything already waiting becomes one record per stream
-                    // run: a flood costs a few large records, not one per pipe read.
-                    let mut events = vec![ev];
-                    while events.len() < OUTPUT_BURST {
-                        match rx.try_recv() {
-                            Ok(e) => events.push(e),
-                            Err(_) => break,
-                        }
-                    }
-                    let mut finished = None;
-                    for ev in events {
-                        match ev {
-                            ShellEvent::Output { stream, data, .. } => {
-                                let stream = match stream {
-                                    shell::Stream::Stdout => Stream::Stdout,
-                                    shell::Stream::Stderr => Stream::Stderr,
-                                };
-                                if let Some((s, text)) = out.push(stream, &data) {
-                                    self.output(step, index, s, text).await?;
-                                }
-                            }
-                            ShellEvent::Finished(o) => finished = Some(o),
-                        }
-                    }
-                    for (s, text) in out.flush(finished.is_some()) {
+                batch = running.next() => {
+                    for (s, text) in batch.output {
                         self.output(step, index, s, text).await?;
                     }
-                    if let Some(o) = finished {
-                        let outcome = ActionOutcome {
-                            exit_code: o.exit_code,
-                            signal: o.signal,
-                            timed_out: o.timed_out,
-                            cancelled: o.cancelled,
-                            duration_ms: o.duration.as_millis() as u64,
-                            error: None,
-                            failure: o.timed_out.then(|| {
-                                format!("timed out after {} (its limit)", format_duration(timeout))
-                            }),
-                        };
+                    if let Some(outcome) = batch.finished {
                         return self.finish(step, index, outcome).await;
                     }
                 }
@@ -640,69 +565,17 @@ impl Runner {
                     Sig::Int => {
                         self.console.cancelling();
                         self.submit_quiet(Msg::CancelRequested { step: step.into() }).await?;
-                        handle.cancel();
+                        running.handle.cancel();
                     }
                     Sig::Term | Sig::Hup => {
                         // No process is left behind: stop the step, record
                         // how it ended, then the session stops resumable.
                         self.interrupted = Some(sig.describe().into());
-                        handle.cancel();
+                        running.handle.cancel();
                     }
                 },
             }
         }
-    }
-
-    async fn run_interactive(
-        &mut self,
-        step: &str,
-        index: usize,
-        action: &Action,
-        interpreter: Interpreter,
-        env: Vec<(String, String)>,
-    ) -> Result<Vec<Effect>> {
-        let started = std::time::Instant::now();
-        let mut cmd = tokio::process::Command::new(interpreter.program());
-        if interpreter == Interpreter::Bash {
-            cmd.args(["--noprofile", "--norc", "-e", "-o", "pipefail"]);
-        } else {
-            cmd.arg("-e");
-        }
-        cmd.arg("-c").arg(&action.code).envs(env);
-        if let Some(cwd) = &action.cwd {
-            cmd.current_dir(cwd);
-        }
-        self.console.interactive_start();
-        let outcome = match cmd.spawn() {
-            Ok(mut child) => {
-                let pid = child.id();
-                self.submit_quiet(Msg::ActionStarted {
-                    step: step.into(),
-                    action: index,
-                    pid,
-                })
-                .await?;
-                let status = child.wait().await;
-                let mut o = unsupported("");
-                o.error = None;
-                o.duration_ms = started.elapsed().as_millis() as u64;
-                match status {
-                    Ok(st) => {
-                        use std::os::unix::process::ExitStatusExt;
-                        o.exit_code = st.code();
-                        o.signal = st.signal();
-                    }
-                    Err(e) => o.error = Some(format!("lost the interactive command: {e}")),
-                }
-                o
-            }
-            Err(e) => {
-                let mut o = unsupported("");
-                o.error = Some(format!("could not start the command: {e}"));
-                o
-            }
-        };
-        self.finish(step, index, outcome).await
     }
 
     async fn output(
@@ -755,164 +628,5 @@ impl Runner {
             }
         }
         Ok(rest)
-    }
-}
-
-fn unsupported(kind: &str) -> ActionOutcome {
-    ActionOutcome {
-        exit_code: None,
-        signal: None,
-        timed_out: false,
-        cancelled: false,
-        duration_ms: 0,
-        error: Some(format!(
-            "```{kind} steps cannot run in this version of runsheet yet; do it by hand, then skip the step with a reason"
-        )),
-        failure: None,
-    }
-}
-
-/// Output events taken at once; bounds the size of one output record
-/// (each event is at most one 64 KiB pipe read).
-const OUTPUT_BURST: usize = 16;
-
-/// Output on its way to the journal: secrets redacted (even when split
-/// across chunks), UTF-8 kept whole across chunk boundaries, and
-/// consecutive chunks of one stream merged.
-struct OutputPipe {
-    redactors: [StreamRedactor; 2],
-    /// Redacted bytes not yet emitted, per stream.
-    pending: [Vec<u8>; 2],
-    /// The stream of the bytes in `pending` that came last, so that a
-    /// switch between stdout and stderr keeps their order.
-    current: Option<Stream>,
-}
-
-impl OutputPipe {
-    fn new(secrets: &Secrets) -> Self {
-        OutputPipe {
-            redactors: [secrets.stream(), secrets.stream()],
-            pending: [Vec::new(), Vec::new()],
-            current: None,
-        }
-    }
-
-    fn slot(stream: Stream) -> usize {
-        match stream {
-            Stream::Stdout => 0,
-            Stream::Stderr => 1,
-        }
-    }
-
-    /// Adds a chunk; when the stream changes, returns the other stream's
-    /// text so far.
-    fn push(&mut self, stream: Stream, data: &[u8]) -> Option<(Stream, String)> {
-        let switched = match self.current {
-            Some(prev) if prev != stream => {
-                take_utf8(&mut self.pending[Self::slot(prev)], false).map(|t| (prev, t))
-            }
-            _ => None,
-        };
-        self.current = Some(stream);
-        let i = Self::slot(stream);
-        let redacted = self.redactors[i].push(data);
-        self.pending[i].extend_from_slice(&redacted);
-        switched
-    }
-
-    /// The text ready to emit; at the end of the run, everything, held-back
-    /// bytes included.
-    fn flush(&mut self, end: bool) -> Vec<(Stream, String)> {
-        let mut out = Vec::new();
-        let order = match self.current {
-            Some(Stream::Stderr) => [Stream::Stdout, Stream::Stderr],
-            _ => [Stream::Stderr, Stream::Stdout],
-        };
-        for stream in order {
-            let i = Self::slot(stream);
-            if end {
-                let rest = self.redactors[i].finish();
-                self.pending[i].extend_from_slice(&rest);
-            }
-            if let Some(text) = take_utf8(&mut self.pending[i], end) {
-                out.push((stream, text));
-            }
-        }
-        out
-    }
-}
-
-/// Takes the longest valid UTF-8 prefix of `buf` as text, leaving an
-/// incomplete trailing character for the next chunk; invalid bytes become
-/// U+FFFD. At the end of the stream, everything is taken.
-fn take_utf8(buf: &mut Vec<u8>, end: bool) -> Option<String> {
-    if buf.is_empty() {
-        return None;
-    }
-    let cut = match std::str::from_utf8(buf) {
-        Ok(_) => buf.len(),
-        Err(e) if e.error_len().is_none() && !end => e.valid_up_to(),
-        Err(_) => buf.len(),
-    };
-    if cut == 0 {
-        return None;
-    }
-    let rest = buf.split_off(cut);
-    let taken = std::mem::replace(buf, rest);
-    Some(
-        String::from_utf8(taken)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn utf8_split_across_chunks_is_kept_whole() {
-        let mut buf = "é".as_bytes()[..1].to_vec();
-        assert_eq!(take_utf8(&mut buf, false), None);
-        buf.extend_from_slice(&"é".as_bytes()[1..]);
-        buf.extend_from_slice(b"x");
-        assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("éx"));
-        assert!(buf.is_empty());
-    }
-
-    #[test]
-    fn invalid_bytes_become_replacement_characters() {
-        let mut buf = vec![b'a', 0xff, b'b'];
-        assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("a\u{fffd}b"));
-    }
-
-    #[test]
-    fn secrets_split_across_chunks_never_reach_the_journal() {
-        let secrets = Secrets::new(["hunter2".to_string()]);
-        let mut pipe = OutputPipe::new(&secrets);
-        let mut text = String::new();
-        assert_eq!(pipe.push(Stream::Stdout, b"pass=hun"), None);
-        for (_, t) in pipe.flush(false) {
-            text.push_str(&t);
-        }
-        assert_eq!(pipe.push(Stream::Stdout, b"ter2 ok\n"), None);
-        for (_, t) in pipe.flush(true) {
-            text.push_str(&t);
-        }
-        assert_eq!(text, "pass=*** ok\n");
-    }
-
-    #[test]
-    fn switching_streams_keeps_the_order_of_output() {
-        let mut pipe = OutputPipe::new(&Secrets::default());
-        assert_eq!(pipe.push(Stream::Stdout, b"a\n"), None);
-        assert_eq!(
-            pipe.push(Stream::Stderr, b"b\n"),
-            Some((Stream::Stdout, "a\n".into()))
-        );
-        assert_eq!(
-            pipe.push(Stream::Stdout, b"c\n"),
-            Some((Stream::Stderr, "b\n".into()))
-        );
-        assert_eq!(pipe.flush(true), vec![(Stream::Stdout, "c\n".to_string())]);
     }
 }

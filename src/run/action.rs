@@ -1,0 +1,352 @@
+//! Starting one action of a step and collecting what it does, for any
+//! front end: the plain console awaits it, the TUI polls it in its loop.
+
+use super::vars;
+use crate::exec::shell::{self, Interpreter, ShellEvent, ShellHandle, ShellSpec};
+use crate::runbook::duration::format_duration;
+use crate::runbook::model::{Action, ActionKind};
+use crate::secrets::{Secrets, StreamRedactor};
+use crate::session::{ActionOutcome, Session, Stream};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What it takes to run an action, resolved from the session.
+pub struct Prepared {
+    pub action: Action,
+    pub target: String,
+    pub timeout: Duration,
+    pub env: Vec<(String, String)>,
+    pub interpreter: Option<Interpreter>,
+}
+
+/// Resolves an action's target, timeout and environment.
+pub fn prepare(
+    session: &Session,
+    values: &HashMap<String, String>,
+    step: &str,
+    index: usize,
+) -> Result<Prepared, String> {
+    let Some((phase, s)) = session.step(step) else {
+        return Err(format!("no step `{step}`"));
+    };
+    let Some(action) = s.actions.get(index).cloned() else {
+        return Err(format!("step `{step}` has no action {index}"));
+    };
+    let target_name = session.action_target(phase, s, &action).to_string();
+    let target = session.target(&target_name).cloned();
+    let env = vars::command_env(
+        values,
+        target.as_ref(),
+        &target_name,
+        &session.info.runbook_path,
+        step,
+        &|n| std::env::var(n).ok(),
+    );
+    let timeout = action
+        .timeout
+        .or(target.as_ref().map(|t| t.timeout))
+        .unwrap_or(Duration::from_secs(300));
+    let interpreter = match &action.kind {
+        ActionKind::Shell { interpreter } if interpreter == "sh" => Some(Interpreter::Sh),
+        ActionKind::Shell { .. } => Some(Interpreter::Bash),
+        _ => None,
+    };
+    Ok(Prepared {
+        action,
+        target: target_name,
+        timeout,
+        env,
+        interpreter,
+    })
+}
+
+/// A shell action running in the background.
+pub struct Running {
+    pub handle: ShellHandle,
+    rx: mpsc::Receiver<ShellEvent>,
+    pipe: OutputPipe,
+    timeout: Duration,
+}
+
+/// What arrived since the last call: output (redacted, in order) and, at
+/// the end, the outcome.
+pub struct Batch {
+    pub output: Vec<(Stream, String)>,
+    pub finished: Option<ActionOutcome>,
+}
+
+/// Events taken at once; bounds the size of one output record (each event
+/// is at most one 64 KiB pipe read).
+const OUTPUT_BURST: usize = 16;
+
+impl Running {
+    /// Spawns a non-interactive shell action. An error is the outcome of an
+    /// action that could not start.
+    pub fn spawn(p: &Prepared, secrets: &Secrets) -> Result<Running, ActionOutcome> {
+        let Some(interpreter) = p.interpreter else {
+            return Err(unsupported(p.action.kind.label()));
+        };
+        let mut spec = ShellSpec::new(interpreter, p.action.code.clone());
+        spec.env = p.env.clone();
+        spec.cwd = p.action.cwd.as_ref().map(Into::into);
+        spec.timeout = Some(p.timeout);
+        // Up to 256 pipe reads in flight (at most 16 MiB): the command keeps
+        // writing while the journal catches up, and memory stays bounded.
+        let (tx, rx) = mpsc::channel(256);
+        let handle = shell::spawn(spec, tx).map_err(|e| failed_to_start(&e.to_string()))?;
+        Ok(Running {
+            handle,
+            rx,
+            pipe: OutputPipe::new(secrets),
+            timeout: p.timeout,
+        })
+    }
+
+    /// Waits for the next events. Everything already waiting becomes one
+    /// piece per stream run: a flood costs a few large records, not one per
+    /// pipe read.
+    pub async fn next(&mut self) -> Batch {
+        let Some(first) = self.rx.recv().await else {
+            let mut o = unsupported("");
+            o.error = Some("the command's supervisor stopped without a result".into());
+            return Batch {
+                output: self.pipe.flush(true),
+                finished: Some(o),
+            };
+        };
+        let mut events = vec![first];
+        while events.len() < OUTPUT_BURST {
+            match self.rx.try_recv() {
+                Ok(e) => events.push(e),
+                Err(_) => break,
+            }
+        }
+        let mut output = Vec::new();
+        let mut finished = None;
+        for ev in events {
+            match ev {
+                ShellEvent::Output { stream, data, .. } => {
+                    let stream = match stream {
+                        shell::Stream::Stdout => Stream::Stdout,
+                        shell::Stream::Stderr => Stream::Stderr,
+                    };
+                    output.extend(self.pipe.push(stream, &data));
+                }
+                ShellEvent::Finished(o) => {
+                    finished = Some(ActionOutcome {
+                        exit_code: o.exit_code,
+                        signal: o.signal,
+                        timed_out: o.timed_out,
+                        cancelled: o.cancelled,
+                        duration_ms: o.duration.as_millis() as u64,
+                        error: None,
+                        failure: o.timed_out.then(|| {
+                            format!(
+                                "timed out after {} (its limit)",
+                                format_duration(self.timeout)
+                            )
+                        }),
+                    });
+                }
+            }
+        }
+        output.extend(self.pipe.flush(finished.is_some()));
+        Batch { output, finished }
+    }
+}
+
+/// Runs an interactive action with the real terminal (the caller gives it
+/// up first and takes it back after).
+pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
+    let started = std::time::Instant::now();
+    let interpreter = p.interpreter.unwrap_or(Interpreter::Bash);
+    let mut cmd = tokio::process::Command::new(interpreter.program());
+    if interpreter == Interpreter::Bash {
+        cmd.args(["--noprofile", "--norc", "-e", "-o", "pipefail"]);
+    } else {
+        cmd.arg("-e");
+    }
+    cmd.arg("-c").arg(&p.action.code).envs(p.env.clone());
+    if let Some(cwd) = &p.action.cwd {
+        cmd.current_dir(cwd);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return (None, failed_to_start(&e.to_string())),
+    };
+    let pid = child.id();
+    let mut o = unsupported("");
+    o.error = None;
+    match child.wait().await {
+        Ok(st) => {
+            use std::os::unix::process::ExitStatusExt;
+            o.exit_code = st.code();
+            o.signal = st.signal();
+        }
+        Err(e) => o.error = Some(format!("lost the interactive command: {e}")),
+    }
+    o.duration_ms = started.elapsed().as_millis() as u64;
+    (pid, o)
+}
+
+fn failed_to_start(e: &str) -> ActionOutcome {
+    let mut o = unsupported("");
+    o.error = Some(format!("could not start the command: {e}"));
+    o
+}
+
+pub fn unsupported(kind: &str) -> ActionOutcome {
+    ActionOutcome {
+        exit_code: None,
+        signal: None,
+        timed_out: false,
+        cancelled: false,
+        duration_ms: 0,
+        error: Some(format!(
+            "```{kind} steps cannot run in this version of runsheet yet; do it by hand, then skip the step with a reason"
+        )),
+        failure: None,
+    }
+}
+
+/// Output on its way to the journal: secrets redacted (even when split
+/// across chunks), UTF-8 kept whole across chunk boundaries, and
+/// consecutive chunks of one stream merged.
+pub struct OutputPipe {
+    redactors: [StreamRedactor; 2],
+    /// Redacted bytes not yet emitted, per stream.
+    pending: [Vec<u8>; 2],
+    /// The stream of the bytes in `pending` that came last, so that a
+    /// switch between stdout and stderr keeps their order.
+    current: Option<Stream>,
+}
+
+impl OutputPipe {
+    pub fn new(secrets: &Secrets) -> Self {
+        OutputPipe {
+            redactors: [secrets.stream(), secrets.stream()],
+            pending: [Vec::new(), Vec::new()],
+            current: None,
+        }
+    }
+
+    fn slot(stream: Stream) -> usize {
+        match stream {
+            Stream::Stdout => 0,
+            Stream::Stderr => 1,
+        }
+    }
+
+    /// Adds a chunk; when the stream changes, returns the other stream's
+    /// text so far.
+    pub fn push(&mut self, stream: Stream, data: &[u8]) -> Option<(Stream, String)> {
+        let switched = match self.current {
+            Some(prev) if prev != stream => {
+                take_utf8(&mut self.pending[Self::slot(prev)], false).map(|t| (prev, t))
+            }
+            _ => None,
+        };
+        self.current = Some(stream);
+        let i = Self::slot(stream);
+        let redacted = self.redactors[i].push(data);
+        self.pending[i].extend_from_slice(&redacted);
+        switched
+    }
+
+    /// The text ready to emit; at the end of the run, everything, held-back
+    /// bytes included.
+    pub fn flush(&mut self, end: bool) -> Vec<(Stream, String)> {
+        let mut out = Vec::new();
+        let order = match self.current {
+            Some(Stream::Stderr) => [Stream::Stdout, Stream::Stderr],
+            _ => [Stream::Stderr, Stream::Stdout],
+        };
+        for stream in order {
+            let i = Self::slot(stream);
+            if end {
+                let rest = self.redactors[i].finish();
+                self.pending[i].extend_from_slice(&rest);
+            }
+            if let Some(text) = take_utf8(&mut self.pending[i], end) {
+                out.push((stream, text));
+            }
+        }
+        out
+    }
+}
+
+/// Takes the longest valid UTF-8 prefix of `buf` as text, leaving an
+/// incomplete trailing character for the next chunk; invalid bytes become
+/// U+FFFD. At the end of the stream, everything is taken.
+fn take_utf8(buf: &mut Vec<u8>, end: bool) -> Option<String> {
+    if buf.is_empty() {
+        return None;
+    }
+    let cut = match std::str::from_utf8(buf) {
+        Ok(_) => buf.len(),
+        Err(e) if e.error_len().is_none() && !end => e.valid_up_to(),
+        Err(_) => buf.len(),
+    };
+    if cut == 0 {
+        return None;
+    }
+    let rest = buf.split_off(cut);
+    let taken = std::mem::replace(buf, rest);
+    Some(
+        String::from_utf8(taken)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_split_across_chunks_is_kept_whole() {
+        let mut buf = "é".as_bytes()[..1].to_vec();
+        assert_eq!(take_utf8(&mut buf, false), None);
+        buf.extend_from_slice(&"é".as_bytes()[1..]);
+        buf.extend_from_slice(b"x");
+        assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("éx"));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn invalid_bytes_become_replacement_characters() {
+        let mut buf = vec![b'a', 0xff, b'b'];
+        assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("a\u{fffd}b"));
+    }
+
+    #[test]
+    fn secrets_split_across_chunks_never_reach_the_journal() {
+        let secrets = Secrets::new(["hunter2".to_string()]);
+        let mut pipe = OutputPipe::new(&secrets);
+        let mut text = String::new();
+        assert_eq!(pipe.push(Stream::Stdout, b"pass=hun"), None);
+        for (_, t) in pipe.flush(false) {
+            text.push_str(&t);
+        }
+        assert_eq!(pipe.push(Stream::Stdout, b"ter2 ok\n"), None);
+        for (_, t) in pipe.flush(true) {
+            text.push_str(&t);
+        }
+        assert_eq!(text, "pass=*** ok\n");
+    }
+
+    #[test]
+    fn switching_streams_keeps_the_order_of_output() {
+        let mut pipe = OutputPipe::new(&Secrets::default());
+        assert_eq!(pipe.push(Stream::Stdout, b"a\n"), None);
+        assert_eq!(
+            pipe.push(Stream::Stderr, b"b\n"),
+            Some((Stream::Stdout, "a\n".into()))
+        );
+        assert_eq!(
+            pipe.push(Stream::Stdout, b"c\n"),
+            Some((Stream::Stderr, "b\n".into()))
+        );
+        assert_eq!(pipe.flush(true), vec![(Stream::Stdout, "c\n".to_string())]);
+    }
+}
