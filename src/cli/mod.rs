@@ -43,7 +43,7 @@ pub enum Command {
         #[arg(long, short)]
         target: String,
         /// Print the session as lines and ask questions on the terminal
-        /// (the terminal UI is not built yet, so this is the default).
+        /// instead of the full-screen UI (the default when not on a terminal).
         #[arg(long)]
         plain: bool,
         /// Unattended: run actions without asking, tick nothing, and stop at
@@ -85,6 +85,9 @@ pub enum Command {
         /// `rehearsal`, or the pretend `production` with its gate.
         #[arg(long, short, default_value = "rehearsal")]
         target: String,
+        /// Lines and questions instead of the full-screen UI.
+        #[arg(long)]
+        plain: bool,
         #[arg(long)]
         auto: bool,
         #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -125,24 +128,38 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Command::Run {
             runbook,
             target,
-            plain: _,
+            plain,
             auto,
             drill,
             color,
-        } => session::run(runbook, target, auto, drill, color.enabled()),
+        } => session::run(
+            runbook,
+            target,
+            session::ui(plain, auto),
+            auto,
+            drill,
+            color.enabled(),
+        ),
         Command::Resume {
             journal,
-            plain: _,
+            plain,
             auto,
             accept_changed_runbook,
             color,
-        } => session::resume(journal, auto, accept_changed_runbook, color.enabled()),
+        } => session::resume(
+            journal,
+            session::ui(plain, auto),
+            auto,
+            accept_changed_runbook,
+            color.enabled(),
+        ),
         Command::Verify { journal } => session::verify(&journal),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,
+            plain,
             auto,
             color,
-        } => session::demo(target, auto, color.enabled()),
+        } => session::demo(target, session::ui(plain, auto), auto, color.enabled()),
     }
 }

@@ -1,7 +1,7 @@
 //! `run`, `resume`, `demo`, `verify`, `unlock`.
 
 use crate::journal::{self, lock::SessionLock, paths};
-use crate::run::{self, ResumeOptions, RunEnd, StartOptions};
+use crate::run::{self, ResumeOptions, RunEnd, StartOptions, Ui};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,14 +25,26 @@ fn finish(result: Result<RunEnd, String>) -> color_eyre::Result<ExitCode> {
     }
 }
 
+/// The full-screen UI when a person is at a terminal, lines otherwise.
+pub fn ui(plain: bool, auto: bool) -> Ui {
+    use std::io::IsTerminal;
+    if plain || auto || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        Ui::Plain
+    } else {
+        Ui::Tui
+    }
+}
+
 pub fn run(
     runbook: PathBuf,
     target: String,
+    ui: Ui,
     auto: bool,
     drill: bool,
     color: bool,
 ) -> color_eyre::Result<ExitCode> {
     let opts = StartOptions {
+        ui,
         runbook,
         target,
         auto,
@@ -44,11 +56,13 @@ pub fn run(
 
 pub fn resume(
     journal: Option<PathBuf>,
+    ui: Ui,
     auto: bool,
     accept_changed_runbook: bool,
     color: bool,
 ) -> color_eyre::Result<ExitCode> {
     let opts = ResumeOptions {
+        ui,
         journal,
         auto,
         color,
@@ -57,7 +71,7 @@ pub fn resume(
     finish(runtime()?.block_on(run::resume(opts)))
 }
 
-pub fn demo(target: String, auto: bool, color: bool) -> color_eyre::Result<ExitCode> {
+pub fn demo(target: String, ui: Ui, auto: bool, color: bool) -> color_eyre::Result<ExitCode> {
     // The demo is written where resume can find it again.
     let dir = match paths::journal_dir() {
         Ok(d) => d.parent().map(|p| p.join("demo")).unwrap_or(d),
@@ -74,7 +88,7 @@ pub fn demo(target: String, auto: bool, color: bool) -> color_eyre::Result<ExitC
         );
         return Ok(ExitCode::from(2));
     }
-    run(path, target, auto, false, color)
+    run(path, target, ui, auto, false, color)
 }
 
 pub fn verify(path: &Path) -> color_eyre::Result<ExitCode> {

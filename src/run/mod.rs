@@ -4,6 +4,7 @@
 pub mod action;
 pub mod console;
 pub mod runner;
+pub mod tui_loop;
 pub mod vars;
 
 use crate::journal::lock::{LockError, SessionLock};
@@ -19,7 +20,17 @@ use std::sync::Arc;
 
 pub use runner::RunEnd;
 
+/// How the session is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ui {
+    /// Lines and questions on the terminal (and for scripts).
+    Plain,
+    /// The full-screen terminal UI.
+    Tui,
+}
+
 pub struct StartOptions {
+    pub ui: Ui,
     pub runbook: PathBuf,
     pub target: String,
     /// Nobody at the terminal: stop wherever a person is needed.
@@ -29,6 +40,7 @@ pub struct StartOptions {
 }
 
 pub struct ResumeOptions {
+    pub ui: Ui,
     pub journal: Option<PathBuf>,
     pub auto: bool,
     pub color: bool,
@@ -134,20 +146,35 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
         .map_err(|e| e.to_string())?;
-    let console = Console::new(opts.color, !opts.auto).map_err(|e| e.to_string())?;
-    console.session_start(&session, &path, false);
-    warn_outside_multiplexer(opts.auto);
-    let runner = Runner::new(RunnerParts {
+    let parts = RunnerParts {
         session,
         journal,
-        writer_task,
+        writer_task: Some(writer_task),
         values: resolved.values,
         secrets: resolved.secrets,
         auto: opts.auto,
-        console,
         lock,
-    })?;
-    runner.run().await
+    };
+    drive(parts, opts.ui, opts.color, &path, false).await
+}
+
+/// Runs a session in the chosen front end.
+async fn drive(
+    parts: RunnerParts,
+    ui: Ui,
+    color: bool,
+    journal: &Path,
+    resumed: bool,
+) -> Result<RunEnd, String> {
+    if ui == Ui::Tui && !parts.auto {
+        return tui_loop::run(parts, color).await;
+    }
+    let console = Console::new(color, !parts.auto).map_err(|e| e.to_string())?;
+    console.session_start(&parts.session, journal, resumed);
+    if !resumed {
+        warn_outside_multiplexer(parts.auto);
+    }
+    Runner::new(parts, console)?.run().await
 }
 
 /// An SSH drop ends a session run outside tmux or screen.
@@ -276,12 +303,10 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
                 .map_err(|e| e.to_string())?;
         }
     }
-    let console = Console::new(opts.color, !opts.auto).map_err(|e| e.to_string())?;
-    console.session_start(&session, &path, true);
-    let runner = Runner::new(RunnerParts {
+    let parts = RunnerParts {
         session,
         journal,
-        writer_task,
+        writer_task: Some(writer_task),
         values: resolved.values,
         secrets: if resolved.secrets.is_empty() {
             Secrets::default()
@@ -289,10 +314,9 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             resolved.secrets
         },
         auto: opts.auto,
-        console,
         lock,
-    })?;
-    runner.run().await
+    };
+    drive(parts, opts.ui, opts.color, &path, true).await
 }
 
 fn confirm(question: &str, auto: bool) -> bool {

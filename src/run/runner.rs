@@ -78,24 +78,23 @@ type Result<T> = std::result::Result<T, String>;
 pub struct RunnerParts {
     pub session: Session,
     pub journal: JournalWriter<Msg>,
-    pub writer_task: WriterTask,
+    pub writer_task: Option<WriterTask>,
     pub values: HashMap<String, String>,
     pub secrets: Secrets,
     pub auto: bool,
-    pub console: Console,
     pub lock: SessionLock,
 }
 
 impl Runner {
-    pub fn new(p: RunnerParts) -> Result<Self> {
+    pub fn new(p: RunnerParts, console: Console) -> Result<Self> {
         Ok(Runner {
             session: p.session,
             journal: p.journal,
-            writer_task: Some(p.writer_task),
+            writer_task: p.writer_task,
             values: p.values,
             secrets: p.secrets,
             auto: p.auto,
-            console: p.console,
+            console,
             interrupted: None,
             shown: None,
             failed_here: Default::default(),

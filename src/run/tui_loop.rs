@@ -1,0 +1,437 @@
+//! The terminal UI's event loop: one `select!` over keys, the running
+//! action's output, a frame timer and signals. Keys become commands for the
+//! pure `tui::App`; its `Submit`s go through the same engine and journal as
+//! the plain console.
+
+use super::action::{self, Running};
+use super::console::{Sig, Signals};
+use super::runner::{RunEnd, RunnerParts, now_ms};
+use crate::journal::Durability;
+use crate::secrets::Secrets;
+use crate::session::{Effect, Msg, Outcome};
+use crate::tui::{App, Command, Outputs, Theme, draw, prepare};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+type Result<T> = std::result::Result<T, String>;
+
+/// A frame at most every ~33 ms while things change, one a second otherwise
+/// (the clocks), none while nothing happens.
+const FRAME: Duration = Duration::from_millis(33);
+const IDLE_REDRAW: Duration = Duration::from_secs(1);
+
+struct Loop {
+    parts: RunnerParts,
+    app: App,
+    outputs: Outputs,
+    theme: Theme,
+    running: Option<(String, usize, Running)>,
+    /// SIGTERM/SIGHUP or a lost terminal: finish supervising, then stop.
+    interrupted: Option<String>,
+    quit: bool,
+    signals: Signals,
+}
+
+/// Restores the terminal however the loop ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
+    let signals = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
+    let journal_path = parts.journal.path().display().to_string();
+    let app = App::new(&parts.session).with_journal_path(journal_path.clone());
+    let mut lp = Loop {
+        parts,
+        app,
+        outputs: Outputs::new(),
+        theme: Theme::new(color),
+        running: None,
+        interrupted: None,
+        quit: false,
+        signals,
+    };
+    let mut terminal = ratatui::init();
+    let guard = TerminalGuard;
+    let end = lp.event_loop(&mut terminal).await;
+    drop(guard);
+    let end = match end {
+        Ok(end) => end,
+        Err(e) => {
+            let _ = lp.parts.journal.clone().close().await;
+            return Err(e);
+        }
+    };
+    lp.close(&end).await?;
+    print_end(&end, &journal_path);
+    Ok(end)
+}
+
+fn print_end(end: &RunEnd, journal: &str) {
+    let what = match end {
+        RunEnd::Completed => "session complete".to_string(),
+        RunEnd::Failed { step, reason } => format!("stopped: step `{step}` failed: {reason}"),
+        RunEnd::Stopped { step, why } => format!(
+            "stopped{}: {why}",
+            step.as_ref()
+                .map(|s| format!(" at `{s}`"))
+                .unwrap_or_default()
+        ),
+        RunEnd::Interrupted { reason } => format!("interrupted by {reason}"),
+        RunEnd::Abandoned => "session abandoned".into(),
+    };
+    println!("■ {what}");
+    if !matches!(end, RunEnd::Completed | RunEnd::Abandoned) {
+        println!("  continue with: runsheet resume {journal}");
+    }
+    println!("  journal: {journal}");
+}
+
+impl Loop {
+    async fn event_loop(&mut self, terminal: &mut DefaultTerminal) -> Result<RunEnd> {
+        let mut events = EventStream::new();
+        let mut terminal_lost = false;
+        let mut frames = tokio::time::interval(FRAME);
+        frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut dirty = true;
+        let mut last_draw = Instant::now();
+        loop {
+            if !terminal_lost && (dirty || last_draw.elapsed() >= IDLE_REDRAW) {
+                self.draw(terminal)?;
+                dirty = false;
+                last_draw = Instant::now();
+            }
+            if self.running.is_none() {
+                if let Some(reason) = self.interrupted.take() {
+                    return Ok(RunEnd::Interrupted { reason });
+                }
+                if self.quit {
+                    return Ok(self.end_on_quit());
+                }
+            }
+            tokio::select! {
+                ev = events.next(), if !terminal_lost => match ev {
+                    Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                        let cmds = self.app.handle_key(&self.parts.session, key, now_ms());
+                        self.commands(cmds, terminal).await?;
+                        dirty = true;
+                    }
+                    Some(Ok(Event::Paste(text))) => {
+                        self.app.handle_paste(&text);
+                        dirty = true;
+                    }
+                    Some(Ok(_)) => dirty = true,
+                    Some(Err(_)) | None => {
+                        // The terminal is gone (SSH dropped): stop reading it,
+                        // keep supervising and journaling the running step.
+                        terminal_lost = true;
+                        self.interrupted.get_or_insert_with(|| "the terminal went away".into());
+                    }
+                },
+                batch = next_batch(&mut self.running), if self.running.is_some() => {
+                    self.on_batch(batch, terminal).await?;
+                    dirty = true;
+                }
+                _ = frames.tick() => {
+                    let cmds = self.app.tick(&self.parts.session, now_ms());
+                    if !cmds.is_empty() {
+                        self.commands(cmds, terminal).await?;
+                        dirty = true;
+                    }
+                }
+                sig = self.signals.next() => {
+                    match sig {
+                        Sig::Int => {
+                            if let Some((step, _, _)) = &self.running {
+                                let step = step.clone();
+                                self.submit(Msg::CancelRequested { step }, terminal).await?;
+                            }
+                        }
+                        Sig::Term | Sig::Hup => {
+                            self.interrupted = Some(sig.describe().into());
+                            if let Some((_, _, r)) = &self.running {
+                                r.handle.cancel();
+                            }
+                        }
+                    }
+                    dirty = true;
+                }
+            }
+        }
+    }
+
+    fn draw(&mut self, terminal: &mut DefaultTerminal) -> Result<()> {
+        let now = now_ms();
+        let area = terminal
+            .size()
+            .map(|s| ratatui::layout::Rect::new(0, 0, s.width, s.height))
+            .map_err(|e| format!("cannot read the terminal size: {e}"))?;
+        prepare(&mut self.app, &mut self.outputs, &self.parts.session, area);
+        let (session, app, outputs, theme) =
+            (&self.parts.session, &self.app, &self.outputs, &self.theme);
+        terminal
+            .draw(|f| draw(f, session, app, outputs, now, theme))
+            .map_err(|e| format!("cannot draw on the terminal: {e}"))?;
+        Ok(())
+    }
+
+    fn end_on_quit(&self) -> RunEnd {
+        if self.parts.session.is_complete() {
+            RunEnd::Completed
+        } else {
+            RunEnd::Stopped {
+                step: self.parts.session.next_step().map(str::to_string),
+                why: "the operator quit".into(),
+            }
+        }
+    }
+
+    async fn commands(&mut self, cmds: Vec<Command>, terminal: &mut DefaultTerminal) -> Result<()> {
+        for c in cmds {
+            match c {
+                Command::Submit(msg) => {
+                    self.submit(redact(msg, &self.parts.secrets), terminal)
+                        .await?
+                }
+                Command::Quit => {
+                    self.quit = true;
+                    if let Some((_, _, r)) = &self.running {
+                        r.handle.cancel();
+                    }
+                }
+                Command::Bell => {
+                    let mut out = std::io::stdout();
+                    let _ = out.write_all(b"\x07");
+                    let _ = out.flush();
+                }
+                Command::Variable { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a message: refused ones are shown, accepted ones journaled and
+    /// their effects carried out.
+    async fn submit(&mut self, msg: Msg, terminal: &mut DefaultTerminal) -> Result<()> {
+        let now = now_ms();
+        let mut probe = self.parts.session.clone();
+        if let Err(r) = probe.update(now, msg.clone()) {
+            self.app.on_refused(&r.0, now);
+            return Ok(());
+        }
+        let effects = self.apply(msg).await?;
+        self.effects(effects, terminal).await
+    }
+
+    async fn apply(&mut self, msg: Msg) -> Result<Vec<Effect>> {
+        let at = now_ms();
+        let effects = self
+            .parts
+            .session
+            .update(at, msg)
+            .map_err(|r| format!("runsheet refused its own step: {r}"))?;
+        let mut rest = Vec::new();
+        for e in effects {
+            match e {
+                Effect::Record(m) => {
+                    let durability = if m.is_output() {
+                        Durability::Batched
+                    } else {
+                        Durability::Sync
+                    };
+                    let ts = jiff::Timestamp::from_millisecond(at)
+                        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+                    self.parts
+                        .journal
+                        .append(ts, m, durability)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                other => rest.push(other),
+            }
+        }
+        Ok(rest)
+    }
+
+    async fn effects(
+        &mut self,
+        effects: Vec<Effect>,
+        terminal: &mut DefaultTerminal,
+    ) -> Result<()> {
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(e) = queue.pop_front() {
+            let now = now_ms();
+            let cmds = self.app.on_effect(&self.parts.session, &e, now);
+            match &e {
+                Effect::RunAction { step, action } => {
+                    queue.extend(self.start_action(step, *action, terminal).await?);
+                }
+                Effect::CancelAction { .. } => {
+                    if let Some((_, _, r)) = &self.running {
+                        r.handle.cancel();
+                    }
+                }
+                _ => {}
+            }
+            for c in cmds {
+                if let Command::Bell = c {
+                    let _ = std::io::stdout().write_all(b"\x07");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts an action in the background; an interactive one gets the real
+    /// terminal until it exits. Returns effects of an action that ended at once.
+    async fn start_action(
+        &mut self,
+        step: &str,
+        index: usize,
+        terminal: &mut DefaultTerminal,
+    ) -> Result<Vec<Effect>> {
+        let p = action::prepare(&self.parts.session, &self.parts.values, step, index)?;
+        if p.action.interactive && p.interpreter.is_some() {
+            ratatui::restore();
+            println!(
+                "runsheet: `{}` has the terminal until it exits",
+                p.action.lang
+            );
+            let (pid, outcome) = action::run_interactive(&p).await;
+            *terminal = ratatui::init();
+            let _ = terminal.clear();
+            self.apply(Msg::ActionStarted {
+                step: step.into(),
+                action: index,
+                pid,
+            })
+            .await?;
+            return self
+                .apply(Msg::ActionFinished {
+                    step: step.into(),
+                    action: index,
+                    outcome,
+                })
+                .await;
+        }
+        match Running::spawn(&p, &self.parts.secrets) {
+            Ok(running) => {
+                let pid = Some(running.handle.pid());
+                self.running = Some((step.to_string(), index, running));
+                self.apply(Msg::ActionStarted {
+                    step: step.into(),
+                    action: index,
+                    pid,
+                })
+                .await
+            }
+            Err(outcome) => {
+                self.apply(Msg::ActionFinished {
+                    step: step.into(),
+                    action: index,
+                    outcome,
+                })
+                .await
+            }
+        }
+    }
+
+    async fn on_batch(
+        &mut self,
+        batch: Option<action::Batch>,
+        terminal: &mut DefaultTerminal,
+    ) -> Result<()> {
+        let Some(batch) = batch else {
+            return Ok(());
+        };
+        let Some((step, index)) = self.running.as_ref().map(|(s, i, _)| (s.clone(), *i)) else {
+            return Ok(());
+        };
+        for (stream, data) in batch.output {
+            self.apply(Msg::Output {
+                step: step.clone(),
+                action: index,
+                stream,
+                data,
+            })
+            .await?;
+        }
+        if let Some(outcome) = batch.finished {
+            self.running = None;
+            let effects = self
+                .apply(Msg::ActionFinished {
+                    step,
+                    action: index,
+                    outcome,
+                })
+                .await?;
+            if self.interrupted.is_some() || self.quit {
+                // Record how it ended, run nothing more.
+                let settled: Vec<Effect> = effects
+                    .into_iter()
+                    .filter(|e| !matches!(e, Effect::RunAction { .. }))
+                    .collect();
+                return self.effects(settled, terminal).await;
+            }
+            self.effects(effects, terminal).await?;
+        }
+        Ok(())
+    }
+
+    async fn close(&mut self, end: &RunEnd) -> Result<()> {
+        match end {
+            RunEnd::Completed => {
+                self.apply(Msg::SessionEnded {
+                    outcome: Outcome::Completed,
+                })
+                .await?;
+            }
+            RunEnd::Interrupted { reason } => {
+                self.apply(Msg::Interrupted {
+                    reason: reason.clone(),
+                })
+                .await?;
+            }
+            _ => {}
+        }
+        self.parts
+            .journal
+            .clone()
+            .close()
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(task) = self.parts.writer_task.take() {
+            task.wait().await.map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+async fn next_batch(running: &mut Option<(String, usize, Running)>) -> Option<action::Batch> {
+    match running {
+        Some((_, _, r)) => Some(r.next().await),
+        None => std::future::pending().await,
+    }
+}
+
+/// Text the operator typed never carries a secret into the journal.
+fn redact(msg: Msg, secrets: &Secrets) -> Msg {
+    match msg {
+        Msg::Note { step, text } => Msg::Note {
+            step,
+            text: secrets.redact(&text),
+        },
+        Msg::Skipped { step, reason } => Msg::Skipped {
+            step,
+            reason: secrets.redact(&reason),
+        },
+        other => other,
+    }
+}
