@@ -40,8 +40,38 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        restore_quietly();
     }
+}
+
+/// Raw mode and the alternate screen, with a panic hook that gives the
+/// terminal back first (quietly: it may be gone).
+fn init_terminal() -> Result<DefaultTerminal> {
+    use crossterm::{execute, terminal};
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_quietly();
+            previous(info);
+        }));
+    });
+    terminal::enable_raw_mode().map_err(|e| format!("cannot use the terminal: {e}"))?;
+    if let Err(e) = execute!(std::io::stdout(), terminal::EnterAlternateScreen) {
+        restore_quietly();
+        return Err(format!("cannot use the terminal: {e}"));
+    }
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+        .map_err(|e| format!("cannot use the terminal: {e}"))
+}
+
+/// Gives the terminal back. `ratatui::restore` reports failures with
+/// `eprintln!`, which panics when the terminal is gone (SSH dropped) and
+/// would kill the session before it records how it ended.
+fn restore_quietly() {
+    use crossterm::{cursor::Show, execute, terminal};
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen, Show);
 }
 
 pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
@@ -58,10 +88,13 @@ pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
         quit: false,
         signals,
     };
-    let mut terminal = ratatui::init();
+    let mut terminal = init_terminal()?;
     let guard = TerminalGuard;
     let end = lp.event_loop(&mut terminal).await;
     drop(guard);
+    // ratatui's Terminal shows the cursor on drop and reports a failure with
+    // eprintln!, which panics when the terminal is gone; it was restored above.
+    std::mem::forget(terminal);
     let end = match end {
         Ok(end) => end,
         Err(e) => {
@@ -74,6 +107,8 @@ pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
     Ok(end)
 }
 
+/// Says how the session ended; the terminal may be gone, so nothing here
+/// may fail.
 fn print_end(end: &RunEnd, journal: &str) {
     let what = match end {
         RunEnd::Completed => "session complete".to_string(),
@@ -87,11 +122,14 @@ fn print_end(end: &RunEnd, journal: &str) {
         RunEnd::Interrupted { reason } => format!("interrupted by {reason}"),
         RunEnd::Abandoned => "session abandoned".into(),
     };
-    println!("■ {what}");
+    let mut text = format!("■ {what}\n");
     if !matches!(end, RunEnd::Completed | RunEnd::Abandoned) {
-        println!("  continue with: runsheet resume {journal}");
+        text.push_str(&format!("  continue with: runsheet resume {journal}\n"));
     }
-    println!("  journal: {journal}");
+    text.push_str(&format!("  journal: {journal}\n"));
+    let mut out = std::io::stdout();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 impl Loop {
@@ -104,7 +142,16 @@ impl Loop {
         let mut last_draw = Instant::now();
         loop {
             if !terminal_lost && (dirty || last_draw.elapsed() >= IDLE_REDRAW) {
-                self.draw(terminal)?;
+                if self.draw(terminal).is_err() {
+                    // Nowhere to draw (SSH dropped): keep supervising and
+                    // journaling the running step, then stop resumably.
+                    terminal_lost = true;
+                    self.interrupted
+                        .get_or_insert_with(|| "the terminal went away".into());
+                    if let Some((_, _, r)) = &self.running {
+                        r.handle.cancel();
+                    }
+                }
                 dirty = false;
                 last_draw = Instant::now();
             }
@@ -156,6 +203,9 @@ impl Loop {
                         }
                         Sig::Term | Sig::Hup => {
                             self.interrupted = Some(sig.describe().into());
+                            if sig == Sig::Hup {
+                                terminal_lost = true;
+                            }
                             if let Some((_, _, r)) = &self.running {
                                 r.handle.cancel();
                             }
@@ -299,13 +349,15 @@ impl Loop {
     ) -> Result<Vec<Effect>> {
         let p = action::prepare(&self.parts.session, &self.parts.values, step, index)?;
         if p.action.interactive && p.interpreter.is_some() {
-            ratatui::restore();
-            println!(
+            restore_quietly();
+            let _ = writeln!(
+                std::io::stdout(),
                 "runsheet: `{}` has the terminal until it exits",
                 p.action.lang
             );
             let (pid, outcome) = action::run_interactive(&p).await;
-            *terminal = ratatui::init();
+            let fresh = init_terminal()?;
+            std::mem::forget(std::mem::replace(terminal, fresh));
             let _ = terminal.clear();
             self.apply(Msg::ActionStarted {
                 step: step.into(),
