@@ -77,7 +77,14 @@ fn restore_quietly() {
 pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
     let signals = Signals::new().map_err(|e| format!("cannot watch for signals: {e}"))?;
     let journal_path = parts.journal.path().display().to_string();
-    let app = App::new(&parts.session).with_journal_path(journal_path.clone());
+    let mut app = App::new(&parts.session).with_journal_path(journal_path.clone());
+    if std::env::var_os("TMUX").is_none() && std::env::var_os("STY").is_none() {
+        app.flash = Some(crate::tui::Flash {
+            text: "not inside tmux or screen: an SSH drop would stop this session (resumable); run it inside tmux to keep it going".into(),
+            until_ms: now_ms() + 8_000,
+            alert: true,
+        });
+    }
     let mut lp = Loop {
         parts,
         app,
