@@ -75,6 +75,37 @@ fn ts(at: i64) -> jiff::Timestamp {
 
 type Result<T> = std::result::Result<T, String>;
 
+/// Applies a message to the session, journals it before anything else
+/// happens, and returns its other effects. Every front end goes through here.
+pub async fn apply_and_record(
+    session: &mut Session,
+    journal: &JournalWriter<Msg>,
+    msg: Msg,
+) -> Result<Vec<Effect>> {
+    let at = now_ms();
+    let effects = session
+        .update(at, msg)
+        .map_err(|r| format!("runsheet refused its own step: {r}"))?;
+    let mut rest = Vec::new();
+    for e in effects {
+        match e {
+            Effect::Record(m) => {
+                let durability = if m.is_output() {
+                    Durability::Batched
+                } else {
+                    Durability::Sync
+                };
+                journal
+                    .append(ts(at), m, durability)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            other => rest.push(other),
+        }
+    }
+    Ok(rest)
+}
+
 pub struct RunnerParts {
     pub session: Session,
     pub journal: JournalWriter<Msg>,
@@ -221,29 +252,7 @@ impl Runner {
     /// Applies one message: checked by the engine, then journaled before
     /// anything else happens.
     async fn apply(&mut self, msg: Msg) -> Result<Vec<Effect>> {
-        let at = now_ms();
-        let effects = self
-            .session
-            .update(at, msg)
-            .map_err(|r| format!("runsheet refused its own step: {r}"))?;
-        let mut rest = Vec::new();
-        for e in effects {
-            match e {
-                Effect::Record(m) => {
-                    let durability = if m.is_output() {
-                        Durability::Batched
-                    } else {
-                        Durability::Sync
-                    };
-                    self.journal
-                        .append(ts(at), m, durability)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
-                other => rest.push(other),
-            }
-        }
-        Ok(rest)
+        apply_and_record(&mut self.session, &self.journal, msg).await
     }
 
     /// Like `submit`, for operator input the engine may refuse (a step

@@ -5,8 +5,7 @@
 
 use super::action::{self, Running};
 use super::console::{Sig, Signals};
-use super::runner::{RunEnd, RunnerParts, now_ms};
-use crate::journal::Durability;
+use super::runner::{RunEnd, RunnerParts, apply_and_record, now_ms};
 use crate::secrets::Secrets;
 use crate::session::{Effect, Msg, Outcome};
 use crate::tui::{App, Command, Outputs, Theme, draw, prepare};
@@ -288,33 +287,7 @@ impl Loop {
     }
 
     async fn apply(&mut self, msg: Msg) -> Result<Vec<Effect>> {
-        let at = now_ms();
-        let effects = self
-            .parts
-            .session
-            .update(at, msg)
-            .map_err(|r| format!("runsheet refused its own step: {r}"))?;
-        let mut rest = Vec::new();
-        for e in effects {
-            match e {
-                Effect::Record(m) => {
-                    let durability = if m.is_output() {
-                        Durability::Batched
-                    } else {
-                        Durability::Sync
-                    };
-                    let ts = jiff::Timestamp::from_millisecond(at)
-                        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-                    self.parts
-                        .journal
-                        .append(ts, m, durability)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                }
-                other => rest.push(other),
-            }
-        }
-        Ok(rest)
+        apply_and_record(&mut self.parts.session, &self.parts.journal, msg).await
     }
 
     async fn effects(
