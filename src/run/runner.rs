@@ -34,6 +34,23 @@ pub enum RunEnd {
 }
 
 impl RunEnd {
+    /// The record that closes a session ending this way, if any: a stopped
+    /// or failed session stays open for `resume`.
+    pub fn closing_record(&self) -> Option<Msg> {
+        match self {
+            RunEnd::Completed => Some(Msg::SessionEnded {
+                outcome: Outcome::Completed,
+            }),
+            RunEnd::Abandoned => Some(Msg::SessionEnded {
+                outcome: Outcome::Abandoned,
+            }),
+            RunEnd::Interrupted { reason } => Some(Msg::Interrupted {
+                reason: reason.clone(),
+            }),
+            RunEnd::Stopped { .. } | RunEnd::Failed { .. } => None,
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             RunEnd::Completed => 0,
@@ -144,26 +161,8 @@ impl Runner {
                 return Err(e);
             }
         };
-        match &end {
-            RunEnd::Completed => {
-                self.submit(Msg::SessionEnded {
-                    outcome: Outcome::Completed,
-                })
-                .await?;
-            }
-            RunEnd::Abandoned => {
-                self.submit(Msg::SessionEnded {
-                    outcome: Outcome::Abandoned,
-                })
-                .await?;
-            }
-            RunEnd::Interrupted { reason } => {
-                self.submit(Msg::Interrupted {
-                    reason: reason.clone(),
-                })
-                .await?;
-            }
-            RunEnd::Stopped { .. } | RunEnd::Failed { .. } => {}
+        if let Some(msg) = end.closing_record() {
+            self.submit(msg).await?;
         }
         self.journal
             .clone()

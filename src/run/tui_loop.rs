@@ -7,7 +7,7 @@ use super::action::{self, Running};
 use super::console::{Sig, Signals};
 use super::runner::{RunEnd, RunnerParts, apply_and_record, now_ms};
 use crate::secrets::Secrets;
-use crate::session::{Effect, Msg, Outcome};
+use crate::session::{Effect, Msg};
 use crate::tui::{App, Command, Outputs, Theme, draw, prepare};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
@@ -418,20 +418,8 @@ impl Loop {
     }
 
     async fn close(&mut self, end: &RunEnd) -> Result<()> {
-        match end {
-            RunEnd::Completed => {
-                self.apply(Msg::SessionEnded {
-                    outcome: Outcome::Completed,
-                })
-                .await?;
-            }
-            RunEnd::Interrupted { reason } => {
-                self.apply(Msg::Interrupted {
-                    reason: reason.clone(),
-                })
-                .await?;
-            }
-            _ => {}
+        if let Some(msg) = end.closing_record() {
+            self.apply(msg).await?;
         }
         self.parts
             .journal
