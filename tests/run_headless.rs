@@ -674,8 +674,14 @@ const SLOW: &str = r#"# Slow
 
 ```bash
 echo started
-[ -f "$WORK/fast" ] || sleep 20
+for i in $(seq 1 200); do [ -f "$WORK/fast" ] && break; sleep 0.1; done
 echo finished
+```
+
+### Next {#next}
+
+```bash
+echo next-step-ran
 ```
 "#;
 
@@ -723,42 +729,69 @@ fn signal(child: &std::process::Child, sig: nix::sys::signal::Signal) {
     nix::sys::signal::kill(pid, sig).unwrap_or_else(|e| panic!("kill: {e}"));
 }
 
+fn printed_line(out: &Output, line: &str) -> bool {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l == line)
+}
+
 #[test]
-fn a_hang_up_stops_the_step_records_why_and_the_session_resumes() {
+fn a_hang_up_lets_the_running_step_finish_then_stops_resumably() {
+    let env = Env::new();
+    let child = start_slow(&env, true);
+    signal(&child, nix::sys::signal::Signal::SIGHUP);
+    // The step is still running after the hang-up; let it finish.
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(env.dir.path().join("fast"), "").unwrap_or_else(|e| panic!("{e}"));
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out));
+    assert!(printed_line(&out, "finished"), "{}", text(&out));
+    assert!(
+        !printed_line(&out, "next-step-ran"),
+        "nothing new starts after a hang-up"
+    );
+    let j = env.journal();
+    let recs = records(&j);
+    assert!(recs.iter().any(|r| r["type"] == "interrupted"
+        && r["reason"].as_str().is_some_and(|s| s.contains("SIGHUP"))));
+    assert!(recs.iter().any(|r| r["type"] == "action-finished"
+        && r["step"] == "wait"
+        && r["outcome"]["exit_code"] == 0));
+    let v = verify(&env, &j);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v));
+    let out = env.run(&["resume", "--auto", &j.to_string_lossy()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(printed_line(&out, "next-step-ran"), "{}", text(&out));
+}
+
+#[test]
+fn sigterm_stops_the_step_records_why_and_the_session_resumes() {
     let env = Env::new();
     let child = start_slow(&env, true);
     let started = Instant::now();
-    signal(&child, nix::sys::signal::Signal::SIGHUP);
+    signal(&child, nix::sys::signal::Signal::SIGTERM);
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(130), "{}", text(&out));
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "the step was not stopped"
     );
+    assert!(!printed_line(&out, "finished"));
     let j = env.journal();
     let recs = records(&j);
     assert!(recs.iter().any(|r| r["type"] == "interrupted"
-        && r["reason"].as_str().is_some_and(|s| s.contains("SIGHUP"))));
+        && r["reason"].as_str().is_some_and(|s| s.contains("SIGTERM"))));
     assert!(
         recs.iter()
             .any(|r| r["type"] == "action-finished" && r["outcome"]["cancelled"] == true)
     );
-    assert!(
-        !String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .any(|l| l == "finished")
-    );
     let v = verify(&env, &j);
     assert_eq!(v.status.code(), Some(0), "{}", text(&v));
-    // The interrupted step failed as cancelled: resuming retries it.
+    // The stopped step failed as cancelled: resuming retries it.
     std::fs::write(env.dir.path().join("fast"), "").unwrap_or_else(|e| panic!("{e}"));
-    let out = env.run(&["resume", &j.to_string_lossy()], "r\n");
+    let out = env.run(&["resume", &j.to_string_lossy()], "r\n\n");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .any(|l| l == "finished")
-    );
+    assert!(printed_line(&out, "finished"));
 }
 
 #[test]
@@ -768,7 +801,7 @@ fn ctrl_c_cancels_the_running_command_and_the_operator_decides() {
     signal(&child, nix::sys::signal::Signal::SIGINT);
     // After the cancel, the failure prompt: skip with a reason.
     if let Some(stdin) = child.stdin.as_mut() {
-        let _ = stdin.write_all(b"s\nstopped on purpose\n");
+        let _ = stdin.write_all(b"s\nstopped on purpose\n\n");
     }
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

@@ -574,11 +574,17 @@ impl Runner {
                         self.submit_quiet(Msg::CancelRequested { step: step.into() }).await?;
                         running.handle.cancel();
                     }
-                    Sig::Term | Sig::Hup => {
-                        // No process is left behind: stop the step, record
-                        // how it ended, then the session stops resumable.
+                    Sig::Term => {
+                        // Asked to stop: stop the step too (nothing is left
+                        // behind), record how it ended, stop resumably.
                         self.interrupted = Some(sig.describe().into());
                         running.handle.cancel();
+                    }
+                    Sig::Hup => {
+                        // The operator's connection dropped, not their
+                        // decision: the step (a two-hour restore, say) runs
+                        // to its end and is journaled; nothing new starts.
+                        self.interrupted = Some(sig.describe().into());
                     }
                 },
             }

@@ -154,9 +154,6 @@ impl Loop {
                     terminal_lost = true;
                     self.interrupted
                         .get_or_insert_with(|| "the terminal went away".into());
-                    if let Some((_, _, r)) = &self.running {
-                        r.handle.cancel();
-                    }
                 }
                 dirty = false;
                 last_draw = Instant::now();
@@ -207,14 +204,18 @@ impl Loop {
                                 self.submit(Msg::CancelRequested { step }, terminal).await?;
                             }
                         }
-                        Sig::Term | Sig::Hup => {
+                        Sig::Term => {
                             self.interrupted = Some(sig.describe().into());
-                            if sig == Sig::Hup {
-                                terminal_lost = true;
-                            }
                             if let Some((_, _, r)) = &self.running {
                                 r.handle.cancel();
                             }
+                        }
+                        Sig::Hup => {
+                            // The connection dropped: the running step goes
+                            // on, supervised and journaled, then the session
+                            // stops resumably. Nothing new starts.
+                            self.interrupted = Some(sig.describe().into());
+                            terminal_lost = true;
                         }
                     }
                     dirty = true;
