@@ -12,6 +12,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures::FutureExt;
 use nix::sys::signal::Signal;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -419,10 +420,18 @@ async fn pump(
                 _ = group_done.wait_for(|d| *d) => { done = true; continue; }
             }
         };
-        let n = match read {
+        let mut n = match read {
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
+        // Take whatever else is already in the pipe, so a fast writer costs
+        // one event per 64 KiB rather than one per write it made.
+        while n < CHUNK {
+            match pipe.read(&mut buf[n..]).now_or_never() {
+                Some(Ok(m)) if m > 0 => n += m,
+                _ => break,
+            }
+        }
         // Once nobody listens, keep draining so the child never blocks on a
         // full pipe.
         if listening {
