@@ -401,14 +401,16 @@ async fn pump(
     events: mpsc::Sender<ShellEvent>,
     mut group_done: watch::Receiver<bool>,
 ) {
-    let mut buf = vec![0u8; CHUNK];
+    // Each read fills a fresh buffer that travels on as the event's data:
+    // no copy on the way out.
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
     let mut done = false;
     let mut budget = DRAIN_BUDGET;
     let mut listening = true;
     loop {
         let read = if done {
             let before = Instant::now();
-            let read = tokio::time::timeout(budget, pipe.read(&mut buf)).await;
+            let read = tokio::time::timeout(budget, pipe.read_buf(&mut buf)).await;
             budget = budget.saturating_sub(before.elapsed());
             match read {
                 Ok(read) => read,
@@ -416,28 +418,29 @@ async fn pump(
             }
         } else {
             tokio::select! {
-                read = pipe.read(&mut buf) => read,
+                read = pipe.read_buf(&mut buf) => read,
                 _ = group_done.wait_for(|d| *d) => { done = true; continue; }
             }
         };
-        let mut n = match read {
+        match read {
             Ok(0) | Err(_) => return,
-            Ok(n) => n,
-        };
+            Ok(_) => {}
+        }
         // Take whatever else is already in the pipe, so a fast writer costs
         // one event per 64 KiB rather than one per write it made.
-        while n < CHUNK {
-            match pipe.read(&mut buf[n..]).now_or_never() {
-                Some(Ok(m)) if m > 0 => n += m,
+        while buf.len() < CHUNK {
+            match pipe.read_buf(&mut buf).now_or_never() {
+                Some(Ok(m)) if m > 0 => {}
                 _ => break,
             }
         }
+        let data = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK));
         // Once nobody listens, keep draining so the child never blocks on a
         // full pipe.
         if listening {
             let event = ShellEvent::Output {
                 stream,
-                data: buf[..n].to_vec(),
+                data,
                 at: SystemTime::now(),
             };
             listening = events.send(event).await.is_ok();

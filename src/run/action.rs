@@ -131,7 +131,7 @@ impl Running {
                         shell::Stream::Stdout => Stream::Stdout,
                         shell::Stream::Stderr => Stream::Stderr,
                     };
-                    output.extend(self.pipe.push(stream, &data));
+                    output.extend(self.pipe.push(stream, data));
                 }
                 ShellEvent::Finished(o) => {
                     finished = Some(ActionOutcome {
@@ -240,7 +240,7 @@ impl OutputPipe {
 
     /// Adds a chunk; when the stream changes, returns the other stream's
     /// text so far.
-    pub fn push(&mut self, stream: Stream, data: &[u8]) -> Option<(Stream, String)> {
+    pub fn push(&mut self, stream: Stream, data: Vec<u8>) -> Option<(Stream, String)> {
         let switched = match self.current {
             Some(prev) if prev != stream => {
                 take_utf8(&mut self.pending[Self::slot(prev)], false).map(|t| (prev, t))
@@ -249,8 +249,12 @@ impl OutputPipe {
         };
         self.current = Some(stream);
         let i = Self::slot(stream);
-        let redacted = self.redactors[i].push(data);
-        self.pending[i].extend_from_slice(&redacted);
+        let redacted = self.redactors[i].push_owned(data);
+        if self.pending[i].is_empty() {
+            self.pending[i] = redacted;
+        } else {
+            self.pending[i].extend_from_slice(&redacted);
+        }
         switched
     }
 
@@ -324,11 +328,11 @@ mod tests {
         let secrets = Secrets::new(["hunter2".to_string()]);
         let mut pipe = OutputPipe::new(&secrets);
         let mut text = String::new();
-        assert_eq!(pipe.push(Stream::Stdout, b"pass=hun"), None);
+        assert_eq!(pipe.push(Stream::Stdout, b"pass=hun".to_vec()), None);
         for (_, t) in pipe.flush(false) {
             text.push_str(&t);
         }
-        assert_eq!(pipe.push(Stream::Stdout, b"ter2 ok\n"), None);
+        assert_eq!(pipe.push(Stream::Stdout, b"ter2 ok\n".to_vec()), None);
         for (_, t) in pipe.flush(true) {
             text.push_str(&t);
         }
@@ -338,13 +342,13 @@ mod tests {
     #[test]
     fn switching_streams_keeps_the_order_of_output() {
         let mut pipe = OutputPipe::new(&Secrets::default());
-        assert_eq!(pipe.push(Stream::Stdout, b"a\n"), None);
+        assert_eq!(pipe.push(Stream::Stdout, b"a\n".to_vec()), None);
         assert_eq!(
-            pipe.push(Stream::Stderr, b"b\n"),
+            pipe.push(Stream::Stderr, b"b\n".to_vec()),
             Some((Stream::Stdout, "a\n".into()))
         );
         assert_eq!(
-            pipe.push(Stream::Stdout, b"c\n"),
+            pipe.push(Stream::Stdout, b"c\n".to_vec()),
             Some((Stream::Stderr, "b\n".into()))
         );
         assert_eq!(pipe.flush(true), vec![(Stream::Stdout, "c\n".to_string())]);
