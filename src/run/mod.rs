@@ -10,7 +10,6 @@ pub mod vars;
 use crate::journal::lock::{LockError, SessionLock};
 use crate::journal::{self, JournalWriter, paths};
 use crate::runbook::{self, Runbook};
-use crate::secrets::Secrets;
 use crate::session::{self, Msg, Session, SessionInfo};
 use console::Console;
 use runner::{Runner, RunnerParts, now_ms};
@@ -294,25 +293,13 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         runbook_changed: changed,
         runbook_text: changed.then(|| text.clone()),
     };
-    let at = now_ms();
-    for effect in session.update(at, resumed).map_err(|r| r.0)? {
-        if let session::Effect::Record(m) = effect {
-            journal
-                .append(journal::now(), m, journal::Durability::Sync)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-    }
+    runner::apply_and_record(&mut session, &journal, resumed).await?;
     let parts = RunnerParts {
         session,
         journal,
         writer_task: Some(writer_task),
         values: resolved.values,
-        secrets: if resolved.secrets.is_empty() {
-            Secrets::default()
-        } else {
-            resolved.secrets
-        },
+        secrets: resolved.secrets,
         auto: opts.auto,
         lock,
     };
