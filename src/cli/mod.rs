@@ -38,6 +38,7 @@ pub enum Command {
     /// Exit codes: 0 complete, 1 a step failed (--auto), 3 stopped where a
     /// person is needed (resumable), 130 interrupted (resumable).
     Run {
+        /// The runbook (Markdown).
         runbook: PathBuf,
         /// The environment to run against (a target of the runbook).
         #[arg(long, short)]
@@ -50,7 +51,7 @@ pub enum Command {
         /// any checklist, gate, failure or decision that needs a person.
         #[arg(long)]
         auto: bool,
-        /// A rehearsal: its timings inform the estimates of live sessions.
+        /// Mark the session as a rehearsal (recorded in the journal).
         #[arg(long)]
         drill: bool,
         #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -58,6 +59,7 @@ pub enum Command {
     },
     /// Continue a session from its journal (the latest one by default).
     Resume {
+        /// The session's journal; the most recent one when left out.
         journal: Option<PathBuf>,
         #[arg(long)]
         plain: bool,
@@ -71,10 +73,14 @@ pub enum Command {
     },
     /// Check a journal's hash chain and print its final hash, to write in
     /// the incident ticket. Exits 1 at the first broken record.
-    Verify { journal: PathBuf },
+    Verify {
+        /// The journal file (.jsonl).
+        journal: PathBuf,
+    },
     /// Remove the lock a crashed session left on a runbook and target
     /// (refused while its process is alive).
     Unlock {
+        /// The runbook whose lock to remove.
         runbook: PathBuf,
         #[arg(long, short)]
         target: String,
