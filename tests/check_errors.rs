@@ -427,3 +427,11 @@ fn a_table_compared_twice_is_a_warning() {
     assert_eq!(f.d.severity, Severity::Warning);
     assert_eq!(f.line, 9);
 }
+
+#[test]
+fn a_runbook_without_phases_has_nothing_to_follow() {
+    let src = "# Notes\n\nJust prose, no phase.\n";
+    let f = only(src, "no-phases");
+    assert_eq!(f.line, 1);
+    assert!(f.d.help.unwrap_or_default().contains("## Phase"));
+}

@@ -9,6 +9,16 @@ use super::vars;
 use std::collections::{HashMap, HashSet};
 
 pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
+    if rb.phases.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "no-phases",
+                Span::new(0, source.find('\n').unwrap_or(source.len())),
+                "this runbook has no phases, so there is nothing to follow",
+            )
+            .with_help("split it into `## Phase` sections holding `###` steps, checklists and commands (docs/runbook-format.md)"),
+        );
+    }
     assign_ids(rb, diags);
     empty_phases(rb, diags);
     rollback_links(rb, diags);
