@@ -108,11 +108,11 @@ impl Running {
     /// pipe read.
     pub async fn next(&mut self) -> Batch {
         let Some(first) = self.rx.recv().await else {
-            let mut o = unsupported("");
-            o.error = Some("the command's supervisor stopped without a result".into());
             return Batch {
                 output: self.pipe.flush(true),
-                finished: Some(o),
+                finished: Some(error_outcome(
+                    "the command's supervisor stopped without a result".into(),
+                )),
             };
         };
         let mut events = vec![first];
@@ -176,8 +176,7 @@ pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
         Err(e) => return (None, failed_to_start(&e.to_string())),
     };
     let pid = child.id();
-    let mut o = unsupported("");
-    o.error = None;
+    let mut o = ActionOutcome::default();
     match child.wait().await {
         Ok(st) => {
             use std::os::unix::process::ExitStatusExt;
@@ -190,24 +189,22 @@ pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
     (pid, o)
 }
 
+/// The outcome of an action that could not run at all.
+fn error_outcome(error: String) -> ActionOutcome {
+    ActionOutcome {
+        error: Some(error),
+        ..ActionOutcome::default()
+    }
+}
+
 fn failed_to_start(e: &str) -> ActionOutcome {
-    let mut o = unsupported("");
-    o.error = Some(format!("could not start the command: {e}"));
-    o
+    error_outcome(format!("could not start the command: {e}"))
 }
 
 pub fn unsupported(kind: &str) -> ActionOutcome {
-    ActionOutcome {
-        exit_code: None,
-        signal: None,
-        timed_out: false,
-        cancelled: false,
-        duration_ms: 0,
-        error: Some(format!(
-            "```{kind} steps cannot run in this version of runsheet yet; do it by hand, then skip the step with a reason"
-        )),
-        failure: None,
-    }
+    error_outcome(format!(
+        "```{kind} steps cannot run in this version of runsheet yet; do it by hand, then skip the step with a reason"
+    ))
 }
 
 /// Output on its way to the journal: secrets redacted (even when split

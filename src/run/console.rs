@@ -271,22 +271,14 @@ impl Console {
     pub fn ended(&self, end: &RunEnd, journal: &Path) {
         let p = &self.paint;
         self.line("");
+        let summary = end.summary();
         let msg = match end {
-            RunEnd::Completed => p.green("■ session complete"),
-            RunEnd::Failed { step, reason } => {
-                p.red(&format!("■ stopped: step `{step}` failed: {reason}"))
-            }
-            RunEnd::Stopped { step, why } => p.yellow(&format!(
-                "■ stopped{}: {why}",
-                step.as_ref()
-                    .map(|s| format!(" at `{s}`"))
-                    .unwrap_or_default()
-            )),
-            RunEnd::Interrupted { reason } => p.yellow(&format!("■ interrupted by {reason}")),
-            RunEnd::Abandoned => p.yellow("■ session abandoned"),
+            RunEnd::Completed => p.green(&summary),
+            RunEnd::Failed { .. } => p.red(&summary),
+            _ => p.yellow(&summary),
         };
         self.line(&msg);
-        if !matches!(end, RunEnd::Completed | RunEnd::Abandoned) {
+        if end.resumable() {
             self.line(&format!(
                 "  continue with: runsheet resume {}",
                 journal.display()

@@ -51,6 +51,29 @@ impl RunEnd {
         }
     }
 
+    /// One line saying how the session ended, for any front end.
+    pub fn summary(&self) -> String {
+        match self {
+            RunEnd::Completed => "■ session complete".into(),
+            RunEnd::Failed { step, reason } => {
+                format!("■ stopped: step `{step}` failed: {reason}")
+            }
+            RunEnd::Stopped { step, why } => format!(
+                "■ stopped{}: {why}",
+                step.as_ref()
+                    .map(|s| format!(" at `{s}`"))
+                    .unwrap_or_default()
+            ),
+            RunEnd::Interrupted { reason } => format!("■ interrupted by {reason}"),
+            RunEnd::Abandoned => "■ session abandoned".into(),
+        }
+    }
+
+    /// Whether `runsheet resume` can carry the session on.
+    pub fn resumable(&self) -> bool {
+        !matches!(self, RunEnd::Completed | RunEnd::Abandoned)
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             RunEnd::Completed => 0,
@@ -77,6 +100,8 @@ pub struct Runner {
     /// Steps that failed in this process: `--auto` retries a step found
     /// failed on resume once, never one it just saw fail.
     failed_here: std::collections::HashSet<String>,
+    /// The length of the countdown the engine asked for last.
+    countdown_secs: Option<u64>,
     _lock: SessionLock,
 }
 
@@ -146,6 +171,7 @@ impl Runner {
             interrupted: None,
             shown: None,
             failed_here: Default::default(),
+            countdown_secs: None,
             _lock: p.lock,
         })
     }
@@ -239,6 +265,7 @@ impl Runner {
                 }
                 Effect::ShowGate(g) => self.console.gate(&g, &self.session),
                 Effect::StartCountdown { step, seconds } => {
+                    self.countdown_secs = Some(seconds);
                     self.console.countdown_start(&step, seconds)
                 }
                 Effect::StepSettled { step } => self.console.settled(&self.session, &step),
@@ -257,8 +284,7 @@ impl Runner {
     /// Like `submit`, for operator input the engine may refuse (a step
     /// out of order): the refusal is shown, not fatal.
     async fn try_submit(&mut self, msg: Msg) -> Result<bool> {
-        let mut probe = self.session.clone();
-        if let Err(r) = probe.update(now_ms(), msg.clone()) {
+        if let Err(r) = self.session.check(now_ms(), &msg) {
             self.console.refused(&r.0);
             return Ok(false);
         }
@@ -423,18 +449,8 @@ impl Runner {
     }
 
     async fn countdown(&mut self, step: &str) -> Result<Option<RunEnd>> {
-        let seconds = self
-            .session
-            .step(step)
-            .and_then(|(phase, s)| {
-                s.actions
-                    .iter()
-                    .filter(|a| a.destructive.is_destructive())
-                    .filter_map(|a| self.session.target(self.session.action_target(phase, s, a)))
-                    .map(|t| t.countdown.as_secs())
-                    .max()
-            })
-            .unwrap_or(10);
+        // The engine said how long, with the effect that started it.
+        let seconds = self.countdown_secs.take().unwrap_or(10);
         let cancelled = self.console.countdown(seconds, !self.auto).await;
         if cancelled {
             self.submit(Msg::CountdownCancelled { step: step.into() })

@@ -116,20 +116,8 @@ pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
 /// Says how the session ended; the terminal may be gone, so nothing here
 /// may fail.
 fn print_end(end: &RunEnd, journal: &str) {
-    let what = match end {
-        RunEnd::Completed => "session complete".to_string(),
-        RunEnd::Failed { step, reason } => format!("stopped: step `{step}` failed: {reason}"),
-        RunEnd::Stopped { step, why } => format!(
-            "stopped{}: {why}",
-            step.as_ref()
-                .map(|s| format!(" at `{s}`"))
-                .unwrap_or_default()
-        ),
-        RunEnd::Interrupted { reason } => format!("interrupted by {reason}"),
-        RunEnd::Abandoned => "session abandoned".into(),
-    };
-    let mut text = format!("■ {what}\n");
-    if !matches!(end, RunEnd::Completed | RunEnd::Abandoned) {
+    let mut text = format!("{}\n", end.summary());
+    if end.resumable() {
         text.push_str(&format!("  continue with: runsheet resume {journal}\n"));
     }
     text.push_str(&format!("  journal: {journal}\n"));
@@ -278,8 +266,7 @@ impl Loop {
     /// their effects carried out.
     async fn submit(&mut self, msg: Msg, terminal: &mut DefaultTerminal) -> Result<()> {
         let now = now_ms();
-        let mut probe = self.parts.session.clone();
-        if let Err(r) = probe.update(now, msg.clone()) {
+        if let Err(r) = self.parts.session.check(now, &msg) {
             self.app.on_refused(&r.0, now);
             return Ok(());
         }

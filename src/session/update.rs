@@ -88,6 +88,12 @@ impl Session {
         Ok(effects)
     }
 
+    /// Would `msg` be accepted now? Nothing is applied. Front ends ask
+    /// before journaling operator input, so a refusal is shown, not fatal.
+    pub fn check(&self, at: Millis, msg: &Msg) -> Result<(), Rejected> {
+        self.clone().apply(at, msg).map(|_| ())
+    }
+
     /// Rebuilds a session from journaled messages (resume, replay). They were
     /// all accepted once, so a refusal means the journal does not belong to
     /// this runbook or was tampered with.
