@@ -28,6 +28,16 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
 /// Largest piece read from a pipe at once, so one event never holds much.
 const CHUNK: usize = 64 * 1024;
 
+/// Pipe capacity asked for (Linux's unprivileged maximum by default): a
+/// flooding child keeps writing while the runner sleeps between reads,
+/// instead of blocking every 64 KiB.
+const PIPE_SIZE: i32 = 1 << 20;
+
+/// After a read, how long the pump lets output accumulate before draining
+/// the pipe again. A flood then costs one event per 64 KiB instead of one
+/// per write the child made, and 2 ms is far below what an eye can see.
+const COALESCE: Duration = Duration::from_millis(2);
+
 /// Once the group is dead, reading goes on only while it costs no waiting:
 /// what is still buffered in the pipe drains, but a process that escaped the
 /// group (setsid) and keeps the pipe open cannot hold the runner.
@@ -194,6 +204,8 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
             spec.interpreter.program()
         )));
     };
+    widen_pipe(&stdout);
+    widen_pipe(&stderr);
     let Some(group) = Group::new(pid) else {
         let _ = child.start_kill();
         return Err(io::Error::other(format!(
@@ -395,6 +407,11 @@ async fn cancelled_signal(cancel: &mut watch::Receiver<bool>) {
 
 /// Forwards one pipe as `Output` events until EOF, or until the group is
 /// dead and the drain budget is spent.
+/// Best effort: a smaller pipe only costs speed.
+fn widen_pipe(pipe: &impl std::os::fd::AsFd) {
+    let _ = nix::fcntl::fcntl(pipe, nix::fcntl::FcntlArg::F_SETPIPE_SZ(PIPE_SIZE));
+}
+
 async fn pump(
     mut pipe: impl AsyncRead + Unpin,
     stream: Stream,
@@ -428,6 +445,9 @@ async fn pump(
         }
         // Take whatever else is already in the pipe, so a fast writer costs
         // one event per 64 KiB rather than one per write it made.
+        if !done && buf.len() < CHUNK {
+            tokio::time::sleep(COALESCE).await;
+        }
         while buf.len() < CHUNK {
             match pipe.read_buf(&mut buf).now_or_never() {
                 Some(Ok(m)) if m > 0 => {}

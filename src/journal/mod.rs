@@ -17,6 +17,7 @@
 //! `.broken` copy of the original bytes).
 
 mod error;
+mod escape;
 mod fs;
 pub mod lock;
 pub mod paths;

@@ -7,6 +7,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::escape::push_json_str;
+
 /// Written in every record's `v`; readers refuse other versions rather
 /// than guess at their meaning.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -89,7 +91,12 @@ pub fn encode_fields(seq: u64, ts: Timestamp, prev: &str, fields: &Map<String, V
         // Keys and values of a JSON map always serialize.
         let _ = serde_json::to_writer(&mut out, k);
         out.push(b':');
-        let _ = serde_json::to_writer(&mut out, v);
+        match v {
+            Value::String(text) => push_json_str(&mut out, text),
+            other => {
+                let _ = serde_json::to_writer(&mut out, other);
+            }
+        }
     }
     out.push(b'}');
     String::from_utf8(out).unwrap_or_default()

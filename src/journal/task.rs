@@ -120,43 +120,95 @@ impl Task {
     }
 
     async fn serve(&mut self, rx: &mut mpsc::Receiver<Command>) -> Result<(), JournalError> {
+        // An fdatasync runs beside the writing, not in front of it: while
+        // the disk flushes, records keep being encoded and written to the
+        // page cache, so a flooding step never stalls on the disk.
+        let mut inflight: Option<InFlight> = None;
         loop {
-            let cmd = match self.sync_due {
-                Some(due) => tokio::select! {
-                    cmd = rx.recv() => cmd,
-                    () = tokio::time::sleep_until(due) => {
-                        self.sync().await?;
-                        continue;
+            if inflight.is_none() && (!self.waiters.is_empty() || self.sync_overdue()) {
+                inflight = self.start_sync();
+            }
+            let due = self.sync_due;
+            tokio::select! {
+                cmd = rx.recv() => {
+                    // Every handle is gone: what they queued must still be kept.
+                    let Some(cmd) = cmd else {
+                        return self.finish(inflight).await;
+                    };
+                    let mut closing = self.take(cmd);
+                    // Coalesce whatever else is already queued into one write.
+                    while !closing && self.buf.len() < MAX_BATCH_BYTES {
+                        match rx.try_recv() {
+                            Ok(cmd) => closing = self.take(cmd),
+                            Err(_) => break,
+                        }
                     }
-                },
-                None => rx.recv().await,
-            };
-            // Every handle is gone: what they queued must still be kept.
-            let Some(cmd) = cmd else {
-                return self.flush(true).await;
-            };
-            let mut closing = self.take(cmd);
-            // Coalesce whatever else is already queued into the same write.
-            while !closing && self.buf.len() < MAX_BATCH_BYTES {
-                match rx.try_recv() {
-                    Ok(cmd) => closing = self.take(cmd),
-                    Err(_) => break,
+                    if closing {
+                        rx.close();
+                        while let Some(cmd) = rx.recv().await {
+                            self.take(cmd);
+                        }
+                        self.finish(inflight).await?;
+                        for reply in self.closers.drain(..) {
+                            let _ = reply.send(Ok(()));
+                        }
+                        return Ok(());
+                    }
+                    self.write().await?;
+                }
+                done = wait(&mut inflight) => {
+                    inflight = None;
+                    self.synced(done)?;
+                }
+                () = sleep_until_due(due), if inflight.is_none() && due.is_some() => {
+                    inflight = self.start_sync();
                 }
             }
-            if closing {
-                rx.close();
-                while let Some(cmd) = rx.recv().await {
-                    self.take(cmd);
-                }
-                self.flush(true).await?;
-                for reply in self.closers.drain(..) {
-                    let _ = reply.send(Ok(()));
-                }
-                return Ok(());
-            }
-            let sync_now = !self.waiters.is_empty();
-            self.flush(sync_now).await?;
         }
+    }
+
+    /// Writes what is left, waits for a sync in flight, then syncs once more.
+    async fn finish(&mut self, inflight: Option<InFlight>) -> Result<(), JournalError> {
+        self.write().await?;
+        if let Some(sync) = inflight {
+            let done = sync.wait().await;
+            self.synced(done)?;
+        }
+        if let Some(sync) = self.start_sync() {
+            let done = sync.wait().await;
+            self.synced(done)?;
+        }
+        Ok(())
+    }
+
+    fn sync_overdue(&self) -> bool {
+        self.sync_due.is_some_and(|due| due <= Instant::now())
+    }
+
+    /// Starts an fdatasync covering everything written so far; the
+    /// records waiting for durability are answered when it ends.
+    fn start_sync(&mut self) -> Option<InFlight> {
+        if self.sync_due.take().is_none() && self.waiters.is_empty() {
+            return None;
+        }
+        let file = Arc::clone(&self.file);
+        Some(InFlight {
+            handle: tokio::task::spawn_blocking(move || file.sync_data()),
+            waiters: mem::take(&mut self.waiters),
+        })
+    }
+
+    fn synced(&mut self, done: (io::Result<()>, Vec<Reply>)) -> Result<(), JournalError> {
+        let (result, waiters) = done;
+        if let Err(e) = result {
+            // Put them back so the failure reaches them too.
+            self.waiters.extend(waiters);
+            return Err(self.fatal(format!("fdatasync failed: {e}")));
+        }
+        for reply in waiters {
+            let _ = reply.send(Ok(()));
+        }
+        Ok(())
     }
 
     /// Encodes an append into the buffer; true for a close.
@@ -179,8 +231,8 @@ impl Task {
         }
     }
 
-    /// Writes the buffer, then syncs if asked (or leaves it to the timer).
-    async fn flush(&mut self, sync: bool) -> Result<(), JournalError> {
+    /// Writes the buffer; the data is then due to be synced.
+    async fn write(&mut self) -> Result<(), JournalError> {
         if !self.buf.is_empty() {
             let data = mem::take(&mut self.buf);
             let records = mem::take(&mut self.buffered);
@@ -192,22 +244,6 @@ impl Task {
                 .map_err(|e| self.fatal(format!("writing {records} record(s) failed: {e}")))?;
             self.sync_due
                 .get_or_insert_with(|| Instant::now() + SYNC_INTERVAL);
-        }
-        if sync {
-            self.sync().await?;
-        }
-        Ok(())
-    }
-
-    async fn sync(&mut self) -> Result<(), JournalError> {
-        if self.sync_due.take().is_some() {
-            let file = Arc::clone(&self.file);
-            blocking(move || file.sync_data())
-                .await
-                .map_err(|e| self.fatal(format!("fdatasync failed: {e}")))?;
-        }
-        for reply in self.waiters.drain(..) {
-            let _ = reply.send(Ok(()));
         }
         Ok(())
     }
@@ -224,6 +260,43 @@ impl Task {
             Some(Err(message)) => self.fatal(message.clone()),
             _ => JournalError::Closed,
         }
+    }
+}
+
+/// An fdatasync running on the blocking pool, and the records it makes
+/// durable.
+struct InFlight {
+    handle: tokio::task::JoinHandle<io::Result<()>>,
+    waiters: Vec<Reply>,
+}
+
+impl InFlight {
+    async fn wait(self) -> (io::Result<()>, Vec<Reply>) {
+        let result = self
+            .handle
+            .await
+            .unwrap_or_else(|e| Err(io::Error::other(e)));
+        (result, self.waiters)
+    }
+}
+
+/// Resolves when the sync in flight ends; never if there is none.
+async fn wait(inflight: &mut Option<InFlight>) -> (io::Result<()>, Vec<Reply>) {
+    match inflight {
+        Some(sync) => {
+            let result = (&mut sync.handle)
+                .await
+                .unwrap_or_else(|e| Err(io::Error::other(e)));
+            (result, mem::take(&mut sync.waiters))
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_due(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -215,6 +215,25 @@ impl<T: Serialize + Send + 'static> JournalWriter<T> {
         durability: Durability,
     ) -> Result<u64, JournalError> {
         let fields = body_fields(&body).map_err(|message| JournalError::Body { message })?;
+        self.append_fields(ts, fields, durability).await
+    }
+
+    /// [`Self::append`] for a body already turned into its fields (by
+    /// [`body_fields`] or an equivalent that avoids copying large text).
+    pub async fn append_fields(
+        &self,
+        ts: Timestamp,
+        fields: serde_json::Map<String, serde_json::Value>,
+        durability: Durability,
+    ) -> Result<u64, JournalError> {
+        if let Some(name) = crate::journal::record::RESERVED_FIELDS
+            .iter()
+            .find(|n| fields.contains_key(**n))
+        {
+            return Err(JournalError::Body {
+                message: format!("the body has a field named `{name}`, which the header uses"),
+            });
+        }
         let (reply, done) = match durability {
             Durability::Sync => {
                 let (tx, rx) = oneshot::channel();

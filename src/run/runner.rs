@@ -138,7 +138,7 @@ pub async fn apply_and_record(
                     Durability::Sync
                 };
                 journal
-                    .append(ts(at), m, durability)
+                    .append_fields(ts(at), m.into_journal_fields()?, durability)
                     .await
                     .map_err(|e| e.to_string())?;
             }

@@ -5,6 +5,7 @@
 //! a field is a format change, pinned by the snapshot test in tests.rs.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Milliseconds since the Unix epoch. The engine never reads a clock: time
 /// arrives in the messages.
@@ -225,6 +226,32 @@ impl Msg {
             Note { step, .. } => step.as_deref(),
             RollbackRequested { rollback, .. } => Some(rollback),
             SessionStarted(_) | Resumed { .. } | Interrupted { .. } | SessionEnded { .. } => None,
+        }
+    }
+
+    /// The journal fields of this message: what `journal::record::body_fields`
+    /// gives, but output text is moved, not copied, since it is most of
+    /// a journal's bytes.
+    pub fn into_journal_fields(self) -> Result<Map<String, Value>, String> {
+        match self {
+            Msg::Output {
+                step,
+                action,
+                stream,
+                data,
+            } => {
+                let mut fields = Map::with_capacity(5);
+                fields.insert("type".into(), Value::from("output"));
+                fields.insert("step".into(), Value::from(step));
+                fields.insert("action".into(), Value::from(action));
+                fields.insert(
+                    "stream".into(),
+                    serde_json::to_value(stream).map_err(|e| e.to_string())?,
+                );
+                fields.insert("data".into(), Value::String(data));
+                Ok(fields)
+            }
+            other => crate::journal::record::body_fields(&other),
         }
     }
 

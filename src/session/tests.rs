@@ -974,5 +974,10 @@ fn the_journal_form_of_every_message_is_stable() {
         let back: Msg = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
         assert_eq!(&back, msg);
     }
+    // The fast path that moves output text writes the same fields.
+    for msg in &msgs {
+        let slow = crate::journal::record::body_fields(msg);
+        assert_eq!(msg.clone().into_journal_fields(), slow, "{msg:?}");
+    }
     insta::assert_snapshot!(lines.join("\n"));
 }
