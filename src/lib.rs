@@ -3,6 +3,7 @@
 //! and benchmarks drive the same code.
 
 pub mod cli;
+pub mod db;
 pub mod exec;
 pub mod journal;
 pub mod run;

@@ -1,0 +1,1 @@
+//! Pending schema migrations (placeholder; being written).

@@ -1,0 +1,5 @@
+//! PostgreSQL: connecting to a target's database, identifying it, and the
+//! database step kinds (sql, compare, migrations, batched migrations).
+//! This layer does I/O; what it finds goes back to the engine as messages.
+
+pub mod migrations;
