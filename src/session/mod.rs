@@ -10,7 +10,7 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 
-pub use msg::{ActionOutcome, Decision, Millis, Msg, Outcome, SessionInfo, Stream};
+pub use msg::{ActionOutcome, DbIdentity, Decision, Millis, Msg, Outcome, SessionInfo, Stream};
 pub use state::{Session, StepState, StepStatus};
 pub use update::{Effect, Gate, Rejected};
 

@@ -63,6 +63,39 @@ pub enum Msg {
         action: usize,
         outcome: ActionOutcome,
     },
+    /// What a native action (sql, compare, migrations) found, as data for
+    /// reports; the same result is also in its output as text.
+    ActionResult {
+        step: String,
+        action: usize,
+        result: Value,
+    },
+    /// A batched migration is about to commit a batch: journaled (and
+    /// synced) before the COMMIT, with the transaction id, so that after a
+    /// crash the database can say whether this batch committed.
+    BatchStarted {
+        step: String,
+        action: usize,
+        batch: u64,
+        /// Keys `> after` (none: from the start) and `<= upto`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+        upto: String,
+        xid: String,
+    },
+    /// The batch's transaction committed.
+    BatchCommitted {
+        step: String,
+        action: usize,
+        batch: u64,
+        rows: u64,
+    },
+    /// A target's database, as identified on first use: a session that
+    /// finds two targets on the same database stops before anything runs.
+    DatabaseIdentified {
+        target: String,
+        identity: DbIdentity,
+    },
     /// The operator asked to stop a running action.
     CancelRequested {
         step: String,
@@ -184,6 +217,32 @@ impl ActionOutcome {
     }
 }
 
+/// Who a database is: `system_identifier` is unique to a cluster (it
+/// survives a change of address), `database` names one of its databases.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbIdentity {
+    /// Address and port the server reports, or what we connected to.
+    pub server: String,
+    pub database: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_identifier: Option<String>,
+}
+
+impl DbIdentity {
+    /// Same database: same cluster and same database name. Without a
+    /// system identifier (no right to read it), the address stands in.
+    pub fn same_database(&self, other: &DbIdentity) -> bool {
+        if self.database != other.database {
+            return false;
+        }
+        match (&self.system_identifier, &other.system_identifier) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.server == other.server,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "kebab-case")]
 pub enum Decision {
@@ -217,6 +276,9 @@ impl Msg {
             | CountdownCancelled { step }
             | ActionStarted { step, .. }
             | Output { step, .. }
+            | ActionResult { step, .. }
+            | BatchStarted { step, .. }
+            | BatchCommitted { step, .. }
             | ActionFinished { step, .. }
             | CancelRequested { step }
             | ChecklistTicked { step, .. }
@@ -225,7 +287,11 @@ impl Msg {
             | InDoubtResolved { step, .. } => Some(step),
             Note { step, .. } => step.as_deref(),
             RollbackRequested { rollback, .. } => Some(rollback),
-            SessionStarted(_) | Resumed { .. } | Interrupted { .. } | SessionEnded { .. } => None,
+            SessionStarted(_)
+            | Resumed { .. }
+            | DatabaseIdentified { .. }
+            | Interrupted { .. }
+            | SessionEnded { .. } => None,
         }
     }
 

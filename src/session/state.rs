@@ -1,9 +1,9 @@
 //! The session as a fold over its messages: where each step stands, what
 //! the operator decided, and when.
 
-use super::msg::{ActionOutcome, Millis, Outcome, SessionInfo};
+use super::msg::{ActionOutcome, DbIdentity, Millis, Outcome, SessionInfo};
 use crate::runbook::model::{Action, Phase, Runbook, Step, Target};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// How much of each step's output the session keeps in memory; the journal
@@ -67,6 +67,31 @@ pub struct StepState {
     /// The most recent output, bounded by OUTPUT_TAIL_BYTES.
     pub output_tail: VecDeque<u8>,
     pub output_bytes: u64,
+    /// Progress of an unfinished batched migration in this step: kept
+    /// across a failure, a cancel or a crash so a retry goes on from it.
+    pub batches: Option<BatchProgress>,
+}
+
+/// How far a batched migration got, from its journal records.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchProgress {
+    pub action: usize,
+    /// Batches committed, and the rows they changed.
+    pub batches: u64,
+    pub rows: u64,
+    /// Last key of the last committed batch.
+    pub last_key: Option<String>,
+    /// A batch journaled as started whose commit was not seen: whether it
+    /// committed is for the database to say (by its transaction id).
+    pub in_flight: Option<InFlightBatch>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlightBatch {
+    pub batch: u64,
+    pub after: Option<String>,
+    pub upto: String,
+    pub xid: String,
 }
 
 impl StepState {
@@ -80,6 +105,7 @@ impl StepState {
             last_outcome: None,
             output_tail: VecDeque::new(),
             output_bytes: 0,
+            batches: None,
         }
     }
 
@@ -137,6 +163,8 @@ pub struct Session {
     pub rollback_from: Option<String>,
     pub interrupted: Option<String>,
     pub ended: Option<Outcome>,
+    /// Databases identified so far, by target name.
+    pub databases: BTreeMap<String, DbIdentity>,
     index: HashMap<String, StepRef>,
     /// Steps of the normal flow (rollback sections excluded), in order.
     flow: Vec<String>,
@@ -172,6 +200,7 @@ impl Session {
             rollback_from: None,
             interrupted: None,
             ended: None,
+            databases: BTreeMap::new(),
             index,
             flow,
         }

@@ -930,6 +930,34 @@ fn the_journal_form_of_every_message_is_stable() {
             data: "a\u{1b}[31mb\r".into(),
         },
         finished("dump", 0, Some(0)),
+        Msg::ActionResult {
+            step: "dump".into(),
+            action: 0,
+            result: serde_json::json!({"kind": "query", "row_count": 1}),
+        },
+        Msg::BatchStarted {
+            step: "dump".into(),
+            action: 0,
+            batch: 1,
+            after: None,
+            upto: "1000".into(),
+            xid: "731".into(),
+        },
+        Msg::BatchCommitted {
+            step: "dump".into(),
+            action: 0,
+            batch: 1,
+            rows: 1000,
+        },
+        Msg::DatabaseIdentified {
+            target: "production".into(),
+            identity: DbIdentity {
+                server: "127.0.0.1:5433".into(),
+                database: "app".into(),
+                version: "15.18".into(),
+                system_identifier: Some("7301".into()),
+            },
+        },
         Msg::CancelRequested {
             step: "dump".into(),
         },
@@ -980,4 +1008,112 @@ fn the_journal_form_of_every_message_is_stable() {
         assert_eq!(msg.clone().into_journal_fields(), slow, "{msg:?}");
     }
     insta::assert_snapshot!(lines.join("\n"));
+}
+
+fn batch_started(batch: u64, after: Option<&str>, upto: &str) -> Msg {
+    Msg::BatchStarted {
+        step: "dump".into(),
+        action: 0,
+        batch,
+        after: after.map(Into::into),
+        upto: upto.into(),
+        xid: format!("{}", 700 + batch),
+    }
+}
+
+fn batch_committed(batch: u64, rows: u64) -> Msg {
+    Msg::BatchCommitted {
+        step: "dump".into(),
+        action: 0,
+        batch,
+        rows,
+    }
+}
+
+#[test]
+fn batch_progress_survives_a_failure_and_is_cleared_by_success() {
+    let mut s = session();
+    settle_check(&mut s);
+    ok(&mut s, 3, run("dump"));
+    ok(&mut s, 4, batch_started(1, None, "1000"));
+    ok(&mut s, 5, batch_committed(1, 1000));
+    ok(&mut s, 6, batch_started(2, Some("1000"), "2000"));
+    // The session dies here: batch 2 is in flight.
+    ok(&mut s, 7, finished("dump", 0, None));
+    let progress = s.state("dump").and_then(|x| x.batches.clone());
+    let progress = progress.unwrap_or_else(|| panic!("progress lost on failure"));
+    assert_eq!((progress.batches, progress.rows), (1, 1000));
+    assert_eq!(progress.last_key.as_deref(), Some("1000"));
+    assert_eq!(progress.in_flight.map(|f| f.xid), Some("702".to_string()));
+
+    // On retry the runner asks the database: batch 2 did commit.
+    ok(&mut s, 8, run("dump"));
+    ok(&mut s, 9, batch_committed(2, 1000));
+    // A batch that skips ahead, or starts over, is refused.
+    assert!(rejected(&mut s, batch_started(3, Some("1000"), "3000")).contains("does not follow"));
+    assert!(rejected(&mut s, batch_started(4, Some("2000"), "3000")).contains("does not follow"));
+    ok(&mut s, 10, batch_started(3, Some("2000"), "2500"));
+    // The database said this attempt did not commit: it starts again.
+    ok(&mut s, 11, batch_started(3, Some("2000"), "2500"));
+    ok(&mut s, 12, batch_committed(3, 500));
+    assert_eq!(
+        s.state("dump")
+            .and_then(|x| x.batches.as_ref())
+            .map(|b| b.rows),
+        Some(2500)
+    );
+    ok(&mut s, 13, success("dump", 0));
+    assert_eq!(s.state("dump").and_then(|x| x.batches.clone()), None);
+}
+
+#[test]
+fn a_batch_of_a_step_that_is_not_running_is_rejected() {
+    let mut s = session();
+    settle_check(&mut s);
+    assert!(rejected(&mut s, batch_started(1, None, "10")).contains("not running"));
+    assert!(rejected(&mut s, batch_committed(1, 10)).contains("was not in flight"));
+}
+
+#[test]
+fn two_targets_on_one_database_are_refused() {
+    let mut s = session();
+    let id = |server: &str, sysid: Option<&str>| DbIdentity {
+        server: server.into(),
+        database: "app".into(),
+        version: "15.4".into(),
+        system_identifier: sysid.map(Into::into),
+    };
+    let identified = |target: &str, identity: DbIdentity| Msg::DatabaseIdentified {
+        target: target.into(),
+        identity,
+    };
+    ok(
+        &mut s,
+        1,
+        identified("staging", id("10.0.0.1:5432", Some("7301"))),
+    );
+    // The same cluster reached by another address is still the same one.
+    let r = rejected(
+        &mut s,
+        identified("production", id("db.internal:5432", Some("7301"))),
+    );
+    assert!(
+        r.contains("`staging` and `production` are the same database"),
+        "{r}"
+    );
+    // Another cluster is fine; so is identifying a target again.
+    ok(
+        &mut s,
+        2,
+        identified("production", id("10.0.0.2:5432", Some("7302"))),
+    );
+    ok(
+        &mut s,
+        3,
+        identified("staging", id("10.0.0.1:5432", Some("7301"))),
+    );
+    // Without system identifiers the address decides.
+    let mut s = session();
+    ok(&mut s, 1, identified("staging", id("10.0.0.1:5432", None)));
+    assert!(!rejected(&mut s, identified("production", id("10.0.0.1:5432", None))).is_empty());
 }

@@ -4,7 +4,7 @@
 //! results back as messages.
 
 use super::msg::{Decision, Millis, Msg, Outcome};
-use super::state::{Session, StepStatus};
+use super::state::{BatchProgress, InFlightBatch, Session, StepStatus};
 use crate::runbook::destructive::Rule;
 use crate::runbook::model::{ActionKind, Expect};
 use std::fmt;
@@ -174,6 +174,80 @@ impl Session {
                 action,
                 outcome,
             } => self.action_finished(at, step, *action, outcome),
+            Msg::ActionResult { step, action, .. } => {
+                self.expect_running(step, *action, "a result arrived for")?;
+                Ok(Vec::new())
+            }
+            Msg::BatchStarted {
+                step,
+                action,
+                batch,
+                after,
+                upto,
+                xid,
+            } => {
+                self.expect_running(step, *action, "a batch cannot start in")?;
+                let progress = self.batch_progress(step, *action)?;
+                // Starting the in-flight batch again is allowed: the runner
+                // asked the database first, and it did not commit.
+                if let Some(f) = &progress.in_flight
+                    && (f.batch != *batch || f.after != *after)
+                {
+                    return reject(format!(
+                        "batch {batch} of `{step}` started before batch {} was settled",
+                        f.batch
+                    ));
+                }
+                if *batch != progress.batches + 1 || *after != progress.last_key {
+                    return reject(format!(
+                        "batch {batch} of `{step}` does not follow batch {} (last key {:?})",
+                        progress.batches, progress.last_key
+                    ));
+                }
+                progress.in_flight = Some(InFlightBatch {
+                    batch: *batch,
+                    after: after.clone(),
+                    upto: upto.clone(),
+                    xid: xid.clone(),
+                });
+                Ok(Vec::new())
+            }
+            Msg::BatchCommitted {
+                step,
+                action,
+                batch,
+                rows,
+            } => {
+                // Also accepted outside a run: on resume, the database
+                // says whether the batch in flight at the crash committed.
+                let progress = self.batch_progress(step, *action)?;
+                match progress.in_flight.take() {
+                    Some(f) if f.batch == *batch => {
+                        progress.batches = f.batch;
+                        progress.rows += rows;
+                        progress.last_key = Some(f.upto);
+                        Ok(Vec::new())
+                    }
+                    other => {
+                        progress.in_flight = other;
+                        reject(format!("batch {batch} of `{step}` was not in flight"))
+                    }
+                }
+            }
+            Msg::DatabaseIdentified { target, identity } => {
+                if let Some((other, _)) = self
+                    .databases
+                    .iter()
+                    .find(|(t, id)| *t != target && id.same_database(identity))
+                {
+                    return reject(format!(
+                        "targets `{other}` and `{target}` are the same database ({} on {})",
+                        identity.database, identity.server
+                    ));
+                }
+                self.databases.insert(target.clone(), identity.clone());
+                Ok(Vec::new())
+            }
             Msg::CancelRequested { step } => {
                 self.expect_status(
                     step,
@@ -255,6 +329,32 @@ impl Session {
         if let Some(s) = self.steps.get_mut(step) {
             s.status = status;
         }
+    }
+
+    fn expect_running(&self, step: &str, action: usize, what: &str) -> Result<(), Rejected> {
+        self.expect_status(
+            step,
+            |s| *s == StepStatus::Running { action },
+            &format!("{what} action {action}, which is not running in"),
+        )
+    }
+
+    /// The step's batch progress, started afresh for another action.
+    fn batch_progress(
+        &mut self,
+        step: &str,
+        action: usize,
+    ) -> Result<&mut BatchProgress, Rejected> {
+        let Some(state) = self.steps.get_mut(step) else {
+            return reject(format!("no step `{step}`"));
+        };
+        if state.batches.as_ref().is_none_or(|b| b.action != action) {
+            state.batches = Some(BatchProgress {
+                action,
+                ..BatchProgress::default()
+            });
+        }
+        Ok(state.batches.get_or_insert_with(BatchProgress::default))
     }
 
     fn status(&self, step: &str) -> StepStatus {
@@ -427,10 +527,16 @@ impl Session {
             ),
             None => (0, vec![0]),
         };
+        let succeeded = outcome.succeeded(&expected);
         if let Some(s) = self.steps.get_mut(step) {
             s.last_outcome = Some(outcome.clone());
+            // A finished batched migration is done with its progress; a
+            // failed one keeps it for the retry.
+            if succeeded && s.batches.as_ref().is_some_and(|b| b.action == action) {
+                s.batches = None;
+            }
         }
-        if !outcome.succeeded(&expected) {
+        if !succeeded {
             let reason = outcome.describe();
             return Ok(self.settle(at, step, StepStatus::Failed { reason }));
         }
