@@ -2,4 +2,12 @@
 //! database step kinds (sql, compare, migrations, batched migrations).
 //! This layer does I/O; what it finds goes back to the engine as messages.
 
+pub mod batch;
+pub mod compare;
+pub mod conn;
+pub mod identity;
 pub mod migrations;
+pub mod native;
+pub mod pending;
+pub mod sql;
+pub mod table;

@@ -2,14 +2,16 @@
 //! front end: the plain console awaits it, the TUI polls it in its loop.
 
 use super::vars;
+use crate::db::native::{self, Native};
 use crate::exec::shell::{self, Interpreter, ShellEvent, ShellHandle, ShellSpec};
+use crate::exec::task::{self, TaskEvent, TaskHandle};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::{Action, ActionKind};
 use crate::secrets::{Secrets, StreamRedactor};
-use crate::session::{ActionOutcome, Session, Stream};
+use crate::session::{ActionOutcome, Msg, Session, Stream};
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// What it takes to run an action, resolved from the session.
 pub struct Prepared {
@@ -18,6 +20,8 @@ pub struct Prepared {
     pub timeout: Duration,
     pub env: Vec<(String, String)>,
     pub interpreter: Option<Interpreter>,
+    /// A database action, ready to run inside runsheet.
+    pub native: Option<Native>,
 }
 
 /// Resolves an action's target, timeout and environment.
@@ -52,27 +56,50 @@ pub fn prepare(
         ActionKind::Shell { .. } => Some(Interpreter::Bash),
         _ => None,
     };
+    let native = native::prepare(session, values, step, index, &action, &target_name, &|n| {
+        std::env::var(n).ok()
+    });
     Ok(Prepared {
         action,
         target: target_name,
         timeout,
         env,
         interpreter,
+        native,
     })
 }
 
-/// A shell action running in the background.
+/// An action running in the background: a shell command, or a native
+/// step (database) running inside runsheet.
 pub struct Running {
-    pub handle: ShellHandle,
-    rx: mpsc::Receiver<ShellEvent>,
+    inner: Inner,
     pipe: OutputPipe,
     timeout: Duration,
 }
 
-/// What arrived since the last call: output (redacted, in order) and, at
-/// the end, the outcome.
+enum Inner {
+    Shell {
+        handle: ShellHandle,
+        rx: mpsc::Receiver<ShellEvent>,
+    },
+    Task {
+        handle: TaskHandle,
+        rx: mpsc::Receiver<TaskEvent>,
+    },
+}
+
+/// One thing a running action produced, in order.
+pub enum Item {
+    /// Output, redacted.
+    Output(Stream, String),
+    /// A record the action needs journaled before it goes on; answer with
+    /// the engine's verdict once it is on disk.
+    Record(Msg, oneshot::Sender<Result<(), String>>),
+}
+
+/// What arrived since the last call, in order, and, at the end, the outcome.
 pub struct Batch {
-    pub output: Vec<(Stream, String)>,
+    pub items: Vec<Item>,
     pub finished: Option<ActionOutcome>,
 }
 
@@ -80,49 +107,102 @@ pub struct Batch {
 /// is at most one 64 KiB pipe read).
 const OUTPUT_BURST: usize = 16;
 
+/// How long a native action asked to stop has to end cleanly (finish or
+/// roll back its transaction) before it is dropped.
+const TASK_GRACE: Duration = Duration::from_secs(10);
+
 impl Running {
-    /// Spawns a non-interactive shell action. An error is the outcome of an
+    /// Starts a non-interactive action. An error is the outcome of an
     /// action that could not start.
     pub fn spawn(p: &Prepared, secrets: &Secrets) -> Result<Running, ActionOutcome> {
-        let Some(interpreter) = p.interpreter else {
-            return Err(unsupported(p.action.kind.label()));
+        let inner = match p.interpreter {
+            Some(interpreter) => {
+                let mut spec = ShellSpec::new(interpreter, p.action.code.clone());
+                spec.env = p.env.clone();
+                spec.cwd = p.action.cwd.as_ref().map(Into::into);
+                spec.timeout = Some(p.timeout);
+                // Up to 256 pipe reads in flight (at most 16 MiB): the command
+                // keeps writing while the journal catches up, and memory stays
+                // bounded.
+                let (tx, rx) = mpsc::channel(256);
+                let handle = shell::spawn(spec, tx).map_err(|e| failed_to_start(&e.to_string()))?;
+                Inner::Shell { handle, rx }
+            }
+            None => {
+                let Some(work) = p.native.clone() else {
+                    return Err(unsupported(p.action.kind.label()));
+                };
+                let (handle, rx) = task::spawn(p.timeout, TASK_GRACE, move |ctx| work.run(ctx));
+                Inner::Task { handle, rx }
+            }
         };
-        let mut spec = ShellSpec::new(interpreter, p.action.code.clone());
-        spec.env = p.env.clone();
-        spec.cwd = p.action.cwd.as_ref().map(Into::into);
-        spec.timeout = Some(p.timeout);
-        // Up to 256 pipe reads in flight (at most 16 MiB): the command keeps
-        // writing while the journal catches up, and memory stays bounded.
-        let (tx, rx) = mpsc::channel(256);
-        let handle = shell::spawn(spec, tx).map_err(|e| failed_to_start(&e.to_string()))?;
         Ok(Running {
-            handle,
-            rx,
+            inner,
             pipe: OutputPipe::new(secrets),
             timeout: p.timeout,
         })
+    }
+
+    /// The process id of a shell action.
+    pub fn pid(&self) -> Option<u32> {
+        match &self.inner {
+            Inner::Shell { handle, .. } => Some(handle.pid()),
+            Inner::Task { .. } => None,
+        }
+    }
+
+    pub fn cancel(&self) {
+        match &self.inner {
+            Inner::Shell { handle, .. } => handle.cancel(),
+            Inner::Task { handle, .. } => handle.cancel(),
+        }
     }
 
     /// Waits for the next events. Everything already waiting becomes one
     /// piece per stream run: a flood costs a few large records, not one per
     /// pipe read.
     pub async fn next(&mut self) -> Batch {
-        let Some(first) = self.rx.recv().await else {
-            return Batch {
-                output: self.pipe.flush(true),
-                finished: Some(error_outcome(
-                    "the command's supervisor stopped without a result".into(),
-                )),
-            };
-        };
-        let mut events = vec![first];
-        while events.len() < OUTPUT_BURST {
-            match self.rx.try_recv() {
-                Ok(e) => events.push(e),
-                Err(_) => break,
+        match &mut self.inner {
+            Inner::Shell { rx, .. } => {
+                let Some(first) = rx.recv().await else {
+                    return self.lost();
+                };
+                let mut events = vec![first];
+                while events.len() < OUTPUT_BURST {
+                    match rx.try_recv() {
+                        Ok(e) => events.push(e),
+                        Err(_) => break,
+                    }
+                }
+                self.shell_batch(events)
+            }
+            Inner::Task { rx, .. } => {
+                let Some(first) = rx.recv().await else {
+                    return self.lost();
+                };
+                let mut events = vec![first];
+                while events.len() < OUTPUT_BURST {
+                    match rx.try_recv() {
+                        Ok(e) => events.push(e),
+                        Err(_) => break,
+                    }
+                }
+                self.task_batch(events)
             }
         }
-        let mut output = Vec::new();
+    }
+
+    fn lost(&mut self) -> Batch {
+        Batch {
+            items: outputs(self.pipe.flush(true)),
+            finished: Some(error_outcome(
+                "the action's supervisor stopped without a result".into(),
+            )),
+        }
+    }
+
+    fn shell_batch(&mut self, events: Vec<ShellEvent>) -> Batch {
+        let mut items = Vec::new();
         let mut finished = None;
         for ev in events {
             match ev {
@@ -131,7 +211,7 @@ impl Running {
                         shell::Stream::Stdout => Stream::Stdout,
                         shell::Stream::Stderr => Stream::Stderr,
                     };
-                    output.extend(self.pipe.push(stream, data));
+                    items.extend(outputs(self.pipe.push(stream, data)));
                 }
                 ShellEvent::Finished(o) => {
                     finished = Some(ActionOutcome {
@@ -151,9 +231,44 @@ impl Running {
                 }
             }
         }
-        output.extend(self.pipe.flush(finished.is_some()));
-        Batch { output, finished }
+        items.extend(outputs(self.pipe.flush(finished.is_some())));
+        Batch { items, finished }
     }
+
+    fn task_batch(&mut self, events: Vec<TaskEvent>) -> Batch {
+        let mut items = Vec::new();
+        let mut finished = None;
+        for ev in events {
+            match ev {
+                TaskEvent::Output(text) => {
+                    items.extend(outputs(self.pipe.push(Stream::Stdout, text.into_bytes())));
+                }
+                TaskEvent::Record(msg, ack) => {
+                    // Output before the record stays before it.
+                    items.extend(outputs(self.pipe.flush(false)));
+                    items.push(Item::Record(msg, ack));
+                }
+                TaskEvent::Finished(mut o) => {
+                    if o.timed_out && o.failure.is_none() {
+                        o.failure = Some(format!(
+                            "timed out after {} (its limit)",
+                            format_duration(self.timeout)
+                        ));
+                    }
+                    finished = Some(o);
+                }
+            }
+        }
+        items.extend(outputs(self.pipe.flush(finished.is_some())));
+        Batch { items, finished }
+    }
+}
+
+fn outputs(pieces: impl IntoIterator<Item = (Stream, String)>) -> Vec<Item> {
+    pieces
+        .into_iter()
+        .map(|(stream, text)| Item::Output(stream, text))
+        .collect()
 }
 
 /// Runs an interactive action with the real terminal (the caller gives it

@@ -2,7 +2,7 @@
 //! actions, journals every message, and asks the operator on the terminal
 //! (or, with `--auto`, stops wherever a person is needed).
 
-use super::action;
+use super::action::{self, Item};
 use super::console::{Console, Reply, Sig};
 use crate::journal::{Durability, JournalWriter, WriterTask, lock::SessionLock};
 use crate::secrets::Secrets;
@@ -571,14 +571,20 @@ impl Runner {
         self.submit_quiet(Msg::ActionStarted {
             step: step.into(),
             action: index,
-            pid: Some(running.handle.pid()),
+            pid: running.pid(),
         })
         .await?;
         loop {
             tokio::select! {
                 batch = running.next() => {
-                    for (s, text) in batch.output {
-                        self.output(step, index, s, text).await?;
+                    for item in batch.items {
+                        match item {
+                            Item::Output(s, text) => self.output(step, index, s, text).await?,
+                            Item::Record(msg, ack) => {
+                                let verdict = self.record_for_action(msg).await?;
+                                let _ = ack.send(verdict);
+                            }
+                        }
                     }
                     if let Some(outcome) = batch.finished {
                         return self.finish(step, index, outcome).await;
@@ -588,13 +594,13 @@ impl Runner {
                     Sig::Int => {
                         self.console.cancelling();
                         self.submit_quiet(Msg::CancelRequested { step: step.into() }).await?;
-                        running.handle.cancel();
+                        running.cancel();
                     }
                     Sig::Term => {
                         // Asked to stop: stop the step too (nothing is left
                         // behind), record how it ended, stop resumably.
                         self.interrupted = Some(sig.describe().into());
-                        running.handle.cancel();
+                        running.cancel();
                     }
                     Sig::Hup => {
                         // The operator's connection dropped, not their
@@ -622,6 +628,16 @@ impl Runner {
             data,
         })
         .await
+    }
+
+    /// Journals a record a native action asked for. The engine's refusal
+    /// (two targets on one database) goes back to the action, which stops;
+    /// only a journal failure is fatal here.
+    async fn record_for_action(&mut self, msg: Msg) -> Result<std::result::Result<(), String>> {
+        if let Err(r) = self.session.check(now_ms(), &msg) {
+            return Ok(Err(r.to_string()));
+        }
+        self.submit_quiet(msg).await.map(Ok)
     }
 
     /// Applies a message whose effects are only its record.

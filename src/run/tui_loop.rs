@@ -3,7 +3,7 @@
 //! pure `tui::App`; its `Submit`s go through the same engine and journal as
 //! the plain console.
 
-use super::action::{self, Running};
+use super::action::{self, Item, Running};
 use super::console::{Sig, Signals};
 use super::runner::{RunEnd, RunnerParts, apply_and_record, now_ms};
 use crate::secrets::Secrets;
@@ -195,7 +195,7 @@ impl Loop {
                         Sig::Term => {
                             self.interrupted = Some(sig.describe().into());
                             if let Some((_, _, r)) = &self.running {
-                                r.handle.cancel();
+                                r.cancel();
                             }
                         }
                         Sig::Hup => {
@@ -248,7 +248,7 @@ impl Loop {
                 Command::Quit => {
                     self.quit = true;
                     if let Some((_, _, r)) = &self.running {
-                        r.handle.cancel();
+                        r.cancel();
                     }
                 }
                 Command::Bell => {
@@ -293,7 +293,7 @@ impl Loop {
                 }
                 Effect::CancelAction { .. } => {
                     if let Some((_, _, r)) = &self.running {
-                        r.handle.cancel();
+                        r.cancel();
                     }
                 }
                 _ => {}
@@ -343,7 +343,7 @@ impl Loop {
         }
         match Running::spawn(&p, &self.parts.secrets) {
             Ok(running) => {
-                let pid = Some(running.handle.pid());
+                let pid = running.pid();
                 self.running = Some((step.to_string(), index, running));
                 self.apply(Msg::ActionStarted {
                     step: step.into(),
@@ -374,14 +374,30 @@ impl Loop {
         let Some((step, index)) = self.running.as_ref().map(|(s, i, _)| (s.clone(), *i)) else {
             return Ok(());
         };
-        for (stream, data) in batch.output {
-            self.apply(Msg::Output {
-                step: step.clone(),
-                action: index,
-                stream,
-                data,
-            })
-            .await?;
+        for item in batch.items {
+            match item {
+                Item::Output(stream, data) => {
+                    self.apply(Msg::Output {
+                        step: step.clone(),
+                        action: index,
+                        stream,
+                        data,
+                    })
+                    .await?;
+                }
+                Item::Record(msg, ack) => {
+                    // The engine's refusal goes back to the action, which
+                    // stops; only a journal failure is fatal here.
+                    let verdict = match self.parts.session.check(now_ms(), &msg) {
+                        Err(r) => Err(r.to_string()),
+                        Ok(()) => {
+                            self.apply(msg).await?;
+                            Ok(())
+                        }
+                    };
+                    let _ = ack.send(verdict);
+                }
+            }
         }
         if let Some(outcome) = batch.finished {
             self.running = None;
