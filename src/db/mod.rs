@@ -9,5 +9,6 @@ pub mod identity;
 pub mod migrations;
 pub mod native;
 pub mod pending;
+pub mod preflight;
 pub mod sql;
 pub mod table;

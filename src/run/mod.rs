@@ -145,7 +145,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
         .map_err(|e| e.to_string())?;
-    let parts = RunnerParts {
+    let mut parts = RunnerParts {
         session,
         journal,
         writer_task: Some(writer_task),
@@ -154,6 +154,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         auto: opts.auto,
         lock,
     };
+    check_databases(&mut parts).await?;
     drive(parts, opts.ui, opts.color, &path, false).await
 }
 
@@ -294,7 +295,7 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         runbook_text: changed.then(|| text.clone()),
     };
     runner::apply_and_record(&mut session, &journal, resumed).await?;
-    let parts = RunnerParts {
+    let mut parts = RunnerParts {
         session,
         journal,
         writer_task: Some(writer_task),
@@ -303,7 +304,56 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         auto: opts.auto,
         lock,
     };
+    check_databases(&mut parts).await?;
     drive(parts, opts.ui, opts.color, &path, true).await
+}
+
+/// Reaches every database the runbook's steps use before the first step:
+/// two targets on one database end the session here, with nothing run;
+/// an unreachable database is reported and its steps will fail if it
+/// stays so. Database passwords join the secrets first.
+async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
+    let env = |n: &str| std::env::var(n).ok();
+    crate::db::preflight::add_passwords(&parts.session, &parts.values, &env, &mut parts.secrets);
+    let found = crate::db::preflight::identify_all(&parts.session, &parts.values, &env).await;
+    for (target, identity) in found {
+        let identity = match identity {
+            Ok(identity) => identity,
+            Err(e) => {
+                eprintln!("warning: {}", parts.secrets.redact(&e));
+                continue;
+            }
+        };
+        if let Some(known) = parts.session.databases.get(&target) {
+            if !known.same_database(&identity) {
+                eprintln!(
+                    "warning: the database of target `{target}` is not the one this session used before (then {} on {}, now {} on {}); its steps will refuse to run until the connection settings point at it again",
+                    known.database, known.server, identity.database, identity.server
+                );
+            }
+            continue;
+        }
+        let msg = Msg::DatabaseIdentified {
+            target: target.clone(),
+            identity,
+        };
+        if let Err(refused) = parts.session.check(now_ms(), &msg) {
+            let why = format!(
+                "{refused}: nothing was run. Fix the connection settings (a copy-paste of one URL into the other?), then `runsheet resume`"
+            );
+            runner::apply_and_record(
+                &mut parts.session,
+                &parts.journal,
+                Msg::Interrupted {
+                    reason: why.clone(),
+                },
+            )
+            .await?;
+            return Err(why);
+        }
+        runner::apply_and_record(&mut parts.session, &parts.journal, msg).await?;
+    }
+    Ok(())
 }
 
 fn confirm(question: &str, auto: bool) -> bool {

@@ -70,9 +70,9 @@ pub enum Msg {
         action: usize,
         result: Value,
     },
-    /// A batched migration is about to commit a batch: journaled (and
-    /// synced) before the COMMIT, with the transaction id, so that after a
-    /// crash the database can say whether this batch committed.
+    /// A batched migration ran a batch and is about to commit it:
+    /// journaled (and synced) before the COMMIT, with the transaction id,
+    /// so that after a crash the database can say whether it committed.
     BatchStarted {
         step: String,
         action: usize,
@@ -82,13 +82,14 @@ pub enum Msg {
         after: Option<String>,
         upto: String,
         xid: String,
+        /// Rows the statement changed in this batch.
+        rows: u64,
     },
     /// The batch's transaction committed.
     BatchCommitted {
         step: String,
         action: usize,
         batch: u64,
-        rows: u64,
     },
     /// A target's database, as identified on first use: a session that
     /// finds two targets on the same database stops before anything runs.

@@ -92,6 +92,7 @@ pub struct InFlightBatch {
     pub after: Option<String>,
     pub upto: String,
     pub xid: String,
+    pub rows: u64,
 }
 
 impl StepState {

@@ -185,6 +185,7 @@ impl Session {
                 after,
                 upto,
                 xid,
+                rows,
             } => {
                 self.expect_running(step, *action, "a batch cannot start in")?;
                 let progress = self.batch_progress(step, *action)?;
@@ -209,6 +210,7 @@ impl Session {
                     after: after.clone(),
                     upto: upto.clone(),
                     xid: xid.clone(),
+                    rows: *rows,
                 });
                 Ok(Vec::new())
             }
@@ -216,7 +218,6 @@ impl Session {
                 step,
                 action,
                 batch,
-                rows,
             } => {
                 // Also accepted outside a run: on resume, the database
                 // says whether the batch in flight at the crash committed.
@@ -224,7 +225,7 @@ impl Session {
                 match progress.in_flight.take() {
                     Some(f) if f.batch == *batch => {
                         progress.batches = f.batch;
-                        progress.rows += rows;
+                        progress.rows += f.rows;
                         progress.last_key = Some(f.upto);
                         Ok(Vec::new())
                     }

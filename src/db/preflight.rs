@@ -1,0 +1,99 @@
+//! Before a session runs anything: every database the runbook's database
+//! steps will touch is reached and identified, so that two targets on the
+//! same database stop the session before its first step, and the operator
+//! learns at once which databases cannot be reached.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use super::conn::DbConfig;
+use super::identity;
+use super::native::config_of;
+use crate::runbook::model::ActionKind;
+use crate::secrets::Secrets;
+use crate::session::{DbIdentity, Session};
+
+/// How long identifying one database may take before the session goes on
+/// without it (its steps will say what is wrong when they run).
+const REACH: Duration = Duration::from_secs(5);
+
+/// Targets the runbook's database steps use, in name order.
+pub fn database_targets(session: &Session) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for phase in &session.runbook.phases {
+        for step in &phase.steps {
+            for action in &step.actions {
+                match &action.kind {
+                    ActionKind::Sql { .. } | ActionKind::Migrations(_) | ActionKind::Batch(_) => {
+                        out.insert(session.action_target(phase, step, action).to_string());
+                    }
+                    ActionKind::Compare(spec) => {
+                        out.insert(spec.left.clone());
+                        out.insert(spec.right.clone());
+                    }
+                    ActionKind::Shell { .. } | ActionKind::Http(_) | ActionKind::S3(_) => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Adds every database password the session may use to the secrets, so
+/// that a password pasted in a connection string never reaches the screen
+/// or the journal.
+pub fn add_passwords(
+    session: &Session,
+    values: &HashMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    secrets: &mut Secrets,
+) {
+    for target in &session.runbook.targets {
+        if let Ok(cfg) = config_of(session, values, &target.name, env)
+            && let Some(pw) = cfg.password().filter(|p| !p.is_empty())
+        {
+            secrets.add(pw);
+        }
+    }
+}
+
+/// Identifies the database of each target, concurrently; an error says
+/// why a database could not be reached or read.
+pub async fn identify_all(
+    session: &Session,
+    values: &HashMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, Result<DbIdentity, String>)> {
+    let targets: Vec<(String, Result<DbConfig, String>)> = database_targets(session)
+        .into_iter()
+        .map(|t| {
+            let cfg = config_of(session, values, &t, env);
+            (t, cfg)
+        })
+        .collect();
+    let checks = targets.into_iter().map(|(target, cfg)| async move {
+        let found = match cfg {
+            Ok(cfg) => identify(&cfg).await,
+            Err(e) => Err(e),
+        };
+        (target, found)
+    });
+    futures::future::join_all(checks).await
+}
+
+async fn identify(cfg: &DbConfig) -> Result<DbIdentity, String> {
+    let work = async {
+        let client = cfg.connect().await.map_err(|e| e.to_string())?;
+        identity::identify(&client, cfg)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    tokio::time::timeout(REACH, work).await.unwrap_or_else(|_| {
+        Err(format!(
+            "the database of target `{}` ({}) did not answer within {}s",
+            cfg.target,
+            cfg.describe(),
+            REACH.as_secs()
+        ))
+    })
+}
