@@ -349,7 +349,12 @@ fn progress_line(
 ) -> String {
     let secs = started.elapsed().as_secs_f64().max(0.001);
     let rate = (state.rows - rows_before) as f64 / secs;
-    let mut line = format!("\rbatch {} · {} rows", state.batches, state.rows);
+    let mut line = String::from("\r");
+    if let Some(total) = total {
+        line.push_str(&bar(state.rows as f64 / total as f64));
+        line.push(' ');
+    }
+    line.push_str(&format!("batch {} · {} rows", state.batches, state.rows));
     if let Some(total) = total {
         let pct = (state.rows as f64 / total as f64 * 100.0).min(100.0);
         line.push_str(&format!(" of ~{total} ({pct:.0}%)"));
@@ -363,6 +368,13 @@ fn progress_line(
         line.push('\n');
     }
     line
+}
+
+/// A 20-cell bar; the total is an estimate, so it stops at full.
+fn bar(fraction: f64) -> String {
+    const CELLS: usize = 20;
+    let full = ((fraction.clamp(0.0, 1.0) * CELLS as f64).round() as usize).min(CELLS);
+    format!("[{}{}]", "#".repeat(full), ".".repeat(CELLS - full))
 }
 
 fn short_duration(secs: f64) -> String {
@@ -414,6 +426,13 @@ mod tests {
             "\"public\".\"old_users\""
         );
         assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    #[test]
+    fn the_bar_fills_with_progress_and_stops_at_full() {
+        assert_eq!(bar(0.0), format!("[{}]", ".".repeat(20)));
+        assert_eq!(bar(0.5), format!("[{}{}]", "#".repeat(10), ".".repeat(10)));
+        assert_eq!(bar(1.7), format!("[{}]", "#".repeat(20)));
     }
 
     #[test]
