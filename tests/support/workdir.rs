@@ -1,0 +1,141 @@
+//! A scratch directory to run `runsheet` in, with its own data dir, and
+//! readers for what it journaled. Include with
+//! `#[path = "support/workdir.rs"] mod workdir;`.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")),
+            env: Vec::new(),
+        }
+    }
+
+    /// An environment variable for every run (a runbook's `$PROD_DB_URL`).
+    pub fn set(&mut self, name: &str, value: &str) -> &mut Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("write {name}: {e}"));
+        p
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_runsheet"));
+        c.args(args)
+            .env("RUNSHEET_DATA_DIR", self.data())
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path());
+        for k in [
+            "PGHOST",
+            "PGPORT",
+            "PGUSER",
+            "PGPASSWORD",
+            "PGDATABASE",
+            "PGSSLMODE",
+        ] {
+            c.env_remove(k);
+        }
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn runsheet: {e}"));
+        if let Some(mut i) = child.stdin.take() {
+            let _ = i.write_all(stdin.as_bytes());
+        }
+        child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("wait runsheet: {e}"))
+    }
+
+    /// `runsheet run RUNBOOK --target TARGET --auto`.
+    pub fn auto(&self, runbook: &Path, target: &str) -> Output {
+        self.run(
+            &[
+                "run",
+                &runbook.to_string_lossy(),
+                "--target",
+                target,
+                "--auto",
+            ],
+            "",
+        )
+    }
+
+    pub fn journals(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(self.data().join("journals"))
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        v.retain(|p| p.extension().is_some_and(|e| e == "jsonl"));
+        v.sort();
+        v
+    }
+
+    /// Every record of the latest journal.
+    pub fn records(&self) -> Vec<serde_json::Value> {
+        let Some(path) = self.journals().pop() else {
+            return Vec::new();
+        };
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read journal: {e}"));
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("journal line {l}: {e}")))
+            .collect()
+    }
+
+    /// The records of one type (`"action-result"`, `"output"` …).
+    pub fn of_type(&self, kind: &str) -> Vec<serde_json::Value> {
+        self.records()
+            .into_iter()
+            .filter(|r| r["type"] == kind)
+            .collect()
+    }
+
+    /// The whole journal as text, to look for what must not be there.
+    pub fn journal_text(&self) -> String {
+        self.journals()
+            .iter()
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .collect()
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
