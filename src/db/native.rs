@@ -22,6 +22,8 @@ pub struct Native {
     pub action: Action,
     /// The action's own target (for compare: the left one).
     pub target: String,
+    /// Whether that target is protected (production).
+    pub protected: bool,
     /// Connection settings of every target the action touches.
     pub databases: BTreeMap<String, Result<DbConfig, String>>,
     /// Databases the session identified before.
@@ -55,6 +57,10 @@ pub fn prepare(
         index,
         action: action.clone(),
         target: targets.first().cloned().unwrap_or_default(),
+        protected: targets
+            .first()
+            .and_then(|t| session.target(t))
+            .is_some_and(|t| t.protected),
         databases,
         known: session.databases.clone(),
         progress: session

@@ -490,6 +490,7 @@ fn expect(kind: Kind, lang: &str, a: &Attr, diags: &mut Vec<Diagnostic>) -> Opti
                 .ok()
                 .map(Expect::Difference),
         },
+        Kind::Migrations if text == "none" => Some(Expect::NoPending),
         Kind::Http | Kind::S3 | Kind::Migrations => {
             let help = match kind {
                 Kind::Http => {
@@ -499,7 +500,7 @@ fn expect(kind: Kind, lang: &str, a: &Attr, diags: &mut Vec<Diagnostic>) -> Opti
                     "write checks in the block: verify s3://bucket/key exists size>0 age<30m"
                 }
                 _ => {
-                    "a ```migrations step fails when a pending migration is destructive; use a later step to require none"
+                    "`expect=none` fails the step if any migration is pending; without it, only a destructive pending migration on a protected target fails it"
                 }
             };
             diags.push(

@@ -165,6 +165,8 @@ pub enum Expect {
     Differ,
     /// Comparison: right minus left equals this for every table.
     Difference(i64),
+    /// Pending migrations: there must be none.
+    NoPending,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -1,1 +1,0 @@
-//! Pending schema migrations (placeholder; being written).
