@@ -132,7 +132,7 @@ pub async fn apply_and_record(
     for e in effects {
         match e {
             Effect::Record(m) => {
-                let durability = if m.is_output() {
+                let durability = if m.may_sync_later() {
                     Durability::Batched
                 } else {
                     Durability::Sync

@@ -322,9 +322,10 @@ impl Msg {
         }
     }
 
-    /// Output is synced in batches; every other record is synced before the
-    /// session goes on, so a crash loses at most a second of output.
-    pub fn is_output(&self) -> bool {
-        matches!(self, Msg::Output { .. })
+    /// Records that may wait for the next periodic sync (at most a second):
+    /// output, and a batch's commit, which a resume can ask the database
+    /// about. Every other record is synced before the session goes on.
+    pub fn may_sync_later(&self) -> bool {
+        matches!(self, Msg::Output { .. } | Msg::BatchCommitted { .. })
     }
 }
