@@ -5,9 +5,12 @@
 pub mod cli;
 pub mod db;
 pub mod exec;
+pub mod http;
 pub mod journal;
+pub mod native;
 pub mod run;
 pub mod runbook;
+pub mod s3;
 pub mod secrets;
 pub mod session;
 pub mod term;

@@ -1,9 +1,8 @@
-//! A database action ready to run: its step, its target(s) resolved to
-//! connection settings, and what the session already knows (identities of
-//! databases, progress of a batched migration). Built from the session by
-//! the runner, run as a native task.
+//! What database steps need of a native action: the connection settings
+//! of its targets, and a connection checked against the database the
+//! session identified under that name.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use tokio_postgres::Client;
 
@@ -11,64 +10,9 @@ use super::conn::{DbConfig, DbError};
 use super::identity;
 use crate::exec::task::TaskCtx;
 use crate::run::vars::expand;
-use crate::runbook::model::{Action, ActionKind};
-use crate::session::state::BatchProgress;
-use crate::session::{ActionOutcome, DbIdentity, Msg, Session};
+use crate::session::{Msg, Session};
 
-#[derive(Clone)]
-pub struct Native {
-    pub step: String,
-    pub index: usize,
-    pub action: Action,
-    /// The action's own target (for compare: the left one).
-    pub target: String,
-    /// Whether that target is protected (production).
-    pub protected: bool,
-    /// Connection settings of every target the action touches.
-    pub databases: BTreeMap<String, Result<DbConfig, String>>,
-    /// Databases the session identified before.
-    pub known: BTreeMap<String, DbIdentity>,
-    pub progress: Option<BatchProgress>,
-}
-
-/// The native form of a database action; `None` for other kinds.
-pub fn prepare(
-    session: &Session,
-    values: &HashMap<String, String>,
-    step: &str,
-    index: usize,
-    action: &Action,
-    target: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Option<Native> {
-    let targets: Vec<String> = match &action.kind {
-        ActionKind::Sql { .. } | ActionKind::Migrations(_) | ActionKind::Batch(_) => {
-            vec![target.to_string()]
-        }
-        ActionKind::Compare(spec) => vec![spec.left.clone(), spec.right.clone()],
-        ActionKind::Shell { .. } | ActionKind::Http(_) | ActionKind::S3(_) => return None,
-    };
-    let databases = targets
-        .iter()
-        .map(|name| (name.clone(), config_of(session, values, name, env)))
-        .collect();
-    Some(Native {
-        step: step.to_string(),
-        index,
-        action: action.clone(),
-        target: targets.first().cloned().unwrap_or_default(),
-        protected: targets
-            .first()
-            .and_then(|t| session.target(t))
-            .is_some_and(|t| t.protected),
-        databases,
-        known: session.databases.clone(),
-        progress: session
-            .state(step)
-            .and_then(|s| s.batches.clone())
-            .filter(|b| b.action == index),
-    })
-}
+pub use crate::native::{Native, Verdict};
 
 /// A target's connection settings, from its `database` (variables
 /// expanded) or the PG* environment.
@@ -95,31 +39,6 @@ pub fn config_of(
 }
 
 impl Native {
-    pub async fn run(self, ctx: TaskCtx) -> ActionOutcome {
-        let result = match &self.action.kind {
-            ActionKind::Sql { writes } => super::sql::run(&self, &ctx, *writes).await,
-            ActionKind::Compare(spec) => super::compare::run(&self, &ctx, spec).await,
-            ActionKind::Migrations(spec) => super::pending::run(&self, &ctx, spec).await,
-            ActionKind::Batch(spec) => super::batch::run(&self, &ctx, spec).await,
-            other => Err(format!("`{}` is not a database action", other.label())),
-        };
-        match result {
-            Ok(Verdict::Passed) => ActionOutcome {
-                exit_code: Some(0),
-                ..ActionOutcome::default()
-            },
-            Ok(Verdict::Failed(why)) => ActionOutcome {
-                exit_code: Some(0),
-                failure: Some(why),
-                ..ActionOutcome::default()
-            },
-            Err(e) => ActionOutcome {
-                error: Some(e),
-                ..ActionOutcome::default()
-            },
-        }
-    }
-
     /// Connects to `target` and makes sure it is the database the session
     /// knows under that name, or records it if it is the first time.
     pub async fn connect(&self, ctx: &TaskCtx, target: &str) -> Result<Client, String> {
@@ -164,12 +83,4 @@ impl Native {
     pub fn query_error(&self, target: &str, e: tokio_postgres::Error) -> String {
         DbError::query(target, e).to_string()
     }
-}
-
-/// How a database action ended, when it could run at all.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    /// It ran, and its expectation was not met: the reason.
-    Failed(String),
 }

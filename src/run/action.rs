@@ -2,9 +2,9 @@
 //! front end: the plain console awaits it, the TUI polls it in its loop.
 
 use super::vars;
-use crate::db::native::{self, Native};
 use crate::exec::shell::{self, Interpreter, ShellEvent, ShellHandle, ShellSpec};
 use crate::exec::task::{self, TaskEvent, TaskHandle};
+use crate::native::{self, Native};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::{Action, ActionKind};
 use crate::secrets::{Secrets, StreamRedactor};
@@ -28,6 +28,7 @@ pub struct Prepared {
 pub fn prepare(
     session: &Session,
     values: &HashMap<String, String>,
+    secrets: &Secrets,
     step: &str,
     index: usize,
 ) -> Result<Prepared, String> {
@@ -56,8 +57,16 @@ pub fn prepare(
         ActionKind::Shell { .. } => Some(Interpreter::Bash),
         _ => None,
     };
-    let native = native::prepare(session, values, step, index, &action, &target_name, &|n| {
-        std::env::var(n).ok()
+    let native = native::prepare(native::Inputs {
+        session,
+        values,
+        step,
+        index,
+        action: &action,
+        target: &target_name,
+        env: env.clone(),
+        secrets,
+        process_env: &|n| std::env::var(n).ok(),
     });
     Ok(Prepared {
         action,

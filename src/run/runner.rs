@@ -551,7 +551,7 @@ impl Runner {
     /// Runs one action to its end and journals it; returns the effects of
     /// its `ActionFinished`.
     async fn run_action(&mut self, step: &str, index: usize) -> Result<Vec<Effect>> {
-        let p = action::prepare(&self.session, &self.values, step, index)?;
+        let p = action::prepare(&self.session, &self.values, &self.secrets, step, index)?;
         self.console.action_header(&p.action, &p.target, p.timeout);
         if p.action.interactive && p.interpreter.is_some() {
             self.console.interactive_start();

@@ -315,7 +315,13 @@ impl Loop {
         index: usize,
         terminal: &mut DefaultTerminal,
     ) -> Result<Vec<Effect>> {
-        let p = action::prepare(&self.parts.session, &self.parts.values, step, index)?;
+        let p = action::prepare(
+            &self.parts.session,
+            &self.parts.values,
+            &self.parts.secrets,
+            step,
+            index,
+        )?;
         if p.action.interactive && p.interpreter.is_some() {
             restore_quietly();
             let _ = writeln!(

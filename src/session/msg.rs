@@ -91,6 +91,15 @@ pub enum Msg {
         action: usize,
         batch: u64,
     },
+    /// Progress of resumable work inside an action (a multipart upload's
+    /// id, then each confirmed part), kept in order under `key` until the
+    /// action succeeds, so a retry or resume goes on from it.
+    Checkpoint {
+        step: String,
+        action: usize,
+        key: String,
+        data: Value,
+    },
     /// A target's database, as identified on first use: a session that
     /// finds two targets on the same database stops before anything runs.
     DatabaseIdentified {
@@ -280,6 +289,7 @@ impl Msg {
             | ActionResult { step, .. }
             | BatchStarted { step, .. }
             | BatchCommitted { step, .. }
+            | Checkpoint { step, .. }
             | ActionFinished { step, .. }
             | CancelRequested { step }
             | ChecklistTicked { step, .. }

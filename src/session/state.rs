@@ -70,6 +70,9 @@ pub struct StepState {
     /// Progress of an unfinished batched migration in this step: kept
     /// across a failure, a cancel or a crash so a retry goes on from it.
     pub batches: Option<BatchProgress>,
+    /// Checkpoints by (action, key), in the order they were journaled;
+    /// an action's are dropped when it succeeds.
+    pub checkpoints: BTreeMap<(usize, String), Vec<serde_json::Value>>,
 }
 
 /// How far a batched migration got, from its journal records.
@@ -107,6 +110,7 @@ impl StepState {
             output_tail: VecDeque::new(),
             output_bytes: 0,
             batches: None,
+            checkpoints: BTreeMap::new(),
         }
     }
 

@@ -949,6 +949,12 @@ fn the_journal_form_of_every_message_is_stable() {
             action: 0,
             batch: 1,
         },
+        Msg::Checkpoint {
+            step: "dump".into(),
+            action: 0,
+            key: "upload s3://b/k".into(),
+            data: serde_json::json!({"part": 3, "etag": "e3"}),
+        },
         Msg::DatabaseIdentified {
             target: "production".into(),
             identity: DbIdentity {
@@ -1116,4 +1122,30 @@ fn two_targets_on_one_database_are_refused() {
     let mut s = session();
     ok(&mut s, 1, identified("staging", id("10.0.0.1:5432", None)));
     assert!(!rejected(&mut s, identified("production", id("10.0.0.1:5432", None))).is_empty());
+}
+
+#[test]
+fn checkpoints_are_kept_in_order_until_the_action_succeeds() {
+    let mut s = session();
+    settle_check(&mut s);
+    ok(&mut s, 3, run("dump"));
+    let cp = |n: u64| Msg::Checkpoint {
+        step: "dump".into(),
+        action: 0,
+        key: "upload".into(),
+        data: serde_json::json!({ "part": n }),
+    };
+    ok(&mut s, 4, cp(1));
+    ok(&mut s, 5, cp(2));
+    ok(&mut s, 6, finished("dump", 0, None));
+    let kept = s
+        .state("dump")
+        .and_then(|x| x.checkpoints.get(&(0, "upload".to_string())).cloned());
+    assert_eq!(kept.map(|v| v.len()), Some(2));
+    // Only while its action runs.
+    assert!(rejected(&mut s, cp(3)).contains("not running"));
+    ok(&mut s, 7, run("dump"));
+    ok(&mut s, 8, cp(3));
+    ok(&mut s, 9, success("dump", 0));
+    assert!(s.state("dump").is_some_and(|x| x.checkpoints.is_empty()));
 }

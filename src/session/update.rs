@@ -235,6 +235,21 @@ impl Session {
                     }
                 }
             }
+            Msg::Checkpoint {
+                step,
+                action,
+                key,
+                data,
+            } => {
+                self.expect_running(step, *action, "a checkpoint arrived for")?;
+                if let Some(s) = self.steps.get_mut(step) {
+                    s.checkpoints
+                        .entry((*action, key.clone()))
+                        .or_default()
+                        .push(data.clone());
+                }
+                Ok(Vec::new())
+            }
             Msg::DatabaseIdentified { target, identity } => {
                 if let Some((other, _)) = self
                     .databases
@@ -535,6 +550,9 @@ impl Session {
             // failed one keeps it for the retry.
             if succeeded && s.batches.as_ref().is_some_and(|b| b.action == action) {
                 s.batches = None;
+            }
+            if succeeded {
+                s.checkpoints.retain(|(a, _), _| *a != action);
             }
         }
         if !succeeded {
