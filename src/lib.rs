@@ -8,6 +8,7 @@ pub mod exec;
 pub mod http;
 pub mod journal;
 pub mod native;
+pub mod report;
 pub mod run;
 pub mod runbook;
 pub mod s3;

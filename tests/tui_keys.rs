@@ -128,6 +128,8 @@ fn in_doubt() -> (Session, App) {
             runbook_hash: "hash".into(),
             runbook_changed: false,
             runbook_text: None,
+            operator: None,
+            host: None,
         },
     );
     let app = App::new(&s);

@@ -256,6 +256,8 @@ fn a_resumed_session_shows_the_output_it_had() {
             runbook_hash: "h".into(),
             runbook_changed: false,
             runbook_text: None,
+            operator: None,
+            host: None,
         },
     );
     let mut app = App::new(&s);

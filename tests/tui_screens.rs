@@ -402,6 +402,8 @@ fn in_doubt_after_resume() {
             runbook_hash: "hash".into(),
             runbook_changed: false,
             runbook_text: None,
+            operator: None,
+            host: None,
         },
     );
     let mut app = App::new(&s).with_journal_path(JOURNAL);

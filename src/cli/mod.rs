@@ -77,6 +77,19 @@ pub enum Command {
         /// The journal file (.jsonl).
         journal: PathBuf,
     },
+    /// Write a post-mortem of a session from its journal: who, what, where,
+    /// when; every step with planned and actual time; gates, skips, notes,
+    /// failures with their last output, comparisons; the final hash.
+    Report {
+        /// The journal file (.jsonl).
+        journal: PathBuf,
+        /// `markdown`, or `html` (one self-contained page with a timeline chart).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+        format: ReportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Remove the lock a crashed session left on a runbook and target
     /// (refused while its process is alive).
     Unlock {
@@ -105,6 +118,12 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -160,6 +179,11 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             color.enabled(),
         ),
         Command::Verify { journal } => session::verify(&journal),
+        Command::Report {
+            journal,
+            format,
+            output,
+        } => session::report(&journal, format, output.as_deref()),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,

@@ -169,3 +169,32 @@ pub fn unlock(runbook: &Path, target: &str) -> color_eyre::Result<ExitCode> {
         }
     }
 }
+
+pub fn report(
+    journal: &Path,
+    format: super::ReportFormat,
+    output: Option<&Path>,
+) -> color_eyre::Result<ExitCode> {
+    let format = match format {
+        super::ReportFormat::Markdown => crate::report::Format::Markdown,
+        super::ReportFormat::Html => crate::report::Format::Html,
+    };
+    let text = match crate::report::write(journal, format) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("runsheet: cannot write {}: {e}", path.display());
+                return Ok(ExitCode::from(2));
+            }
+            eprintln!("report written to {}", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

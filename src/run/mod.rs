@@ -293,6 +293,8 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         runbook_hash: sha256_hex(&text),
         runbook_changed: changed,
         runbook_text: changed.then(|| text.clone()),
+        operator: Some(operator()),
+        host: Some(host()),
     };
     runner::apply_and_record(&mut session, &journal, resumed).await?;
     let mut parts = RunnerParts {

@@ -25,6 +25,11 @@ pub enum Msg {
         /// The runbook's text when it changed; the journal keeps both.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         runbook_text: Option<String>,
+        /// Who resumed, from where: whoever confirms a gate from here on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operator: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
     },
     /// The operator asked to run a step's actions (or re-run after a failure).
     RunRequested {

@@ -757,6 +757,8 @@ fn a_step_running_when_the_session_died_is_in_doubt_after_resume() {
             runbook_hash: "h".into(),
             runbook_changed: false,
             runbook_text: None,
+            operator: None,
+            host: None,
         },
     );
     assert_eq!(status(&s, "wipe"), StepStatus::InDoubt);
@@ -785,6 +787,8 @@ fn an_in_doubt_step_can_be_marked_done_or_skipped() {
             runbook_hash: "h".into(),
             runbook_changed: false,
             runbook_text: None,
+            operator: None,
+            host: None,
         },
     );
     assert!(
@@ -907,6 +911,8 @@ fn the_journal_form_of_every_message_is_stable() {
             runbook_hash: "abc".into(),
             runbook_changed: false,
             runbook_text: None,
+            operator: None,
+            host: None,
         },
         run("dump"),
         Msg::GateAnswered {

@@ -1,0 +1,326 @@
+//! What a post-mortem says, folded from a journal's records: the same fold
+//! as resume (the engine), plus the events a report lists in order (gates,
+//! skips, failures with their last lines of output, comparisons).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use crate::runbook::duration::Estimate;
+use crate::runbook::{self, Runbook};
+use crate::session::{self, DbIdentity, Millis, Msg, SessionInfo, StepStatus};
+
+/// Lines of output kept per step, for a failure's account.
+const TAIL_LINES: usize = 15;
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub info: SessionInfo,
+    pub title: String,
+    pub started_at: Millis,
+    pub last_at: Millis,
+    pub outcome: Ending,
+    /// Who took the session over, when, from where.
+    pub resumes: Vec<Resume>,
+    pub steps: Vec<StepLine>,
+    pub gates: Vec<GateLine>,
+    pub skips: Vec<Event>,
+    pub notes: Vec<Event>,
+    pub failures: Vec<Failure>,
+    pub comparisons: Vec<Comparison>,
+    pub databases: Vec<(String, DbIdentity)>,
+    pub interruptions: Vec<Event>,
+    /// Why the fold stopped early: a record the engine refused.
+    pub refused: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    Completed,
+    Abandoned,
+    /// Stopped (failure, interruption, crash) and resumable.
+    Unfinished,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resume {
+    pub at: Millis,
+    pub operator: String,
+    pub host: String,
+    pub runbook_changed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StepLine {
+    pub phase: String,
+    pub id: String,
+    pub title: String,
+    pub rollback: bool,
+    pub status: StepStatus,
+    pub planned: Option<Estimate>,
+    pub started_at: Option<Millis>,
+    pub finished_at: Option<Millis>,
+    pub attempts: u32,
+}
+
+impl StepLine {
+    pub fn actual_ms(&self) -> Option<i64> {
+        Some(self.finished_at? - self.started_at?).filter(|d| *d >= 0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GateLine {
+    pub step: String,
+    pub shown_at: Option<Millis>,
+    pub answered_at: Millis,
+    pub typed: String,
+    pub confirmed: bool,
+    pub by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub at: Millis,
+    pub step: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub at: Millis,
+    pub step: String,
+    pub reason: String,
+    pub last_lines: Vec<String>,
+}
+
+/// A `compare` step's result record, as journaled.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub at: Millis,
+    pub step: String,
+    pub result: serde_json::Value,
+}
+
+/// Folds `records` (time, message) into a report. The runbook is the one
+/// the journal holds (the last version a resume accepted).
+pub fn build(records: &[(Millis, Msg)]) -> Result<Report, String> {
+    let Some((started_at, Msg::SessionStarted(info))) = records.first() else {
+        return Err("the journal does not start with a session-started record".into());
+    };
+    let text = records
+        .iter()
+        .rev()
+        .find_map(|(_, m)| match m {
+            Msg::Resumed {
+                runbook_text: Some(t),
+                ..
+            } => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| info.runbook_text.clone());
+    let runbook = Arc::new(runbook::parse(&info.runbook_path, &text).runbook);
+    let mut fold = Fold::new(runbook.clone(), info, *started_at);
+    for (i, (at, msg)) in records.iter().enumerate().skip(1) {
+        if let Err(e) = fold.session.replay(*at, msg) {
+            fold.refused = Some(format!("record {i}: {e}"));
+            break;
+        }
+        fold.observe(*at, msg);
+    }
+    Ok(fold.finish(&runbook))
+}
+
+struct Fold {
+    session: session::Session,
+    operator: String,
+    resumes: Vec<Resume>,
+    gates: Vec<GateLine>,
+    gate_shown: HashMap<String, Millis>,
+    skips: Vec<Event>,
+    notes: Vec<Event>,
+    failures: Vec<Failure>,
+    comparisons: Vec<Comparison>,
+    interruptions: Vec<Event>,
+    tails: HashMap<String, VecDeque<String>>,
+    refused: Option<String>,
+}
+
+impl Fold {
+    fn new(runbook: Arc<Runbook>, info: &SessionInfo, at: Millis) -> Fold {
+        Fold {
+            session: session::Session::new(runbook, info.clone(), at),
+            operator: format!("{}@{}", info.operator, info.host),
+            resumes: Vec::new(),
+            gates: Vec::new(),
+            gate_shown: HashMap::new(),
+            skips: Vec::new(),
+            notes: Vec::new(),
+            failures: Vec::new(),
+            comparisons: Vec::new(),
+            interruptions: Vec::new(),
+            tails: HashMap::new(),
+            refused: None,
+        }
+    }
+
+    /// Notes what a report lists of `msg`, after the engine accepted it.
+    fn observe(&mut self, at: Millis, msg: &Msg) {
+        match msg {
+            Msg::Resumed {
+                operator,
+                host,
+                runbook_changed,
+                ..
+            } => {
+                let operator = operator.clone().unwrap_or_else(|| "someone".into());
+                let host = host.clone().unwrap_or_else(|| "somewhere".into());
+                self.operator = format!("{operator}@{host}");
+                self.resumes.push(Resume {
+                    at,
+                    operator,
+                    host,
+                    runbook_changed: *runbook_changed,
+                });
+            }
+            Msg::RunRequested { step }
+                if self.session.state(step).map(|s| &s.status)
+                    == Some(&StepStatus::AwaitingGate) =>
+            {
+                self.gate_shown.insert(step.clone(), at);
+            }
+            Msg::GateAnswered { step, typed } => {
+                let confirmed = self
+                    .session
+                    .state(step)
+                    .is_some_and(|s| !matches!(s.status, StepStatus::AwaitingGate));
+                self.gates.push(GateLine {
+                    step: step.clone(),
+                    shown_at: self.gate_shown.get(step).copied(),
+                    answered_at: at,
+                    typed: typed.clone(),
+                    confirmed,
+                    by: self.operator.clone(),
+                });
+            }
+            Msg::Output { step, data, .. } => {
+                let tail = self.tails.entry(step.clone()).or_default();
+                push_lines(tail, data);
+            }
+            Msg::ActionFinished { step, .. } => {
+                if let Some(StepStatus::Failed { reason }) =
+                    self.session.state(step).map(|s| &s.status)
+                {
+                    self.failures.push(Failure {
+                        at,
+                        step: step.clone(),
+                        reason: reason.clone(),
+                        last_lines: self
+                            .tails
+                            .get(step)
+                            .map(|t| t.iter().cloned().collect())
+                            .unwrap_or_default(),
+                    });
+                }
+                self.tails.remove(step);
+            }
+            Msg::Skipped { step, reason } => self.skips.push(Event {
+                at,
+                step: Some(step.clone()),
+                text: reason.clone(),
+            }),
+            Msg::Note { step, text } => self.notes.push(Event {
+                at,
+                step: step.clone(),
+                text: text.clone(),
+            }),
+            Msg::Interrupted { reason } => self.interruptions.push(Event {
+                at,
+                step: None,
+                text: reason.clone(),
+            }),
+            Msg::ActionResult { step, result, .. } if result["kind"] == "comparison" => {
+                self.comparisons.push(Comparison {
+                    at,
+                    step: step.clone(),
+                    result: result.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(self, runbook: &Runbook) -> Report {
+        let session = &self.session;
+        let steps = runbook
+            .phases
+            .iter()
+            .flat_map(|p| p.steps.iter().map(move |s| (p, s)))
+            .map(|(p, s)| {
+                let state = session.state(&s.id);
+                StepLine {
+                    phase: p.title.clone(),
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    rollback: p.rollback,
+                    status: state.map_or(StepStatus::Pending, |x| x.status.clone()),
+                    planned: s.estimate,
+                    started_at: state.and_then(|x| x.started_at),
+                    finished_at: state.and_then(|x| x.finished_at),
+                    attempts: state.map_or(0, |x| x.attempts),
+                }
+            })
+            .collect();
+        let outcome = match session.ended {
+            Some(session::Outcome::Completed) => Ending::Completed,
+            Some(session::Outcome::Abandoned) => Ending::Abandoned,
+            None => Ending::Unfinished,
+        };
+        Report {
+            info: session.info.clone(),
+            title: runbook.title.clone(),
+            started_at: session.started_at,
+            last_at: session.last_at,
+            outcome,
+            resumes: self.resumes,
+            steps,
+            gates: self.gates,
+            skips: self.skips,
+            notes: self.notes,
+            failures: self.failures,
+            comparisons: self.comparisons,
+            databases: session
+                .databases
+                .iter()
+                .map(|(t, id)| (t.clone(), id.clone()))
+                .collect(),
+            interruptions: self.interruptions,
+            refused: self.refused,
+        }
+    }
+}
+
+/// Keeps the last TAIL_LINES lines; a `\r` progress line counts as its
+/// last state.
+fn push_lines(tail: &mut VecDeque<String>, data: &str) {
+    let mut parts = data.split('\n').peekable();
+    if let Some(first) = parts.next() {
+        match tail.back_mut() {
+            Some(open) if !open.ends_with('\n') => open.push_str(first),
+            _ => tail.push_back(first.to_string()),
+        }
+    }
+    for part in parts {
+        if let Some(open) = tail.back_mut() {
+            open.push('\n');
+        }
+        tail.push_back(part.to_string());
+    }
+    while tail.len() > TAIL_LINES + 1 {
+        tail.pop_front();
+    }
+    for line in tail.iter_mut() {
+        if let Some(pos) = line.trim_end_matches('\n').rfind('\r') {
+            *line = line[pos + 1..].to_string();
+        }
+    }
+}

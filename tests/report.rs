@@ -1,0 +1,142 @@
+//! `runsheet report`: a post-mortem from a real session's journal, in
+//! Markdown and HTML, and from a journal that fails verification.
+
+#[path = "support/workdir.rs"]
+mod workdir;
+
+use std::path::PathBuf;
+use workdir::{Workdir, text};
+
+/// A session on production: a checklist, a gate typed right, a failure
+/// with output, skipped with a reason, and a last step.
+fn session() -> (Workdir, PathBuf) {
+    let w = Workdir::new();
+    let rb = w.write(
+        "pm.md",
+        &std::fs::read_to_string("tests/fixtures/postmortem.md").unwrap_or_default(),
+    );
+    let out = w.run(
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "production",
+            "--plain",
+        ],
+        "y\n\n\nproduction\n\ns\ndisk is full, handled by hand\n\n",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let journal = w.journals().pop().unwrap_or_default();
+    (w, journal)
+}
+
+fn report(w: &Workdir, journal: &PathBuf, format: &str) -> String {
+    let out = w.run(
+        &["report", &journal.to_string_lossy(), "--format", format],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_markdown_report_names_every_step_gate_skip_and_failure() {
+    let (w, journal) = session();
+    let md = report(&w, &journal, "markdown");
+    for title in ["Checklist", "Hello", "Wipe", "Broken", "Last"] {
+        assert!(
+            md.contains(&format!("| {title} |")),
+            "{title} missing:\n{md}"
+        );
+    }
+    assert!(md.contains("| Target | **production** |"), "{md}");
+    assert!(md.contains("| Outcome | completed"), "{md}");
+    // The gate, who confirmed it and what was typed.
+    let gate = md
+        .lines()
+        .find(|l| l.starts_with("| Wipe |") && l.contains("`production`"))
+        .unwrap_or_else(|| panic!("no gate row:\n{md}"));
+    assert!(gate.contains("confirmed"), "{gate}");
+    assert!(md.contains("disk is full, handled by hand"), "{md}");
+    // The failure with the last lines of its output, not all of them.
+    assert!(md.contains("### Broken"), "{md}");
+    assert!(md.contains("broken: exit 4"), "{md}");
+    assert!(
+        md.contains("FATAL: disk full") && md.contains("progress 30"),
+        "{md}"
+    );
+    assert!(!md.contains("progress 3\n"), "{md}");
+    // Planned against actual.
+    let broken = md
+        .lines()
+        .find(|l| l.starts_with("| 4 |"))
+        .unwrap_or_default();
+    assert!(broken.contains("| 1s |"), "{broken}");
+    // The final hash is the one verify prints.
+    let verify = w.run(&["verify", &journal.to_string_lossy()], "");
+    let printed = String::from_utf8_lossy(&verify.stdout);
+    let hash = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("final hash: "))
+        .unwrap_or_else(|| panic!("{printed}"));
+    assert!(md.contains(&format!("`{hash}` (chain verified")), "{md}");
+}
+
+#[test]
+fn the_html_report_is_one_page_with_a_chart_of_planned_and_actual_time() {
+    let (w, journal) = session();
+    let out = w.path().join("pm.html");
+    let run = w.run(
+        &[
+            "report",
+            &journal.to_string_lossy(),
+            "--format",
+            "html",
+            "--output",
+            &out.to_string_lossy(),
+        ],
+        "",
+    );
+    assert!(run.status.success(), "{}", text(&run));
+    let html = std::fs::read_to_string(&out).unwrap_or_default();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    // Self-contained: nothing fetched from anywhere.
+    for outside in ["<script", "src=\"http", "href=\"http", "<link"] {
+        assert!(!html.contains(outside), "{outside}");
+    }
+    // Same content as the Markdown report.
+    assert!(html.contains("<h2>Timeline</h2>") && html.contains("<h2>Gates</h2>"));
+    assert!(html.contains("disk is full, handled by hand"));
+    // One planned bar per step with an estimate, one actual bar per step run.
+    let svg = &html[html.find("<svg").unwrap_or(0)..html.find("</svg>").unwrap_or(0)];
+    assert_eq!(svg.matches("<title>planned").count(), 4, "{svg}");
+    assert_eq!(svg.matches("<title>took").count(), 5, "{svg}");
+    assert_eq!(svg.matches("<rect").count(), svg.matches("</rect>").count());
+}
+
+#[test]
+fn an_edited_journal_is_reported_up_to_the_break_under_a_warning() {
+    let (w, journal) = session();
+    let original = std::fs::read_to_string(&journal).unwrap_or_default();
+    let edited = original.replace("disk is full, handled by hand", "all fine");
+    std::fs::write(&journal, edited).unwrap_or_else(|e| panic!("{e}"));
+    let md = report(&w, &journal, "markdown");
+    assert!(
+        md.contains("Warning: the journal fails verification at line"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("all fine"),
+        "the edited record is not trusted:\n{md}"
+    );
+    assert!(md.contains("chain BROKEN"), "{md}");
+}
+
+#[test]
+fn a_file_that_is_not_a_journal_is_refused_with_a_reason() {
+    let w = Workdir::new();
+    let bogus = w.write("x.jsonl", "not json\n");
+    let out = w.run(&["report", &bogus.to_string_lossy()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("runsheet:"), "{}", text(&out));
+}
