@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod db;
 pub mod exec;
+pub mod export;
 pub mod http;
 pub mod journal;
 pub mod native;

@@ -102,15 +102,22 @@ pub fn prepare(i: Inputs<'_>) -> Option<Native> {
 
 impl Native {
     pub async fn run(self, ctx: TaskCtx) -> ActionOutcome {
-        let result = match &self.action.kind {
-            ActionKind::Sql { writes } => crate::db::sql::run(&self, &ctx, *writes).await,
-            ActionKind::Compare(spec) => crate::db::compare::run(&self, &ctx, spec).await,
-            ActionKind::Migrations(spec) => crate::db::pending::run(&self, &ctx, spec).await,
-            ActionKind::Batch(spec) => crate::db::batch::run(&self, &ctx, spec).await,
-            ActionKind::Http(check) => crate::http::run(&self, &ctx, check).await,
-            ActionKind::S3(ops) => crate::s3::run(&self, &ctx, ops).await,
-            ActionKind::Shell { .. } => Err("a shell action is not run natively".into()),
+        // Boxed with `Send` spelled out here, where the lifetimes are
+        // concrete: rustc otherwise tries to prove `Send` for every
+        // lifetime of these borrowing futures, and cannot.
+        type Step<'a> = futures::future::BoxFuture<'a, Result<Verdict, String>>;
+        let step: Step<'_> = match &self.action.kind {
+            ActionKind::Sql { writes } => Box::pin(crate::db::sql::run(&self, &ctx, *writes)),
+            ActionKind::Compare(spec) => Box::pin(crate::db::compare::run(&self, &ctx, spec)),
+            ActionKind::Migrations(spec) => Box::pin(crate::db::pending::run(&self, &ctx, spec)),
+            ActionKind::Batch(spec) => Box::pin(crate::db::batch::run(&self, &ctx, spec)),
+            ActionKind::Http(check) => Box::pin(crate::http::run(&self, &ctx, check)),
+            ActionKind::S3(ops) => Box::pin(crate::s3::run(&self, &ctx, ops)),
+            ActionKind::Shell { .. } => {
+                Box::pin(async { Err("a shell action is not run natively".into()) })
+            }
         };
+        let result = step.await;
         match result {
             Ok(Verdict::Passed) => ActionOutcome {
                 exit_code: Some(0),

@@ -140,3 +140,52 @@ fn a_file_that_is_not_a_journal_is_refused_with_a_reason() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("runsheet:"), "{}", text(&out));
 }
+
+#[test]
+fn the_asciicast_parses_as_asciinema_reads_it_with_a_marker_per_step() {
+    let (w, journal) = session();
+    let cast = w.path().join("pm.cast");
+    let out = w.run(
+        &[
+            "export",
+            &journal.to_string_lossy(),
+            "--asciicast",
+            "-o",
+            &cast.to_string_lossy(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let text = std::fs::read_to_string(&cast).unwrap_or_default();
+    let mut lines = text.lines();
+    // Line 1: the header, a JSON object with the version and the size.
+    let header: serde_json::Value =
+        serde_json::from_str(lines.next().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(header["version"], 2);
+    assert!(header["width"].as_u64().is_some_and(|w| w > 0));
+    assert!(header["height"].as_u64().is_some_and(|h| h > 0));
+    // Then events: [time, code, data], times never going back.
+    let mut last = 0.0;
+    let mut markers = Vec::new();
+    let mut output = String::new();
+    for line in lines {
+        let ev: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        let t = ev[0].as_f64().unwrap_or_else(|| panic!("time in {line}"));
+        assert!(t >= last, "time goes back at {line}");
+        last = t;
+        let data = ev[2].as_str().unwrap_or_else(|| panic!("data in {line}"));
+        match ev[1].as_str() {
+            Some("o") => output.push_str(data),
+            Some("m") => markers.push(data.to_string()),
+            other => panic!("unknown event code {other:?} in {line}"),
+        }
+        assert_eq!(ev.as_array().map(Vec::len), Some(3), "{line}");
+    }
+    // The checklist step runs nothing: it has no output and no marker.
+    assert_eq!(markers, ["Hello", "Wipe", "Broken", "Last"]);
+    assert!(output.contains("progress 30\r\n"), "{output}");
+    assert!(output.contains("FATAL: disk full"));
+    assert!(output.contains("typed “production”"));
+    assert!(output.contains("skipped Broken: disk is full, handled by hand"));
+}

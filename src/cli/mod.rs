@@ -90,6 +90,18 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Export a session from its journal: `--asciicast` writes an asciinema
+    /// recording (asciicast v2) with a marker at each step.
+    Export {
+        /// The journal file (.jsonl).
+        journal: PathBuf,
+        /// Write an asciinema recording (the only format for now).
+        #[arg(long, required = true)]
+        asciicast: bool,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Remove the lock a crashed session left on a runbook and target
     /// (refused while its process is alive).
     Unlock {
@@ -184,6 +196,9 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             format,
             output,
         } => session::report(&journal, format, output.as_deref()),
+        Command::Export {
+            journal, output, ..
+        } => session::export(&journal, output.as_deref()),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,

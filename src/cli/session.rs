@@ -198,3 +198,28 @@ pub fn report(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn export(journal: &Path, output: Option<&Path>) -> color_eyre::Result<ExitCode> {
+    let result = match output {
+        Some(path) => std::fs::File::create(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            .and_then(|f| {
+                let mut w = std::io::BufWriter::new(f);
+                crate::export::asciicast::write(journal, &mut w)?;
+                std::io::Write::flush(&mut w).map_err(|e| e.to_string())
+            }),
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            crate::export::asciicast::write(journal, &mut w)
+                .and_then(|()| std::io::Write::flush(&mut w).map_err(|e| e.to_string()))
+        }
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}

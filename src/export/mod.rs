@@ -1,0 +1,3 @@
+//! `runsheet export`: a journal in other formats (an asciinema recording).
+
+pub mod asciicast;
