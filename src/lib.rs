@@ -6,6 +6,7 @@ pub mod cli;
 pub mod db;
 pub mod exec;
 pub mod export;
+pub mod history;
 pub mod http;
 pub mod journal;
 pub mod native;

@@ -30,7 +30,7 @@ fn session() -> (Workdir, PathBuf) {
     (w, journal)
 }
 
-fn report(w: &Workdir, journal: &PathBuf, format: &str) -> String {
+fn report(w: &Workdir, journal: &std::path::Path, format: &str) -> String {
     let out = w.run(
         &["report", &journal.to_string_lossy(), "--format", format],
         "",

@@ -434,3 +434,27 @@ fn search_in_output() {
         &COLOR
     ));
 }
+
+/// A step rehearsed in two drills, running longer than both: the tree and
+/// the step's view say so, and the ETA counts the rehearsed times.
+#[test]
+fn running_longer_than_every_rehearsal() {
+    let (mut s, mut app, mut out) = start("production");
+    s.rehearsed.insert(
+        BACKUP.into(),
+        runsheet::session::state::Rehearsed {
+            runs: 2,
+            median_ms: 2_000,
+            slowest_ms: 3_000,
+        },
+    );
+    backup_running(&mut app, &mut s);
+    let screen = screen(&s, &mut app, &mut out, (120, 40), T0 + 66_000, &PLAIN);
+    assert!(
+        screen.contains("rehearsed: median 2s, slowest 3s (2 runs)"),
+        "{screen}"
+    );
+    assert!(screen.contains("⚠ longer than"), "{screen}");
+    assert!(screen.contains("⚠ >3s"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

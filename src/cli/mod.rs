@@ -102,6 +102,13 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// List the past sessions of a runbook (date, target, drill or live,
+    /// outcome, duration) and each step's median and slowest time across
+    /// them, which later sessions show as the step's expected time.
+    History {
+        /// The runbook (Markdown).
+        runbook: PathBuf,
+    },
     /// Remove the lock a crashed session left on a runbook and target
     /// (refused while its process is alive).
     Unlock {
@@ -199,6 +206,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Command::Export {
             journal, output, ..
         } => session::export(&journal, output.as_deref()),
+        Command::History { runbook } => session::history(&runbook),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,

@@ -223,3 +223,23 @@ pub fn export(journal: &Path, output: Option<&Path>) -> color_eyre::Result<ExitC
         }
     }
 }
+
+pub fn history(runbook: &Path) -> color_eyre::Result<ExitCode> {
+    let (rb, _) = match run::load_runbook(runbook, false) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let dir = match paths::journal_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let past = crate::history::sessions(&dir, runbook, &rb.title);
+    print!("{}", crate::history::render(&rb, &past));
+    Ok(ExitCode::SUCCESS)
+}

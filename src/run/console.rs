@@ -128,10 +128,19 @@ impl Console {
             || "rollback".to_string(),
             |i| format!("{}/{}", i + 1, flow.len()),
         );
-        let est = s
-            .estimate
-            .map(|e| format!(" · est. {e}"))
-            .unwrap_or_default();
+        let est = match session.rehearsed.get(step) {
+            Some(r) => format!(
+                " · rehearsed: median {}, slowest {} ({} run{})",
+                short_ms(r.median_ms),
+                short_ms(r.slowest_ms),
+                r.runs,
+                if r.runs == 1 { "" } else { "s" }
+            ),
+            None => s
+                .estimate
+                .map(|e| format!(" · est. {e}"))
+                .unwrap_or_default(),
+        };
         self.line("");
         self.line(&format!(
             "{} {} {}{}",
@@ -146,6 +155,15 @@ impl Console {
                 self.line(&format!("  {l}"));
             }
         }
+    }
+
+    /// Said once, while the step runs, when it passes its slowest rehearsal.
+    pub fn overrun(&self, slowest_ms: i64) {
+        let p = &self.paint;
+        self.line(&p.bold(&format!(
+            "  ⚠ running longer than every rehearsal (slowest {})",
+            short_ms(slowest_ms)
+        )));
     }
 
     pub fn action_header(&self, action: &Action, target: &str, timeout: Duration) {
@@ -484,6 +502,10 @@ fn spawn_stdin_reader() -> mpsc::UnboundedReceiver<String> {
     rx
 }
 
+fn short_ms(ms: i64) -> String {
+    crate::report::markdown::span(ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,3 +516,4 @@ mod tests {
         assert_eq!(prose_of(body), "Do this.\n\n\nThen that.");
     }
 }
+

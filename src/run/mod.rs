@@ -141,7 +141,8 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         variables: resolved.names.clone(),
     };
     let at = now_ms();
-    let session = Session::new(Arc::new(rb), info.clone(), at);
+    let mut session = Session::new(Arc::new(rb), info.clone(), at);
+    session.rehearsed = rehearsed(&dir, &opts.runbook, &session.runbook.title);
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
         .map_err(|e| e.to_string())?;
@@ -288,6 +289,7 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             path.display()
         )
     })?;
+    session.rehearsed = rehearsed(&dir, &runbook_path, &session.runbook.title);
     let resolved = resolve_vars(&session.runbook, opts.auto)?;
     let resumed = Msg::Resumed {
         runbook_hash: sha256_hex(&text),
@@ -356,6 +358,16 @@ async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
         runner::apply_and_record(&mut parts.session, &parts.journal, msg).await?;
     }
     Ok(())
+}
+
+/// Each step's times in the runbook's earlier sessions (this one's own
+/// journal is among them only once it has done steps, which then count).
+fn rehearsed(
+    dir: &Path,
+    runbook: &Path,
+    title: &str,
+) -> std::collections::HashMap<String, crate::session::state::Rehearsed> {
+    crate::history::rehearsed(&crate::history::sessions(dir, runbook, title))
 }
 
 fn confirm(question: &str, auto: bool) -> bool {

@@ -574,8 +574,18 @@ impl Runner {
             pid: running.pid(),
         })
         .await?;
+        // Flag, once, a step that takes longer than in every rehearsal.
+        let overrun = self.session.rehearsed.get(step).map(|r| r.slowest_ms);
+        let mut flagged = overrun.is_none();
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             tokio::select! {
+                _ = tick.tick(), if !flagged => {
+                    if self.session.overran_rehearsals(step, now_ms()) {
+                        flagged = true;
+                        self.console.overrun(overrun.unwrap_or_default());
+                    }
+                }
                 batch = running.next() => {
                     for item in batch.items {
                         match item {

@@ -2,9 +2,11 @@
 //! the operator decided, and when.
 
 use super::msg::{ActionOutcome, DbIdentity, Millis, Outcome, SessionInfo};
+use crate::runbook::duration::Estimate;
 use crate::runbook::model::{Action, Phase, Runbook, Step, Target};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How much of each step's output the session keeps in memory; the journal
 /// has all of it.
@@ -73,6 +75,15 @@ pub struct StepState {
     /// Checkpoints by (action, key), in the order they were journaled;
     /// an action's are dropped when it succeeds.
     pub checkpoints: BTreeMap<(usize, String), Vec<serde_json::Value>>,
+}
+
+/// What a step took in earlier sessions of the runbook (drills and live),
+/// from their journals: its expected time in this one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rehearsed {
+    pub runs: u32,
+    pub median_ms: i64,
+    pub slowest_ms: i64,
 }
 
 /// How far a batched migration got, from its journal records.
@@ -170,6 +181,9 @@ pub struct Session {
     pub ended: Option<Outcome>,
     /// Databases identified so far, by target name.
     pub databases: BTreeMap<String, DbIdentity>,
+    /// Steps' times in earlier sessions of this runbook; not journaled
+    /// (it comes from the other journals), set when a session starts.
+    pub rehearsed: HashMap<String, Rehearsed>,
     index: HashMap<String, StepRef>,
     /// Steps of the normal flow (rollback sections excluded), in order.
     flow: Vec<String>,
@@ -206,6 +220,7 @@ impl Session {
             interrupted: None,
             ended: None,
             databases: BTreeMap::new(),
+            rehearsed: HashMap::new(),
             index,
             flow,
         }
@@ -213,6 +228,31 @@ impl Session {
 
     pub fn step_ref(&self, id: &str) -> Option<StepRef> {
         self.index.get(id).copied()
+    }
+
+    /// What a step is expected to take: its median to slowest time in
+    /// earlier sessions when it has any, else the runbook's estimate.
+    pub fn expected(&self, id: &str) -> Option<Estimate> {
+        match self.rehearsed.get(id) {
+            Some(r) => Some(Estimate {
+                low: Duration::from_millis(r.median_ms.max(0) as u64),
+                high: Duration::from_millis(r.slowest_ms.max(0) as u64),
+            }),
+            None => self.step(id).and_then(|(_, s)| s.estimate),
+        }
+    }
+
+    /// True when `id` is running and has taken longer than in every
+    /// earlier session, and over a second: a step of a few milliseconds
+    /// that takes a few more is noise, not news.
+    pub fn overran_rehearsals(&self, id: &str, now: Millis) -> bool {
+        let (Some(r), Some(st)) = (self.rehearsed.get(id), self.state(id)) else {
+            return false;
+        };
+        matches!(st.status, StepStatus::Running { .. })
+            && st
+                .started_at
+                .is_some_and(|at| now - at > r.slowest_ms.max(1_000))
     }
 
     pub fn step(&self, id: &str) -> Option<(&Phase, &Step)> {

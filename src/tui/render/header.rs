@@ -66,8 +66,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     );
 }
 
+/// Rehearsed times first (drills exist to learn them), else the runbook's.
 fn estimate_of(s: &Session, id: &str) -> Option<Estimate> {
-    s.step(id).and_then(|(_, st)| st.estimate)
+    s.expected(id)
 }
 
 /// The sum of the flow's step estimates, else what the author declared.

@@ -45,7 +45,18 @@ pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Li
     let s = ctx.session;
     let mut out = vec![Line::from(Span::styled(step.title.clone(), t.title()))];
     let mut meta = vec![phase.title.clone(), step.kind_label()];
-    if let Some(e) = step.estimate {
+    if let Some(r) = ctx.session.rehearsed.get(&step.id) {
+        meta.push(format!(
+            "rehearsed: median {}, slowest {} ({} run{})",
+            millis(r.median_ms),
+            millis(r.slowest_ms),
+            r.runs,
+            if r.runs == 1 { "" } else { "s" }
+        ));
+        if ctx.session.overran_rehearsals(&step.id, ctx.now_ms) {
+            meta.push("⚠ longer than every rehearsal".into());
+        }
+    } else if let Some(e) = step.estimate {
         meta.push(format!("estimate ~{e}"));
     }
     if state.attempts > 1 {

@@ -98,7 +98,13 @@ fn step_line(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Line<'static> {
             StepStatus::Running { .. } => st.started_at.map(|at| clock(ctx.now_ms - at)),
             _ => st.duration_ms().map(millis),
         });
-    let estimate = step.estimate.map(|e| format!("~{e}"));
+    let estimate = match s.rehearsed.get(&step.id) {
+        Some(r) if s.overran_rehearsals(&step.id, ctx.now_ms) => {
+            Some(format!("⚠ >{}", millis(r.slowest_ms)))
+        }
+        Some(r) => Some(format!("~{}", millis(r.median_ms))),
+        None => step.estimate.map(|e| format!("~{e}")),
+    };
     let right = match (&actual, &estimate) {
         (Some(a), Some(e)) => format!("{a} {e}"),
         (Some(a), None) => a.clone(),
