@@ -13,6 +13,7 @@ pub mod native;
 pub mod report;
 pub mod run;
 pub mod runbook;
+pub mod sandbox;
 pub mod s3;
 pub mod secrets;
 pub mod session;

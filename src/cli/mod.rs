@@ -1,6 +1,7 @@
 //! Command-line surface: one module per command.
 
 mod check;
+mod sandbox;
 mod session;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -54,6 +55,10 @@ pub enum Command {
         /// Mark the session as a rehearsal (recorded in the journal).
         #[arg(long)]
         drill: bool,
+        /// Run against the sandbox (`runsheet sandbox`): its databases, S3
+        /// and health endpoint, through the variables it set.
+        #[arg(long)]
+        sandbox: bool,
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -109,6 +114,26 @@ pub enum Command {
         /// The runbook (Markdown).
         runbook: PathBuf,
     },
+    /// A local rehearsal environment in one command: two PostgreSQL clusters
+    /// (staging, production) seeded from a dataset, an S3 server when
+    /// moto_server is installed, and a health endpoint answering from the
+    /// databases. Prints the variables runbooks need (also written to a
+    /// file); `runsheet run --sandbox` uses them. `runsheet sandbox stop`
+    /// removes it all.
+    Sandbox {
+        #[command(subcommand)]
+        action: Option<SandboxAction>,
+        /// A SQL file or pg_dump archive loaded into both databases.
+        #[arg(long)]
+        dataset: Option<PathBuf>,
+        /// The application's migrations folder, for the health endpoint's
+        /// pending migrations (default: ./db/migrate when it exists).
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+        /// The table recording applied migrations.
+        #[arg(long, default_value = "schema_migrations")]
+        table: String,
+    },
     /// Remove the lock a crashed session left on a runbook and target
     /// (refused while its process is alive).
     Unlock {
@@ -137,6 +162,28 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SandboxAction {
+    /// Stop everything the sandbox started and remove its folder.
+    Stop,
+    /// Print the sandbox's variables as `export` lines.
+    Env,
+    /// The health endpoint's server (started by `runsheet sandbox`).
+    #[command(hide = true)]
+    ServeHealth {
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        production: String,
+        #[arg(long)]
+        staging: String,
+        #[arg(long)]
+        migrations: Option<PathBuf>,
+        #[arg(long)]
+        table: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -169,6 +216,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             format,
             color,
         } => check::run(&files, format, color.enabled()),
+        Command::Run { sandbox: true, .. } => sandbox::exec_run(),
         Command::Run {
             runbook,
             target,
@@ -176,6 +224,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             auto,
             drill,
             color,
+            ..
         } => session::run(
             runbook,
             target,
@@ -207,6 +256,12 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             journal, output, ..
         } => session::export(&journal, output.as_deref()),
         Command::History { runbook } => session::history(&runbook),
+        Command::Sandbox {
+            action,
+            dataset,
+            migrations,
+            table,
+        } => sandbox::run(action, dataset, migrations, table),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,

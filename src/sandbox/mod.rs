@@ -1,0 +1,379 @@
+//! `runsheet sandbox`: a local place to rehearse, in one command. Two
+//! throwaway PostgreSQL clusters (staging and production) on free loopback
+//! ports, seeded from a dataset; a local S3-compatible server when
+//! `moto_server` is installed; a health endpoint answering the seeds'
+//! checks from the sandbox databases' real state. What a runbook needs to
+//! reach them is printed and written to `env` in the sandbox's folder.
+//! `runsheet sandbox stop` removes it all; a crashed sandbox is cleaned up
+//! by the next start.
+
+pub mod cluster;
+pub mod health;
+
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use cluster::Binaries;
+
+/// The database each cluster holds.
+pub const DATABASE: &str = "app";
+
+pub struct StartOptions {
+    pub dir: PathBuf,
+    /// A SQL file, or a pg_dump archive, loaded into both databases.
+    pub dataset: Option<PathBuf>,
+    /// The application's migrations folder, for the health endpoint.
+    pub migrations: Option<PathBuf>,
+    pub table: String,
+}
+
+/// What is running, kept in `state.json` so `stop` (or the next start)
+/// can end it.
+#[derive(Serialize, Deserialize, Debug, Clone, Default)]
+pub struct State {
+    pub clusters: Vec<ClusterState>,
+    pub health: Option<Process>,
+    pub moto: Option<Process>,
+    pub env: Vec<(String, String)>,
+    /// What could not be started, and why (moto missing, …).
+    pub notes: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct ClusterState {
+    pub name: String,
+    pub dir: PathBuf,
+    pub port: u16,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct Process {
+    pub pid: i32,
+    pub port: u16,
+}
+
+/// The sandbox's folder: RUNSHEET_SANDBOX_DIR, else `sandbox` in the data
+/// directory.
+pub fn default_dir() -> Result<PathBuf, String> {
+    if let Some(d) = std::env::var_os("RUNSHEET_SANDBOX_DIR") {
+        return Ok(PathBuf::from(d));
+    }
+    // Beside the journals: the same data directory.
+    crate::journal::paths::journal_dir()
+        .map(|d| d.with_file_name("sandbox"))
+        .map_err(|e| e.to_string())
+}
+
+pub fn env_file(dir: &Path) -> PathBuf {
+    dir.join("env")
+}
+
+fn state_file(dir: &Path) -> PathBuf {
+    dir.join("state.json")
+}
+
+pub fn read_state(dir: &Path) -> Option<State> {
+    let text = std::fs::read_to_string(state_file(dir)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Starts the sandbox; an intact running one is kept as it is, a crashed
+/// one is removed first.
+pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
+    if let Some(state) = read_state(&opts.dir) {
+        if alive(&state) {
+            return Ok((state, false));
+        }
+        stop(&opts.dir)?;
+    } else if opts.dir.exists() {
+        // Left by a start that died before writing its state.
+        remove_all(&opts.dir)?;
+    }
+    let bins = Binaries::find()?;
+    std::fs::create_dir_all(&opts.dir)
+        .map_err(|e| format!("cannot create {}: {e}", opts.dir.display()))?;
+    let mut state = State::default();
+    let password = hex::encode(rand_bytes());
+    let started = std::thread::scope(|s| {
+        let staging =
+            s.spawn(|| cluster::start(&bins, "staging", &opts.dir.join("staging"), &password));
+        let production = s
+            .spawn(|| cluster::start(&bins, "production", &opts.dir.join("production"), &password));
+        (staging.join(), production.join())
+    });
+    let (Ok(staging), Ok(production)) = started else {
+        return Err("a cluster's start panicked".into());
+    };
+    // Record what runs before anything else can fail, so stop can end it.
+    for c in [&staging, &production].into_iter().flatten() {
+        state.clusters.push(ClusterState {
+            name: c.name.clone(),
+            dir: c.dir.clone(),
+            port: c.port,
+        });
+    }
+    write_state(&opts.dir, &state)?;
+    let (staging, production) = (staging?, production?);
+    for c in [&staging, &production] {
+        cluster::create_db(&bins, c, DATABASE)?;
+        if let Some(data) = &opts.dataset {
+            load(&bins, c, data)?;
+        }
+    }
+    state.env = vec![
+        ("STAGING_DB_URL".into(), staging.url(DATABASE)),
+        ("PROD_DB_URL".into(), production.url(DATABASE)),
+        ("DB_URL".into(), production.url(DATABASE)),
+    ];
+    let health = start_health(opts, &staging, &production)?;
+    state.env.push((
+        "APP_URL".into(),
+        format!("http://127.0.0.1:{}", health.port),
+    ));
+    state.env.push((
+        "STAGING_APP_URL".into(),
+        format!("http://127.0.0.1:{}/staging", health.port),
+    ));
+    state.health = Some(health);
+    write_state(&opts.dir, &state)?;
+    match start_moto(&opts.dir) {
+        Ok(moto) => {
+            state.env.extend([
+                (
+                    "AWS_ENDPOINT_URL".into(),
+                    format!("http://127.0.0.1:{}", moto.port),
+                ),
+                ("AWS_ACCESS_KEY_ID".into(), "sandbox".into()),
+                ("AWS_SECRET_ACCESS_KEY".into(), "sandbox".into()),
+                ("AWS_REGION".into(), "us-east-1".into()),
+                ("AWS_S3_FORCE_PATH_STYLE".into(), "true".into()),
+            ]);
+            state.moto = Some(moto);
+        }
+        Err(why) => state.notes.push(why),
+    }
+    write_state(&opts.dir, &state)?;
+    std::fs::write(env_file(&opts.dir), exports(&state))
+        .map_err(|e| format!("cannot write {}: {e}", env_file(&opts.dir).display()))?;
+    Ok((state, true))
+}
+
+fn load(bins: &Binaries, c: &cluster::Cluster, data: &Path) -> Result<(), String> {
+    let is_sql = data.extension().is_some_and(|e| e == "sql")
+        || std::fs::read(data)
+            .map(|b| !b.starts_with(b"PGDMP"))
+            .unwrap_or(true)
+            && !data.is_dir();
+    if is_sql {
+        cluster::psql_file(bins, c, DATABASE, data)
+    } else {
+        cluster::restore(bins, c, DATABASE, data)
+    }
+}
+
+/// `export NAME='value'` lines, for `source`.
+pub fn exports(state: &State) -> String {
+    state
+        .env
+        .iter()
+        .map(|(k, v)| format!("export {k}='{}'\n", v.replace('\'', "'\\''")))
+        .collect()
+}
+
+/// Stops everything the sandbox in `dir` started and removes the folder.
+/// Returns what it stopped.
+pub fn stop(dir: &Path) -> Result<Vec<String>, String> {
+    let mut done = Vec::new();
+    let Some(state) = read_state(dir) else {
+        if dir.exists() {
+            remove_all(dir)?;
+            done.push(format!("removed {}", dir.display()));
+        }
+        return Ok(done);
+    };
+    for p in [&state.health, &state.moto].into_iter().flatten() {
+        end_process(p.pid);
+        done.push(format!("stopped process {} (port {})", p.pid, p.port));
+    }
+    if let Ok(bins) = Binaries::find() {
+        for c in &state.clusters {
+            cluster::stop(&bins, &c.dir);
+            done.push(format!("stopped PostgreSQL {} (port {})", c.name, c.port));
+        }
+    }
+    remove_all(dir)?;
+    let ports: Vec<u16> = state
+        .clusters
+        .iter()
+        .map(|c| c.port)
+        .chain(
+            [&state.health, &state.moto]
+                .into_iter()
+                .flatten()
+                .map(|p| p.port),
+        )
+        .collect();
+    let still: Vec<u16> = ports.into_iter().filter(|p| listening(*p)).collect();
+    if !still.is_empty() {
+        return Err(format!(
+            "stopped the sandbox, but something still listens on port(s) {still:?}"
+        ));
+    }
+    Ok(done)
+}
+
+fn alive(state: &State) -> bool {
+    state.clusters.len() == 2
+        && state.clusters.iter().all(|c| listening(c.port))
+        && state.health.as_ref().is_some_and(|h| listening(h.port))
+}
+
+fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(
+        &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(300),
+    )
+    .is_ok()
+}
+
+fn start_health(
+    opts: &StartOptions,
+    staging: &cluster::Cluster,
+    production: &cluster::Cluster,
+) -> Result<Process, String> {
+    let port = cluster::free_port()?;
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find runsheet itself: {e}"))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["sandbox", "serve-health", "--port", &port.to_string()])
+        .args(["--production", &production.url(DATABASE)])
+        .args(["--staging", &staging.url(DATABASE)])
+        .args(["--table", &opts.table]);
+    if let Some(m) = &opts.migrations {
+        let abs = std::fs::canonicalize(m)
+            .map_err(|e| format!("the migrations folder {}: {e}", m.display()))?;
+        cmd.arg("--migrations").arg(abs);
+    }
+    let pid = detach(&mut cmd, &opts.dir.join("health.log"))?;
+    wait_listening(port, "the health endpoint")?;
+    Ok(Process { pid, port })
+}
+
+fn start_moto(dir: &Path) -> Result<Process, String> {
+    let Some(moto) = which("moto_server") else {
+        return Err(
+            "no S3 server: `moto_server` is not installed (`python3 -m pip install 'moto[server]'`); s3 steps cannot run in this sandbox".into(),
+        );
+    };
+    let port = cluster::free_port()?;
+    let pid = detach(
+        Command::new(moto).args(["-H", "127.0.0.1", "-p", &port.to_string()]),
+        &dir.join("moto.log"),
+    )?;
+    wait_listening(port, "moto_server")?;
+    Ok(Process { pid, port })
+}
+
+/// Starts `cmd` in its own process group, so that it outlives this
+/// command and a Ctrl-C of the operator's shell does not reach it.
+fn detach(cmd: &mut Command, log: &Path) -> Result<i32, String> {
+    let out =
+        std::fs::File::create(log).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| e.to_string())?;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", cmd.get_program().to_string_lossy()))?;
+    i32::try_from(child.id()).map_err(|e| e.to_string())
+}
+
+fn wait_listening(port: u16, what: &str) -> Result<(), String> {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(30) {
+        if listening(port) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "{what} did not start listening on port {port} within 30s"
+    ))
+}
+
+fn end_process(pid: i32) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let pid = Pid::from_raw(pid);
+    if kill(pid, Signal::SIGTERM).is_err() {
+        return;
+    }
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(5) {
+        if kill(pid, None).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = kill(pid, Signal::SIGKILL);
+}
+
+fn write_state(dir: &Path, state: &State) -> Result<(), String> {
+    let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
+    std::fs::write(state_file(dir), text)
+        .map_err(|e| format!("cannot write the sandbox state: {e}"))
+}
+
+fn remove_all(dir: &Path) -> Result<(), String> {
+    std::fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(tool))
+            .find(|p| p.exists())
+    })
+}
+
+fn rand_bytes() -> [u8; 12] {
+    use std::io::Read;
+    let mut out = [0u8; 12];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        let _ = f.read_exact(&mut out);
+    }
+    out
+}
+
+/// Replaces this process with runsheet itself, the sandbox's variables
+/// in its environment (`run --sandbox`): no `set_var` in a running
+/// program.
+pub fn exec_with_env(dir: &Path, args: &[String]) -> String {
+    let Some(state) = read_state(dir) else {
+        return format!(
+            "no sandbox in {}: start one with `runsheet sandbox`",
+            dir.display()
+        );
+    };
+    if !alive(&state) {
+        return format!(
+            "the sandbox in {} is not running (crashed?): `runsheet sandbox` starts it again",
+            dir.display()
+        );
+    }
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => return format!("cannot find runsheet itself: {e}"),
+    };
+    let err = Command::new(exe)
+        .args(args)
+        .envs(state.env.iter().cloned())
+        .exec();
+    format!("cannot start runsheet with the sandbox's environment: {err}")
+}

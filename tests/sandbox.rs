@@ -1,0 +1,206 @@
+//! `runsheet sandbox`: two real PostgreSQL clusters seeded from a dataset,
+//! a health endpoint that follows the databases, a runbook run against it
+//! with `--sandbox`, and nothing left running after `sandbox stop` — or
+//! after a crash and the next start.
+
+#[path = "support/workdir.rs"]
+mod workdir;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+use workdir::{Workdir, text};
+
+const DATA: &str = "CREATE TABLE users (id bigint primary key, email text);
+INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 250) g;
+CREATE TABLE schema_migrations (version varchar primary key);
+INSERT INTO schema_migrations VALUES ('20250101000000');
+";
+
+fn state(w: &Workdir) -> serde_json::Value {
+    let text = std::fs::read_to_string(w.data().join("sandbox/state.json")).unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+}
+
+fn env(w: &Workdir, name: &str) -> String {
+    state(w)["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|kv| kv[0] == name)
+        .and_then(|kv| kv[1].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no {name} in the sandbox's env"))
+}
+
+fn ports(w: &Workdir) -> Vec<u16> {
+    let s = state(w);
+    let mut out: Vec<u16> = s["clusters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["port"].as_u64())
+        .map(|p| p as u16)
+        .collect();
+    for p in ["health", "moto"] {
+        if let Some(port) = s[p]["port"].as_u64() {
+            out.push(port as u16);
+        }
+    }
+    out
+}
+
+fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300)).is_ok()
+}
+
+/// GET on the sandbox's health server, the body as JSON.
+fn get(url: &str) -> serde_json::Value {
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let mut s = TcpStream::connect(host).unwrap_or_else(|e| panic!("{url}: {e}"));
+    let _ = write!(
+        s,
+        "GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"
+    );
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    let json = body.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
+}
+
+fn start(w: &Workdir) {
+    let out = w.run(
+        &[
+            "sandbox",
+            "--dataset",
+            "data.sql",
+            "--migrations",
+            "db/migrate",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn a_sandbox_serves_a_runbook_and_leaves_nothing_behind() {
+    let w = Workdir::new();
+    w.write("data.sql", DATA);
+    w.write(
+        "db/migrate/20250101000000_create_users.rb",
+        "class CreateUsers\nend\n",
+    );
+    w.write(
+        "db/migrate/20250102000000_remove_email_from_users.rb",
+        "class RemoveEmailFromUsers\n  def change\n    remove_column :users, :email\n  end\nend\n",
+    );
+    start(&w);
+    let env_file = std::fs::read_to_string(w.data().join("sandbox/env")).unwrap_or_default();
+    for var in ["STAGING_DB_URL", "PROD_DB_URL", "APP_URL"] {
+        assert!(env_file.contains(&format!("export {var}='")), "{env_file}");
+    }
+    assert_ne!(env(&w, "STAGING_DB_URL"), env(&w, "PROD_DB_URL"));
+    // The health endpoint follows the database: one pending migration.
+    let health = get(&format!("{}/health", env(&w, "APP_URL")));
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["migrations"]["pending_count"], 1, "{health}");
+    assert_eq!(
+        health["migrations"]["pending_migrations"][0]["version"],
+        "20250102000000"
+    );
+    assert_eq!(
+        get(&format!("{}/healthz", env(&w, "STAGING_APP_URL")))["status"],
+        "ok"
+    );
+
+    // A runbook run with --sandbox reaches the seeded databases and applies
+    // the migration; the endpoint then says so.
+    let rb = w.write(
+        "r.md",
+        "---\ntargets:\n  staging: { database: $STAGING_DB_URL }\n  production: { protected: true, database: $PROD_DB_URL }\nvariables:\n  STAGING_DB_URL: { secret: true }\n  PROD_DB_URL: { secret: true }\n---\n# Rehearsal\n\n## Check {#check}\n\n### Same data {#same}\n\n```compare {left=staging right=production}\nusers\n```\n\n### Apply {#apply target=staging}\n\n```sql {writes}\nINSERT INTO schema_migrations VALUES ('20250102000000');\n```\n",
+    );
+    let out = w.run(
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--auto",
+            "--sandbox",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("| 250"), "{}", text(&out));
+    let staging = get(&format!("{}/health", env(&w, "STAGING_APP_URL")));
+    assert_eq!(staging["migrations"]["pending_count"], 0, "{staging}");
+    assert_eq!(
+        get(&format!("{}/health", env(&w, "APP_URL")))["migrations"]["pending_count"],
+        1
+    );
+
+    // Stop: nothing listens any more, the folder is gone.
+    let ports = ports(&w);
+    assert!(ports.len() >= 3, "{ports:?}");
+    let out = w.run(&["sandbox", "stop"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    for p in &ports {
+        assert!(!listening(*p), "port {p} still listens");
+    }
+    assert!(!w.data().join("sandbox").exists());
+}
+
+#[test]
+fn a_crashed_sandbox_is_cleaned_up_by_the_next_start() {
+    let w = Workdir::new();
+    w.write("data.sql", DATA);
+    w.write(
+        "db/migrate/20250101000000_create_users.rb",
+        "class CreateUsers\nend\n",
+    );
+    start(&w);
+    let before = ports(&w);
+    // The health server dies (as if killed): the sandbox is not whole.
+    let pid = state(&w)["health"]["pid"].as_i64().unwrap_or(0) as i32;
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    start(&w);
+    for p in &before {
+        assert!(
+            !listening(*p) || ports(&w).contains(p),
+            "the old sandbox's port {p} still listens"
+        );
+    }
+    let after = ports(&w);
+    assert!(after.iter().all(|p| listening(*p)), "{after:?}");
+    let out = w.run(&["sandbox", "stop"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(after.iter().all(|p| !listening(*p)));
+}
+
+#[test]
+fn run_with_sandbox_and_no_sandbox_says_how_to_start_one() {
+    let w = Workdir::new();
+    let rb = w.write("r.md", "# R\n\n## P\n\n```bash\necho hi\n```\n");
+    let out = w.run(
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--sandbox",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("start one with `runsheet sandbox`"),
+        "{}",
+        text(&out)
+    );
+}
