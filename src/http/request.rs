@@ -1,0 +1,129 @@
+//! The block's request with the step's variables filled in, and the
+//! asserts' expected strings likewise (`body contains "${VERSION}"`).
+
+use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::{Method, Url};
+use serde_json::Value;
+
+use super::show;
+use crate::native::Native;
+use crate::runbook::model::{HttpAssert, HttpCheck};
+use crate::runbook::vars::references;
+
+pub struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: Option<String>,
+    pub asserts: Vec<HttpAssert>,
+    /// The URL for the output and the journal (see `show::url`).
+    pub shown_url: String,
+    /// `Name: value` lines, credentials masked.
+    pub shown_headers: Vec<String>,
+}
+
+impl Request {
+    /// `host:port`, for messages about the connection.
+    pub fn authority(&self) -> String {
+        let host = self.url.host_str().unwrap_or("?");
+        match self.url.port_or_known_default() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        }
+    }
+}
+
+pub fn prepare(native: &Native, check: &HttpCheck) -> Result<Request, String> {
+    let secrets = &native.secrets;
+    unset(native, &check.url, "the URL")?;
+    let raw_url = native.expand(&check.url);
+    let shown_url = show::url(&raw_url, secrets);
+    let url =
+        Url::parse(&raw_url).map_err(|e| format!("`{shown_url}` is not a usable URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "`{shown_url}` is not an http:// or https:// URL (after filling in variables)"
+        ));
+    }
+    let method = Method::from_bytes(check.method.as_bytes())
+        .map_err(|_| format!("`{}` is not an HTTP method", check.method))?;
+    let mut headers = Vec::new();
+    let mut shown_headers = Vec::new();
+    for (name, value) in &check.headers {
+        unset(native, value, &format!("the {name} header"))?;
+        let value = native.expand(value);
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("`{name}` is not a header name"))?;
+        let header_value = HeaderValue::from_str(&value).map_err(|_| {
+            format!(
+                "the {name} header's value has characters a header cannot carry (a line break?)"
+            )
+        })?;
+        shown_headers.push(show::header(name, &value, secrets));
+        headers.push((header_name, header_value));
+    }
+    Ok(Request {
+        method,
+        url,
+        headers,
+        // A body may hold `$` for its own reasons (a query language), so
+        // leftover references there are sent as written.
+        body: check.body.as_ref().map(|b| native.expand(b)),
+        asserts: check
+            .asserts
+            .iter()
+            .map(|a| expand_assert(native, a))
+            .collect(),
+        shown_url,
+        shown_headers,
+    })
+}
+
+/// A reference to a variable nobody set would be sent as written: sending
+/// `Bearer ${API_TOKEN}` literally would only earn a confusing 401. Looked
+/// for in the text as written, not after expansion, where a `$` inside a
+/// password would look like a reference.
+fn unset(native: &Native, text: &str, place: &str) -> Result<(), String> {
+    let mut names: Vec<String> = references(text)
+        .into_iter()
+        .map(|(name, _)| name)
+        .filter(|name| native.var(name).is_none())
+        .collect();
+    names.dedup();
+    match names.as_slice() {
+        [] => Ok(()),
+        [one] => Err(format!(
+            "{place} uses ${one}, which is not set (declare it in the runbook's variables or the target's env)"
+        )),
+        many => Err(format!(
+            "{place} uses {}, which are not set (declare them in the runbook's variables or the target's env)",
+            many.iter()
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn expand_assert(native: &Native, a: &HttpAssert) -> HttpAssert {
+    match a {
+        HttpAssert::Json {
+            path,
+            op,
+            value: Some(Value::String(s)),
+        } => HttpAssert::Json {
+            path: path.clone(),
+            op: *op,
+            value: Some(Value::String(native.expand(s))),
+        },
+        HttpAssert::BodyContains { text } => HttpAssert::BodyContains {
+            text: native.expand(text),
+        },
+        HttpAssert::Header { name, op, value } => HttpAssert::Header {
+            name: name.clone(),
+            op: *op,
+            value: native.expand(value),
+        },
+        other => other.clone(),
+    }
+}
