@@ -63,6 +63,9 @@ impl Serialize for Estimate {
 
 /// `1h30m`, `10m`, `45s`, `0s`: the compact form used everywhere on screen.
 pub fn format_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) && !d.is_zero() {
+        return format!("{}ms", d.as_millis());
+    }
     let total = d.as_secs();
     let (h, m, s) = (total / 3600, total % 3600 / 60, total % 60);
     let mut out = String::new();
@@ -79,11 +82,17 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 /// Strict form for attributes: one or more `<number><h|m|s>` groups, largest
-/// unit first (`90s`, `10m`, `1h30m`, `2h`).
+/// unit first (`90s`, `10m`, `1h30m`, `2h`), or milliseconds alone
+/// (`250ms`: a retry interval against a local endpoint).
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
     if text.is_empty() {
         return None;
+    }
+    if let Some(ms) = text.strip_suffix("ms") {
+        return (!ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| ms.parse().ok().map(Duration::from_millis))
+            .flatten();
     }
     let mut total: u64 = 0;
     let mut digits = String::new();
@@ -304,12 +313,15 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Some(mins(90)));
         assert_eq!(parse_duration("2h"), Some(mins(120)));
         assert_eq!(parse_duration("1h0m5s"), Some(Duration::from_secs(3605)));
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(format_duration(Duration::ZERO), "0s");
     }
 
     #[test]
     fn strict_durations_reject_what_an_operator_might_mistype() {
         for bad in [
-            "10 mn", "10", "m", "", "1m1h", "10min", "1.5h", "10m10m", "-5m",
+            "10 mn", "10", "m", "", "1m1h", "10min", "1.5h", "10m10m", "-5m", "ms", "1m5ms",
         ] {
             assert_eq!(parse_duration(bad), None, "{bad:?} must be rejected");
         }
