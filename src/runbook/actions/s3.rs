@@ -23,6 +23,30 @@ const URL_HELP: &str = "S3 URLs look like s3://BUCKET/KEY, e.g. s3://backups/mig
 /// Parses the body of an `s3` block that starts at byte `base` of the
 /// runbook: the operations that parse, and every problem found.
 pub fn parse_s3(body: &str, base: usize) -> (Vec<S3Op>, Vec<Diagnostic>) {
+    let (ops, diags) = parse_with_options(body, base);
+    (ops.into_iter().map(|(op, _)| op).collect(), diags)
+}
+
+/// What a line says beyond its operation: `upload --overwrite` may replace
+/// an object on a protected target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct S3Options {
+    pub overwrite: bool,
+}
+
+const OVERWRITE: &str = "--overwrite";
+
+/// The options of each operation of a block, in the order of
+/// [`parse_s3`]'s operations (the model's `S3Op` has no room for them).
+pub fn s3_options(body: &str) -> Vec<S3Options> {
+    parse_with_options(body, 0)
+        .0
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect()
+}
+
+fn parse_with_options(body: &str, base: usize) -> (Vec<(S3Op, S3Options)>, Vec<Diagnostic>) {
     let mut ops = Vec::new();
     let mut diags = Vec::new();
     for line in lines(body) {
@@ -40,10 +64,14 @@ pub fn parse_s3(body: &str, base: usize) -> (Vec<S3Op>, Vec<Diagnostic>) {
                 continue;
             }
         };
-        if let Some((op, args)) = ws.split_first()
-            && let Some(op) = parse_op(op, args, base, &mut diags)
-        {
-            ops.push(op);
+        let Some((op, args)) = ws.split_first() else {
+            continue;
+        };
+        let Some((args, options)) = split_options(op, args, base, &mut diags) else {
+            continue;
+        };
+        if let Some(op) = parse_op(op, &args, base, &mut diags) {
+            ops.push((op, options));
         }
     }
     (ops, diags)
@@ -62,6 +90,47 @@ pub fn parse_s3_url(text: &str) -> Option<S3Url> {
         bucket: bucket.to_string(),
         key: key.to_string(),
     })
+}
+
+/// Takes the `--…` options out of a line's arguments; None (the line is
+/// dropped) when one is unknown.
+fn split_options(
+    op: &Word,
+    args: &[Word],
+    base: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Vec<Word>, S3Options)> {
+    let mut options = S3Options::default();
+    let mut ok = true;
+    let mut rest = Vec::with_capacity(args.len());
+    let is_upload = op.text.eq_ignore_ascii_case("upload");
+    for w in args {
+        if w.quoted || !w.text.starts_with("--") {
+            rest.push(w.clone());
+        } else if is_upload && w.text == OVERWRITE {
+            options.overwrite = true;
+        } else {
+            let help = if is_upload {
+                format!(
+                    "the only option is {OVERWRITE}: upload {OVERWRITE} LOCAL_PATH s3://BUCKET/KEY replaces an existing object, even on a protected target"
+                )
+            } else {
+                format!(
+                    "only upload takes an option ({OVERWRITE}); quote a path that starts with --"
+                )
+            };
+            diags.push(
+                Diagnostic::error(
+                    CODE,
+                    span(base, w.start, w.end),
+                    format!("`{}` is not an option of `{}`", w.text, op.text),
+                )
+                .with_help(help),
+            );
+            ok = false;
+        }
+    }
+    ok.then_some((rest, options))
 }
 
 fn parse_op(op: &Word, args: &[Word], base: usize, diags: &mut Vec<Diagnostic>) -> Option<S3Op> {

@@ -383,3 +383,24 @@ fn no_panic_on_any_prefix() {
         let _ = parse_s3(&body[..i], 5);
     }
 }
+
+#[test]
+fn upload_may_say_it_overwrites_and_nothing_else_takes_options() {
+    let body = "upload --overwrite ./a.gz s3://b/a.gz\nupload ./b.gz s3://b/b.gz\nupload ./c.gz s3://b/c.gz --overwrite\n";
+    let (ops, diags) = parse_s3(body, 0);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(ops.len(), 3);
+    let flags: Vec<bool> = super::s3_options(body)
+        .iter()
+        .map(|o| o.overwrite)
+        .collect();
+    assert_eq!(flags, vec![true, false, true]);
+    let (d, at) = one_error("delete --overwrite s3://b/k\n");
+    assert_eq!(at, "--overwrite");
+    assert!(help_has(&d, "only upload takes an option"), "{d:?}");
+    let (d, at) = one_error("upload --force ./a s3://b/a\n");
+    assert_eq!(at, "--force");
+    assert!(help_has(&d, "--overwrite"), "{d:?}");
+    // A quoted path is a path, whatever it starts with.
+    assert_eq!(parse_s3("upload \"--odd\" s3://b/k\n", 0).0.len(), 1);
+}

@@ -1,0 +1,293 @@
+//! `s3` uploads against the seeds' way, `aws s3 cp` (and `aws s3 cp
+//! --recursive`), to the same local S3-compatible server (moto, as the
+//! tests use) in the same run:
+//!
+//! (a) one 1 GB file: runsheet in 8 MiB parts, 8 in flight, with its
+//!     SHA-256 computed first (it goes in the object's metadata) and a
+//!     Content-MD5 per part; the CLI in 8 MiB parts, 10 in flight.
+//! (b) a folder of 1,000 small files: runsheet 16 at a time, the CLI 10.
+//!
+//! Each is a whole command, start-up included (`runsheet run --auto` with
+//! its journal, `aws` with its Python start), timed twice in alternation;
+//! the best of each is compared. runsheet's peak memory is shown too.
+//!
+//! Run: cargo bench --bench s3. Needs python3 with moto (as the tests do)
+//! and the aws CLI (installed with pip if missing). RUNSHEET_BENCH_SCALE
+//! divides the large file's size (e.g. 10 for 100 MB). Moto keeps objects
+//! in temporary files, and each large one is deleted once timed.
+
+#[path = "../tests/support/s3.rs"]
+mod s3;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ROUNDS: usize = 2;
+
+fn main() {
+    let scale: u64 = std::env::var("RUNSHEET_BENCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(1);
+    ensure_aws();
+    let moto = s3::server();
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("tempdir: {e}"),
+    };
+    let size = 1_000_000_000 / scale;
+    let big = dir.path().join("big.bin");
+    write_noise(&big, size);
+    let small = dir.path().join("small");
+    for i in 0..1000u64 {
+        let p = small.join(format!("d{}/f{i:04}.csv", i % 10));
+        if let Some(parent) = p.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        if let Err(e) = std::fs::write(&p, s3::noise(1000 + (i as usize * 37) % 7000, i + 1)) {
+            panic!("write {}: {e}", p.display());
+        }
+    }
+    println!(
+        "runsheet s3 benchmarks against `aws s3 cp`, moto on {}\n",
+        moto.endpoint()
+    );
+    let big_mb = size as f64 / 1e6;
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    let mut peak = 0;
+    for _ in 0..ROUNDS {
+        let bucket = fresh_bucket(moto, "bench-big");
+        let (t, rss) = runsheet(
+            dir.path(),
+            moto,
+            &format!("upload {} s3://{bucket}/big.bin", big.display()),
+        );
+        ours.push(t);
+        peak = peak.max(rss);
+        drop_object(moto, &bucket, "big.bin");
+        let bucket = fresh_bucket(moto, "bench-big");
+        theirs.push(aws(
+            moto,
+            &[&big.to_string_lossy(), &format!("s3://{bucket}/big.bin")],
+        ));
+        drop_object(moto, &bucket, "big.bin");
+    }
+    report(
+        &format!("(a) one {big_mb:.0} MB file"),
+        &ours,
+        &theirs,
+        big_mb,
+    );
+    println!("    runsheet's peak memory: {} MiB\n", peak / 1024);
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..ROUNDS {
+        let bucket = fresh_bucket(moto, "bench-small");
+        let (t, _) = runsheet(
+            dir.path(),
+            moto,
+            &format!("upload {}/ s3://{bucket}/small/", small.display()),
+        );
+        ours.push(t);
+        let bucket = fresh_bucket(moto, "bench-small");
+        theirs.push(aws(
+            moto,
+            &[
+                "--recursive",
+                &small.to_string_lossy(),
+                &format!("s3://{bucket}/small/"),
+            ],
+        ));
+    }
+    report("(b) 1,000 small files", &ours, &theirs, 0.0);
+}
+
+fn report(what: &str, ours: &[Duration], theirs: &[Duration], mb: f64) {
+    let best = |v: &[Duration]| v.iter().min().copied().unwrap_or_default();
+    let (o, t) = (best(ours), best(theirs));
+    let rate = |d: Duration| {
+        if mb > 0.0 {
+            format!(" ({:.0} MB/s)", mb / d.as_secs_f64().max(1e-9))
+        } else {
+            String::new()
+        }
+    };
+    let all = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.2}s", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("{what}");
+    println!(
+        "    runsheet      {:>7.2}s{}   runs: {}",
+        o.as_secs_f64(),
+        rate(o),
+        all(ours)
+    );
+    println!(
+        "    aws s3 cp     {:>7.2}s{}   runs: {}",
+        t.as_secs_f64(),
+        rate(t),
+        all(theirs)
+    );
+    println!(
+        "    ratio         {:.2}x ({} is faster)",
+        t.as_secs_f64() / o.as_secs_f64().max(1e-9),
+        if o <= t { "runsheet" } else { "aws s3 cp" }
+    );
+}
+
+/// `size` bytes of noise, written in slices (never all in memory).
+fn write_noise(path: &Path, size: u64) {
+    let mut file = std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}"));
+    let slice = 64 << 20;
+    let mut written = 0u64;
+    let mut seed = 1;
+    while written < size {
+        let n = slice.min(size - written);
+        let data = s3::noise(usize::try_from(n).unwrap_or(0), seed);
+        file.write_all(&data).unwrap_or_else(|e| panic!("{e}"));
+        written += n;
+        seed += 1;
+    }
+}
+
+fn fresh_bucket(moto: &s3::Moto, prefix: &str) -> String {
+    let bucket = s3::unique_bucket(prefix);
+    moto.create_bucket(&bucket);
+    bucket
+}
+
+fn drop_object(moto: &s3::Moto, bucket: &str, key: &str) {
+    let client = moto.client(None);
+    // Best effort: a leftover object only makes the next round overwrite.
+    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        let _ = rt.block_on(client.delete_object().bucket(bucket).key(key).send());
+    }
+}
+
+/// A whole `runsheet run --auto` of an `s3` block with `line`: its time
+/// and the process's peak resident memory (KiB).
+fn runsheet(dir: &Path, moto: &s3::Moto, line: &str) -> (Duration, u64) {
+    let runbook = dir.join("bench.md");
+    let text = format!(
+        "---\ntargets:\n  bench:\n    timeout: 30m\n    env:\n      AWS_ENDPOINT_URL: \"{}\"\n      AWS_ACCESS_KEY_ID: {}\n      AWS_SECRET_ACCESS_KEY: {}\n---\n# Bench\n\n## Upload {{#up}}\n\n```s3\n{line}\n```\n",
+        moto.endpoint(),
+        s3::ANY_KEY,
+        s3::ANY_SECRET
+    );
+    std::fs::write(&runbook, text).unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_runsheet"))
+        .args([
+            "run",
+            &runbook.to_string_lossy(),
+            "--target",
+            "bench",
+            "--auto",
+        ])
+        .env("RUNSHEET_DATA_DIR", dir.join("data"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("runsheet: {e}"));
+    // The peak resident size, read while it runs (VmHWM only grows).
+    let status_file = PathBuf::from(format!("/proc/{}/status", child.id()));
+    let mut peak = 0;
+    let out = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            peak = peak.max(vm_hwm(&text));
+        }
+        match child.try_wait() {
+            Ok(Some(_)) => break child.wait_with_output(),
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => panic!("runsheet: {e}"),
+        }
+    };
+    let took = started.elapsed();
+    let out = out.unwrap_or_else(|e| panic!("runsheet: {e}"));
+    if !out.status.success() {
+        panic!(
+            "runsheet failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (took, peak)
+}
+
+fn vm_hwm(status: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// `aws s3 cp ARGS` with its defaults (8 MiB parts, 10 requests at once).
+fn aws(moto: &s3::Moto, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let out = Command::new("aws")
+        .args([
+            "--endpoint-url",
+            &moto.endpoint(),
+            "s3",
+            "cp",
+            "--only-show-errors",
+        ])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", s3::ANY_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", s3::ANY_SECRET)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("aws: {e}"));
+    let took = started.elapsed();
+    if !out.status.success() {
+        panic!(
+            "aws s3 cp failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    took
+}
+
+fn ensure_aws() {
+    let has = || {
+        Command::new("aws")
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if has() {
+        return;
+    }
+    println!(
+        "    (installing the aws CLI with pip: `aws s3 cp` is what runsheet is compared with)"
+    );
+    let _ = Command::new("python3")
+        .args(["-m", "pip", "install", "-q", "awscli"])
+        .env("PIP_ROOT_USER_ACTION", "ignore")
+        .status();
+    if !has() {
+        panic!("the benchmark compares with `aws s3 cp`: python3 -m pip install awscli");
+    }
+}

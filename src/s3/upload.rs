@@ -1,0 +1,225 @@
+//! `upload LOCAL s3://BUCKET/KEY`: one file (a single PUT below the
+//! multipart threshold, in parts above it) or a folder. Every object gets
+//! its SHA-256 as metadata, so that `verify sha256=` and downloads can check
+//! it end to end; every request carries a Content-MD5 the server checks.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use aws_sdk_s3::primitives::ByteStream;
+use serde_json::{Value, json};
+
+use super::base64;
+use super::folder;
+use super::hash;
+use super::job::{Job, url};
+use super::local::{self, Identity};
+use super::multipart;
+use super::progress::Meter;
+use super::remote::{self, SHA256_META};
+use super::tuning::human_bytes;
+use crate::runbook::duration::format_duration;
+use crate::runbook::model::S3Url;
+
+/// One file to put at one key.
+pub struct FileUp<'a> {
+    pub path: &'a Path,
+    /// As the runbook wrote it, for messages.
+    pub shown: &'a str,
+    pub bucket: &'a str,
+    pub key: &'a str,
+    pub identity: Identity,
+    /// Whether to look for an object it would replace, and whether it may;
+    /// None when the caller looked already (a folder looks once for all).
+    pub check: Option<bool>,
+    /// A folder's meter; None: the file shows its own progress.
+    pub meter: Option<&'a Meter>,
+}
+
+/// How a file went up.
+pub struct Sent {
+    pub bytes: u64,
+    pub sha256: String,
+    pub parts: u64,
+    /// Parts an earlier attempt had sent, not sent again.
+    pub reused: u64,
+    /// An earlier attempt had finished it: nothing was sent.
+    pub already: bool,
+}
+
+pub async fn run(job: &Job<'_>, from: &str, to: &S3Url, overwrite: bool) -> Result<Value, String> {
+    let path = local::resolve(job.native, from);
+    let meta = tokio::fs::metadata(&path)
+        .await
+        .map_err(|e| local_error(job, from, &path, &e))?;
+    let allowed = job.may_overwrite(overwrite);
+    if meta.is_dir() {
+        if !(to.key.is_empty() || to.key.ends_with('/')) {
+            return Err(format!(
+                "cannot upload {from}: it is a folder, and {} is not a prefix; end the S3 URL with /",
+                url(&to.bucket, &to.key)
+            ));
+        }
+        return folder::upload(job, from, &path, to, allowed).await;
+    }
+    let key = if to.key.is_empty() || to.key.ends_with('/') {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(from);
+        format!("{}{name}", to.key)
+    } else {
+        to.key.clone()
+    };
+    let target = url(&to.bucket, &key);
+    let identity = local::identity(&meta);
+    job.print(format!(
+        "upload {from} → {target} ({})\n",
+        human_bytes(identity.size)
+    ))
+    .await;
+    let started = Instant::now();
+    let sent = file(
+        job,
+        &FileUp {
+            path: &path,
+            shown: from,
+            bucket: &to.bucket,
+            key: &key,
+            identity,
+            check: Some(allowed),
+            meter: None,
+        },
+    )
+    .await?;
+    let took = started.elapsed();
+    let line = if sent.already {
+        "an earlier attempt of this step uploaded it, and it is still there: not sent again".into()
+    } else {
+        let rate = sent.bytes as f64 / took.as_secs_f64().max(0.001);
+        let reused = if sent.reused > 0 {
+            format!(
+                ", {} of {} parts from the earlier attempt",
+                sent.reused, sent.parts
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "uploaded {} in {:.1}s ({}/s{reused})",
+            human_bytes(sent.bytes),
+            took.as_secs_f64(),
+            human_bytes(rate as u64)
+        )
+    };
+    job.print(format!("{line} · sha256 {}\n", sent.sha256))
+        .await;
+    Ok(json!({
+        "op": "upload",
+        "from": from,
+        "to": target,
+        "bytes": sent.bytes,
+        "objects": 1,
+        "parts": sent.parts,
+        "parts_reused": sent.reused,
+        "already_uploaded": sent.already,
+        "duration_ms": took.as_millis() as u64,
+        "sha256": sent.sha256,
+    }))
+}
+
+pub async fn file(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, String> {
+    if f.identity.size >= job.tuning.threshold {
+        multipart::upload(job, f).await
+    } else {
+        put_small(job, f).await
+    }
+}
+
+/// A file below the threshold: read whole, one PUT.
+async fn put_small(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, String> {
+    let _memory = job.memory(f.identity.size).await?;
+    let whole = hash::read_whole(f.path).await?;
+    if let Some(allowed) = f.check {
+        check_overwrite(job, f.bucket, f.key, &whole.sha256, f.shown, allowed).await?;
+    }
+    let bytes = whole.data.len() as u64;
+    let target = url(f.bucket, f.key);
+    job.client()
+        .put_object()
+        .bucket(f.bucket)
+        .key(f.key)
+        .content_length(i64::try_from(bytes).unwrap_or(i64::MAX))
+        .content_md5(base64::encode(&whole.md5))
+        .metadata(SHA256_META, &whole.sha256)
+        .body(ByteStream::from(whole.data))
+        .customize()
+        // The Content-MD5 already lets the server check the body: signing
+        // it too would hash it once more on runsheet's only runtime thread.
+        .disable_payload_signing()
+        .send()
+        .await
+        .map_err(|e| job.error(&format!("cannot upload {}", f.shown), f.bucket, &target, &e))?;
+    if let Some(line) = f.meter.and_then(|m| m.add(bytes, 0)) {
+        job.print(line).await;
+    }
+    Ok(Sent {
+        bytes,
+        sha256: whole.sha256,
+        parts: 1,
+        reused: 0,
+        already: false,
+    })
+}
+
+/// Before replacing the object at `key`: on a protected target, refuses
+/// unless allowed or the object already holds these bytes (same SHA-256);
+/// elsewhere, says what is replaced.
+pub async fn check_overwrite(
+    job: &Job<'_>,
+    bucket: &str,
+    key: &str,
+    sha256: &str,
+    shown: &str,
+    allowed: bool,
+) -> Result<(), String> {
+    let target = url(bucket, key);
+    let what = format!("cannot upload {shown}");
+    let Some(existing) = remote::head(job, bucket, key, &what).await? else {
+        return Ok(());
+    };
+    if existing.sha256.as_deref() == Some(sha256) {
+        return Ok(());
+    }
+    let age = existing
+        .last_modified
+        .map(|t| format!(", modified {} ago", format_duration(remote::age(t))))
+        .unwrap_or_default();
+    let about = format!("{}{age}", human_bytes(existing.size));
+    if allowed {
+        job.print(format!("replaces the existing {target} ({about})\n"))
+            .await;
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to overwrite {target} on protected target `{}`: it exists ({about}) and differs \
+         from {shown}; to replace it, write `upload --overwrite {shown} {target}` (or mark the \
+         block destructive=true), else upload to a new key",
+        job.conn.target
+    ))
+}
+
+/// A local file that cannot be read, said with where it was looked for.
+pub fn local_error(job: &Job<'_>, shown: &str, path: &Path, e: &std::io::Error) -> String {
+    let base = match &job.native.action.cwd {
+        Some(cwd) => PathBuf::from(cwd),
+        None => std::env::current_dir().unwrap_or_default(),
+    };
+    let why = match e.kind() {
+        std::io::ErrorKind::NotFound => "there is no such file or folder".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    format!(
+        "cannot upload {shown}: {why} ({}; relative paths start from {})",
+        base.join(path).display(),
+        base.display()
+    )
+}
