@@ -516,4 +516,3 @@ mod tests {
         assert_eq!(prose_of(body), "Do this.\n\n\nThen that.");
     }
 }
-
