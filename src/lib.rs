@@ -10,6 +10,7 @@ pub mod history;
 pub mod http;
 pub mod journal;
 pub mod native;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod runbook;

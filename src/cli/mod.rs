@@ -82,6 +82,30 @@ pub enum Command {
         /// The journal file (.jsonl).
         journal: PathBuf,
     },
+    /// Play a session back from its journal in the full-screen UI,
+    /// read-only, as it happened: play/pause, speed, steps, seek, follow.
+    Replay {
+        /// The journal file (.jsonl).
+        journal: PathBuf,
+        /// Playback speed: 1, 2, 5, 10, 20, 50 or 100.
+        #[arg(long, default_value_t = 1)]
+        speed: u32,
+        /// Skip idle time: a long wait takes a second.
+        #[arg(long)]
+        skip_idle: bool,
+        /// Start at the end and follow the journal as it grows (a session
+        /// still running, watched read-only).
+        #[arg(long, short)]
+        follow: bool,
+        /// Start paused.
+        #[arg(long)]
+        paused: bool,
+        /// Start at this time since the session started (mm:ss or hh:mm:ss).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+    },
     /// Write a post-mortem of a session from its journal: who, what, where,
     /// when; every step with planned and actual time; gates, skips, notes,
     /// failures with their last output, comparisons; the final hash.
@@ -247,6 +271,25 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             color.enabled(),
         ),
         Command::Verify { journal } => session::verify(&journal),
+        Command::Replay {
+            journal,
+            speed,
+            skip_idle,
+            follow,
+            paused,
+            at,
+            color,
+        } => crate::replay::replay(
+            &journal,
+            crate::replay::ReplayOptions {
+                speed,
+                skip_idle,
+                follow,
+                paused,
+                at,
+                color: color.enabled(),
+            },
+        ),
         Command::Report {
             journal,
             format,

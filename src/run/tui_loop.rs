@@ -34,8 +34,8 @@ struct Loop {
     signals: Signals,
 }
 
-/// Restores the terminal however the loop ends.
-struct TerminalGuard;
+/// Restores the terminal however the loop ends (the replay's loop too).
+pub(crate) struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -45,7 +45,7 @@ impl Drop for TerminalGuard {
 
 /// Raw mode and the alternate screen, with a panic hook that gives the
 /// terminal back first (quietly: it may be gone).
-fn init_terminal() -> Result<DefaultTerminal> {
+pub(crate) fn init_terminal() -> Result<DefaultTerminal> {
     use crossterm::{execute, terminal};
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {

@@ -89,9 +89,92 @@ pub const HELP: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
+/// A replay's own keys, for its help; the live UI's keys for looking
+/// around (tree, panes, search) work there too.
+pub const REPLAY_HELP: (&str, &[(&str, &str)]) = (
+    "Replay (read-only)",
+    &[
+        ("space", "play / pause"),
+        ("+/-", "faster / slower: 1x 2x 5x 10x 20x 50x 100x"),
+        ("i", "skip idle time on/off (a long wait takes a second)"),
+        (
+            "→/←",
+            "next/previous step boundary: a step starts, an action ends, a step settles",
+        ),
+        ("n/N", "next/previous failure"),
+        ("g", "next gate (shown, answered, refused)"),
+        ("o", "next note"),
+        ("Home/End", "start / end of the journal"),
+        ("t", "go to a time since the start (mm:ss or hh:mm:ss)"),
+        (
+            "f",
+            "follow the journal as it grows (a session still running)",
+        ),
+        ("q, Ctrl-C", "quit"),
+        ("anything else", "that would change the session is refused"),
+    ],
+);
+
+/// The live keys that only look around, as they work in a replay (where
+/// g, Home and End belong to the replay).
+const REPLAY_LOOK: (&str, &[(&str, &str)]) = (
+    "Looking around (as live)",
+    &[
+        (
+            "j/k ↓/↑",
+            "select a step (tree focus), or scroll the focused pane",
+        ),
+        ("Tab/Shift-Tab", "focus: steps → instructions → output"),
+        (
+            "PgUp/PgDn",
+            "scroll the output (the instructions when focused)",
+        ),
+        ("Ctrl-U/Ctrl-D", "scroll the output half a page"),
+        ("G", "follow the newest output"),
+        ("/", "search the output"),
+        ("n/N", "next/previous match (output focus, while searching)"),
+        ("Esc", "clear the search"),
+    ],
+);
+
+/// The help overlay's sections: a replay's keys and the live keys that
+/// only look around, or every live key.
+pub fn help_sections(app: &App) -> Vec<(&'static str, &'static [(&'static str, &'static str)])> {
+    if app.read_only {
+        [REPLAY_HELP, REPLAY_LOOK]
+            .into_iter()
+            .chain(HELP.iter().copied().filter(|(title, _)| *title == "Marks"))
+            .collect()
+    } else {
+        HELP.to_vec()
+    }
+}
+
+fn replay_keys() -> Vec<(String, String)> {
+    [
+        ("space", "play/pause"),
+        ("+/-", "speed"),
+        ("→/←", "step"),
+        ("n", "failure"),
+        ("g", "gate"),
+        ("o", "note"),
+        ("t", "time"),
+        ("f", "follow"),
+        ("i", "idle"),
+        ("?", "help"),
+        ("q", "quit"),
+    ]
+    .iter()
+    .map(|(k, w)| (k.to_string(), w.to_string()))
+    .collect()
+}
+
 /// The keys that do something in the current mode and selection.
 pub fn available(app: &App, session: &Session) -> Vec<(String, String)> {
     let k = |key: &str, what: &str| (key.to_string(), what.to_string());
+    if app.read_only && !matches!(app.mode, Mode::Help | Mode::Search { .. }) {
+        return replay_keys();
+    }
     match &app.mode {
         Mode::Help => vec![k("j/k", "scroll"), k("Esc", "close")],
         Mode::Gate { step, .. } => {

@@ -198,6 +198,9 @@ pub struct App {
     /// The gate on screen, as the engine described it.
     pub gate: Option<Gate>,
     pub journal_path: Option<String>,
+    /// A replay: the footer and help show the replay's keys, since nothing
+    /// here may change the session.
+    pub read_only: bool,
     /// The last frame's size: page keys scroll by the panes' heights.
     pub frame: Rect,
     asks: VecDeque<Ask>,
@@ -226,6 +229,7 @@ impl App {
             hint: None,
             gate: None,
             journal_path: None,
+            read_only: false,
             frame: Rect::new(0, 0, 120, 40),
             asks: VecDeque::new(),
             output_mark: None,

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use super::text::{centered, pad, width, wrap};
-use crate::tui::keys::HELP;
+use crate::tui::keys::help_sections;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -37,13 +37,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let modal_w = area.width.saturating_sub(2).min(if two { 150 } else { 84 });
     let inner_w = usize::from(modal_w.saturating_sub(2));
     let col_w = if two { (inner_w - 3) / 2 } else { inner_w };
-    let key_w = HELP
+    let help = help_sections(ctx.app);
+    let key_w = help
         .iter()
         .flat_map(|(_, keys)| keys.iter())
         .map(|(k, _)| width(k))
         .max()
         .unwrap_or(10);
-    let sections: Vec<Vec<Line>> = HELP.iter().map(|s| section(s, col_w, key_w, t)).collect();
+    let sections: Vec<Vec<Line>> = help.iter().map(|s| section(s, col_w, key_w, t)).collect();
     let total: usize = sections.iter().map(|s| s.len() + 1).sum();
     let mut columns: Vec<Vec<Line>> = vec![Vec::new()];
     for s in sections {

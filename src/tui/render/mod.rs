@@ -168,11 +168,20 @@ pub fn draw(
     now_ms: i64,
     theme: &Theme,
 ) {
-    let regions = layout(
-        frame.area(),
-        app.shows_output(session),
-        tree_rows(session, app),
-    );
+    draw_in(frame, frame.area(), session, app, outputs, now_ms, theme);
+}
+
+/// [`draw`] into part of the frame (a replay keeps rows for its own bar).
+pub fn draw_in(
+    frame: &mut Frame,
+    area: Rect,
+    session: &Session,
+    app: &App,
+    outputs: &Outputs,
+    now_ms: i64,
+    theme: &Theme,
+) {
+    let regions = layout(area, app.shows_output(session), tree_rows(session, app));
     let ctx = Ctx {
         session,
         app,
@@ -188,7 +197,7 @@ pub fn draw(
         output::render(frame, regions.output, &ctx);
     }
     footer::render(frame, regions.footer, &ctx);
-    let area = modal_area(frame.area());
+    let area = modal_area(area);
     match &app.mode {
         Mode::Normal => {}
         Mode::Help => help::render(frame, area, &ctx),
