@@ -29,9 +29,16 @@ pub async fn serve(listener: TcpListener, health: Health) -> std::io::Result<()>
         let (mut socket, _) = listener.accept().await?;
         let health = health.clone();
         tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            let n = socket.read(&mut buf).await.unwrap_or(0);
-            let request = String::from_utf8_lossy(&buf[..n]);
+            // A request may arrive in pieces: read until its head is whole.
+            let mut buf = Vec::with_capacity(1024);
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+                match socket.read(&mut chunk).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let request = String::from_utf8_lossy(&buf);
             let path = request
                 .lines()
                 .next()
