@@ -153,7 +153,9 @@ fn a_large_file_goes_up_in_parts_and_comes_back_identical() {
 
 #[test]
 fn a_folder_of_a_thousand_files_goes_up_and_comes_back() {
-    let moto = s3::server();
+    // Its own server: moto serves one request at a time, and 2,000 of them
+    // would hold up the other tests.
+    let moto = &s3::Moto::start("folder");
     let bucket = s3::unique_bucket("folder");
     moto.create_bucket(&bucket);
     let w = workdir(s3::ANY_SECRET);
@@ -171,7 +173,6 @@ fn a_folder_of_a_thousand_files_goes_up_and_comes_back() {
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     eprintln!("1000 files up and back in {:.1?}", started.elapsed());
-    eprintln!("{}", all.replace('\r', "\n"));
     assert_eq!(moto.keys(&bucket, "dumps/").len(), 1000);
     for i in (0..1000).step_by(37) {
         let name = format!("part-{}/table-{i:04}.csv", i % 7);
@@ -276,8 +277,8 @@ fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
     let bucket = s3::unique_bucket("resume");
     moto.create_bucket(&bucket);
     let w = workdir(s3::ANY_SECRET);
-    // 10 parts of 5 MiB, one at a time, so that the kill lands mid-upload.
-    let data = s3::noise(50 * MIB, 7);
+    // 8 parts of 5 MiB, one at a time, so that the kill lands mid-upload.
+    let data = s3::noise(40 * MIB, 7);
     write_bytes(&w, "big.dump", &data);
     let body = step("up", &format!("upload ./big.dump s3://{bucket}/big.dump\n"));
     let env = target_env(
@@ -303,14 +304,14 @@ fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
     let t = Instant::now();
-    while journaled_parts(&w).len() < 3 && t.elapsed() < Duration::from_secs(30) {
+    while journaled_parts(&w).len() < 2 && t.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(5));
     }
     let _ = child.kill();
     let _ = child.wait();
     let before = journaled_parts(&w);
     assert!(
-        (3..10).contains(&before.len()),
+        (2..8).contains(&before.len()),
         "{} parts journaled before the kill",
         before.len()
     );
@@ -322,7 +323,7 @@ fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
     assert!(resumed.status.success(), "{all}");
     assert!(
         all.contains(&format!(
-            "resuming the upload begun earlier: {} of 10 parts",
+            "resuming the upload begun earlier: {} of 8 parts",
             before.len()
         )),
         "{all}"
@@ -334,7 +335,7 @@ fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
     // Every part journaled exactly once, across both runs.
     let mut parts = journaled_parts(&w);
     parts.sort();
-    assert_eq!(parts, (1..=10).collect::<Vec<u64>>());
+    assert_eq!(parts, (1..=8).collect::<Vec<u64>>());
     // And the server received each part confirmed before the kill once.
     let puts: Vec<String> = moto
         .requests()
@@ -391,13 +392,6 @@ fn unknown_keys_a_wrong_secret_and_a_denied_user_are_named() {
         let all = text(&out);
         assert!(!out.status.success(), "{all}");
         assert!(all.contains(expected), "{expected}: {all}");
-        eprintln!(
-            "MSG {}",
-            all.lines()
-                .filter(|l| l.contains("✖"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
         assert!(all.contains("on target `staging`"), "{all}");
         assert!(
             all.contains(&format!("s3://{}/a.txt", g.bucket)) || all.contains(&g.bucket),
@@ -449,13 +443,6 @@ fn a_missing_bucket_or_local_file_is_named() {
         let all = text(&out);
         assert!(!out.status.success(), "{lines}: {all}");
         assert!(all.contains(expected), "{lines}: {all}");
-        eprintln!(
-            "MSG {}",
-            all.lines()
-                .filter(|l| l.contains("✖"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
     }
 }
 

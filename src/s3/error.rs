@@ -40,10 +40,16 @@ impl Failure {
         let status = err.raw_response().map(|r| r.status().as_u16());
         let (kind, code, message) = match err {
             SdkError::ServiceError(ctx) => {
-                // A HEAD answer has no body, hence no message.
                 let e = ctx.err();
-                let message = e.message().unwrap_or_default().to_string();
-                (Kind::Service, e.code().map(str::to_string), message)
+                let code = e.code().map(str::to_string);
+                match (e.message(), &code, status) {
+                    (Some(m), _, _) => (Kind::Service, code, m.to_string()),
+                    // A success the SDK could not read: the answer is not
+                    // what S3 sends.
+                    (None, None, Some(200..=299)) => (Kind::Other, None, innermost(e)),
+                    // A HEAD answer has no body, hence no message.
+                    (None, _, _) => (Kind::Service, code, String::new()),
+                }
             }
             SdkError::TimeoutError(_) => (Kind::Timeout, None, innermost(err)),
             SdkError::DispatchFailure(d) if d.is_timeout() => (Kind::Timeout, None, innermost(err)),

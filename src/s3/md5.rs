@@ -5,6 +5,12 @@ use md5::{Digest, Md5 as Hasher};
 
 pub struct Md5(Hasher);
 
+impl Default for Md5 {
+    fn default() -> Md5 {
+        Md5::new()
+    }
+}
+
 impl Md5 {
     pub fn new() -> Md5 {
         Md5(Hasher::new())

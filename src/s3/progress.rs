@@ -71,7 +71,7 @@ impl Meter {
 
     fn line(&self, s: &State, last: bool) -> String {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        let rate = (s.bytes.saturating_sub(s.before)) as f64 / secs;
+        let rate = s.bytes.saturating_sub(s.before) as f64 / secs;
         let fraction = if self.total_bytes == 0 {
             1.0
         } else {

@@ -49,14 +49,24 @@ pub struct Keys {
     pub secret: String,
 }
 
-/// One running moto server; killed when the test process ends.
+/// One running moto server; killed when dropped or, for a shared one,
+/// when the test process ends.
 pub struct Moto {
     port: u16,
     log: PathBuf,
     dir: PathBuf,
-    watchdog: Child,
+    watchdog: Option<Child>,
     /// The watchdog's lifeline: closing it makes the watchdog kill moto.
-    lifeline: PipeWriter,
+    lifeline: Option<PipeWriter>,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        drop(self.lifeline.take());
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.wait();
+        }
+    }
 }
 
 /// A server that checks credentials, its users' keys, and a bucket.
@@ -130,8 +140,8 @@ impl Moto {
             port,
             log,
             dir,
-            watchdog,
-            lifeline,
+            watchdog: Some(watchdog),
+            lifeline: Some(lifeline),
         };
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             if started.elapsed() > Duration::from_secs(60) {
