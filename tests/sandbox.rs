@@ -184,9 +184,16 @@ fn a_crashed_sandbox_is_cleaned_up_by_the_next_start() {
 }
 
 #[test]
-fn run_with_sandbox_and_no_sandbox_says_how_to_start_one() {
+fn run_with_sandbox_starts_the_runbooks_own_sandbox_when_none_runs() {
     let w = Workdir::new();
-    let rb = w.write("r.md", "# R\n\n## P\n\n```bash\necho hi\n```\n");
+    w.write("data.sql", DATA);
+    let rb = w.write(
+        "r.md",
+        "---\nsandbox:\n  dataset: data.sql\n  env:\n    API_URL: $APP_URL/api\n---\n# R\n\n## P\n\n\
+         ```bash\n\
+         psql -qAt -h \"$STAGING_DB_HOST\" -p \"$STAGING_DB_PORT\" -U \"$STAGING_DB_USER\" \"$STAGING_DB_NAME\" -c 'select count(*) from users'\n\
+         echo \"api at $API_URL\"\n```\n",
+    );
     let out = w.run(
         &[
             "run",
@@ -194,13 +201,22 @@ fn run_with_sandbox_and_no_sandbox_says_how_to_start_one() {
             "--target",
             "staging",
             "--sandbox",
+            "--auto",
         ],
         "",
     );
-    assert!(!out.status.success());
+    let all = text(&out);
+    // The sandbox was started from the runbook's `sandbox:` and seeded
+    // with its dataset; psql found its password in the sandbox's pgpass.
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("sandbox started in"), "{all}");
+    assert!(all.lines().any(|l| l.trim() == "250"), "{all}");
     assert!(
-        text(&out).contains("start one with `runsheet sandbox`"),
-        "{}",
-        text(&out)
+        all.contains(&format!("api at {}/api", env(&w, "APP_URL"))),
+        "{all}"
     );
+    let ports = ports(&w);
+    let out = w.run(&["sandbox", "stop"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(ports.iter().all(|p| !listening(*p)));
 }

@@ -147,6 +147,10 @@ pub enum Command {
     Sandbox {
         #[command(subcommand)]
         action: Option<SandboxAction>,
+        /// A runbook whose front matter's `sandbox:` names the dataset,
+        /// migrations and variables of its rehearsal.
+        #[arg(long)]
+        runbook: Option<PathBuf>,
         /// A SQL file or pg_dump archive loaded into both databases.
         #[arg(long)]
         dataset: Option<PathBuf>,
@@ -154,9 +158,9 @@ pub enum Command {
         /// pending migrations (default: ./db/migrate when it exists).
         #[arg(long)]
         migrations: Option<PathBuf>,
-        /// The table recording applied migrations.
-        #[arg(long, default_value = "schema_migrations")]
-        table: String,
+        /// The table recording applied migrations (default: schema_migrations).
+        #[arg(long)]
+        table: Option<String>,
     },
     /// Remove the lock a crashed session left on a runbook and target
     /// (refused while its process is alive).
@@ -240,7 +244,11 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             format,
             color,
         } => check::run(&files, format, color.enabled()),
-        Command::Run { sandbox: true, .. } => sandbox::exec_run(),
+        Command::Run {
+            sandbox: true,
+            runbook,
+            ..
+        } => sandbox::exec_run(&runbook),
         Command::Run {
             runbook,
             target,
@@ -301,10 +309,19 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         Command::History { runbook } => session::history(&runbook),
         Command::Sandbox {
             action,
+            runbook,
             dataset,
             migrations,
             table,
-        } => sandbox::run(action, dataset, migrations, table),
+        } => sandbox::run(
+            action,
+            sandbox::Setup {
+                runbook,
+                dataset,
+                migrations,
+                table,
+            },
+        ),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,

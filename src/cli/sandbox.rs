@@ -1,56 +1,110 @@
 //! `runsheet sandbox` and `run --sandbox`.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::SandboxAction;
-use crate::sandbox::{self, StartOptions};
+use crate::run::vars::expand;
+use crate::runbook::Runbook;
+use crate::sandbox::{self, StartOptions, State};
 
-pub fn run(
-    action: Option<SandboxAction>,
-    dataset: Option<PathBuf>,
-    migrations: Option<PathBuf>,
-    table: String,
-) -> color_eyre::Result<ExitCode> {
+/// What a new sandbox is seeded with: the flags, else the runbook's
+/// `sandbox:` front matter.
+pub struct Setup {
+    pub runbook: Option<PathBuf>,
+    pub dataset: Option<PathBuf>,
+    pub migrations: Option<PathBuf>,
+    pub table: Option<String>,
+}
+
+impl Setup {
+    fn options(self, dir: PathBuf) -> Result<StartOptions, String> {
+        let spec = match &self.runbook {
+            Some(r) => read_runbook(r)?.sandbox.unwrap_or_default(),
+            None => Default::default(),
+        };
+        // The runbook's paths are relative to the runbook, not to where
+        // runsheet was started.
+        let base = self
+            .runbook
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let from_runbook = |p: Option<String>| p.map(|p| base.join(p));
+        let migrations = self
+            .migrations
+            .or_else(|| from_runbook(spec.migrations))
+            .or_else(|| {
+                let default = PathBuf::from("db/migrate");
+                default.is_dir().then_some(default)
+            });
+        Ok(StartOptions {
+            dir,
+            dataset: self.dataset.or_else(|| from_runbook(spec.dataset)),
+            migrations,
+            table: self
+                .table
+                .or(spec.table)
+                .unwrap_or_else(|| "schema_migrations".into()),
+        })
+    }
+}
+
+fn read_runbook(path: &Path) -> Result<Runbook, String> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let parsed = crate::runbook::parse(&path.to_string_lossy(), &source);
+    if parsed.has_errors() {
+        return Err(format!(
+            "{} has errors: `runsheet check {}` lists them",
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(parsed.runbook)
+}
+
+/// Starts the sandbox (or finds it running), saying which.
+fn start(opts: &StartOptions) -> Result<State, String> {
+    match sandbox::start(opts) {
+        Ok((state, fresh)) => {
+            if fresh {
+                eprintln!("sandbox started in {}", opts.dir.display());
+            } else {
+                eprintln!("a sandbox is already running in {}", opts.dir.display());
+            }
+            for note in &state.notes {
+                eprintln!("note: {note}");
+            }
+            Ok(state)
+        }
+        Err(e) => {
+            // Whatever did start is stopped: nothing is left behind.
+            let _ = sandbox::stop(&opts.dir);
+            Err(format!("{e}; nothing is left running"))
+        }
+    }
+}
+
+pub fn run(action: Option<SandboxAction>, setup: Setup) -> color_eyre::Result<ExitCode> {
     let dir = match sandbox::default_dir() {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };
     match action {
         None => {
-            let migrations = migrations.or_else(|| {
-                let default = PathBuf::from("db/migrate");
-                default.is_dir().then_some(default)
-            });
-            let opts = StartOptions {
-                dir: dir.clone(),
-                dataset,
-                migrations,
-                table,
+            let state = match setup.options(dir.clone()).and_then(|o| start(&o)) {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
             };
-            match sandbox::start(&opts) {
-                Ok((state, fresh)) => {
-                    if fresh {
-                        eprintln!("sandbox started in {}", dir.display());
-                    } else {
-                        eprintln!("a sandbox is already running in {}", dir.display());
-                    }
-                    for note in &state.notes {
-                        eprintln!("note: {note}");
-                    }
-                    print!("{}", sandbox::exports(&state));
-                    eprintln!(
-                        "\nthese are in {} (`source` it), or run `runsheet run RUNBOOK --target staging --sandbox`; `runsheet sandbox stop` removes it all",
-                        sandbox::env_file(&dir).display()
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(e) => {
-                    // Whatever did start is stopped: nothing is left behind.
-                    let _ = sandbox::stop(&dir);
-                    fail(&format!("{e}; nothing is left running"))
-                }
-            }
+            print!("{}", sandbox::exports(&state));
+            eprintln!(
+                "\nthese are in {} (`source` it), or run `runsheet run RUNBOOK --target staging --sandbox`; `runsheet sandbox stop` removes it all",
+                sandbox::env_file(&dir).display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Some(SandboxAction::Stop) => match sandbox::stop(&dir) {
             Ok(done) if done.is_empty() => {
@@ -115,18 +169,45 @@ fn serve_health(
     }
 }
 
-/// `run … --sandbox`: the same command again, with the sandbox's variables.
-pub fn exec_run() -> color_eyre::Result<ExitCode> {
+/// `run RUNBOOK … --sandbox`: the same command again, with the sandbox's
+/// variables and the runbook's rehearsal values; a sandbox is started
+/// first, from the runbook's `sandbox:`, when none is running.
+pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
     let dir = match sandbox::default_dir() {
         Ok(d) => d,
         Err(e) => return fail(&e),
     };
+    let spec = match read_runbook(runbook) {
+        Ok(r) => r.sandbox.unwrap_or_default(),
+        Err(e) => return fail(&e),
+    };
+    let state = match sandbox::read_state(&dir) {
+        Some(state) if sandbox::alive(&state) => state,
+        _ => {
+            let setup = Setup {
+                runbook: Some(runbook.to_path_buf()),
+                dataset: None,
+                migrations: None,
+                table: None,
+            };
+            match setup.options(dir.clone()).and_then(|o| start(&o)) {
+                Ok(s) => s,
+                Err(e) => return fail(&e),
+            }
+        }
+    };
+    let mut env = state.env.clone();
+    let values: HashMap<String, String> = env.iter().cloned().collect();
+    for (name, value) in &spec.env {
+        let value = expand(value, &values, &|n| std::env::var(n).ok());
+        env.push((name.clone(), value));
+    }
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--sandbox")
         .collect();
     // Only returns on failure.
-    fail(&sandbox::exec_with_env(&dir, &args))
+    fail(&sandbox::exec_with_env(&env, &args))
 }
 
 fn fail(e: &str) -> color_eyre::Result<ExitCode> {

@@ -3,7 +3,7 @@
 
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, parse_duration};
-use super::model::{Target, Variable};
+use super::model::{Sandbox, Target, Variable};
 use super::span::{LineIndex, Span};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -23,6 +23,18 @@ struct FrontMatter {
     targets: IndexMap<String, Option<TargetSpec>>,
     #[serde(default)]
     variables: IndexMap<String, Option<VariableSpec>>,
+    sandbox: Option<SandboxSpec>,
+}
+
+/// How `runsheet sandbox` sets up a rehearsal of this runbook.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SandboxSpec {
+    dataset: Option<String>,
+    migrations: Option<String>,
+    table: Option<String>,
+    #[serde(default)]
+    env: IndexMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -50,6 +62,7 @@ struct VariableSpec {
 pub struct Declarations {
     pub targets: Vec<Target>,
     pub variables: Vec<Variable>,
+    pub sandbox: Option<Sandbox>,
     /// Byte length of the front matter block, delimiters included (0 if none).
     pub len: usize,
 }
@@ -87,6 +100,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
         return Declarations {
             targets: builtin_targets(),
             variables: Vec::new(),
+            sandbox: None,
             len: 0,
         };
     };
@@ -193,9 +207,30 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             }
         })
         .collect();
+    let sandbox = fm.sandbox.map(|spec| {
+        for name in spec.env.keys() {
+            if !is_variable_name(name) {
+                diags.push(
+                    Diagnostic::error(
+                        "bad-front-matter",
+                        locate(name),
+                        format!("`{name}` is not a valid variable name"),
+                    )
+                    .with_help("sandbox.env sets environment variables: letters, digits and `_`"),
+                );
+            }
+        }
+        Sandbox {
+            dataset: spec.dataset,
+            migrations: spec.migrations,
+            table: spec.table,
+            env: spec.env.into_iter().collect(),
+        }
+    });
     Declarations {
         targets,
         variables,
+        sandbox,
         len: block_end,
     }
 }
@@ -254,10 +289,14 @@ fn find_value(yaml: &str, value: &str) -> Option<(usize, usize)> {
     yaml.find(value).map(|s| (s, s + value.len()))
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 15] = [
     "runsheet",
     "targets",
     "variables",
+    "sandbox",
+    "dataset",
+    "migrations",
+    "table",
     "protected",
     "timeout",
     "countdown",
@@ -304,9 +343,10 @@ fn yaml_error(source: &str, yaml_start: usize, yaml: &str, e: &serde_saphyr::Err
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         d = d.with_help(format!(
-            "{hint}the front matter takes runsheet, targets, variables; \
+            "{hint}the front matter takes runsheet, targets, variables, sandbox; \
              a target takes protected, timeout, countdown, database, env, description; \
-             a variable takes secret, description, default"
+             a variable takes secret, description, default; \
+             the sandbox takes dataset, migrations, table, env"
         ));
     } else {
         d = d.with_help(

@@ -18,6 +18,8 @@ pub struct Runbook {
     pub declared_estimate: Option<Estimate>,
     pub targets: Vec<Target>,
     pub variables: Vec<Variable>,
+    /// How to rehearse it in `runsheet sandbox`.
+    pub sandbox: Option<Sandbox>,
     /// Phases in document order, rollback phases included (see `Phase::rollback`).
     pub phases: Vec<Phase>,
 }
@@ -39,6 +41,21 @@ pub struct Target {
     pub description: Option<String>,
     /// False for the built-in `staging` and `production` of a runbook that declares none.
     pub declared: bool,
+}
+
+/// The rehearsal set-up a runbook asks of `runsheet sandbox`; paths are
+/// relative to the runbook's folder.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Sandbox {
+    /// A SQL file or a pg_dump archive loaded into both databases.
+    pub dataset: Option<String>,
+    /// The application's migrations folder, which the health endpoint reads.
+    pub migrations: Option<String>,
+    /// The table recording applied migrations.
+    pub table: Option<String>,
+    /// Variables a rehearsal sets, which may use the sandbox's own
+    /// (`API_URL: $APP_URL`): they win over the environment.
+    pub env: Vec<(String, String)>,
 }
 
 /// A value a runbook needs from the operator's environment or a prompt.

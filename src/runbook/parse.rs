@@ -54,6 +54,7 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         declared_estimate: b.declared_estimate,
         targets: decl.targets,
         variables: decl.variables,
+        sandbox: decl.sandbox,
         phases: std::mem::take(&mut b.phases),
     };
     let mut diags = b.diags;

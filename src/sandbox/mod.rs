@@ -130,6 +130,28 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
         ("PROD_DB_URL".into(), production.url(DATABASE)),
         ("DB_URL".into(), production.url(DATABASE)),
     ];
+    // Runbooks that call pg_dump/psql with --host/--port/--username/--dbname
+    // get the pieces; the password comes from a pgpass file, as it would on
+    // a bastion, never on a command line.
+    for (prefix, c) in [("STAGING_DB", &staging), ("PROD_DB", &production)] {
+        state.env.extend([
+            (format!("{prefix}_HOST"), "127.0.0.1".to_string()),
+            (format!("{prefix}_PORT"), c.port.to_string()),
+            (format!("{prefix}_USER"), "postgres".to_string()),
+            (format!("{prefix}_NAME"), DATABASE.to_string()),
+        ]);
+    }
+    let pgpass = opts.dir.join("pgpass");
+    write_private(
+        &pgpass,
+        &[&staging, &production]
+            .iter()
+            .map(|c| format!("127.0.0.1:{}:*:postgres:{}\n", c.port, c.password))
+            .collect::<String>(),
+    )?;
+    state
+        .env
+        .push(("PGPASSFILE".into(), pgpass.to_string_lossy().into_owned()));
     let health = start_health(opts, &staging, &production)?;
     state.env.push((
         "APP_URL".into(),
@@ -227,7 +249,7 @@ pub fn stop(dir: &Path) -> Result<Vec<String>, String> {
     Ok(done)
 }
 
-fn alive(state: &State) -> bool {
+pub fn alive(state: &State) -> bool {
     state.clusters.len() == 2
         && state.clusters.iter().all(|c| listening(c.port))
         && state.health.as_ref().is_some_and(|h| listening(h.port))
@@ -330,6 +352,20 @@ fn write_state(dir: &Path, state: &State) -> Result<(), String> {
         .map_err(|e| format!("cannot write the sandbox state: {e}"))
 }
 
+/// libpq ignores a password file others can read.
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 fn remove_all(dir: &Path) -> Result<(), String> {
     std::fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))
 }
@@ -354,26 +390,14 @@ fn rand_bytes() -> [u8; 12] {
 /// Replaces this process with runsheet itself, the sandbox's variables
 /// in its environment (`run --sandbox`): no `set_var` in a running
 /// program.
-pub fn exec_with_env(dir: &Path, args: &[String]) -> String {
-    let Some(state) = read_state(dir) else {
-        return format!(
-            "no sandbox in {}: start one with `runsheet sandbox`",
-            dir.display()
-        );
-    };
-    if !alive(&state) {
-        return format!(
-            "the sandbox in {} is not running (crashed?): `runsheet sandbox` starts it again",
-            dir.display()
-        );
-    }
+pub fn exec_with_env(env: &[(String, String)], args: &[String]) -> String {
     let exe = match std::env::current_exe() {
         Ok(e) => e,
         Err(e) => return format!("cannot find runsheet itself: {e}"),
     };
     let err = Command::new(exe)
         .args(args)
-        .envs(state.env.iter().cloned())
+        .envs(env.iter().cloned())
         .exec();
     format!("cannot start runsheet with the sandbox's environment: {err}")
 }
