@@ -10,6 +10,12 @@ use std::collections::HashMap;
 /// Asks the operator for a value; `secret` masks what is typed.
 pub trait Ask {
     fn ask(&mut self, name: &str, description: Option<&str>, secret: bool) -> Option<String>;
+
+    /// Whether anyone is there to answer (shapes the advice when a value
+    /// is missing).
+    fn present(&self) -> bool {
+        true
+    }
 }
 
 /// Nobody to ask: scripts and `--auto`.
@@ -18,6 +24,10 @@ pub struct NoOne;
 impl Ask for NoOne {
     fn ask(&mut self, _: &str, _: Option<&str>, _: bool) -> Option<String> {
         None
+    }
+
+    fn present(&self) -> bool {
+        false
     }
 }
 
@@ -60,11 +70,21 @@ pub fn resolve(
                 format!("  export {}=…   # {what}", v.name)
             })
             .collect();
+        let (it, them) = if missing.len() == 1 {
+            (" is", "it")
+        } else {
+            ("s are", "them")
+        };
+        let how = if ask.present() {
+            format!(
+                "an empty answer leaves a variable unset; type a value when asked, or set {them} in the environment"
+            )
+        } else {
+            format!("set {them} in the environment (or run without --auto to be asked)")
+        };
         return Err(format!(
-            "{} variable{} not set; set {} in the environment (or run without --auto to be asked):\n{}",
+            "{} variable{it} not set; {how}:\n{}",
             missing.len(),
-            if missing.len() == 1 { " is" } else { "s are" },
-            if missing.len() == 1 { "it" } else { "them" },
             lines.join("\n")
         ));
     }

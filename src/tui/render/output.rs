@@ -74,6 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 
 fn placeholder(ctx: &Ctx, step: &str) -> &'static str {
     match ctx.session.state(step).map(|s| &s.status) {
+        Some(StepStatus::Pending) if ctx.app.read_only => "Nothing has run yet.",
         Some(StepStatus::Pending) => "Nothing has run yet: Enter runs it.",
         Some(StepStatus::Running { .. }) => "Running; no output yet.",
         Some(StepStatus::AwaitingGate | StepStatus::Countdown) => "Waiting to run.",
