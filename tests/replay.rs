@@ -8,6 +8,8 @@
 //! from the file, seeks back and forth, speed, idle skipping) and must
 //! land on exactly the same cells.
 
+#[path = "support/operator.rs"]
+mod operator;
 #[path = "tui_support.rs"]
 mod support;
 #[path = "support/workdir.rs"]
@@ -384,6 +386,51 @@ fn a_recorded_session_replays_to_the_live_screen_at_every_step_boundary() {
     while c.player.pos() > 1 {
         press(&mut c, KeyCode::Left);
         assert_same_screen(&mut c, &records, size, "←");
+    }
+}
+
+/// The demo, run end to end on production by an operator at the plain
+/// console (ticks, runs, the gate, the countdown-free path), replayed: at
+/// every step boundary the screen is the one the live session had.
+#[test]
+fn the_demo_run_end_to_end_replays_to_the_live_screen() {
+    use operator::{Ask, Operator, say};
+    let w = workdir::Workdir::new();
+    let mut cmd = w.cmd(&["demo", "--target", "production", "--plain"]);
+    cmd.env("TMPDIR", w.path());
+    let mut op = Operator::start(cmd);
+    let status = op.drive(|m| match &m.ask {
+        Ask::Run => say([""]),
+        Ask::Tick(_) | Ask::Done => say(["y"]),
+        Ask::Gate => say(["production"]),
+        // The demo's health check fails once by design; a retry passes.
+        Ask::Failed => say(["r"]),
+        _ => say(["q"]),
+    });
+    assert!(status.success(), "{}", op.transcript);
+    let journal = w.journals().pop().unwrap_or_default();
+    let records = records(&journal);
+    assert!(
+        records
+            .iter()
+            .any(|(_, m)| matches!(m, Msg::GateAnswered { .. })),
+        "the demo on production passes a gate"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|(_, m)| matches!(m, Msg::ActionFinished { .. })),
+        "commands ran"
+    );
+    let mut c = open(&journal);
+    c.player.set_playing(false);
+    let stops = stops(&c);
+    assert!(stops.len() >= 8, "{stops:?}");
+    for pos in stops {
+        c.player
+            .seek(pos)
+            .unwrap_or_else(|e| panic!("seek {pos}: {e}"));
+        assert_same_screen(&mut c, &records, (120, 36), "demo");
     }
 }
 
