@@ -447,6 +447,42 @@ fn a_command_waiting_for_input_gets_none_instead_of_hanging() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("got:[]"));
 }
 
+/// What is typed while an `interactive` command runs is that command's
+/// input: the console reads its answers a line at a time, only when it
+/// asks, never ahead.
+#[test]
+fn the_lines_typed_for_an_interactive_command_reach_it() {
+    let env = Env::new();
+    let rb = env.runbook(
+        "it.md",
+        "# It\n\n## P\n\n### Ask {#ask}\n\n```bash {interactive}\nread -r first\nread -r second\necho \"got:[$first][$second]\"\n```\n\n### After {#after}\n\n- [ ] ok\n",
+    );
+    // Everything typed ahead, in one write: Enter to run, the two lines
+    // the command reads, then the tick.
+    let out = env.run(
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--plain",
+        ],
+        "\nhello\nworld\ny\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("got:[hello][world]"),
+        "{}",
+        text(&out)
+    );
+    let recs = records(&env.journal());
+    assert!(
+        recs.iter()
+            .any(|r| r["type"] == "checklist-ticked" && r["step"] == "after"),
+        "{recs:?}"
+    );
+}
+
 const FLAKY: &str = r#"# Flaky
 
 ## Phase

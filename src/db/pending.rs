@@ -3,7 +3,7 @@
 //! as a precondition before a deploy step (seed 002's lesson: the code was
 //! up to date, the database was not).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
@@ -20,6 +20,21 @@ pub async fn run(native: &Native, ctx: &TaskCtx, spec: &MigrationsSpec) -> Resul
     let dir = match &native.action.cwd {
         Some(cwd) => PathBuf::from(cwd).join(&spec.dir),
         None => PathBuf::from(&spec.dir),
+    };
+    let dir = match rehearsal_dir(
+        &dir,
+        std::env::var_os(SANDBOX_MIGRATIONS).map(PathBuf::from),
+    ) {
+        Some(sandbox) => {
+            ctx.print(format!(
+                "rehearsal: no `{}` here; reading the sandbox's migrations folder {}\n",
+                dir.display(),
+                sandbox.display()
+            ))
+            .await;
+            sandbox
+        }
+        None => dir,
     };
     let files = migrations::scan_dir(&dir).map_err(|e| e.to_string())?;
     let client = native.connect(ctx, target).await?;
@@ -53,6 +68,20 @@ pub async fn run(native: &Native, ctx: &TaskCtx, spec: &MigrationsSpec) -> Resul
     ))
 }
 
+/// Set by `runsheet sandbox` to the application's migrations folder (the
+/// runbook's `sandbox.migrations`, which the health endpoint reads).
+pub const SANDBOX_MIGRATIONS: &str = "RUNSHEET_SANDBOX_MIGRATIONS";
+
+/// In a rehearsal started outside the application's folder, a relative
+/// `dir` that is not there stands for the sandbox's migrations folder, as
+/// the sandbox's databases stand for the real ones. Anywhere else (no
+/// sandbox, an absolute `dir`, a folder that exists) `dir` is read as
+/// written, and a missing one is an error.
+fn rehearsal_dir(dir: &Path, sandbox: Option<PathBuf>) -> Option<PathBuf> {
+    let sandbox = sandbox.filter(|s| !s.as_os_str().is_empty())?;
+    (dir.is_relative() && !dir.exists()).then_some(sandbox)
+}
+
 /// Fails on a dirty or failed migration always, on any pending one with
 /// `expect=none`, and on a destructive pending one on a protected target
 /// (where seed 002's deploy script stopped for a person to decide).
@@ -84,4 +113,22 @@ fn names<'a>(files: impl Iterator<Item = &'a migrations::MigrationFile>) -> Stri
         .map(|f| format!("{} {}", f.version, f.name))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_relative_folder_is_the_sandbox_s_in_a_rehearsal() {
+        let sandbox = Some(PathBuf::from("/sandbox/db/migrate"));
+        let missing = Path::new("no-such-folder/db/migrate");
+        assert_eq!(rehearsal_dir(missing, sandbox.clone()), sandbox);
+        // Without a sandbox, the step fails on the missing folder as before.
+        assert_eq!(rehearsal_dir(missing, None), None);
+        assert_eq!(rehearsal_dir(missing, Some(PathBuf::new())), None);
+        // A folder that is there, or an absolute one, is read as written.
+        assert_eq!(rehearsal_dir(Path::new("src"), sandbox.clone()), None);
+        assert_eq!(rehearsal_dir(Path::new("/no/such/folder"), sandbox), None);
+    }
 }

@@ -202,6 +202,17 @@ impl Fold {
                     by: self.operator.clone(),
                 });
             }
+            // Refused with Enter (or by quitting): nothing typed, nothing run.
+            Msg::GateRefused { step } => {
+                self.gates.push(GateLine {
+                    step: step.clone(),
+                    shown_at: self.gate_shown.get(step).copied(),
+                    answered_at: at,
+                    typed: String::new(),
+                    confirmed: false,
+                    by: self.operator.clone(),
+                });
+            }
             Msg::Output { step, data, .. } => {
                 let tail = self.tails.entry(step.clone()).or_default();
                 push_lines(tail, data);

@@ -195,6 +195,8 @@ fn gates(out: &mut String, r: &Report) {
             g.typed.replace('`', "'"),
             if g.confirmed {
                 "confirmed"
+            } else if g.typed.is_empty() {
+                "refused"
             } else {
                 "refused (wrong name)"
             }

@@ -9,6 +9,8 @@ use crate::session::{Gate, Session, StepStatus, Stream};
 use crate::term::Paint;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
@@ -73,6 +75,10 @@ pub struct Console {
     paint: Paint,
     /// Lines typed by the operator; None when nobody can answer (`--auto`).
     input: Option<mpsc::UnboundedReceiver<String>>,
+    /// Set while a question wants a line: the stdin reader reads only
+    /// then, so what is typed while an `interactive` command has the
+    /// terminal goes to that command.
+    wanted: Option<Arc<AtomicBool>>,
     pub signals: Signals,
     /// A signal that arrived during a question.
     pub interrupted: Option<String>,
@@ -80,10 +86,14 @@ pub struct Console {
 
 impl Console {
     pub fn new(color: bool, interactive: bool) -> std::io::Result<Self> {
-        let input = interactive.then(spawn_stdin_reader);
+        let (input, wanted) = match interactive.then(spawn_stdin_reader) {
+            Some((input, wanted)) => (Some(input), Some(wanted)),
+            None => (None, None),
+        };
         Ok(Console {
             paint: Paint::new(color),
             input,
+            wanted,
             signals: Signals::new()?,
             interrupted: None,
         })
@@ -227,6 +237,9 @@ impl Console {
         for left in (1..=seconds).rev() {
             self.print(&format!("\r  {left:>3}s … "));
             let tick = tokio::time::sleep(Duration::from_secs(1));
+            if cancellable {
+                self.want_line();
+            }
             match (&mut self.input, cancellable) {
                 (Some(input), true) => {
                     tokio::select! {
@@ -240,6 +253,7 @@ impl Console {
                 _ => tick.await,
             }
         }
+        self.unwant_line();
         self.line("go");
         false
     }
@@ -308,6 +322,7 @@ impl Console {
     /// Reads one answer; SIGINT means quit, SIGTERM/SIGHUP interrupt.
     async fn read(&mut self, prompt: &str) -> Option<Result<String, Reply>> {
         self.print(&format!("{} ", self.paint.bold(prompt)));
+        self.want_line();
         let input = self.input.as_mut()?;
         tokio::select! {
             line = input.recv() => match line {
@@ -315,6 +330,7 @@ impl Console {
                 None => Some(Err(Reply::Quit)),
             },
             sig = self.signals.next() => {
+                self.unwant_line();
                 self.print("\n");
                 Some(Err(match sig {
                     Sig::Int => Reply::Quit,
@@ -324,6 +340,24 @@ impl Console {
                     }
                 }))
             }
+        }
+    }
+
+    /// Has the stdin reader read the next line typed.
+    fn want_line(&mut self) {
+        if let Some(wanted) = &self.wanted {
+            wanted.store(true, Ordering::Release);
+        }
+    }
+
+    /// The question is over: what is typed from now on is not for it.
+    fn unwant_line(&mut self) {
+        if let Some(wanted) = &self.wanted {
+            wanted.store(false, Ordering::Release);
+        }
+        // A line read just as the question ended answered nothing.
+        if let Some(input) = self.input.as_mut() {
+            while input.try_recv().is_ok() {}
         }
     }
 
@@ -450,21 +484,44 @@ impl Console {
     }
 }
 
-/// The step's instructions without its fenced blocks and task list, which
-/// are shown as they run and as questions.
+/// The step's instructions without its action blocks and task list, which
+/// are shown as they run and as questions. Other fenced blocks (a
+/// ```` ```python ```` script shown for reference, ```` ```text ````) are
+/// part of the instructions and kept, as the full-screen view keeps them.
 fn prose_of(body: &str) -> String {
     let mut out = Vec::new();
-    let mut in_fence = false;
+    // Inside a fence: whether its lines are shown.
+    let mut fence: Option<bool> = None;
     for line in body.lines() {
         let t = line.trim_start();
         if t.starts_with("```") || t.starts_with("~~~") {
-            in_fence = !in_fence;
+            let shown = match fence {
+                Some(shown) => {
+                    fence = None;
+                    shown
+                }
+                None => {
+                    let lang = t
+                        .trim_start_matches(['`', '~'])
+                        .split(|c: char| c.is_whitespace() || c == '{')
+                        .next()
+                        .unwrap_or_default();
+                    let shown = crate::runbook::action::kind_of(lang).is_none();
+                    fence = Some(shown);
+                    shown
+                }
+            };
+            if shown {
+                out.push(line);
+            }
             continue;
         }
-        if in_fence || t.starts_with("- [ ]") || t.starts_with("- [x]") || t.starts_with("* [ ]") {
-            continue;
+        match fence {
+            Some(true) => out.push(line),
+            Some(false) => {}
+            None if t.starts_with("- [ ]") || t.starts_with("- [x]") || t.starts_with("* [ ]") => {}
+            None => out.push(line),
         }
-        out.push(line);
     }
     out.join("\n").trim().to_string()
 }
@@ -478,28 +535,77 @@ fn human_ms(ms: i64) -> String {
 }
 
 /// Stdin is read on its own thread: a blocking read must not stall the
-/// runtime that supervises the running command.
-fn spawn_stdin_reader() -> mpsc::UnboundedReceiver<String> {
+/// runtime that supervises the running command. It reads a line only
+/// while one is wanted, a byte at a time (as the shell's `read` does on a
+/// pipe): nothing is read ahead, and nothing is read once a question is
+/// over, so the lines typed for an `interactive` command (psql's queries,
+/// `\q`) reach it instead of being taken as answers.
+fn spawn_stdin_reader() -> (mpsc::UnboundedReceiver<String>, Arc<AtomicBool>) {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    use std::os::fd::AsFd;
     let (tx, rx) = mpsc::unbounded_channel();
+    let want = Arc::new(AtomicBool::new(false));
+    let wanted = Arc::clone(&want);
     std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut line = String::new();
-        loop {
-            line.clear();
-            match stdin.read_line(&mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if tx
-                        .send(line.trim_end_matches(['\n', '\r']).to_string())
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
+        // fd 0 itself, not `Stdin`, which reads ahead into its buffer.
+        let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
+            return;
+        };
+        let mut stdin = std::fs::File::from(fd);
+        while !tx.is_closed() {
+            if !wanted.load(Ordering::Acquire) {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            // Wait for input without committing to a read that may no
+            // longer be wanted when it comes.
+            let mut fds = [PollFd::new(stdin.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(50u8)) {
+                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+                Ok(_) => {}
+            }
+            if !wanted.load(Ordering::Acquire) {
+                continue;
+            }
+            let line = read_line_from(&mut stdin);
+            wanted.store(false, Ordering::Release);
+            let Some((line, ended)) = line else { break };
+            if tx.send(line).is_err() || ended {
+                break;
             }
         }
     });
-    rx
+    (rx, want)
+}
+
+/// One line from standard input, read a byte at a time so that nothing
+/// after it is taken from whoever reads next (a command, the session's
+/// questions). None at end of input.
+pub fn read_stdin_line() -> Option<String> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
+    read_line_from(&mut std::fs::File::from(fd)).map(|(line, _)| line)
+}
+
+/// The line, and whether input ended with it; None when it ended before.
+fn read_line_from(input: &mut std::fs::File) -> Option<(String, bool)> {
+    use std::io::Read;
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    let ended = loop {
+        match input.read(&mut byte) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Ok(0) | Err(_) => break true,
+            Ok(_) if byte[0] == b'\n' => break false,
+            Ok(_) => line.push(byte[0]),
+        }
+    };
+    if ended && line.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&line);
+    Some((text.trim_end_matches(['\n', '\r']).to_string(), ended))
 }
 
 fn short_ms(ms: i64) -> String {
@@ -514,5 +620,14 @@ mod tests {
     fn prose_leaves_out_blocks_and_checklists() {
         let body = "Do this.\n\n```bash\necho\n```\n\n- [ ] tick\nThen that.";
         assert_eq!(prose_of(body), "Do this.\n\n\nThen that.");
+    }
+
+    #[test]
+    fn prose_keeps_blocks_that_are_shown_not_run() {
+        let body = "For reference:\n\n```python\n- [ ] not a task\nprint(1)\n```\n\n```sql {writes}\nDELETE FROM t WHERE id = 1;\n```\nDone.";
+        assert_eq!(
+            prose_of(body),
+            "For reference:\n\n```python\n- [ ] not a task\nprint(1)\n```\n\nDone."
+        );
     }
 }

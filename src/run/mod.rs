@@ -87,7 +87,7 @@ struct PlainAsk;
 
 impl vars::Ask for PlainAsk {
     fn ask(&mut self, name: &str, description: Option<&str>, secret: bool) -> Option<String> {
-        use std::io::{BufRead, Write};
+        use std::io::Write;
         let label = match description {
             Some(d) => format!("{name} ({d})"),
             None => name.to_string(),
@@ -97,9 +97,9 @@ impl vars::Ask for PlainAsk {
         }
         print!("{label}: ");
         let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).ok()?;
-        let line = line.trim_end_matches(['\n', '\r']).to_string();
+        // Not through `Stdin`'s buffer, which would keep the answers typed
+        // ahead from the session's questions.
+        let line = console::read_stdin_line()?;
         (!line.is_empty()).then_some(line)
     }
 }

@@ -480,6 +480,12 @@ impl Runner {
             self.submit(Msg::RunRequested { step: step.into() }).await?;
             return Ok(None);
         }
+        // Back from a rollback step, say again which step failed: the
+        // question that follows is about it, not about the rollback.
+        if self.shown.as_deref() != Some(step) {
+            self.console.step_header(&self.session, step);
+            self.shown = Some(step.to_string());
+        }
         let rollbacks: Vec<(String, String)> = self
             .session
             .rollbacks_for(step)
@@ -508,6 +514,7 @@ impl Runner {
             return Ok(None);
         }
         self.console.step_header(&self.session, id);
+        self.shown = Some(id.to_string());
         self.try_submit(Msg::RunRequested { step: id.into() })
             .await?;
         loop {

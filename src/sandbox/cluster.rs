@@ -141,9 +141,12 @@ pub fn start(bins: &Binaries, name: &str, dir: &Path, password: &str) -> Result<
     );
     let _ = std::fs::remove_file(&pwfile);
     init?;
+    // `cluster_name` is the cluster's role, so a dataset loaded into both
+    // can tell them apart: `WHERE current_setting('cluster_name') = 'staging'`.
     let settings = format!(
-        "\n# runsheet sandbox\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n",
-        dir.display().to_string().replace('\'', "''")
+        "\n# runsheet sandbox\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\ncluster_name = '{}'\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n",
+        dir.display().to_string().replace('\'', "''"),
+        name.replace('\'', "''")
     );
     std::fs::OpenOptions::new()
         .append(true)

@@ -162,6 +162,17 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
         format!("http://127.0.0.1:{}/staging", health.port),
     ));
     state.health = Some(health);
+    // The application's migrations folder, for `migrations` steps whose
+    // relative `dir=` is not where the rehearsal runs (the same folder the
+    // health endpoint reads).
+    if let Some(m) = &opts.migrations
+        && let Ok(abs) = std::fs::canonicalize(m)
+    {
+        state.env.push((
+            crate::db::pending::SANDBOX_MIGRATIONS.into(),
+            abs.to_string_lossy().into_owned(),
+        ));
+    }
     write_state(&opts.dir, &state)?;
     match start_moto(&opts.dir) {
         Ok(moto) => {

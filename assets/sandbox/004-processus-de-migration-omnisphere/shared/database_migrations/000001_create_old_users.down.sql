@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS legacy_sessions;
+DROP TABLE IF EXISTS old_users;
