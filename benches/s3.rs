@@ -23,6 +23,8 @@
 //! divides the large file's size (e.g. 10 for 100 MB). Moto keeps objects
 //! in temporary files, and each large one is deleted once timed.
 
+#[path = "../tests/support/raw_http.rs"]
+mod raw_http;
 #[path = "../tests/support/s3.rs"]
 mod s3;
 

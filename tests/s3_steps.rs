@@ -3,6 +3,8 @@
 //! a folder of many files, verify checks, a multipart upload killed with
 //! SIGKILL and resumed, credential and bucket errors, and the gates.
 
+#[path = "support/raw_http.rs"]
+mod raw_http;
 #[path = "support/s3.rs"]
 mod s3;
 #[path = "support/workdir.rs"]

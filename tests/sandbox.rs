@@ -3,10 +3,11 @@
 //! with `--sandbox`, and nothing left running after `sandbox stop` — or
 //! after a crash and the next start.
 
+#[path = "support/raw_http.rs"]
+mod raw_http;
 #[path = "support/workdir.rs"]
 mod workdir;
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 use workdir::{Workdir, text};
@@ -55,19 +56,7 @@ fn listening(port: u16) -> bool {
 
 /// GET on the sandbox's health server, the body as JSON.
 fn get(url: &str) -> serde_json::Value {
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let mut s = TcpStream::connect(host).unwrap_or_else(|e| panic!("{url}: {e}"));
-    let _ = write!(
-        s,
-        "GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"
-    );
-    let mut body = String::new();
-    let _ = s.read_to_string(&mut body);
-    let json = body.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(json).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
+    raw_http::get_json(url)
 }
 
 fn start(w: &Workdir) {

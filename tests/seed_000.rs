@@ -23,6 +23,8 @@
 
 #[path = "support/operator.rs"]
 mod operator;
+#[path = "support/raw_http.rs"]
+mod raw_http;
 #[path = "support/rehearsal.rs"]
 mod rehearsal;
 #[path = "support/workdir.rs"]
@@ -30,8 +32,6 @@ mod workdir;
 
 use operator::{Ask, Moment, say};
 use rehearsal::Rehearsal;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 
 const RUNBOOK: &str = "000-migration-client-pilote.md";
@@ -141,24 +141,9 @@ fn today() -> String {
 }
 
 /// One plain HTTP/1.1 request to moto (it checks no signature on a bucket
-/// or a listing); the status and the whole response.
+/// or a listing); the status and the body.
 fn moto(endpoint: &str, method: &str, path: &str) -> (u16, String) {
-    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut s = TcpStream::connect(host).unwrap_or_else(|e| panic!("moto at {host}: {e}"));
-    let _ = write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    let mut answer = Vec::new();
-    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(30)));
-    let _ = s.read_to_end(&mut answer);
-    let answer = String::from_utf8_lossy(&answer).into_owned();
-    let status = answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, answer)
+    raw_http::request(endpoint, method, path, &[], b"")
 }
 
 /// The text between `a` and `b` in `s`.

@@ -11,15 +11,18 @@
 mod operator;
 #[path = "support/rehearsal.rs"]
 mod rehearsal;
+#[path = "support/tmux.rs"]
+mod tmux;
 #[path = "support/workdir.rs"]
 mod workdir;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rehearsal::Rehearsal;
+use tmux::Tmux;
 
 const RUNBOOK: &str = "001-plan-de-reprise-cdtn.md";
 const TABLES: [&str; 4] = [
@@ -30,87 +33,6 @@ const TABLES: [&str; 4] = [
 ];
 const KUBECTL_REASON: &str =
     "pas de cluster Kubernetes ni de cronjob cron-ingester dans le bac à sable";
-
-/// runsheet's full-screen UI in a tmux terminal of its own.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new() -> Tmux {
-        Tmux {
-            socket: format!("runsheet-seed-001-{}", std::process::id()),
-        }
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux is needed for this test ({e}); .ci/run installs it"))
-    }
-
-    /// Runs `cmd` (a shell command line) in a 120x40 terminal.
-    fn start(&self, cmd: &str) {
-        let out = self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "seed",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            &format!("{cmd}; sleep 600"),
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "seed"]).stdout)
-            .into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "seed", k]);
-            std::thread::sleep(Duration::from_millis(120));
-        }
-    }
-
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "seed", "-l", text]);
-        std::thread::sleep(Duration::from_millis(120));
-    }
-
-    fn wait_screen(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "`{needle}` never appeared on screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
 
 fn records(journal: &Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(journal)
@@ -211,7 +133,7 @@ fn seed_001_recovery_plan_through_the_tui() {
     // `runsheet run … --sandbox` in the terminal, as an operator would
     // type it: the sandbox's variables and the runbook's `sandbox.env`
     // come with it; the backup's path is the operator's answer.
-    let t = Tmux::new();
+    let t = Tmux::new("seed-001");
     let cmd = format!(
         "cd {} && RUNSHEET_DATA_DIR={} BACKUP_FILE={} {} run {} --target production --drill --sandbox",
         quote(&r.w.path().to_string_lossy()),

@@ -16,6 +16,8 @@
 
 #[path = "support/operator.rs"]
 mod operator;
+#[path = "support/raw_http.rs"]
+mod raw_http;
 #[path = "support/rehearsal.rs"]
 mod rehearsal;
 #[path = "support/workdir.rs"]
@@ -24,8 +26,6 @@ mod workdir;
 use operator::{Ask, Moment, say};
 use rehearsal::Rehearsal;
 use serde_json::Value;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -57,19 +57,7 @@ fn rails_db_migrate(r: &Rehearsal, url_var: &str) {
 
 /// The sandbox's health endpoint, asked directly (not through runsheet).
 fn get(url: &str) -> Value {
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
-    let mut s = TcpStream::connect(host).unwrap_or_else(|e| panic!("{url}: {e}"));
-    let _ = write!(
-        s,
-        "GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"
-    );
-    let mut body = String::new();
-    let _ = s.read_to_string(&mut body);
-    let json = body.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(json).unwrap_or_else(|e| panic!("{url}: {e}: {body}"))
+    raw_http::get_json(url)
 }
 
 /// `schema_migrations` and the `users` columns the two migrations touch.

@@ -12,17 +12,16 @@
 
 #[path = "support/operator.rs"]
 mod operator;
+#[path = "support/raw_http.rs"]
+mod raw_http;
 #[path = "support/rehearsal.rs"]
 mod rehearsal;
 #[path = "support/workdir.rs"]
 mod workdir;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
-use std::time::Duration;
 
 use operator::{Ask, say};
 use rehearsal::Rehearsal;
@@ -54,28 +53,7 @@ fn counts(r: &Rehearsal, url_var: &str) -> BTreeMap<String, i64> {
 
 /// One plain HTTP request to the sandbox's moto: status and body.
 fn s3_http(endpoint: &str, method: &str, path: &str) -> (u16, String) {
-    let host = endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(host).unwrap_or_else(|e| panic!("connect to moto: {e}"));
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(req.as_bytes())
-        .unwrap_or_else(|e| panic!("send to moto: {e}"));
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    raw_http::request(endpoint, method, path, &[], b"")
 }
 
 /// `<Key>…</Key>` and `<Size>…</Size>` of a ListObjectsV2 answer.

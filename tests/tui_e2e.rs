@@ -3,31 +3,32 @@
 //! journal it writes.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
+/// runsheet in a terminal, in a scratch folder of its own.
 struct Tmux {
-    socket: String,
+    term: tmux::Tmux,
     dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for Tmux {
+    type Target = tmux::Tmux;
+    fn deref(&self) -> &tmux::Tmux {
+        &self.term
+    }
 }
 
 impl Tmux {
     fn new(name: &str) -> Tmux {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         Tmux {
-            socket: format!("runsheet-e2e-{name}-{}", std::process::id()),
+            term: tmux::Tmux::new(&format!("e2e-{name}")),
             dir,
         }
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("tmux is needed for the end-to-end tests ({e}); .ci/run installs it")
-            })
     }
 
     fn data(&self) -> PathBuf {
@@ -36,62 +37,14 @@ impl Tmux {
 
     /// Starts `runsheet ARGS` in a 120x40 terminal.
     fn start(&self, args: &str) {
-        let cmd = format!(
-            "cd {} && RUNSHEET_DATA_DIR={} TMPDIR={} WORK={} {} {args}; sleep 600",
+        self.term.start(&format!(
+            "cd {} && RUNSHEET_DATA_DIR={} TMPDIR={} WORK={} {} {args}",
             self.dir.path().display(),
             self.data().display(),
             self.dir.path().display(),
             self.dir.path().display(),
             env!("CARGO_BIN_EXE_runsheet"),
-        );
-        let out = self.tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            &cmd,
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
-            .into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "e2e", k]);
-            std::thread::sleep(Duration::from_millis(120));
-        }
-    }
-
-    fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
-        std::thread::sleep(Duration::from_millis(120));
-    }
-
-    fn wait_screen(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if s.contains(needle) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "`{needle}` never appeared on screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        ));
     }
 
     fn journal(&self) -> PathBuf {
@@ -127,19 +80,6 @@ impl Tmux {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-    }
-
-    fn hang_up(&self) {
-        // Killing the session closes the pty: runsheet gets SIGHUP.
-        self.tmux(&["kill-session", "-t", "e2e"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
     }
 }
 

@@ -11,7 +11,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub const INSTALL_HINT: &str = "install PostgreSQL's server binaries: `sudo apt-get install -y postgresql` (Debian, Ubuntu), `brew install postgresql` (macOS)";
+pub const INSTALL_HINT: &str = "install PostgreSQL's server binaries: `sudo apt-get install -y postgresql` (Debian, Ubuntu), `brew install postgresql` (macOS). Without them there is no sandbox, but `runsheet demo`, `check`, `replay`, `report` and runbooks run against real databases all work";
 
 /// Where PostgreSQL's server binaries are.
 #[derive(Clone, Debug)]

@@ -38,15 +38,9 @@ impl Rehearsal {
 
     /// A variable the sandbox set (`PROD_DB_URL`, `APP_URL` …).
     pub fn env(&self, name: &str) -> String {
-        let text =
-            std::fs::read_to_string(self.w.data().join("sandbox/state.json")).unwrap_or_default();
-        let state: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        state["env"]
-            .as_array()
+        self.sandbox_env()
             .into_iter()
-            .flatten()
-            .find(|kv| kv[0] == name)
-            .and_then(|kv| kv[1].as_str().map(str::to_string))
+            .find_map(|(k, v)| (k == name).then_some(v))
             .unwrap_or_else(|| panic!("the sandbox set no {name}"))
     }
 

@@ -23,7 +23,7 @@
 //! [`Moto::requests`] reads back.
 #![allow(dead_code)]
 
-use std::io::{PipeWriter, Read, Write};
+use std::io::PipeWriter;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -244,35 +244,8 @@ impl Moto {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> (u16, String) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))
-            .unwrap_or_else(|e| panic!("connect to moto: {e}"));
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n",
-            self.port,
-            body.len()
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        stream
-            .write_all(req.as_bytes())
-            .and_then(|()| stream.write_all(body))
-            .unwrap_or_else(|e| panic!("send to moto: {e}"));
-        let mut raw = Vec::new();
-        let _ = stream.read_to_end(&mut raw);
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let status = text
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
-        (status, body)
+        let base = format!("http://127.0.0.1:{}", self.port);
+        super::raw_http::request(&base, method, path, headers, body)
     }
 
     /// An SDK client for checks, with `keys` (any, on the open server).
