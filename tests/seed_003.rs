@@ -236,6 +236,16 @@ fn seed_003_disaster_recovery_restores_the_database_and_the_bucket() {
     let objects = listed(&body);
     assert_eq!(objects, files(&archive), "{body}");
     assert!(objects.contains_key("conventions/2/convention-signee.pdf"));
+    // And back: the step read the whole bucket again, byte for byte.
+    let back = r.w.path().join("verification_s3");
+    assert_eq!(files(&back), files(&archive));
+    for name in files(&archive).keys() {
+        assert_eq!(
+            std::fs::read(back.join(name)).ok(),
+            std::fs::read(archive.join(name)).ok(),
+            "{name} came back different"
+        );
+    }
 
     // The journal: the gate, the skips and their reasons, the results.
     let gates = r.of_type("gate-answered");
