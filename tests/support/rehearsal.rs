@@ -102,11 +102,13 @@ impl Rehearsal {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    /// The session's journal (the latest).
+    /// The session's journal: the one written last (names sort by target
+    /// before time, so a production session's sorts before staging's).
     pub fn journal(&self) -> PathBuf {
         self.w
             .journals()
-            .pop()
+            .into_iter()
+            .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
             .unwrap_or_else(|| panic!("no journal was written"))
     }
 
@@ -143,9 +145,14 @@ impl Rehearsal {
             .collect()
     }
 
-    /// The journal's records of one type.
+    /// The session journal's records of one type.
     pub fn of_type(&self, kind: &str) -> Vec<serde_json::Value> {
-        self.w.of_type(kind)
+        let text = std::fs::read_to_string(self.journal())
+            .unwrap_or_else(|e| panic!("read the journal: {e}"));
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("journal line {l}: {e}")))
+            .filter(|r: &serde_json::Value| r["type"] == kind)
+            .collect()
     }
 }
 
