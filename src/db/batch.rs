@@ -14,6 +14,7 @@ use tokio_postgres::{Client, Statement};
 
 use super::native::{Native, Verdict};
 use super::sql::stoppable;
+use crate::exec::progress;
 use crate::exec::task::TaskCtx;
 use crate::runbook::model::BatchSpec;
 use crate::session::Msg;
@@ -351,7 +352,7 @@ fn progress_line(
     let rate = (state.rows - rows_before) as f64 / secs;
     let mut line = String::from("\r");
     if let Some(total) = total {
-        line.push_str(&bar(state.rows as f64 / total as f64));
+        line.push_str(&progress::bar(state.rows as f64 / total as f64));
         line.push(' ');
     }
     line.push_str(&format!("batch {} · {} rows", state.batches, state.rows));
@@ -360,7 +361,7 @@ fn progress_line(
         line.push_str(&format!(" of ~{total} ({pct:.0}%)"));
         if rate > 0.0 && state.rows < total && !last {
             let eta = (total - state.rows) as f64 / rate;
-            line.push_str(&format!(" · ETA {}", short_duration(eta)));
+            line.push_str(&format!(" · ETA {}", progress::eta(eta)));
         }
     }
     line.push_str(&format!(" · {rate:.0} rows/s"));
@@ -368,22 +369,6 @@ fn progress_line(
         line.push('\n');
     }
     line
-}
-
-/// A 20-cell bar; the total is an estimate, so it stops at full.
-fn bar(fraction: f64) -> String {
-    const CELLS: usize = 20;
-    let full = ((fraction.clamp(0.0, 1.0) * CELLS as f64).round() as usize).min(CELLS);
-    format!("[{}{}]", "#".repeat(full), ".".repeat(CELLS - full))
-}
-
-fn short_duration(secs: f64) -> String {
-    let s = secs.round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
 }
 
 /// `name` as an SQL identifier, quoted.
@@ -426,19 +411,5 @@ mod tests {
             "\"public\".\"old_users\""
         );
         assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
-    }
-
-    #[test]
-    fn the_bar_fills_with_progress_and_stops_at_full() {
-        assert_eq!(bar(0.0), format!("[{}]", ".".repeat(20)));
-        assert_eq!(bar(0.5), format!("[{}{}]", "#".repeat(10), ".".repeat(10)));
-        assert_eq!(bar(1.7), format!("[{}]", "#".repeat(20)));
-    }
-
-    #[test]
-    fn durations_read_short() {
-        assert_eq!(short_duration(59.4), "59s");
-        assert_eq!(short_duration(61.0), "1m01s");
-        assert_eq!(short_duration(7300.0), "2h01m");
     }
 }

@@ -4,6 +4,7 @@
 //! in-process work with the same events, timeout and cancel.
 
 mod group;
+pub mod progress;
 pub mod shell;
 pub mod task;
 

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::tuning::human_bytes;
+use crate::exec::progress;
 
 const EVERY: Duration = Duration::from_millis(250);
 
@@ -82,7 +83,7 @@ impl Meter {
             line.push_str(self.label);
             line.push(' ');
         }
-        line.push_str(&bar(fraction));
+        line.push_str(&progress::bar(fraction));
         line.push(' ');
         if let Some(files) = self.total_files {
             line.push_str(&format!("{}/{files} files · ", s.files));
@@ -98,24 +99,9 @@ impl Meter {
             line.push_str(&format!(" · {secs:.1}s\n"));
         } else if rate > 0.0 && s.bytes < self.total_bytes {
             let eta = (self.total_bytes - s.bytes) as f64 / rate;
-            line.push_str(&format!(" · ETA {}", short_duration(eta)));
+            line.push_str(&format!(" · ETA {}", progress::eta(eta)));
         }
         line
-    }
-}
-
-fn bar(fraction: f64) -> String {
-    const CELLS: usize = 20;
-    let full = ((fraction.clamp(0.0, 1.0) * CELLS as f64).round() as usize).min(CELLS);
-    format!("[{}{}]", "#".repeat(full), ".".repeat(CELLS - full))
-}
-
-fn short_duration(secs: f64) -> String {
-    let s = secs.round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
     }
 }
 
