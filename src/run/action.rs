@@ -172,32 +172,14 @@ impl Running {
     /// pipe read.
     pub async fn next(&mut self) -> Batch {
         match &mut self.inner {
-            Inner::Shell { rx, .. } => {
-                let Some(first) = rx.recv().await else {
-                    return self.lost();
-                };
-                let mut events = vec![first];
-                while events.len() < OUTPUT_BURST {
-                    match rx.try_recv() {
-                        Ok(e) => events.push(e),
-                        Err(_) => break,
-                    }
-                }
-                self.shell_batch(events)
-            }
-            Inner::Task { rx, .. } => {
-                let Some(first) = rx.recv().await else {
-                    return self.lost();
-                };
-                let mut events = vec![first];
-                while events.len() < OUTPUT_BURST {
-                    match rx.try_recv() {
-                        Ok(e) => events.push(e),
-                        Err(_) => break,
-                    }
-                }
-                self.task_batch(events)
-            }
+            Inner::Shell { rx, .. } => match burst(rx).await {
+                Some(events) => self.shell_batch(events),
+                None => self.lost(),
+            },
+            Inner::Task { rx, .. } => match burst(rx).await {
+                Some(events) => self.task_batch(events),
+                None => self.lost(),
+            },
         }
     }
 
@@ -422,6 +404,20 @@ fn take_utf8(buf: &mut Vec<u8>, end: bool) -> Option<String> {
         String::from_utf8(taken)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
     )
+}
+
+/// The next event and whatever else is already waiting, up to a burst;
+/// None once the sender is gone.
+async fn burst<T>(rx: &mut mpsc::Receiver<T>) -> Option<Vec<T>> {
+    let first = rx.recv().await?;
+    let mut events = vec![first];
+    while events.len() < OUTPUT_BURST {
+        match rx.try_recv() {
+            Ok(e) => events.push(e),
+            Err(_) => break,
+        }
+    }
+    Some(events)
 }
 
 #[cfg(test)]
