@@ -21,11 +21,11 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 
-use super::chain::Chain;
 use super::fold::{self, Marks, View};
 use super::line;
 use super::rehearsed;
 use crate::journal::record::{decode_header, decode_line};
+use crate::journal::verify::Chain;
 use crate::runbook;
 use crate::session::{Millis, Msg, Session, SessionInfo};
 use crate::tui::App;

@@ -14,7 +14,6 @@
 //!            screen: banner · tui::draw (the live screen) · replay bar
 //! ```
 
-mod chain;
 pub mod cli;
 pub mod clock;
 pub mod controls;
