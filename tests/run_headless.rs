@@ -1,79 +1,37 @@
 //! The headless runner with real processes, real files and a real journal:
 //! what a script, a CI drill or an operator with `--plain` gets.
 
+#[path = "support/workdir.rs"]
+mod workdir;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
+use workdir::Workdir;
 
-struct Env {
-    dir: tempfile::TempDir,
+/// A scratch folder (`Workdir`) with this file's shorthands.
+struct Env(Workdir);
+
+impl std::ops::Deref for Env {
+    type Target = Workdir;
+    fn deref(&self) -> &Workdir {
+        &self.0
+    }
 }
 
 impl Env {
     fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")),
-        }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
+        Env(Workdir::new())
     }
 
     fn runbook(&self, name: &str, text: &str) -> PathBuf {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).unwrap_or_else(|e| panic!("write runbook: {e}"));
-        p
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_runsheet"));
-        c.args(args)
-            .env("RUNSHEET_DATA_DIR", self.data())
-            .env("NO_COLOR", "1")
-            .env("WORK", self.dir.path())
-            .current_dir(self.dir.path());
-        c
-    }
-
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self
-            .cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn runsheet: {e}"));
-        if let Some(mut i) = child.stdin.take() {
-            let _ = i.write_all(stdin.as_bytes());
-        }
-        child
-            .wait_with_output()
-            .unwrap_or_else(|e| panic!("wait runsheet: {e}"))
+        self.write(name, text)
     }
 
     /// `runsheet run RUNBOOK --target staging --auto`, nobody at stdin.
     fn auto(&self, runbook: &Path) -> Output {
-        self.run(
-            &[
-                "run",
-                &runbook.to_string_lossy(),
-                "--target",
-                "staging",
-                "--auto",
-            ],
-            "",
-        )
-    }
-
-    fn journals(&self) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(self.data().join("journals"))
-            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        v.retain(|p| p.extension().is_some_and(|e| e == "jsonl"));
-        v.sort();
-        v
+        self.0.auto(runbook, "staging")
     }
 
     fn journal(&self) -> PathBuf {

@@ -48,6 +48,7 @@ impl Workdir {
         c.args(args)
             .env("RUNSHEET_DATA_DIR", self.data())
             .env("NO_COLOR", "1")
+            .env("WORK", self.dir.path())
             .current_dir(self.dir.path());
         for k in [
             "PGHOST",
