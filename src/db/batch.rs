@@ -74,10 +74,11 @@ pub async fn run(native: &Native, ctx: &TaskCtx, spec: &BatchSpec) -> Result<Ver
     let started = Instant::now();
     let mut shown = Instant::now() - PROGRESS_EVERY;
     let rows_before = state.rows;
+    let mut redraw = progress::Redraw::default();
     loop {
         if ctx.stop_requested().is_some() {
-            ctx.print(progress_line(&state, total, started, rows_before, true))
-                .await;
+            let text = progress_line(&state, total, started, rows_before, true);
+            ctx.print(redraw.line(&text, true)).await;
             return Ok(Verdict::Failed(format!(
                 "stopped after batch {} ({} rows); run the step again to go on from key {}",
                 state.batches,
@@ -95,8 +96,8 @@ pub async fn run(native: &Native, ctx: &TaskCtx, spec: &BatchSpec) -> Result<Ver
         )
         .await?;
         if done || shown.elapsed() >= PROGRESS_EVERY {
-            ctx.print(progress_line(&state, total, started, rows_before, done))
-                .await;
+            let text = progress_line(&state, total, started, rows_before, done);
+            ctx.print(redraw.line(&text, done)).await;
             shown = Instant::now();
         }
         if done {
@@ -350,7 +351,7 @@ fn progress_line(
 ) -> String {
     let secs = started.elapsed().as_secs_f64().max(0.001);
     let rate = (state.rows - rows_before) as f64 / secs;
-    let mut line = String::from("\r");
+    let mut line = String::new();
     if let Some(total) = total {
         line.push_str(&progress::bar(state.rows as f64 / total as f64));
         line.push(' ');
@@ -365,9 +366,6 @@ fn progress_line(
         }
     }
     line.push_str(&format!(" · {rate:.0} rows/s"));
-    if last {
-        line.push('\n');
-    }
     line
 }
 

@@ -19,9 +19,40 @@ pub fn eta(secs: f64) -> String {
     }
 }
 
+/// A line rewritten in place with `\r`: a shorter line is padded over the
+/// longer one before it, which a terminal would otherwise leave showing
+/// (`rows/sows/s`).
+#[derive(Default)]
+pub struct Redraw {
+    width: usize,
+}
+
+impl Redraw {
+    /// `text` as the next version of the line; `last` ends it.
+    pub fn line(&mut self, text: &str, last: bool) -> String {
+        let width = text.chars().count();
+        let pad = self.width.saturating_sub(width);
+        self.width = if last { 0 } else { width };
+        format!(
+            "\r{text}{}{}",
+            " ".repeat(pad),
+            if last { "\n" } else { "" }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shorter_line_covers_the_longer_one() {
+        let mut r = Redraw::default();
+        assert_eq!(r.line("12345 rows/s", false), "\r12345 rows/s");
+        assert_eq!(r.line("9 rows/s", false), "\r9 rows/s    ");
+        assert_eq!(r.line("done", true), "\rdone    \n");
+        assert_eq!(r.line("next", false), "\rnext");
+    }
 
     #[test]
     fn the_bar_fills_and_stops_at_full() {
