@@ -27,6 +27,7 @@ fn main() {
         host: "bench".into(),
         tool_version: "0".into(),
         drill: false,
+        sandbox: false,
         variables: vec![],
     };
     let mut session = Session::new(Arc::new(parsed.runbook), info, T0);

@@ -100,6 +100,7 @@ fn write_journal(path: &Path) -> u64 {
             host: "bench".into(),
             tool_version: "0".into(),
             drill: false,
+            sandbox: false,
             variables: vec![],
         }),
         at,

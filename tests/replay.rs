@@ -69,6 +69,7 @@ fn info(text: &str) -> SessionInfo {
         host: "bastion".into(),
         tool_version: "0.1.0".into(),
         drill: false,
+        sandbox: false,
         variables: vec![],
     }
 }

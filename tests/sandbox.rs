@@ -209,3 +209,71 @@ fn run_with_sandbox_starts_the_runbooks_own_sandbox_when_none_runs() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(ports.iter().all(|p| !listening(*p)));
 }
+
+/// A drill stopped halfway and resumed from a shell that points at other
+/// databases goes on in the sandbox; once the sandbox is gone, a resume
+/// says so instead of running against whatever the shell points at.
+#[test]
+fn a_drill_in_the_sandbox_resumes_in_the_sandbox_only() {
+    let w = Workdir::new();
+    w.write("data.sql", DATA);
+    let rb = w.write(
+        "r.md",
+        "---\nvariables:\n  STAGING_DB_URL: { secret: true }\nsandbox:\n  dataset: data.sql\n  env:\n    WHO: rehearsal\n---\n# R\n\n## P\n\n\
+         ### Ready {#ready}\n\n- [ ] ready\n\n\
+         ### Count {#count}\n\n```bash\npsql -qAt \"$STAGING_DB_URL\" -c 'select count(*) from users'\necho \"who=$WHO\"\n```\n",
+    );
+    let rb = rb.to_string_lossy().into_owned();
+    let run = |stdin: &str| {
+        w.run(
+            &["run", &rb, "--target", "staging", "--sandbox", "--auto"],
+            stdin,
+        )
+    };
+    // Stopped at the checklist, which --auto never ticks.
+    let out = run("");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let journal = w.journals().pop().unwrap_or_default();
+    let started = std::fs::read_to_string(&journal).unwrap_or_default();
+    assert!(
+        started.lines().next().unwrap_or("").contains(r#""sandbox":true"#),
+        "{started}"
+    );
+    let decoy = "postgresql://nobody@127.0.0.1:1/elsewhere";
+    let resume = |journal: &std::path::Path| {
+        let mut c = w.cmd(&["resume", &journal.to_string_lossy(), "--plain"]);
+        c.env("STAGING_DB_URL", decoy)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap_or_else(|e| panic!("{e}"));
+        if let Some(mut i) = child.stdin.take() {
+            use std::io::Write;
+            let _ = i.write_all(b"y\n\n");
+        }
+        child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let out = resume(&journal);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("resuming in the sandbox"), "{all}");
+    assert!(all.lines().any(|l| l.trim() == "250"), "{all}");
+    assert!(all.contains("who=rehearsal"), "{all}");
+    assert!(!all.contains("elsewhere"), "{all}");
+
+    // A second drill, stopped the same way; then the sandbox goes.
+    let out = run("");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let second = w
+        .journals()
+        .into_iter()
+        .find(|j| *j != journal)
+        .unwrap_or_default();
+    let out = w.run(&["sandbox", "stop"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let out = resume(&second);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("no sandbox is running"), "{all}");
+    assert!(!all.contains("ready"), "nothing of the session ran: {all}");
+}

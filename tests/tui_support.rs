@@ -29,6 +29,7 @@ pub fn session_of(text: &str, target: &str) -> Session {
         host: "bastion".into(),
         tool_version: "0.1.0".into(),
         drill: false,
+        sandbox: false,
         variables: vec![],
     };
     Session::new(Arc::new(parsed.runbook), info, T0)

@@ -8,6 +8,7 @@ use super::SandboxAction;
 use crate::run::vars::expand;
 use crate::runbook::Runbook;
 use crate::sandbox::{self, StartOptions, State};
+use crate::session::SessionInfo;
 
 /// What a new sandbox is seeded with: the flags, else the runbook's
 /// `sandbox:` front matter.
@@ -196,18 +197,58 @@ pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
             }
         }
     };
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--sandbox")
+        .collect();
+    // Only returns on failure.
+    fail(&sandbox::exec_with_env(&rehearsal_env(&state, &spec), &args))
+}
+
+/// `resume` of a session that ran in the sandbox, from a shell without
+/// its variables: the same command again, with them, so that the drill
+/// goes on against the sandbox and never against the databases the shell
+/// points at. The runbook's `sandbox:` is read from the text the session
+/// started with.
+pub fn exec_resume(info: &SessionInfo) -> color_eyre::Result<ExitCode> {
+    let dir = match sandbox::default_dir() {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    let state = match sandbox::read_state(&dir) {
+        Some(state) if sandbox::alive(&state) => state,
+        _ => {
+            return fail(&format!(
+                "this session is a rehearsal in the sandbox, and no sandbox is running in {}. \
+                 A new one (`runsheet sandbox --runbook {}`) would have new databases, which \
+                 the session would refuse: start a new drill with `runsheet run {} --target {} \
+                 --sandbox --drill`",
+                dir.display(),
+                info.runbook_path,
+                info.runbook_path,
+                info.target
+            ));
+        }
+    };
+    let spec = crate::runbook::parse(&info.runbook_path, &info.runbook_text)
+        .runbook
+        .sandbox
+        .unwrap_or_default();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    eprintln!("resuming in the sandbox ({})", dir.display());
+    fail(&sandbox::exec_with_env(&rehearsal_env(&state, &spec), &args))
+}
+
+/// The sandbox's variables, then the runbook's rehearsal values, which
+/// may use them.
+fn rehearsal_env(state: &State, spec: &crate::runbook::model::Sandbox) -> Vec<(String, String)> {
     let mut env = state.env.clone();
     let values: HashMap<String, String> = env.iter().cloned().collect();
     for (name, value) in &spec.env {
         let value = expand(value, &values, &|n| std::env::var(n).ok());
         env.push((name.clone(), value));
     }
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--sandbox")
-        .collect();
-    // Only returns on failure.
-    fail(&sandbox::exec_with_env(&env, &args))
+    env
 }
 
 fn fail(e: &str) -> color_eyre::Result<ExitCode> {

@@ -64,6 +64,12 @@ pub fn resume(
     accept_changed_runbook: bool,
     color: bool,
 ) -> color_eyre::Result<ExitCode> {
+    if !crate::sandbox::active()
+        && let Ok(info) = run::resumed_session(journal.as_deref())
+        && info.sandbox
+    {
+        return super::sandbox::exec_resume(&info);
+    }
     let opts = ResumeOptions {
         ui,
         journal,

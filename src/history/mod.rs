@@ -269,6 +269,7 @@ mod tests {
                 host: "h".into(),
                 tool_version: "0".into(),
                 drill: true,
+                sandbox: false,
                 variables: vec![],
             },
             started_at: 0,

@@ -404,6 +404,7 @@ mod tests {
             host: "laptop".into(),
             tool_version: "0.1.0".into(),
             drill: true,
+            sandbox: false,
             variables: vec![],
         };
         let step = || "counts".to_string();

@@ -139,6 +139,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         drill: opts.drill,
         variables: resolved.names.clone(),
+        sandbox: crate::sandbox::active(),
     };
     let at = now_ms();
     let mut session = Session::new(Arc::new(rb), info.clone(), at);
@@ -188,6 +189,33 @@ fn warn_outside_multiplexer(auto: bool) {
         eprintln!(
             "note: not inside tmux or screen: if your SSH connection drops, the session stops (resumable with `runsheet resume`); start it inside `tmux` to keep it running"
         );
+    }
+}
+
+/// The session a resume would take up (the journal given, else the
+/// latest), read from the journal's first line only.
+pub fn resumed_session(journal: Option<&Path>) -> Result<SessionInfo, String> {
+    use std::io::BufRead;
+    let path = match journal {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let dir = paths::journal_dir().map_err(|e| e.to_string())?;
+            paths::latest_journal(&dir)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no session to resume in {}", dir.display()))?
+        }
+    };
+    let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(file)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match journal::record::decode_line::<Msg>(line.trim_ascii_end()) {
+        Ok(r) => match r.body {
+            Msg::SessionStarted(info) => Ok(info),
+            _ => Err(format!("{} does not start a session", path.display())),
+        },
+        Err(e) => Err(format!("{}: {e}", path.display())),
     }
 }
 

@@ -152,6 +152,9 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
     state
         .env
         .push(("PGPASSFILE".into(), pgpass.to_string_lossy().into_owned()));
+    state
+        .env
+        .push((ACTIVE.into(), opts.dir.to_string_lossy().into_owned()));
     let health = start_health(opts, &staging, &production)?;
     state.env.push((
         "APP_URL".into(),
@@ -396,6 +399,15 @@ fn rand_bytes() -> [u8; 12] {
         let _ = f.read_exact(&mut out);
     }
     out
+}
+
+/// Set in the sandbox's variables (to its folder): a session started with
+/// them runs against the sandbox, and its journal says so.
+pub const ACTIVE: &str = "RUNSHEET_SANDBOX";
+
+/// Whether this process runs with the sandbox's variables.
+pub fn active() -> bool {
+    std::env::var_os(ACTIVE).is_some_and(|v| !v.is_empty())
 }
 
 /// Replaces this process with runsheet itself, the sandbox's variables

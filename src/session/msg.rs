@@ -166,6 +166,10 @@ pub struct SessionInfo {
     pub drill: bool,
     /// Names of the variables the session was given (values are not kept).
     pub variables: Vec<String>,
+    /// Run against `runsheet sandbox`: a resume goes back to the sandbox,
+    /// never to whatever databases the resuming shell points at.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

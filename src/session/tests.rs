@@ -74,6 +74,7 @@ fn session() -> Session {
         host: "laptop".into(),
         tool_version: "0.1.0".into(),
         drill: false,
+        sandbox: false,
         variables: vec![],
     };
     Session::new(Arc::new(parsed.runbook), info, 0)
