@@ -458,3 +458,20 @@ fn running_longer_than_every_rehearsal() {
     assert!(screen.contains("⚠ >3s"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+/// A drill on the sandbox's "production": the header says where it runs.
+#[test]
+fn a_drill_in_the_sandbox_says_so_beside_the_target() {
+    let (mut s, mut app, mut outputs) = start("production");
+    s.info.drill = true;
+    s.info.sandbox = true;
+    let shown = screen(&s, &mut app, &mut outputs, (100, 30), T0, &PLAIN);
+    let header = shown.lines().next().unwrap_or_default();
+    assert!(
+        header.starts_with(" PRODUCTION · protected   DRILL   SANDBOX  "),
+        "{header}"
+    );
+    s.info.sandbox = false;
+    let shown = screen(&s, &mut app, &mut outputs, (100, 30), T0, &PLAIN);
+    assert!(!shown.contains("SANDBOX"), "{shown}");
+}

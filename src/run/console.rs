@@ -123,7 +123,12 @@ impl Console {
             "{} · {} · target {badge}{}",
             p.bold(verb),
             session.runbook.title,
-            if session.info.drill { " · drill" } else { "" }
+            match (session.info.drill, session.info.sandbox) {
+                (true, true) => " · drill in the sandbox",
+                (true, false) => " · drill",
+                (false, true) => " · in the sandbox",
+                (false, false) => "",
+            }
         ));
         self.line(&p.dim(&format!("journal {}", journal.display())));
     }

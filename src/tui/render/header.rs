@@ -27,6 +27,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         first.push(Span::styled(" DRILL ", t.drill_badge()));
         used += 8;
     }
+    // The target's name reads "PRODUCTION" in a rehearsal too: say where
+    // it really is.
+    if s.info.sandbox {
+        first.push(Span::raw(" "));
+        first.push(Span::styled(" SANDBOX ", t.drill_badge()));
+        used += 10;
+    }
     let room = usize::from(area.width).saturating_sub(used + 1);
     first.push(Span::raw(" "));
     first.push(Span::styled(truncate(&s.runbook.title, room), t.title()));
