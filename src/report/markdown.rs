@@ -74,7 +74,12 @@ fn summary(out: &mut String, r: &Report, src: &Source) {
     row(
         out,
         "Kind",
-        if i.drill { "drill (rehearsal)" } else { "live" },
+        match (i.drill, i.sandbox) {
+            (true, true) => "drill (rehearsal) in the sandbox",
+            (true, false) => "drill (rehearsal)",
+            (false, true) => "in the sandbox",
+            (false, false) => "live",
+        },
     );
     row(out, "Started", &time(r.started_at));
     row(

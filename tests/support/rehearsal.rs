@@ -121,6 +121,10 @@ impl Rehearsal {
         let out = self.w.run(&["report", &journal], "");
         assert!(out.status.success(), "report: {}", text(&out));
         let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            report.contains("in the sandbox |"),
+            "the report does not say the session ran in the sandbox:\n{report}"
+        );
         for title in self.step_titles() {
             assert!(
                 report.contains(&title),
