@@ -462,7 +462,7 @@ fn a_later_session_shows_the_earlier_ones_times_as_it_did_live() {
         .filter(|s| s.journal == first)
         .collect();
     assert_eq!(earlier.len(), 1);
-    let expected = runsheet::history::rehearsed(&earlier);
+    let expected = runsheet::history::rehearsed(&earlier, false);
     assert!(expected.contains_key("hello"), "{expected:?}");
     let mut c = open(&second);
     assert_eq!(c.player.session().rehearsed, expected);

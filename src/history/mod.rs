@@ -130,10 +130,12 @@ fn is_output(line: &str) -> bool {
 }
 
 /// Each step's median and slowest time across `past`, for steps that were
-/// done at least once.
-pub fn rehearsed(past: &[PastSession]) -> HashMap<String, Rehearsed> {
+/// done at least once: the sessions in the sandbox for a session in the
+/// sandbox, the others for the others. A sandbox's small databases say
+/// nothing of how long a step takes on the real ones.
+pub fn rehearsed(past: &[PastSession], sandbox: bool) -> HashMap<String, Rehearsed> {
     let mut runs: HashMap<String, Vec<i64>> = HashMap::new();
-    for s in past {
+    for s in past.iter().filter(|s| s.info.sandbox == sandbox) {
         for (step, ms) in &s.step_ms {
             runs.entry(step.clone()).or_default().push(*ms);
         }
@@ -188,7 +190,13 @@ pub fn render(rb: &crate::runbook::Runbook, past: &[PastSession]) -> String {
         rows.push(vec![
             time(s.started_at),
             s.info.target.clone(),
-            if s.info.drill { "drill" } else { "live" }.into(),
+            match (s.info.drill, s.info.sandbox) {
+                (true, true) => "drill (sandbox)",
+                (true, false) => "drill",
+                (false, true) => "sandbox",
+                (false, false) => "live",
+            }
+            .into(),
             match &s.ending {
                 Ending::Completed => "completed".into(),
                 Ending::Abandoned => "abandoned".into(),
@@ -200,7 +208,12 @@ pub fn render(rb: &crate::runbook::Runbook, past: &[PastSession]) -> String {
         ]);
     }
     out.push_str(&columns(&rows));
-    let expected = rehearsed(past);
+    let expected = rehearsed(past, false);
+    if past.iter().any(|s| s.info.sandbox) {
+        out.push_str(
+            "\nsessions in the sandbox are left out of the expected times below: its databases are small\n",
+        );
+    }
     if !expected.is_empty() {
         out.push_str("\nexpected step times (shown in the next sessions):\n\n");
         let mut rows = vec![vec![
@@ -281,11 +294,18 @@ mod tests {
 
     #[test]
     fn median_and_slowest_across_sessions() {
-        let r = rehearsed(&[
+        let mut in_sandbox = past(&[("dump", 5), ("restore", 1)]);
+        in_sandbox.info.sandbox = true;
+        let sessions = [
             past(&[("dump", 100), ("restore", 50)]),
             past(&[("dump", 300)]),
+            in_sandbox,
             past(&[("dump", 200), ("restore", 70)]),
-        ]);
+        ];
+        // A sandbox's times are its own.
+        let sandbox = rehearsed(&sessions, true);
+        assert_eq!((sandbox["dump"].runs, sandbox["dump"].median_ms), (1, 5));
+        let r = rehearsed(&sessions, false);
         let dump = &r["dump"];
         assert_eq!((dump.runs, dump.median_ms, dump.slowest_ms), (3, 200, 300));
         let restore = &r["restore"];

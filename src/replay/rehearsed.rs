@@ -42,7 +42,7 @@ pub fn before(
                 .collect(),
         });
     }
-    history::rehearsed(&past)
+    history::rehearsed(&past, session.info.sandbox)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

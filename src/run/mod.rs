@@ -143,7 +143,12 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     };
     let at = now_ms();
     let mut session = Session::new(Arc::new(rb), info.clone(), at);
-    session.rehearsed = rehearsed(&dir, &opts.runbook, &session.runbook.title);
+    session.rehearsed = rehearsed(
+        &dir,
+        &opts.runbook,
+        &session.runbook.title,
+        session.info.sandbox,
+    );
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
         .map_err(|e| e.to_string())?;
@@ -317,7 +322,12 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             path.display()
         )
     })?;
-    session.rehearsed = rehearsed(&dir, &runbook_path, &session.runbook.title);
+    session.rehearsed = rehearsed(
+        &dir,
+        &runbook_path,
+        &session.runbook.title,
+        session.info.sandbox,
+    );
     let resolved = resolve_vars(&session.runbook, opts.auto)?;
     let resumed = Msg::Resumed {
         runbook_hash: sha256_hex(&text),
@@ -394,8 +404,9 @@ fn rehearsed(
     dir: &Path,
     runbook: &Path,
     title: &str,
+    sandbox: bool,
 ) -> std::collections::HashMap<String, crate::session::state::Rehearsed> {
-    crate::history::rehearsed(&crate::history::sessions(dir, runbook, title))
+    crate::history::rehearsed(&crate::history::sessions(dir, runbook, title), sandbox)
 }
 
 fn confirm(question: &str, auto: bool) -> bool {
