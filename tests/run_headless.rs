@@ -309,6 +309,23 @@ fn an_operator_ticks_skips_with_a_reason_and_notes() {
 }
 
 #[test]
+fn an_answer_that_is_not_one_of_the_choices_is_named_and_asked_again() {
+    let env = Env::new();
+    let rb = env.runbook("two.md", TWO_STEPS);
+    let out = env.run(
+        &["run", &rb.to_string_lossy(), "--target", "staging"],
+        "yes\n\n\n",
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("`yes` is not one of the answers shown"),
+        "{all}"
+    );
+    assert!(all.contains("hello from staging"), "{all}");
+}
+
+#[test]
 fn secrets_never_reach_the_journal_or_the_screen_even_split_across_writes() {
     let env = Env::new();
     let rb = env.runbook(

@@ -384,7 +384,17 @@ impl Console {
                 Err(reply) => reply,
             }),
             "q" | "quit" => Some(Reply::Quit),
-            _ => None,
+            "" => None,
+            other => {
+                // Asked again: say why, rather than repeat the question
+                // as if nothing had been typed.
+                self.line(
+                    &self
+                        .paint
+                        .dim(&format!("  `{other}` is not one of the answers shown")),
+                );
+                None
+            }
         }
     }
 
