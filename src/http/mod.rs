@@ -31,6 +31,17 @@ const MIN_BUDGET: Duration = Duration::from_secs(1);
 /// `interval=0s` would hammer the very service being waited for.
 const MIN_INTERVAL: Duration = Duration::from_millis(100);
 
+/// How long one attempt may wait for its answer. A single request waits
+/// as long as the block's `timeout=` allows (a slow admin call), else 10 s;
+/// while retrying until healthy, each try waits 10 s at most, and never
+/// past the retry deadline (but at least a second).
+fn attempt_budget(timeout: Option<Duration>, deadline: Option<Instant>, now: Instant) -> Duration {
+    match deadline {
+        None => timeout.unwrap_or(REQUEST_TIMEOUT),
+        Some(d) => REQUEST_TIMEOUT.min(d.saturating_duration_since(now).max(MIN_BUDGET)),
+    }
+}
+
 pub async fn run(native: &Native, ctx: &TaskCtx, check: &HttpCheck) -> Result<Verdict, String> {
     let req = request::prepare(native, check)?;
     ctx.print(native.secrets.redact(&intro(native, check, &req)))
@@ -43,12 +54,7 @@ pub async fn run(native: &Native, ctx: &TaskCtx, check: &HttpCheck) -> Result<Ve
     let mut last: Option<Tried> = None;
     loop {
         attempts += 1;
-        let budget = match deadline {
-            None => REQUEST_TIMEOUT,
-            Some(d) => {
-                REQUEST_TIMEOUT.min(d.saturating_duration_since(Instant::now()).max(MIN_BUDGET))
-            }
-        };
+        let budget = attempt_budget(native.action.timeout, deadline, Instant::now());
         let sent = tokio::select! {
             r = attempt::send(&client, &req, budget) => r,
             stop = ctx.stopped() => return stopped(native, ctx, &req, attempts, last, stop).await,
@@ -305,4 +311,29 @@ async fn stopped(
     });
     finish(native, ctx, req, attempts, &last).await?;
     Ok(Verdict::Failed(reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_request_waits_as_long_as_its_block_allows() {
+        let now = Instant::now();
+        let two_min = Duration::from_secs(120);
+        assert_eq!(attempt_budget(None, None, now), REQUEST_TIMEOUT);
+        assert_eq!(attempt_budget(Some(two_min), None, now), two_min);
+        // Retrying: 10 s a try, never past the deadline, at least 1 s.
+        let far = now + Duration::from_secs(600);
+        assert_eq!(
+            attempt_budget(Some(two_min), Some(far), now),
+            REQUEST_TIMEOUT
+        );
+        let near = now + Duration::from_secs(3);
+        assert_eq!(
+            attempt_budget(None, Some(near), now),
+            Duration::from_secs(3)
+        );
+        assert_eq!(attempt_budget(None, Some(now), now), MIN_BUDGET);
+    }
 }
