@@ -236,7 +236,11 @@ fn a_drill_in_the_sandbox_resumes_in_the_sandbox_only() {
     let journal = w.journals().pop().unwrap_or_default();
     let started = std::fs::read_to_string(&journal).unwrap_or_default();
     assert!(
-        started.lines().next().unwrap_or("").contains(r#""sandbox":true"#),
+        started
+            .lines()
+            .next()
+            .unwrap_or("")
+            .contains(r#""sandbox":true"#),
         "{started}"
     );
     let decoy = "postgresql://nobody@127.0.0.1:1/elsewhere";

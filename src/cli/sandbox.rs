@@ -202,7 +202,10 @@ pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
         .filter(|a| a != "--sandbox")
         .collect();
     // Only returns on failure.
-    fail(&sandbox::exec_with_env(&rehearsal_env(&state, &spec), &args))
+    fail(&sandbox::exec_with_env(
+        &rehearsal_env(&state, &spec),
+        &args,
+    ))
 }
 
 /// `resume` of a session that ran in the sandbox, from a shell without
@@ -236,7 +239,10 @@ pub fn exec_resume(info: &SessionInfo) -> color_eyre::Result<ExitCode> {
         .unwrap_or_default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     eprintln!("resuming in the sandbox ({})", dir.display());
-    fail(&sandbox::exec_with_env(&rehearsal_env(&state, &spec), &args))
+    fail(&sandbox::exec_with_env(
+        &rehearsal_env(&state, &spec),
+        &args,
+    ))
 }
 
 /// The sandbox's variables, then the runbook's rehearsal values, which
