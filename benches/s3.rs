@@ -6,6 +6,11 @@
 //!     SHA-256 computed first (it goes in the object's metadata) and a
 //!     Content-MD5 per part; the CLI in 8 MiB parts, 10 in flight.
 //! (b) a folder of 1,000 small files: runsheet 16 at a time, the CLI 10.
+//! (c) the 1 GB object back down: runsheet in ranges of 8 MiB, 8 in
+//!     flight, each synced and journaled, the whole checked against the
+//!     SHA-256 stored at upload; the CLI in ranges of 8 MiB, 10 in flight.
+//!     Moto reads the whole object for every ranged GET (then slices it),
+//!     for both clients alike: its time weighs on both sides.
 //!
 //! Each is a whole command, start-up included (`runsheet run --auto` with
 //! its journal, `aws` with its Python start), timed twice in alternation;
@@ -98,6 +103,39 @@ fn main() {
         }
     }
     times.report("(b) 1,000 small files", 0.0);
+
+    // (c): one copy uploaded by runsheet (so it carries its SHA-256), then
+    // downloaded by each in turn; each downloaded file is deleted once timed.
+    let bucket = fresh_bucket(moto, "bench-down");
+    let line = format!("upload {} s3://{bucket}/big.bin", big.display());
+    runsheet(dir.path(), moto, &line);
+    let from = format!("s3://{bucket}/big.bin");
+    let back = dir.path().join("back.bin");
+    let mut times = Times::default();
+    let mut peak = 0;
+    for _ in 0..ROUNDS {
+        let line = format!("download {from} {}", back.display());
+        let (t, rss) = runsheet(dir.path(), moto, &line);
+        times.ours.push(t);
+        peak = peak.max(rss);
+        same_size(&back, size);
+        let _ = std::fs::remove_file(&back);
+        for (when_required, into) in [(false, &mut times.cli), (true, &mut times.cli_same)] {
+            into.push(aws(moto, when_required, &[&from, &back.to_string_lossy()]));
+            same_size(&back, size);
+            let _ = std::fs::remove_file(&back);
+        }
+    }
+    drop_object(moto, &bucket, "big.bin");
+    times.report(&format!("(c) one {big_mb:.0} MB object down"), big_mb);
+    println!("    runsheet's peak memory: {} MiB\n", peak / 1024);
+}
+
+fn same_size(path: &Path, size: u64) {
+    let got = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if got != size {
+        panic!("{} is {got} bytes, not {size}", path.display());
+    }
 }
 
 #[derive(Default)]
@@ -193,7 +231,7 @@ fn drop_object(moto: &s3::Moto, bucket: &str, key: &str) {
 fn runsheet(dir: &Path, moto: &s3::Moto, line: &str) -> (Duration, u64) {
     let runbook = dir.join("bench.md");
     let text = format!(
-        "---\ntargets:\n  bench:\n    timeout: 30m\n    env:\n      AWS_ENDPOINT_URL: \"{}\"\n      AWS_ACCESS_KEY_ID: {}\n      AWS_SECRET_ACCESS_KEY: {}\n---\n# Bench\n\n## Upload {{#up}}\n\n```s3\n{line}\n```\n",
+        "---\ntargets:\n  bench:\n    timeout: 30m\n    env:\n      AWS_ENDPOINT_URL: \"{}\"\n      AWS_ACCESS_KEY_ID: {}\n      AWS_SECRET_ACCESS_KEY: {}\n---\n# Bench\n\n## Transfer {{#up}}\n\n```s3\n{line}\n```\n",
         moto.endpoint(),
         s3::ANY_KEY,
         s3::ANY_SECRET

@@ -74,6 +74,14 @@ fn ops(w: &Workdir) -> Vec<Value> {
         .collect()
 }
 
+/// Ranges of a download journaled as written, in journal order.
+fn journaled_ranges(w: &Workdir) -> Vec<u64> {
+    w.of_type("checkpoint")
+        .iter()
+        .filter_map(|r| r["data"]["range"].as_u64())
+        .collect()
+}
+
 /// Part numbers journaled as confirmed, in journal order.
 fn journaled_parts(w: &Workdir) -> Vec<u64> {
     w.of_type("checkpoint")
@@ -131,6 +139,12 @@ fn a_large_file_goes_up_in_parts_and_comes_back_identical() {
         })
         .count();
     assert_eq!(part_puts, 6);
+    // And it came back in six ranged GETs, each range asked for once.
+    let mut ranges = moto.ranged_gets(&bucket, "migration/backup.sql.gz");
+    assert_eq!(ranges.len(), 6, "{ranges:?}");
+    ranges.sort();
+    ranges.dedup();
+    assert_eq!(ranges.len(), 6, "{ranges:?}");
     // Progress lines, then the summaries.
     assert!(
         all.contains("\r[####################] 40.0 MiB of 40.0 MiB (100%)"),
@@ -520,4 +534,192 @@ fn an_upload_over_a_different_object_on_a_protected_target_needs_overwrite() {
     );
     let out = w.auto(&w.write("plain.md", &runbook(&env, &plain)), "production");
     assert!(out.status.success(), "identical content: {}", text(&out));
+}
+
+#[test]
+fn a_large_object_comes_down_in_parallel_ranges_identical() {
+    let moto = s3::server();
+    let bucket = s3::unique_bucket("ranges");
+    moto.create_bucket(&bucket);
+    // Put by another tool: no sha256 metadata, and a single-part ETag (the
+    // MD5), which the ranges, hashed in order, are checked against.
+    let data = s3::noise(40 * MIB + 777, 11);
+    moto.put(&bucket, "db/dump.bin", &data);
+    let w = workdir(s3::ANY_SECRET);
+    let body = step(
+        "down",
+        &format!("download s3://{bucket}/db/dump.bin ./restore/\n"),
+    );
+    let rb = w.write("r.md", &runbook(&target_env(moto, None, &[]), &body));
+    let started = Instant::now();
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    eprintln!("40 MiB down in ranges in {:.1?}", started.elapsed());
+    let back = std::fs::read(w.path().join("restore/dump.bin")).unwrap_or_default();
+    assert!(back == data, "the downloaded file differs");
+    assert!(
+        !w.path().join("restore/.dump.bin.runsheet-partial").exists(),
+        "the hidden file is renamed into place"
+    );
+    // Six ranges of 8 MiB (the last one short), each asked for once, each
+    // journaled once, and with If-Match.
+    let mut ranges = moto.ranged_gets(&bucket, "db/dump.bin");
+    ranges.sort();
+    ranges.dedup();
+    assert_eq!(ranges.len(), 6, "{ranges:?}");
+    assert!(
+        ranges.contains(&format!("bytes=0-{}", 8 * MIB - 1)),
+        "{ranges:?}"
+    );
+    assert!(
+        ranges.contains(&format!("bytes={}-{}", 40 * MIB, 40 * MIB + 776)),
+        "{ranges:?}"
+    );
+    let mut journaled = journaled_ranges(&w);
+    journaled.sort();
+    assert_eq!(journaled, (0..6).collect::<Vec<u64>>());
+    let cp = &w.of_type("checkpoint")[0]["data"];
+    assert_eq!(cp["size"], data.len() as u64);
+    assert!(cp["etag"].as_str().is_some_and(|e| e.len() > 30), "{cp}");
+    assert!(
+        cp["temp"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("restore/.dump.bin.runsheet-partial")),
+        "{cp}"
+    );
+    assert!(
+        all.contains("\r[####################] 40.0 MiB of 40.0 MiB (100%)"),
+        "{all}"
+    );
+    assert!(all.contains("matches the ETag's MD5"), "{all}");
+    assert_eq!(ops(&w)[0]["checked"], "md5");
+}
+
+/// Starts a download of `bucket/big.dump` (40 MiB, 8 ranges of 5 MiB, one
+/// at a time) and kills runsheet with SIGKILL once two ranges are
+/// journaled: the ranges journaled, and the runbook.
+fn killed_download(w: &Workdir, moto: &s3::Moto, bucket: &str) -> (Vec<u64>, std::path::PathBuf) {
+    let body = step(
+        "down",
+        &format!("download s3://{bucket}/big.dump ./restore/big.dump\n"),
+    );
+    let env = target_env(
+        moto,
+        None,
+        &[
+            ("RUNSHEET_S3_PART_SIZE", "5MiB"),
+            ("RUNSHEET_S3_CONCURRENCY", "1"),
+        ],
+    );
+    let rb = w.write("r.md", &runbook(&env, &body));
+    let mut child = w
+        .cmd(&[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--auto",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let t = Instant::now();
+    while journaled_ranges(w).len() < 2 && t.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let before = journaled_ranges(w);
+    assert!(
+        (2..8).contains(&before.len()),
+        "{} ranges journaled before the kill",
+        before.len()
+    );
+    assert!(
+        !w.path().join("restore/big.dump").exists(),
+        "nothing under the real name yet"
+    );
+    assert!(w.path().join("restore/.big.dump.runsheet-partial").exists());
+    (before, rb)
+}
+
+/// The Range header of range `n` (from 0) of 5 MiB of a 40 MiB object.
+fn range_header(n: u64) -> String {
+    let part = 5 * MIB as u64;
+    format!("bytes={}-{}", n * part, (n + 1) * part - 1)
+}
+
+#[test]
+fn kill_9_during_a_ranged_download_then_resume_fetches_no_range_twice() {
+    let moto = s3::server();
+    let bucket = s3::unique_bucket("down-resume");
+    moto.create_bucket(&bucket);
+    let data = s3::noise(40 * MIB, 21);
+    moto.put(&bucket, "big.dump", &data);
+    let w = workdir(s3::ANY_SECRET);
+    let (before, _) = killed_download(&w, moto, &bucket);
+
+    let j = w.journals().pop().unwrap_or_default();
+    let resumed = w.run(&["resume", &j.to_string_lossy(), "--plain"], "r\nr\nr\n");
+    let all = text(&resumed);
+    assert!(resumed.status.success(), "{all}");
+    assert!(
+        all.contains(&format!(
+            "resuming the download begun earlier: {} of 8 ranges",
+            before.len()
+        )),
+        "{all}"
+    );
+    let back = std::fs::read(w.path().join("restore/big.dump")).unwrap_or_default();
+    assert!(back == data, "the downloaded file differs");
+    assert!(!w.path().join("restore/.big.dump.runsheet-partial").exists());
+    // Every range journaled exactly once, across both runs.
+    let mut ranges = journaled_ranges(&w);
+    ranges.sort();
+    assert_eq!(ranges, (0..8).collect::<Vec<u64>>());
+    // The server was asked once for each range journaled before the kill.
+    let gets = moto.ranged_gets(&bucket, "big.dump");
+    for n in &before {
+        let asked = gets.iter().filter(|g| **g == range_header(*n)).count();
+        assert_eq!(asked, 1, "range {n} was fetched {asked} times: {gets:?}");
+    }
+    assert!(all.contains("matches the ETag's MD5"), "{all}");
+}
+
+#[test]
+fn an_object_replaced_before_the_resume_is_downloaded_again_whole() {
+    let moto = s3::server();
+    let bucket = s3::unique_bucket("down-changed");
+    moto.create_bucket(&bucket);
+    let old = s3::noise(40 * MIB, 31);
+    moto.put(&bucket, "big.dump", &old);
+    let w = workdir(s3::ANY_SECRET);
+    let (before, _) = killed_download(&w, moto, &bucket);
+    let asked_before = moto.ranged_gets(&bucket, "big.dump").len();
+    // A new version, same size: only the ETag tells them apart.
+    let new = s3::noise(40 * MIB, 32);
+    moto.put(&bucket, "big.dump", &new);
+
+    let j = w.journals().pop().unwrap_or_default();
+    let resumed = w.run(&["resume", &j.to_string_lossy(), "--plain"], "r\nr\nr\n");
+    let all = text(&resumed);
+    assert!(resumed.status.success(), "{all}");
+    assert!(
+        all.contains("the object changed since the download began"),
+        "{all}"
+    );
+    assert!(all.contains("starting over"), "{all}");
+    assert!(!all.contains("resuming the download"), "{all}");
+    let back = std::fs::read(w.path().join("restore/big.dump")).unwrap_or_default();
+    assert!(back == new, "the file is not the new object (mixed or old)");
+    // All eight ranges fetched again, the ones from before the kill too.
+    let after: Vec<String> = moto.ranged_gets(&bucket, "big.dump")[asked_before..].to_vec();
+    for n in 0..8 {
+        assert!(after.contains(&range_header(n)), "range {n}: {after:?}");
+    }
+    let ranges = journaled_ranges(&w);
+    assert_eq!(ranges.len(), before.len() + 8, "{ranges:?}");
 }

@@ -1,8 +1,10 @@
 //! `download s3://BUCKET/KEY LOCAL`: an object, or every object under a
-//! prefix. Each is streamed to a hidden file next to its destination while
-//! a blocking thread writes and hashes it (memory stays at a few chunks),
-//! checked, then renamed into place: a download that fails or does not
-//! match never leaves a file under the real name.
+//! prefix. A small one is streamed in one GET to a hidden file next to its
+//! destination while a blocking thread writes and hashes it (memory stays
+//! at a few chunks); a large one (the multipart threshold and more) comes
+//! in ranges, several in flight, resumable (`ranged`). Either is checked,
+//! then renamed into place: a download that fails or does not match never
+//! leaves a file under the real name.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use super::job::{Job, url};
 use super::local::{base_name, resolve, safe_relative};
 use super::md5::Md5;
 use super::progress::Meter;
+use super::ranged;
 use super::remote::{self, Object};
 use super::tuning::human_bytes;
 use crate::runbook::model::S3Url;
@@ -64,7 +67,7 @@ pub async fn run(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String>
     job.print(format!("download {source} → {}\n", dest.display()))
         .await;
     let started = Instant::now();
-    let got = fetch(job, &from.bucket, &from.key, &dest, None).await?;
+    let got = fetch(job, &from.bucket, &from.key, &dest, None, None).await?;
     let took = started.elapsed();
     let check = match got.checked {
         Checked::Sha256 => "matches the sha256 stored at upload",
@@ -114,7 +117,7 @@ async fn prefix(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String> 
                 o.key
             ));
         };
-        files.push((o.key.clone(), root.join(path)));
+        files.push((o.key.clone(), root.join(path), o.size));
     }
     let total: u64 = objects.iter().map(|o| o.size).sum();
     let count = files.len();
@@ -128,9 +131,9 @@ async fn prefix(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String> 
     let meter = Meter::new(total, Some(count as u64), 0);
     let meter = &meter;
     let got: Vec<Fetched> = stream::iter(files)
-        .map(|(key, dest)| {
+        .map(|(key, dest, size)| {
             async move {
-                let f = fetch(job, &from.bucket, &key, &dest, Some(meter)).await?;
+                let f = fetch(job, &from.bucket, &key, &dest, Some(meter), Some(size)).await?;
                 if let Some(line) = meter.add(0, 1) {
                     job.print(line).await;
                 }
@@ -173,13 +176,158 @@ impl Drop for Partial {
     }
 }
 
+/// Fetches one object to `dest`: in ranges when it is large (`listed`: its
+/// size from a listing; None: asked with a HEAD), else in one GET; then
+/// checks it and renames it into place.
 async fn fetch(
     job: &Job<'_>,
     bucket: &str,
     key: &str,
     dest: &Path,
     meter: Option<&Meter>,
+    listed: Option<u64>,
 ) -> Result<Fetched, String> {
+    let source = url(bucket, key);
+    let what = format!("cannot download {source}");
+    let resumable = !job
+        .checkpoints(&ranged::checkpoint_key(bucket, key, dest))
+        .is_empty();
+    if resumable || listed.is_none_or(|s| s >= job.tuning.threshold) {
+        // A missing object falls through to the GET, which says so.
+        if let Some(object) = remote::head(job, bucket, key, &what).await?
+            && object.size >= job.tuning.threshold
+            && let Some(etag) = object.etag.clone()
+        {
+            return fetch_ranged(job, bucket, key, dest, meter, &object, &etag).await;
+        }
+    }
+    let (object, bytes, sha256, md5, mut partial) =
+        fetch_whole(job, bucket, key, dest, meter).await?;
+    let checked = check(&what, &object, bytes, &sha256, md5.as_deref())?;
+    if let Some(temp) = partial.0.take() {
+        rename(&what, &temp, dest).await?;
+    }
+    Ok(Fetched {
+        bytes,
+        sha256,
+        checked,
+    })
+}
+
+/// A large object in ranges, resumable; see `ranged`.
+async fn fetch_ranged(
+    job: &Job<'_>,
+    bucket: &str,
+    key: &str,
+    dest: &Path,
+    meter: Option<&Meter>,
+    object: &Object,
+    etag: &str,
+) -> Result<Fetched, String> {
+    let what = format!("cannot download {}", url(bucket, key));
+    let temp = prepare(&what, dest).await?;
+    let got = ranged::Ranged {
+        bucket,
+        key,
+        dest,
+        temp: &temp,
+        object,
+        etag,
+        with_md5: object.sha256.is_none() && object.etag_md5().is_some(),
+        meter,
+    }
+    .fetch(job)
+    .await?;
+    // From here the hidden file is either renamed or useless: a file that
+    // does not match is removed, and the next attempt starts over.
+    let mut partial = Partial(Some(temp.clone()));
+    let checked = check(&what, object, got.bytes, &got.sha256, got.md5.as_deref())?;
+    if let Some(temp) = partial.0.take() {
+        rename(&what, &temp, dest).await?;
+    }
+    ranged::completed(job, bucket, key, dest, etag).await;
+    if got.reused > 0 {
+        job.print(format!(
+            "{} of {} ranges came from the earlier attempt\n",
+            got.reused, got.ranges
+        ))
+        .await;
+    }
+    Ok(Fetched {
+        bytes: got.bytes,
+        sha256: got.sha256,
+        checked,
+    })
+}
+
+/// The destination's folder, created, and the hidden file next to it.
+async fn prepare(what: &str, dest: &Path) -> Result<PathBuf, String> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    tokio::fs::create_dir_all(parent)
+        .await
+        .map_err(|e| format!("{what}: cannot create the folder {}: {e}", parent.display()))?;
+    let name = dest
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("download");
+    Ok(parent.join(format!(".{name}.runsheet-partial")))
+}
+
+/// Checks what was fetched against the object: its size, then the
+/// SHA-256 stored at upload, else the ETag's MD5.
+fn check(
+    what: &str,
+    object: &Object,
+    bytes: u64,
+    sha256: &str,
+    md5: Option<&str>,
+) -> Result<Checked, String> {
+    if bytes != object.size {
+        return Err(format!(
+            "{what}: got {bytes} bytes of {}; run the step again",
+            object.size
+        ));
+    }
+    let md5_wanted = object.sha256.is_none().then(|| object.etag_md5()).flatten();
+    Ok(match (&object.sha256, &md5_wanted) {
+        (Some(want), _) if want != sha256 => {
+            return Err(format!(
+                "{what}: its sha256 is {sha256}, and the sha256 stored at upload is {want}: the \
+                 object is not what was uploaded (nothing was written)"
+            ));
+        }
+        (Some(_), _) => Checked::Sha256,
+        (None, Some(want)) if md5 != Some(want.as_str()) => {
+            return Err(format!(
+                "{what}: its MD5 does not match the ETag {want}: the data changed on its way \
+                 (nothing was written); run the step again"
+            ));
+        }
+        (None, Some(_)) => Checked::Md5,
+        (None, None) => Checked::Size,
+    })
+}
+
+async fn rename(what: &str, temp: &Path, dest: &Path) -> Result<(), String> {
+    tokio::fs::rename(temp, dest).await.map_err(|e| {
+        let _ = std::fs::remove_file(temp);
+        format!(
+            "{what}: cannot move it into place at {}: {e}",
+            dest.display()
+        )
+    })
+}
+
+/// One GET, streamed to the hidden file: the object's head, the bytes
+/// received, their SHA-256 and (when the ETag can check it) MD5, and the
+/// hidden file, removed unless taken.
+async fn fetch_whole(
+    job: &Job<'_>,
+    bucket: &str,
+    key: &str,
+    dest: &Path,
+    meter: Option<&Meter>,
+) -> Result<(Object, u64, String, Option<String>, Partial), String> {
     let source = url(bucket, key);
     let what = format!("cannot download {source}");
     let out = job
@@ -202,16 +350,8 @@ async fn fetch(
         last_modified: None,
     };
     let md5_wanted = object.sha256.is_none().then(|| object.etag_md5()).flatten();
-    let parent = dest.parent().unwrap_or(Path::new("."));
-    tokio::fs::create_dir_all(parent)
-        .await
-        .map_err(|e| format!("{what}: cannot create the folder {}: {e}", parent.display()))?;
-    let name = dest
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("download");
-    let temp = parent.join(format!(".{name}.runsheet-partial"));
-    let mut partial = Partial(Some(temp.clone()));
+    let temp = prepare(&what, dest).await?;
+    let partial = Partial(Some(temp.clone()));
     let own = meter.is_none().then(|| Meter::new(object.size, None, 0));
     let (tx, rx) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
     let with_md5 = md5_wanted.is_some();
@@ -242,43 +382,7 @@ async fn fetch(
     if let Some(m) = &own {
         job.print(m.done()).await;
     }
-    if bytes != object.size {
-        return Err(format!(
-            "{what}: got {bytes} bytes of {}; run the step again",
-            object.size
-        ));
-    }
-    let checked = match (&object.sha256, &md5_wanted) {
-        (Some(want), _) if *want != sha256 => {
-            return Err(format!(
-                "{what}: its sha256 is {sha256}, and the sha256 stored at upload is {want}: the \
-                 object is not what was uploaded (nothing was written)"
-            ));
-        }
-        (Some(_), _) => Checked::Sha256,
-        (None, Some(want)) if md5.as_deref() != Some(want.as_str()) => {
-            return Err(format!(
-                "{what}: its MD5 does not match the ETag {want}: the data changed on its way \
-                 (nothing was written); run the step again"
-            ));
-        }
-        (None, Some(_)) => Checked::Md5,
-        (None, None) => Checked::Size,
-    };
-    if let Some(temp) = partial.0.take() {
-        tokio::fs::rename(&temp, dest).await.map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            format!(
-                "{what}: cannot move it into place at {}: {e}",
-                dest.display()
-            )
-        })?;
-    }
-    Ok(Fetched {
-        bytes,
-        sha256,
-        checked,
-    })
+    Ok((object, bytes, sha256, md5, partial))
 }
 
 /// Writes and hashes what arrives until the sender is dropped: the SHA-256

@@ -6,7 +6,9 @@
 //! The operations of a block run in order and the block stops at the first
 //! that fails: a `delete` after a failed `verify` never runs. Large files
 //! go up in parts that are journaled as they are confirmed, so a retry or a
-//! resumed session sends only what the server does not have yet. The
+//! resumed session sends only what the server does not have yet; large
+//! objects come down in ranges journaled as they are written, so a retry
+//! or a resumed session fetches only the ranges it does not have. The
 //! result is journaled as data (`{"kind": "s3", "ops": [...]}`) as well as
 //! shown.
 
@@ -23,6 +25,7 @@ mod local;
 mod md5;
 mod multipart;
 mod progress;
+mod ranged;
 mod remote;
 mod tuning;
 mod upload;
@@ -119,7 +122,8 @@ fn stopped(op: &S3Op, stop: Stop) -> String {
             job::url(&to.bucket, &to.key)
         ),
         S3Op::Download { from, .. } => format!(
-            "{how} while downloading {}; nothing partial was kept",
+            "{how} while downloading {}; nothing was written under its name (a large object's \
+             ranges already fetched are journaled: run the step again to fetch only the rest)",
             job::url(&from.bucket, &from.key)
         ),
         other => format!("{how} during {}", name(other)),

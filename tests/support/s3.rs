@@ -192,6 +192,16 @@ impl Moto {
             .collect()
     }
 
+    /// The `Range` headers of the GETs of `bucket/key` moto served, oldest
+    /// first: `bytes=0-5242879`.
+    pub fn ranged_gets(&self, bucket: &str, key: &str) -> Vec<String> {
+        let prefix = format!("runsheet-range GET /{bucket}/{key} ");
+        self.log_text()
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+            .collect()
+    }
+
     /// Creates `bucket` (an unsigned PUT: only before keys are checked).
     pub fn create_bucket(&self, bucket: &str) {
         let (status, body) = self.http("PUT", &format!("/{bucket}"), &[], b"");
@@ -356,7 +366,9 @@ fn form_encode(text: &str) -> String {
 /// element of its ListParts answer `ListPartsResponse` where S3 says
 /// `ListPartsResult` (the same slip as getmoto/moto#10055, fixed there for
 /// CompleteMultipartUpload only), and the Rust SDK, unlike boto3, refuses
-/// it. Once moto fixes it, the replacement finds nothing to replace.
+/// it. Once moto fixes it, the replacement finds nothing to replace. And
+/// one addition: the Range header of every GET is logged (see
+/// [`Moto::ranged_gets`]).
 const MOTO: &str = r#"
 import sys
 from moto.s3.responses import S3Response
@@ -372,6 +384,19 @@ def list_parts(self):
     return status, headers, body
 
 S3Response.list_parts = list_parts
+
+# Moto's request log has no headers: each GET with a Range header is
+# logged once more as `runsheet-range GET /bucket/key bytes=a-b`.
+_get_object = S3Response.get_object
+
+def get_object(self):
+    wanted = self.headers.get("Range") or self.headers.get("range")
+    if wanted:
+        sys.stderr.write(f"runsheet-range GET {self.path} {wanted}\n")
+        sys.stderr.flush()
+    return _get_object(self)
+
+S3Response.get_object = get_object
 from moto.server import main
 sys.argv[0] = "moto_server"
 main()
