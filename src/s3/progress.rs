@@ -27,6 +27,7 @@ struct State {
     /// part of the rate.
     before: u64,
     shown: Option<Instant>,
+    redraw: progress::Redraw,
 }
 
 impl Meter {
@@ -41,6 +42,7 @@ impl Meter {
                 files: 0,
                 before: already,
                 shown: None,
+                redraw: progress::Redraw::default(),
             }),
         }
     }
@@ -59,18 +61,18 @@ impl Meter {
             return None;
         }
         s.shown = Some(Instant::now());
-        Some(self.line(&s, false))
+        Some(self.line(&mut s, false))
     }
 
     /// The final line, with the total time.
     pub fn done(&self) -> String {
         match self.state.lock() {
-            Ok(s) => self.line(&s, true),
+            Ok(mut s) => self.line(&mut s, true),
             Err(_) => String::from("\n"),
         }
     }
 
-    fn line(&self, s: &State, last: bool) -> String {
+    fn line(&self, s: &mut State, last: bool) -> String {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let rate = s.bytes.saturating_sub(s.before) as f64 / secs;
         let fraction = if self.total_bytes == 0 {
@@ -78,7 +80,7 @@ impl Meter {
         } else {
             s.bytes as f64 / self.total_bytes as f64
         };
-        let mut line = String::from("\r");
+        let mut line = String::new();
         if !self.label.is_empty() {
             line.push_str(self.label);
             line.push(' ');
@@ -96,12 +98,12 @@ impl Meter {
             human_bytes(rate as u64),
         ));
         if last {
-            line.push_str(&format!(" · {secs:.1}s\n"));
+            line.push_str(&format!(" · {secs:.1}s"));
         } else if rate > 0.0 && s.bytes < self.total_bytes {
             let eta = (self.total_bytes - s.bytes) as f64 / rate;
             line.push_str(&format!(" · ETA {}", progress::eta(eta)));
         }
-        line
+        s.redraw.line(&line, last)
     }
 }
 
@@ -119,9 +121,12 @@ mod tests {
         assert_eq!(m.add(8 << 20, 0), None, "a second line within 250 ms");
         let last = m.done();
         assert!(
-            last.contains("16.0 MiB of 40.0 MiB") && last.ends_with("s\n"),
+            last.contains("16.0 MiB of 40.0 MiB") && last.trim_end().ends_with('s'),
             "{last}"
         );
+        assert!(last.ends_with('\n'), "{last}");
+        // Shorter than the line it replaces (no ETA): padded over it.
+        assert!(last.chars().count() > first.chars().count(), "{last}");
     }
 
     #[test]
