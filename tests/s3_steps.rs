@@ -11,8 +11,7 @@ mod s3;
 mod workdir;
 
 use std::path::Path;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use workdir::{Workdir, text};
@@ -306,25 +305,8 @@ fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
         ],
     );
     let rb = w.write("r.md", &runbook(&env, &body));
-    let mut child = w
-        .cmd(&[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let t = Instant::now();
-    while journaled_parts(&w).len() < 2 && t.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let mut child = w.spawn_auto(&rb, "staging");
+    workdir::kill_when(&mut child, || journaled_parts(&w).len() >= 2);
     let before = journaled_parts(&w);
     assert!(
         (2..8).contains(&before.len()),
@@ -613,25 +595,8 @@ fn killed_download(w: &Workdir, moto: &s3::Moto, bucket: &str) -> (Vec<u64>, std
         ],
     );
     let rb = w.write("r.md", &runbook(&env, &body));
-    let mut child = w
-        .cmd(&[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let t = Instant::now();
-    while journaled_ranges(w).len() < 2 && t.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let mut child = w.spawn_auto(&rb, "staging");
+    workdir::kill_when(&mut child, || journaled_ranges(w).len() >= 2);
     let before = journaled_ranges(w);
     assert!(
         (2..8).contains(&before.len()),

@@ -96,6 +96,23 @@ impl Workdir {
         )
     }
 
+    /// `runsheet run RUNBOOK --target TARGET --auto` in the background,
+    /// its output thrown away: a session to kill.
+    pub fn spawn_auto(&self, runbook: &Path, target: &str) -> std::process::Child {
+        self.cmd(&[
+            "run",
+            &runbook.to_string_lossy(),
+            "--target",
+            target,
+            "--auto",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn runsheet: {e}"))
+    }
+
     pub fn journals(&self) -> Vec<PathBuf> {
         let mut v: Vec<PathBuf> = std::fs::read_dir(self.data().join("journals"))
             .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
@@ -139,4 +156,15 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// Waits (30 s at most) until `ready` holds, then SIGKILLs `child`: a crash
+/// at a chosen point of a session.
+pub fn kill_when(child: &mut std::process::Child, ready: impl Fn() -> bool) {
+    let t = std::time::Instant::now();
+    while !ready() && t.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
