@@ -281,3 +281,46 @@ fn a_drill_in_the_sandbox_resumes_in_the_sandbox_only() {
     assert!(all.contains("no sandbox is running"), "{all}");
     assert!(!all.contains("ready"), "nothing of the session ran: {all}");
 }
+
+/// A shell that sourced the sandbox's `env` file and runs without
+/// `--sandbox` still gets the runbook's rehearsal values: its `API_URL` is
+/// the sandbox's, not the real one.
+#[test]
+fn a_shell_with_the_sandbox_sourced_gets_the_runbooks_rehearsal_values() {
+    let w = Workdir::new();
+    w.write("data.sql", DATA);
+    let rb = w.write(
+        "r.md",
+        "---\nvariables:\n  API_URL: { default: https://api.example.com }\nsandbox:\n  dataset: data.sql\n  env:\n    API_URL: $APP_URL/api\n---\n# R\n\n## P\n\n\
+         ```bash\necho \"api at $API_URL\"\n```\n",
+    );
+    let out = w.run(&["sandbox", "--runbook", &rb.to_string_lossy()], "");
+    assert!(out.status.success(), "{}", text(&out));
+    // `source env`: every exported variable, as a shell would have them.
+    let sourced: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.strip_prefix("export ")?.split_once('=')?;
+            Some((k.to_string(), v.trim_matches('\'').to_string()))
+        })
+        .collect();
+    assert!(sourced.iter().any(|(k, _)| k == "RUNSHEET_SANDBOX"));
+    let mut cmd = w.cmd(&[
+        "run",
+        &rb.to_string_lossy(),
+        "--target",
+        "staging",
+        "--auto",
+    ]);
+    cmd.envs(sourced);
+    let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains(&format!("api at {}/api", env(&w, "APP_URL"))),
+        "{all}"
+    );
+    assert!(!all.contains("api.example.com"), "{all}");
+    let out = w.run(&["sandbox", "stop"], "");
+    assert!(out.status.success(), "{}", text(&out));
+}

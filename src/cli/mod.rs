@@ -244,11 +244,13 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             format,
             color,
         } => check::run(&files, format, color.enabled()),
+        // With the sandbox's variables sourced but not the runbook's
+        // rehearsal values, a run is a sandbox run all the same.
         Command::Run {
-            sandbox: true,
-            runbook,
-            ..
-        } => sandbox::exec_run(&runbook),
+            sandbox, runbook, ..
+        } if sandbox || (crate::sandbox::active() && !crate::sandbox::applied()) => {
+            sandbox::exec_run(&runbook)
+        }
         Command::Run {
             runbook,
             target,

@@ -254,6 +254,7 @@ fn rehearsal_env(state: &State, spec: &crate::runbook::model::Sandbox) -> Vec<(S
         let value = expand(value, &values, &|n| std::env::var(n).ok());
         env.push((name.clone(), value));
     }
+    env.push((sandbox::APPLIED.into(), "1".into()));
     env
 }
 

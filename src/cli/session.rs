@@ -64,7 +64,7 @@ pub fn resume(
     accept_changed_runbook: bool,
     color: bool,
 ) -> color_eyre::Result<ExitCode> {
-    if !crate::sandbox::active()
+    if !crate::sandbox::applied()
         && let Ok(info) = run::resumed_session(journal.as_deref())
         && info.sandbox
     {

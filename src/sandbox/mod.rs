@@ -410,6 +410,17 @@ pub fn active() -> bool {
     std::env::var_os(ACTIVE).is_some_and(|v| !v.is_empty())
 }
 
+/// Set once a runbook's `sandbox.env` is in the environment too (by
+/// `run --sandbox` or a resume in the sandbox): a shell that only sourced
+/// the sandbox's `env` file has the databases but not, say, the runbook's
+/// `API_URL: $APP_URL`, and would reach the real API.
+pub const APPLIED: &str = "RUNSHEET_SANDBOX_APPLIED";
+
+/// Whether the runbook's rehearsal values are in this process's environment.
+pub fn applied() -> bool {
+    std::env::var_os(APPLIED).is_some_and(|v| !v.is_empty())
+}
+
 /// Replaces this process with runsheet itself, the sandbox's variables
 /// in its environment (`run --sandbox`): no `set_var` in a running
 /// program.
