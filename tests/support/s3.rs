@@ -196,7 +196,8 @@ impl Moto {
     /// first: `bytes=0-5242879`.
     pub fn ranged_gets(&self, bucket: &str, key: &str) -> Vec<String> {
         let prefix = format!("runsheet-range GET /{bucket}/{key} ");
-        self.log_text()
+        std::fs::read_to_string(self.dir.join(RANGE_LOG))
+            .unwrap_or_default()
             .lines()
             .filter_map(|l| l.strip_prefix(&prefix).map(str::to_string))
             .collect()
@@ -370,6 +371,7 @@ fn form_encode(text: &str) -> String {
 /// one addition: the Range header of every GET is logged (see
 /// [`Moto::ranged_gets`]).
 const MOTO: &str = r#"
+import os
 import sys
 from moto.s3.responses import S3Response
 
@@ -386,14 +388,17 @@ def list_parts(self):
 S3Response.list_parts = list_parts
 
 # Moto's request log has no headers: each GET with a Range header is
-# logged once more as `runsheet-range GET /bucket/key bytes=a-b`.
+# logged as `runsheet-range GET /bucket/key bytes=a-b` in RANGE_LOG.
 _get_object = S3Response.get_object
 
 def get_object(self):
     wanted = self.headers.get("Range") or self.headers.get("range")
     if wanted:
-        sys.stderr.write(f"runsheet-range GET {self.path} {wanted}\n")
-        sys.stderr.flush()
+        # A file of its own, appended to line by line (O_APPEND): the
+        # server's log, written by its threads through a buffered stream,
+        # loses lines written beside it.
+        with open(os.environ["RUNSHEET_RANGE_LOG"], "a") as f:
+            f.write(f"runsheet-range GET {self.path} {wanted}\n")
     return _get_object(self)
 
 S3Response.get_object = get_object
@@ -401,6 +406,9 @@ from moto.server import main
 sys.argv[0] = "moto_server"
 main()
 "#;
+
+/// Where the wrapper logs each GET's Range header, in the server's folder.
+const RANGE_LOG: &str = "ranges.log";
 
 fn moto_command() -> Vec<String> {
     vec!["python3".into(), "-c".into(), MOTO.into()]
@@ -425,6 +433,7 @@ rm -rf -- "$dir""#;
         .arg("-c")
         .arg(script)
         .arg("runsheet-moto-watchdog")
+        .env("RUNSHEET_RANGE_LOG", dir.join(RANGE_LOG))
         .arg(dir)
         .arg(log)
         .arg(port.to_string())
