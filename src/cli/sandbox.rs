@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use super::SandboxAction;
 use crate::run::vars::expand;
 use crate::runbook::Runbook;
+use crate::runbook::model::Sandbox;
 use crate::sandbox::{self, StartOptions, State};
 use crate::session::SessionInfo;
 
@@ -20,11 +21,9 @@ pub struct Setup {
 }
 
 impl Setup {
-    fn options(self, dir: PathBuf) -> Result<StartOptions, String> {
-        let spec = match &self.runbook {
-            Some(r) => read_runbook(r)?.sandbox.unwrap_or_default(),
-            None => Default::default(),
-        };
+    /// What to start `dir` with: the flags, else `spec`, the runbook's
+    /// `sandbox:` (read once by the caller, which may need it too).
+    fn options(self, dir: PathBuf, spec: Sandbox) -> StartOptions {
         // The runbook's paths are relative to the runbook, not to where
         // runsheet was started.
         let base = self
@@ -41,7 +40,7 @@ impl Setup {
                 let default = PathBuf::from("db/migrate");
                 default.is_dir().then_some(default)
             });
-        Ok(StartOptions {
+        StartOptions {
             dir,
             dataset: self.dataset.or_else(|| from_runbook(spec.dataset)),
             migrations,
@@ -49,7 +48,15 @@ impl Setup {
                 .table
                 .or(spec.table)
                 .unwrap_or_else(|| "schema_migrations".into()),
-        })
+        }
+    }
+}
+
+/// The runbook's `sandbox:` (none without a runbook).
+fn spec_of(runbook: Option<&Path>) -> Result<Sandbox, String> {
+    match runbook {
+        Some(r) => Ok(read_runbook(r)?.sandbox.unwrap_or_default()),
+        None => Ok(Sandbox::default()),
     }
 }
 
@@ -96,7 +103,9 @@ pub fn run(action: Option<SandboxAction>, setup: Setup) -> color_eyre::Result<Ex
     };
     match action {
         None => {
-            let state = match setup.options(dir.clone()).and_then(|o| start(&o)) {
+            let started = spec_of(setup.runbook.as_deref())
+                .and_then(|spec| start(&setup.options(dir.clone(), spec)));
+            let state = match started {
                 Ok(s) => s,
                 Err(e) => return fail(&e),
             };
@@ -191,7 +200,7 @@ pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
                 migrations: None,
                 table: None,
             };
-            match setup.options(dir.clone()).and_then(|o| start(&o)) {
+            match start(&setup.options(dir.clone(), spec.clone())) {
                 Ok(s) => s,
                 Err(e) => return fail(&e),
             }
@@ -247,7 +256,7 @@ pub fn exec_resume(info: &SessionInfo) -> color_eyre::Result<ExitCode> {
 
 /// The sandbox's variables, then the runbook's rehearsal values, which
 /// may use them.
-fn rehearsal_env(state: &State, spec: &crate::runbook::model::Sandbox) -> Vec<(String, String)> {
+fn rehearsal_env(state: &State, spec: &Sandbox) -> Vec<(String, String)> {
     let mut env = state.env.clone();
     let values: HashMap<String, String> = env.iter().cloned().collect();
     for (name, value) in &spec.env {

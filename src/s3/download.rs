@@ -198,15 +198,18 @@ async fn fetch(
             && object.size >= job.tuning.threshold
             && let Some(etag) = object.etag.clone()
         {
-            return fetch_ranged(job, bucket, key, dest, meter, &object, &etag).await;
+            return fetch_ranged(job, (bucket, key, &what), dest, meter, &object, &etag).await;
         }
     }
-    let (object, bytes, sha256, md5, mut partial) =
-        fetch_whole(job, bucket, key, dest, meter).await?;
-    let checked = check(&what, &object, bytes, &sha256, md5.as_deref())?;
-    if let Some(temp) = partial.0.take() {
-        rename(&what, &temp, dest).await?;
-    }
+    let (object, bytes, sha256, md5, partial) = fetch_whole(job, bucket, key, dest, meter).await?;
+    let checked = keep(
+        &what,
+        &object,
+        (bytes, &sha256, md5.as_deref()),
+        partial,
+        dest,
+    )
+    .await?;
     Ok(Fetched {
         bytes,
         sha256,
@@ -217,15 +220,13 @@ async fn fetch(
 /// A large object in ranges, resumable; see `ranged`.
 async fn fetch_ranged(
     job: &Job<'_>,
-    bucket: &str,
-    key: &str,
+    (bucket, key, what): (&str, &str, &str),
     dest: &Path,
     meter: Option<&Meter>,
     object: &Object,
     etag: &str,
 ) -> Result<Fetched, String> {
-    let what = format!("cannot download {}", url(bucket, key));
-    let temp = prepare(&what, dest).await?;
+    let temp = prepare(what, dest).await?;
     let got = ranged::Ranged {
         bucket,
         key,
@@ -240,11 +241,15 @@ async fn fetch_ranged(
     .await?;
     // From here the hidden file is either renamed or useless: a file that
     // does not match is removed, and the next attempt starts over.
-    let mut partial = Partial(Some(temp.clone()));
-    let checked = check(&what, object, got.bytes, &got.sha256, got.md5.as_deref())?;
-    if let Some(temp) = partial.0.take() {
-        rename(&what, &temp, dest).await?;
-    }
+    let partial = Partial(Some(temp));
+    let checked = keep(
+        what,
+        object,
+        (got.bytes, &got.sha256, got.md5.as_deref()),
+        partial,
+        dest,
+    )
+    .await?;
     ranged::completed(job, bucket, key, dest, etag).await;
     if got.reused > 0 {
         job.print(format!(
@@ -275,6 +280,23 @@ async fn prepare(what: &str, dest: &Path) -> Result<PathBuf, String> {
 
 /// Checks what was fetched against the object: its size, then the
 /// SHA-256 stored at upload, else the ETag's MD5.
+/// Checks what came down (bytes, sha256, md5) against the object and
+/// renames it into place; a file that does not match is removed with
+/// `partial`.
+async fn keep(
+    what: &str,
+    object: &Object,
+    (bytes, sha256, md5): (u64, &str, Option<&str>),
+    mut partial: Partial,
+    dest: &Path,
+) -> Result<Checked, String> {
+    let checked = check(what, object, bytes, sha256, md5)?;
+    if let Some(temp) = partial.0.take() {
+        rename(what, &temp, dest).await?;
+    }
+    Ok(checked)
+}
+
 fn check(
     what: &str,
     object: &Object,
