@@ -520,6 +520,20 @@ fn a_changed_runbook_is_described_and_needs_consent() {
 }
 
 #[test]
+fn consent_to_a_changed_runbook_leaves_the_next_answers_to_the_session() {
+    let env = Env::new();
+    let rb = env.runbook("f.md", FLAKY);
+    env.auto(&rb);
+    env.runbook("f.md", &FLAKY.replace("echo next", "echo next, changed"));
+    // All typed ahead: `y` for the consent, `r` to retry, Enter to run next.
+    let out = env.run(&["resume", "--plain"], "y\nr\n\n");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("ok on attempt 2"), "{all}");
+    assert!(all.contains("next, changed"), "{all}");
+}
+
+#[test]
 fn two_sessions_cannot_run_the_same_runbook_on_the_same_target() {
     let env = Env::new();
     let rb = env.runbook("c.md", CHECKLIST);

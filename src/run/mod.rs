@@ -201,15 +201,8 @@ fn warn_outside_multiplexer(auto: bool) {
 /// latest), read from the journal's first line only.
 pub fn resumed_session(journal: Option<&Path>) -> Result<SessionInfo, String> {
     use std::io::BufRead;
-    let path = match journal {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let dir = paths::journal_dir().map_err(|e| e.to_string())?;
-            paths::latest_journal(&dir)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no session to resume in {}", dir.display()))?
-        }
-    };
+    let dir = paths::journal_dir().map_err(|e| e.to_string())?;
+    let path = journal_to_resume(&dir, journal.map(Path::to_path_buf))?;
     let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut line = Vec::new();
     std::io::BufReader::new(file)
@@ -224,14 +217,19 @@ pub fn resumed_session(journal: Option<&Path>) -> Result<SessionInfo, String> {
     }
 }
 
+/// The journal given, else the latest one in `dir`.
+fn journal_to_resume(dir: &Path, journal: Option<PathBuf>) -> Result<PathBuf, String> {
+    match journal {
+        Some(p) => Ok(p),
+        None => paths::latest_journal(dir)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no session to resume in {}", dir.display())),
+    }
+}
+
 pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
     let dir = paths::journal_dir().map_err(|e| e.to_string())?;
-    let path = match opts.journal {
-        Some(p) => p,
-        None => paths::latest_journal(&dir)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no session to resume in {}", dir.display()))?,
-    };
+    let path = journal_to_resume(&dir, opts.journal)?;
     let read = journal::reader::read::<Msg>(&path).map_err(|e| e.to_string())?;
     let Some(first) = read.records.first() else {
         return Err(format!(
@@ -410,17 +408,15 @@ fn rehearsed(
 }
 
 fn confirm(question: &str, auto: bool) -> bool {
-    use std::io::{BufRead, Write};
+    use std::io::Write;
     if auto {
         return false;
     }
     print!("{question} [y/N] ");
     let _ = std::io::stdout().flush();
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line).is_err() {
-        return false;
-    }
-    matches!(line.trim(), "y" | "yes" | "o" | "oui")
+    // Not through `Stdin`'s buffer, which would keep the answers typed
+    // ahead from the session's questions.
+    console::read_stdin_line().is_some_and(|line| matches!(line.trim(), "y" | "yes" | "o" | "oui"))
 }
 
 /// Steps added, removed or changed between two versions of a runbook.
