@@ -435,3 +435,61 @@ fn a_runbook_without_phases_has_nothing_to_follow() {
     assert_eq!(f.line, 1);
     assert!(f.d.help.unwrap_or_default().contains("## Phase"));
 }
+
+#[path = "support/workdir.rs"]
+mod workdir;
+
+/// A runbook saved by an editor that writes a UTF-8 byte order mark.
+const BOM_RUNBOOK: &str = "\u{feff}---\ntargets:\n  live:\n    protected: true\n---\n# Wipe\n\n## Phase\n\n### Wipe {#wipe}\n\n```bash {target=live}\nrm -rf \"$WORK/victim\"\ntouch \"$WORK/wiped\"\n```\n";
+
+#[test]
+fn a_byte_order_mark_does_not_hide_the_front_matter() {
+    let parsed = parse("rb.md", BOM_RUNBOOK);
+    assert!(
+        parsed
+            .runbook
+            .targets
+            .iter()
+            .any(|t| t.name == "live" && t.protected),
+        "{:?}",
+        parsed
+            .runbook
+            .targets
+            .iter()
+            .map(|t| &t.name)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(parsed.runbook.title, "Wipe");
+    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
+}
+
+#[test]
+fn spans_after_a_byte_order_mark_are_byte_offsets_into_the_file() {
+    let src = "\u{feff}---\ntargets:\n  live:\n    protectd: true\n---\n# R\n\n## P\n\n- [ ] a\n";
+    let f = only(src, "bad-front-matter");
+    assert_eq!(f.pointed, "protectd");
+    assert_eq!(f.line, 4);
+    let unclosed = only("\u{feff}---\ntargets: {}\n# R\n", "bad-front-matter");
+    assert_eq!(unclosed.pointed, "---");
+}
+
+#[test]
+fn check_and_run_read_the_front_matter_behind_a_byte_order_mark() {
+    let w = workdir::Workdir::new();
+    let rb = w.write("bom.md", BOM_RUNBOOK);
+    let check = w.run(&["check", &rb.to_string_lossy(), "--format", "json"], "");
+    let out = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{out}");
+    assert!(out.contains("\"live\""), "{out}");
+    // The protected target declared behind the mark gates its step.
+    let run = w.auto(&rb, "live");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("type the target's name"), "{stdout}");
+    assert!(!w.path().join("wiped").exists());
+}

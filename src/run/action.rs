@@ -383,17 +383,18 @@ impl OutputPipe {
     }
 }
 
-/// Takes the longest valid UTF-8 prefix of `buf` as text, leaving an
-/// incomplete trailing character for the next chunk; invalid bytes become
-/// U+FFFD. At the end of the stream, everything is taken.
+/// Takes `buf` as text, leaving only an incomplete trailing character for
+/// the next chunk; invalid bytes become U+FFFD. At the end of the stream,
+/// everything is taken. An invalid byte earlier in the buffer does not
+/// change what is held back: only the tail can be a character cut in two.
 fn take_utf8(buf: &mut Vec<u8>, end: bool) -> Option<String> {
     if buf.is_empty() {
         return None;
     }
-    let cut = match std::str::from_utf8(buf) {
-        Ok(_) => buf.len(),
-        Err(e) if e.error_len().is_none() && !end => e.valid_up_to(),
-        Err(_) => buf.len(),
+    let cut = if end {
+        buf.len()
+    } else {
+        buf.len() - incomplete_tail(buf)
     };
     if cut == 0 {
         return None;
@@ -404,6 +405,28 @@ fn take_utf8(buf: &mut Vec<u8>, end: bool) -> Option<String> {
         String::from_utf8(taken)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
     )
+}
+
+/// How many bytes at the end of `buf` start a character that the next
+/// chunk may complete (0 to 3).
+fn incomplete_tail(buf: &[u8]) -> usize {
+    // A UTF-8 character is at most 4 bytes: only the last 3 can be an
+    // unfinished one. Find the last lead byte among them.
+    let from = buf.len().saturating_sub(3);
+    for start in (from..buf.len()).rev() {
+        let b = buf[start];
+        if b & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back
+        }
+        let tail = &buf[start..];
+        return match std::str::from_utf8(tail) {
+            // Valid, or invalid for good: nothing to wait for.
+            Ok(_) => 0,
+            Err(e) if e.error_len().is_some() => 0,
+            Err(_) => tail.len(),
+        };
+    }
+    0
 }
 
 /// The next event and whatever else is already waiting, up to a burst;
@@ -432,6 +455,47 @@ mod tests {
         buf.extend_from_slice(b"x");
         assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("éx"));
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn a_character_split_after_an_invalid_byte_is_kept_whole() {
+        let mut buf = b"\xff\xc3".to_vec();
+        assert_eq!(take_utf8(&mut buf, false).as_deref(), Some("\u{fffd}"));
+        buf.extend_from_slice(b"\xa9");
+        assert_eq!(take_utf8(&mut buf, true).as_deref(), Some("é"));
+    }
+
+    fn decode_in_pieces(bytes: &[u8], cuts: &[usize]) -> String {
+        let mut buf = Vec::new();
+        let mut text = String::new();
+        let mut from = 0;
+        for &cut in cuts {
+            buf.extend_from_slice(&bytes[from..cut]);
+            from = cut;
+            text.extend(take_utf8(&mut buf, false));
+        }
+        buf.extend_from_slice(&bytes[from..]);
+        text.extend(take_utf8(&mut buf, true));
+        text
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decoding_in_pieces_equals_decoding_whole(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<u8>(),
+                    proptest::sample::select(vec![0xc3u8, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f, 0x98, 0x80, 0xff, 0x80]),
+                ],
+                0..40,
+            ),
+            mut cuts in proptest::collection::vec(0usize..40, 0..8),
+        ) {
+            cuts.iter_mut().for_each(|c| *c = (*c).min(bytes.len()));
+            cuts.sort_unstable();
+            let whole = String::from_utf8_lossy(&bytes).into_owned();
+            proptest::prop_assert_eq!(decode_in_pieces(&bytes, &cuts), whole);
+        }
     }
 
     #[test]

@@ -67,10 +67,26 @@ pub struct Declarations {
     pub len: usize,
 }
 
-/// Finds `---` … `---` at the very start of the source.
+/// The byte order mark some Windows editors put at the start of a file.
+const BOM: &str = "\u{feff}";
+
+/// Bytes of a byte order mark at the start of `source` (3 or 0). It is not
+/// text: a runbook saved with one is read as if it had none, and every span
+/// still counts from the file's first byte.
+pub fn bom_len(source: &str) -> usize {
+    if source.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    }
+}
+
+/// Finds `---` … `---` at the very start of the source (after a byte order
+/// mark, if any).
 fn block(source: &str) -> Option<(usize, usize, usize)> {
-    let first_line_end = source.find('\n')?;
-    if source[..first_line_end].trim_end() != "---" {
+    let start = bom_len(source);
+    let first_line_end = start + source[start..].find('\n')?;
+    if source[start..first_line_end].trim_end() != "---" {
         return None;
     }
     let yaml_start = first_line_end + 1;
@@ -87,11 +103,13 @@ fn block(source: &str) -> Option<(usize, usize, usize)> {
 
 pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
     let Some((yaml_start, yaml_end, block_end)) = block(source) else {
-        if source.starts_with("---\n") || source.starts_with("---\r\n") {
+        let bom = bom_len(source);
+        let text = &source[bom..];
+        if text.starts_with("---\n") || text.starts_with("---\r\n") {
             diags.push(
                 Diagnostic::error(
                     "bad-front-matter",
-                    Span::new(0, 3),
+                    Span::new(bom, bom + 3),
                     "the front matter is not closed",
                 )
                 .with_help("end the YAML block with a line holding only `---`"),
@@ -101,7 +119,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             targets: builtin_targets(),
             variables: Vec::new(),
             sandbox: None,
-            len: 0,
+            len: bom,
         };
     };
     let yaml = &source[yaml_start..yaml_end];
@@ -116,7 +134,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
     let locate = |needle: &str| -> Span {
         find_key(yaml, needle)
             .map(|(s, e)| Span::new(yaml_start + s, yaml_start + e))
-            .unwrap_or(Span::new(0, 3))
+            .unwrap_or(Span::new(bom_len(source), bom_len(source) + 3))
     };
     if let Some(v) = fm.runsheet
         && v != 1
@@ -335,7 +353,7 @@ fn yaml_error(source: &str, yaml_start: usize, yaml: &str, e: &serde_saphyr::Err
                 .map_or(source.len(), |i| s + i);
             Span::new(s, word_end.max(s + 1).min(source.len()))
         })
-        .unwrap_or(Span::new(0, 3));
+        .unwrap_or(Span::new(bom_len(source), bom_len(source) + 3));
     let mut d = Diagnostic::error("bad-front-matter", span, format!("front matter: {message}"));
     if message.contains("unknown field") {
         let word = message.split('`').nth(1).unwrap_or("");
