@@ -546,3 +546,67 @@ fn journal_names_and_the_latest_one() -> TestResult {
     );
     Ok(())
 }
+
+/// `runsheet verify PATH` through the built binary: exit code, stdout, stderr.
+fn verify_cli(path: &Path) -> Result<(Option<i32>, String, String), Box<dyn Error>> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runsheet"))
+        .arg("verify")
+        .arg(path)
+        .env("NO_COLOR", "1")
+        .output()?;
+    Ok((
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+#[test]
+fn verify_says_a_file_that_holds_no_record_is_not_a_journal() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let cases: [(&str, &[u8]); 6] = [
+        ("empty.jsonl", b""),
+        ("README.md", b"# My runbook\n\nSome prose.\n"),
+        ("one-line.txt", b"hello"),
+        ("zeros.jsonl", &[0u8; 64]),
+        ("array.json", b"[1, 2, 3]\n"),
+        ("other.json", b"{\"name\": \"x\"}\n{\"name\": \"y\"}\n"),
+    ];
+    for (name, data) in cases {
+        let path = dir.path().join(name);
+        fs::write(&path, data)?;
+        let (code, stdout, stderr) = verify_cli(&path)?;
+        let said = format!("{name}: exit {code:?}\n{stdout}\n{stderr}");
+        assert_eq!(code, Some(2), "{said}");
+        assert!(stderr.contains("is not a runsheet journal"), "{said}");
+        assert!(
+            stderr.contains("session-started"),
+            "what a journal looks like: {said}"
+        );
+        assert!(!stdout.contains("intact"), "{said}");
+        assert!(!stdout.contains("BROKEN"), "{said}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn verify_says_a_journal_that_does_not_start_with_its_session_is_broken() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("j.jsonl");
+    // A chain that holds, but whose first record is not a session's start.
+    let (w, task) = JournalWriter::create(&path, ts(0)?, step(1)).await?;
+    w.append(ts(1)?, step(2), Durability::Sync).await?;
+    w.close().await?;
+    task.await?;
+    let (code, stdout, stderr) = verify_cli(&path)?;
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("BROKEN at line 1"), "{stdout}");
+    assert!(stdout.contains("not the session's start"), "{stdout}");
+    // A real journal still verifies.
+    let good = dir.path().join("good.jsonl");
+    journal_with(&good, 3).await?;
+    let (code, stdout, stderr) = verify_cli(&good)?;
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("intact, 3 records"), "{stdout}");
+    Ok(())
+}

@@ -108,6 +108,16 @@ pub fn verify(path: &Path) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(why) = &report.not_a_journal {
+        // Nothing was vouched for: an exit of 0 here would let a wrong path
+        // in a script pass for a verified journal.
+        eprintln!(
+            "runsheet: {} is not a runsheet journal: {why}\n{}",
+            path.display(),
+            journal::verify::WHAT_A_JOURNAL_IS
+        );
+        return Ok(ExitCode::from(2));
+    }
     match &report.first_break {
         Some(b) => {
             println!(

@@ -24,7 +24,22 @@ pub struct VerifyReport {
     /// A torn last line was found (and ignored): the session crashed
     /// mid-append and was not resumed.
     pub torn_tail: bool,
+    /// Why the file is not a journal at all (empty, or no line of it is a
+    /// record): then nothing was vouched for, whatever `first_break` says.
+    pub not_a_journal: Option<String>,
 }
+
+/// What a journal looks like, for the message about a file that is not one.
+pub const WHAT_A_JOURNAL_IS: &str = "a runsheet journal is the .jsonl file a session writes \
+     in the journals folder of runsheet's data directory, one JSON record a line, the first \
+     one `{\"v\":1,\"seq\":0,…,\"type\":\"session-started\",…}`; `runsheet history RUNBOOK` \
+     lists a runbook's journals";
+
+/// How `decode_header` begins the reason for a record of another version.
+const UNKNOWN_VERSION: &str = "unknown schema version";
+
+/// The type of record every journal starts with.
+const FIRST_TYPE: &str = "session-started";
 
 /// The first place where the chain does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +105,10 @@ pub(crate) fn verify_bytes(data: &[u8]) -> VerifyReport {
 #[derive(Default)]
 struct Verifier {
     records: u64,
+    /// Lines that are journal records (of any schema version).
+    recognised: u64,
+    /// Why line 1 is not a record, for the "not a journal" message.
+    first_line: Option<String>,
     chain: Chain,
     first_break: Option<Break>,
 }
@@ -98,13 +117,30 @@ impl Verifier {
     fn line(&mut self, line: &[u8]) {
         self.records += 1;
         let number = self.records as usize;
-        let header = decode_header(line).map(|(h, _)| h);
+        let decoded = decode_header(line);
+        match &decoded {
+            Ok(_) => self.recognised += 1,
+            // Another version's record is still a journal's.
+            Err(reason) if reason.starts_with(UNKNOWN_VERSION) => self.recognised += 1,
+            Err(reason) if number == 1 => self.first_line = Some(reason.clone()),
+            Err(_) => {}
+        }
+        let first_type = match &decoded {
+            Ok((_, body)) if number == 1 => body.get("type").and_then(|t| t.as_str()),
+            _ => None,
+        };
+        let header = decoded.as_ref().map(|(h, _)| h);
         if self.first_break.is_none() {
             let checked = match &header {
-                Err(reason) => Err((None, reason.clone())),
+                Err(reason) => Err((None, (*reason).clone())),
                 Ok(h) => self
                     .chain
                     .check(number, line, h.seq, h.prev.as_bytes())
+                    .and_then(|()| match first_type {
+                        Some(FIRST_TYPE) => Ok(()),
+                        _ if number > 1 => Ok(()),
+                        other => Err(not_a_start(other)),
+                    })
                     .map_err(|reason| (Some(h.seq), reason)),
             };
             match checked {
@@ -124,11 +160,21 @@ impl Verifier {
     }
 
     fn report(self, torn_tail: bool) -> VerifyReport {
+        let not_a_journal =
+            (self.recognised == 0).then(|| match (self.records, &self.first_line) {
+                (0, _) if torn_tail => {
+                    "it holds no whole record (nothing but one line with no end)".to_string()
+                }
+                (0, _) => "it is empty".to_string(),
+                (_, Some(why)) => format!("no line of it is a journal record (line 1: {why})"),
+                (_, None) => "no line of it is a journal record".to_string(),
+            });
         VerifyReport {
             records: self.records,
             final_hash: self.chain.last_hash(),
             first_break: self.first_break,
             torn_tail,
+            not_a_journal,
         }
     }
 }
@@ -197,6 +243,15 @@ fn hex(hash: &[u8; 32]) -> [u8; 64] {
     out
 }
 
+/// Why a journal cannot begin with a record of type `kind`.
+fn not_a_start(kind: Option<&str>) -> String {
+    let kind = kind.map_or("a record of no type".to_string(), |t| format!("a `{t}`"));
+    format!(
+        "the first record is {kind}, not the session's start (`{FIRST_TYPE}`): records were \
+         removed from the start, or the file was not written by a session"
+    )
+}
+
 /// Why `seq` cannot follow the record before it (`None` for the first).
 pub(crate) fn seq_problem(before: Option<u64>, seq: u64) -> Option<String> {
     match before {
@@ -223,7 +278,12 @@ mod tests {
         let mut prev = GENESIS_PREV.to_string();
         for seq in 0..n {
             let line = format!(
-                r#"{{"v":1,"seq":{seq},"ts":"2026-11-21T00:00:00.000Z","prev":"{prev}","type":"note-added","text":"n{seq}"}}"#
+                r#"{{"v":1,"seq":{seq},"ts":"2026-11-21T00:00:00.000Z","prev":"{prev}","type":"{kind}","text":"n{seq}"}}"#,
+                kind = if seq == 0 {
+                    "session-started"
+                } else {
+                    "note-added"
+                }
             );
             prev = line_hash(line.as_bytes());
             out.extend_from_slice(line.as_bytes());

@@ -35,6 +35,13 @@ pub enum Format {
 /// Reads, verifies and folds a journal, then renders the report.
 pub fn write(path: &Path, format: Format) -> Result<String, String> {
     let verified = journal::verify(path).map_err(|e| e.to_string())?;
+    if let Some(why) = &verified.not_a_journal {
+        return Err(format!(
+            "{} is not a runsheet journal: {why}\n{}",
+            path.display(),
+            journal::verify::WHAT_A_JOURNAL_IS
+        ));
+    }
     let raw = journal::reader::read_lines(path).map_err(|e| e.to_string())?;
     let mut integrity = match &verified.first_break {
         Some(b) => Integrity::Broken {
