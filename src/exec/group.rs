@@ -1,12 +1,9 @@
 //! Signals for a whole process group, so a step's grandchildren are reached
 //! too.
 
-use std::time::Duration;
-
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use tokio::time::Instant;
 
 /// The process group a step's shell leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,19 +30,6 @@ impl Group {
             return false;
         }
         running_member(self.0.as_raw()).unwrap_or(true)
-    }
-
-    /// Polls until the group is gone or `deadline` passes.
-    pub(crate) async fn wait_gone(self, deadline: Instant) {
-        let mut pause = Duration::from_millis(2);
-        while self.alive() {
-            let now = Instant::now();
-            if now >= deadline {
-                return;
-            }
-            tokio::time::sleep(pause.min(deadline - now)).await;
-            pause = (pause * 2).min(Duration::from_millis(50));
-        }
     }
 }
 

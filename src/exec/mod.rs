@@ -3,6 +3,7 @@
 //! that reach every process the step started. Native actions (`task`):
 //! in-process work with the same events, timeout and cancel.
 
+pub mod descendants;
 mod group;
 pub mod progress;
 pub mod shell;

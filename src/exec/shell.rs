@@ -20,6 +20,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::descendants::Action;
 use super::group::Group;
 
 /// Time between SIGTERM and SIGKILL unless a spec says otherwise.
@@ -194,6 +195,7 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
         io::Error::other(format!("running a shell step needs a Tokio runtime: {e}"))
     })?;
     let started = Instant::now();
+    let before = Action::before_spawn();
     let mut child = start(&spec)?;
     let (Some(pid), Some(stdout), Some(stderr)) =
         (child.id(), child.stdout.take(), child.stderr.take())
@@ -218,6 +220,7 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
         child,
         pid,
         group,
+        action: before.and_then(|b| b.spawned(pid)),
         timeout: spec.timeout,
         grace: spec.grace,
         cancel: cancel_rx,
@@ -276,6 +279,8 @@ struct Run {
     child: Child,
     pid: u32,
     group: Group,
+    /// Every process the step started, those that left the group too.
+    action: Option<Action>,
     timeout: Option<Duration>,
     grace: Duration,
     cancel: watch::Receiver<bool>,
@@ -322,21 +327,25 @@ struct Ended {
     cancelled: bool,
 }
 
-/// Kills the group if the runtime drops the supervisor midway (shutdown),
-/// so even then nothing is left behind.
-struct KillOnDrop(Option<Group>);
+/// Kills the group and every process that left it if the runtime drops
+/// the supervisor midway (shutdown, runsheet's exit), so even then nothing
+/// is left behind.
+struct KillOnDrop(Option<(Group, Option<Action>)>);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        if let Some(group) = self.0.take() {
+        if let Some((group, action)) = self.0.take() {
             group.signal(Signal::SIGKILL);
+            if let Some(action) = action {
+                action.kill_now();
+            }
         }
     }
 }
 
 impl Run {
     async fn until_group_gone(mut self, started: Instant) -> Ended {
-        let mut guard = KillOnDrop(Some(self.group));
+        let mut guard = KillOnDrop(Some((self.group, self.action.clone())));
         let deadline = self.timeout.map(|t| started + t);
         let (mut timed_out, mut cancelled) = (false, false);
         let status = tokio::select! {
@@ -347,8 +356,9 @@ impl Run {
         let status = match status {
             Some(waited) => {
                 let status = waited.ok();
-                // The shell is done; whatever it left in its group is not.
-                if self.group.alive() {
+                // The shell is done; whatever it left, in its group or
+                // outside it (setsid), is not.
+                if self.anything_alive() {
                     self.stop_group(false).await;
                 }
                 status
@@ -363,13 +373,21 @@ impl Run {
         }
     }
 
-    /// SIGTERM, up to `grace` for the group to go, then SIGKILL. With
-    /// `reap_shell`, also waits for the shell and returns its status.
+    fn anything_alive(&self) -> bool {
+        self.group.alive() || self.action.as_ref().is_some_and(Action::alive)
+    }
+
+    /// SIGTERM, up to `grace` for the group and every process that left it
+    /// to go, then SIGKILL until none is left. With `reap_shell`, also
+    /// waits for the shell and returns its status.
     async fn stop_group(&mut self, reap_shell: bool) -> Option<ExitStatus> {
         self.group.signal(Signal::SIGTERM);
         // A stopped process (say, one that read the terminal from the
         // background) would hold SIGTERM pending until SIGKILL; let it act.
         self.group.signal(Signal::SIGCONT);
+        if let Some(action) = &self.action {
+            action.signal_all(Signal::SIGTERM);
+        }
         let deadline = Instant::now() + self.grace;
         let mut status = None;
         let mut reaped = !reap_shell;
@@ -380,14 +398,36 @@ impl Run {
                 reaped = true;
             }
         }
+        self.wait_gone(deadline).await;
         // Also when only zombies are left: it costs nothing, and reaches a
         // process whose main thread exited while others still run.
-        self.group.wait_gone(deadline).await;
         self.group.signal(Signal::SIGKILL);
+        if let Some(action) = &self.action {
+            action.kill_until_gone().await;
+        }
         if !reaped {
             status = self.child.wait().await.ok();
         }
         status
+    }
+}
+
+impl Run {
+    /// Polls until the group and every process that left it are gone, or
+    /// `deadline` passes; reaps what runsheet adopted on the way.
+    async fn wait_gone(&self, deadline: Instant) {
+        let mut pause = Duration::from_millis(2);
+        while self.anything_alive() {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
+            if let Some(action) = &self.action {
+                action.reap_zombies();
+            }
+        }
     }
 }
 

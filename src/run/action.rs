@@ -2,6 +2,7 @@
 //! front end: the plain console awaits it, the TUI polls it in its loop.
 
 use super::vars;
+use crate::exec::descendants;
 use crate::exec::shell::{self, Interpreter, ShellEvent, ShellHandle, ShellSpec};
 use crate::exec::task::{self, TaskEvent, TaskHandle};
 use crate::native::{self, Native};
@@ -277,11 +278,13 @@ pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
     if let Some(cwd) = &p.action.cwd {
         cmd.current_dir(cwd);
     }
+    let before = descendants::Action::before_spawn();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return (None, failed_to_start(&e.to_string())),
     };
     let pid = child.id();
+    let leftovers = before.zip(pid).and_then(|(b, pid)| b.spawned(pid));
     let mut o = ActionOutcome::default();
     match child.wait().await {
         Ok(st) => {
@@ -290,6 +293,12 @@ pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
             o.signal = st.signal();
         }
         Err(e) => o.error = Some(format!("lost the interactive command: {e}")),
+    }
+    // It shares the terminal's process group, so only what it started and
+    // left behind is ended (what it put in the background, what escaped
+    // with setsid), never the group.
+    if let Some(leftovers) = leftovers {
+        leftovers.end_all(shell::DEFAULT_GRACE).await;
     }
     o.duration_ms = started.elapsed().as_millis() as u64;
     (pid, o)
