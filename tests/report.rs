@@ -189,3 +189,93 @@ fn the_asciicast_parses_as_asciinema_reads_it_with_a_marker_per_step() {
     assert!(output.contains("typed “production”"));
     assert!(output.contains("skipped Broken: disk is full, handled by hand"));
 }
+
+/// Set when this test binary runs again as the process that measures one
+/// command's peak memory (see `peak_rss_kb`).
+const MEASURE: &str = "RUNSHEET_TEST_MEASURE_ARGS";
+/// Where the measured command's standard output goes.
+const MEASURE_OUT: &str = "RUNSHEET_TEST_MEASURE_OUT";
+
+/// Not a test of its own: when run again with MEASURE set, runs the
+/// command it names as its only child and prints the child's peak RSS.
+#[test]
+fn peak_rss_helper() {
+    let Ok(args) = std::env::var(MEASURE) else {
+        return;
+    };
+    let args: Vec<&str> = args.split('\u{1f}').collect();
+    let out = std::env::var(MEASURE_OUT).unwrap_or_else(|e| panic!("{e}"));
+    let out = std::fs::File::create(out).unwrap_or_else(|e| panic!("{e}"));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_runsheet"))
+        .args(&args)
+        .stdout(out)
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "{args:?}: {status:?}");
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!("PEAK_KB={}", usage.max_rss());
+}
+
+/// Peak RSS (KiB) and output of `runsheet ARGS`, measured by this test
+/// binary run again, so that no other test's child counts.
+fn peak_rss_kb(w: &Workdir, args: &[&str]) -> (u64, String) {
+    let printed = w.path().join("measured.out");
+    let out = std::process::Command::new(std::env::current_exe().unwrap_or_default())
+        .args([
+            "--exact",
+            "peak_rss_helper",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(MEASURE, args.join("\u{1f}"))
+        .env(MEASURE_OUT, &printed)
+        .env("RUNSHEET_DATA_DIR", w.data())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let kb = stdout
+        .lines()
+        .find_map(|l| {
+            let (_, n) = l.split_once("PEAK_KB=")?;
+            n.split_whitespace().next()?.parse().ok()
+        })
+        .unwrap_or_else(|| panic!("not measured: {stdout}{}", text(&out)));
+    (kb, std::fs::read_to_string(&printed).unwrap_or_default())
+}
+
+#[test]
+fn a_large_journal_is_reported_in_bounded_memory() {
+    let w = Workdir::new();
+    // 96 MB of log lines, then a failure whose last lines the report shows.
+    let rb = w.write(
+        "big.md",
+        "# Big\n\n## Phase\n\n### Flood {#flood}\n\n```bash\nseq -f 'line %.0f of a long migration log, padded to look like one' 1 1600000\n```\n\n### Fail {#fail}\n\n```bash\nfor i in $(seq 1 30); do echo \"check $i\"; done\necho 'FATAL: out of space' >&2\nexit 1\n```\n",
+    );
+    let out = w.auto(&rb, "staging");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let journal = w.journals().pop().unwrap_or_default();
+    let size = std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 90_000_000, "the journal is only {size} bytes");
+    let j = journal.to_string_lossy().to_string();
+    let mut md = String::new();
+    for format in ["markdown", "html"] {
+        let (kb, printed) = peak_rss_kb(&w, &["report", &j, "--format", format]);
+        assert!(
+            kb < 64 * 1024,
+            "report --format {format} of a {} MB journal took {} MB",
+            size / 1_000_000,
+            kb / 1024
+        );
+        if format == "markdown" {
+            md = printed;
+        }
+    }
+    assert!(md.contains("FATAL: out of space"), "{md}");
+    assert!(md.contains("check 30"), "{md}");
+    assert!(
+        !md.contains("check 10\n"),
+        "only the last lines are kept:\n{md}"
+    );
+}

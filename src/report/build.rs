@@ -12,6 +12,10 @@ use crate::session::{self, DbIdentity, Millis, Msg, SessionInfo, StepStatus};
 /// Lines of output kept per step, for a failure's account.
 const TAIL_LINES: usize = 15;
 
+/// Bytes kept of one line of that tail: output with no newline for
+/// hundreds of megabytes is one "line", and only its end is shown.
+const TAIL_LINE_BYTES: usize = 4096;
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub info: SessionInfo,
@@ -104,30 +108,76 @@ pub struct Comparison {
 /// Folds `records` (time, message) into a report. The runbook is the one
 /// the journal holds (the last version a resume accepted).
 pub fn build(records: &[(Millis, Msg)]) -> Result<Report, String> {
-    let Some((started_at, Msg::SessionStarted(info))) = records.first() else {
+    let Some((started_at, first)) = records.first() else {
         return Err("the journal does not start with a session-started record".into());
     };
     let text = records
         .iter()
         .rev()
-        .find_map(|(_, m)| match m {
-            Msg::Resumed {
-                runbook_text: Some(t),
-                ..
-            } => Some(t.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| info.runbook_text.clone());
-    let runbook = Arc::new(runbook::parse(&info.runbook_path, &text).runbook);
-    let mut fold = Fold::new(runbook.clone(), info, *started_at);
+        .find_map(|(_, m)| accepted_runbook(m))
+        .map(str::to_string);
+    let mut builder = Builder::new(*started_at, first, text)?;
     for (i, (at, msg)) in records.iter().enumerate().skip(1) {
-        if let Err(e) = fold.session.replay(*at, msg) {
-            fold.refused = Some(format!("record {i}: {e}"));
+        if !builder.push(i, *at, msg) {
             break;
         }
-        fold.observe(*at, msg);
     }
-    Ok(fold.finish(&runbook))
+    Ok(builder.finish())
+}
+
+/// The runbook text a resume accepted, if `msg` is such a resume: the
+/// report follows the last one, so a streaming reader looks for it first.
+pub fn accepted_runbook(msg: &Msg) -> Option<&str> {
+    match msg {
+        Msg::Resumed {
+            runbook_text: Some(t),
+            ..
+        } => Some(t),
+        _ => None,
+    }
+}
+
+/// A report folded one record at a time, for a journal of any size: what
+/// it keeps grows with the runbook and with the events a report lists
+/// (gates, skips, notes, failures), never with the output, of which only
+/// the last lines of each running step are held.
+pub struct Builder {
+    fold: Fold,
+    runbook: Arc<Runbook>,
+}
+
+impl Builder {
+    /// Starts from the journal's first record; `runbook_text` is the text
+    /// of the last resume that accepted a changed runbook, if any.
+    pub fn new(at: Millis, first: &Msg, runbook_text: Option<String>) -> Result<Builder, String> {
+        let Msg::SessionStarted(info) = first else {
+            return Err("the journal does not start with a session-started record".into());
+        };
+        let text = runbook_text.unwrap_or_else(|| info.runbook_text.clone());
+        let runbook = Arc::new(runbook::parse(&info.runbook_path, &text).runbook);
+        Ok(Builder {
+            fold: Fold::new(runbook.clone(), info, at),
+            runbook,
+        })
+    }
+
+    /// Folds record number `index` (0-based); false once the engine has
+    /// refused one, after which the rest is not folded.
+    pub fn push(&mut self, index: usize, at: Millis, msg: &Msg) -> bool {
+        if self.fold.refused.is_some() {
+            return false;
+        }
+        if let Err(e) = self.fold.session.replay(at, msg) {
+            self.fold.refused = Some(format!("record {index}: {e}"));
+            return false;
+        }
+        self.fold.observe(at, msg);
+        true
+    }
+
+    pub fn finish(self) -> Report {
+        self.fold.finish(&self.runbook)
+    }
 }
 
 struct Fold {
@@ -310,6 +360,15 @@ impl Fold {
     }
 }
 
+/// The last TAIL_LINE_BYTES bytes of `line`, cut at a character boundary.
+fn keep_end(line: &str) -> &str {
+    let mut from = line.len().saturating_sub(TAIL_LINE_BYTES);
+    while !line.is_char_boundary(from) {
+        from += 1;
+    }
+    &line[from..]
+}
+
 /// Keeps the last TAIL_LINES lines; a `\r` progress line counts as its
 /// last state.
 fn push_lines(tail: &mut VecDeque<String>, data: &str) {
@@ -324,7 +383,7 @@ fn push_lines(tail: &mut VecDeque<String>, data: &str) {
         if let Some(open) = tail.back_mut() {
             open.push('\n');
         }
-        tail.push_back(part.to_string());
+        tail.push_back(keep_end(part).to_string());
     }
     while tail.len() > TAIL_LINES + 1 {
         tail.pop_front();
@@ -333,5 +392,32 @@ fn push_lines(tail: &mut VecDeque<String>, data: &str) {
         if let Some(pos) = line.trim_end_matches('\n').rfind('\r') {
             *line = line[pos + 1..].to_string();
         }
+        // Trimmed only past twice the bound, so a line growing a few bytes
+        // at a time is not copied at every chunk.
+        if line.len() > 2 * TAIL_LINE_BYTES {
+            *line = keep_end(line).to_string();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_without_end_keeps_only_its_end() {
+        let mut tail = VecDeque::new();
+        for _ in 0..1000 {
+            push_lines(&mut tail, &"é".repeat(500));
+        }
+        push_lines(&mut tail, "end\nnext");
+        assert_eq!(tail.len(), 2);
+        assert!(
+            tail[0].len() <= 2 * TAIL_LINE_BYTES + 4,
+            "{}",
+            tail[0].len()
+        );
+        assert!(tail[0].ends_with("éend\n"));
+        assert_eq!(tail[1], "next");
     }
 }

@@ -9,8 +9,45 @@ pub mod markdown;
 use std::path::{Path, PathBuf};
 
 use crate::journal;
+use std::io::BufRead;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use crate::journal::record::decode_line;
-use crate::session::{Millis, Msg};
+use crate::session::Msg;
+
+/// How a resume record's type reads in a journal line. Output that holds
+/// these words is escaped in its line (`\"type\"`), so they only match a
+/// record's own type, or cost one needless decode.
+/// (`None` would mean every line is decoded: slower, still right.)
+static RESUMED: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new([r#""type":"resumed""#]).ok());
+
+/// Calls `each` with the first `limit` whole lines of the file (0-based
+/// number, bytes without the newline), one at a time, until it says stop.
+fn each_line(
+    path: &Path,
+    limit: usize,
+    mut each: impl FnMut(usize, &[u8]) -> bool,
+) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut line = Vec::new();
+    for i in 0..limit {
+        line.clear();
+        let n = input
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if n == 0 || line.pop() != Some(b'\n') {
+            break;
+        }
+        if !each(i, &line) {
+            break;
+        }
+    }
+    Ok(())
+}
 
 /// What the report says about the journal itself.
 pub struct Source {
@@ -42,7 +79,6 @@ pub fn write(path: &Path, format: Format) -> Result<String, String> {
             journal::verify::WHAT_A_JOURNAL_IS
         ));
     }
-    let raw = journal::reader::read_lines(path).map_err(|e| e.to_string())?;
     let mut integrity = match &verified.first_break {
         Some(b) => Integrity::Broken {
             line: b.line,
@@ -54,24 +90,61 @@ pub fn write(path: &Path, format: Format) -> Result<String, String> {
     // either may be the edited one, so neither is trusted.
     let trusted = match &integrity {
         Integrity::Broken { line, .. } => line.saturating_sub(2),
-        Integrity::Intact => raw.lines.len(),
+        Integrity::Intact => usize::try_from(verified.records).unwrap_or(usize::MAX),
     };
-    // Decoded line by line: an edited journal still reports up to the
-    // first record this runsheet cannot read.
-    let mut records: Vec<(Millis, Msg)> = Vec::with_capacity(trusted);
-    for (i, line) in raw.lines.iter().take(trusted).enumerate() {
-        match decode_line::<Msg>(line.as_bytes()) {
-            Ok(r) => records.push((r.ts.as_millisecond(), r.body)),
+    // Two passes over the file, one record in memory at a time: the
+    // runbook a report follows is the last one a resume accepted, which
+    // the fold needs from its first record on.
+    let mut runbook_text = None;
+    each_line(path, trusted, |_, line| {
+        if RESUMED.as_ref().is_none_or(|r| r.find(line).is_some())
+            && let Ok(r) = decode_line::<Msg>(line)
+            && let Some(text) = build::accepted_runbook(&r.body)
+        {
+            runbook_text = Some(text.to_string());
+        }
+        true
+    })?;
+    let mut builder: Option<build::Builder> = None;
+    let mut start_error = None;
+    each_line(path, trusted, |i, line| {
+        // Decoded line by line: an edited journal still reports up to the
+        // first record this runsheet cannot read.
+        let record = match decode_line::<Msg>(line) {
+            Ok(r) => r,
             Err(reason) => {
                 integrity = Integrity::Broken {
                     line: i + 1,
                     reason,
                 };
-                break;
+                return false;
             }
+        };
+        let at = record.ts.as_millisecond();
+        match builder.as_mut() {
+            Some(b) => b.push(i, at, &record.body),
+            None => match build::Builder::new(at, &record.body, runbook_text.take()) {
+                Ok(b) => {
+                    builder = Some(b);
+                    true
+                }
+                Err(e) => {
+                    start_error = Some(e);
+                    false
+                }
+            },
         }
-    }
-    let report = build::build(&records)?;
+    })?;
+    let report = match (builder, start_error) {
+        (Some(b), _) => b.finish(),
+        (None, Some(e)) => return Err(e),
+        (None, None) => {
+            return Err(format!(
+                "{}: no record of it can be trusted (the journal fails verification at its start)",
+                path.display()
+            ));
+        }
+    };
     let src = Source {
         path: path.to_path_buf(),
         records: verified.records,
