@@ -337,3 +337,103 @@ fn an_interactive_step_leaves_nothing_behind() {
     let _ = child.wait_with_output();
     assert_none_running(&pids);
 }
+
+#[path = "support/tmux.rs"]
+mod tmux;
+
+/// CPU time (user + system, in clock ticks) `pid` has used so far.
+fn cpu_ticks(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+fn ppid(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+const WAITING: &str = "# Wait\n\n## Phase\n\n### Wait {#wait}\n\n```bash\necho started\nfor i in $(seq 1 600); do [ -f \"$WORK/go\" ] && break; sleep 0.1; done\necho finished\n```\n\n### Next {#next}\n\n```bash\necho next-step-ran\n```\n";
+
+/// Runs the waiting step in a real terminal, closes the terminal while
+/// the step runs, and returns the CPU ticks runsheet used in the 2 s
+/// after, once it has had a moment to notice.
+fn ticks_after_the_terminal_went_away(name: &str, ui: &[&str]) -> u64 {
+    let w = Workdir::new();
+    let rb = w.write("wait.md", WAITING);
+    let t = tmux::Tmux::new(&format!("hup-{name}"));
+    t.start(&format!(
+        "cd {dir} && RUNSHEET_DATA_DIR={data} WORK={dir} {bin} run {rb} --target staging {ui}",
+        dir = w.path().display(),
+        data = w.data().display(),
+        bin = env!("CARGO_BIN_EXE_runsheet"),
+        rb = rb.display(),
+        ui = ui.join(" "),
+    ));
+    wait_for("the session's journal", || !w.journals().is_empty());
+    // Enter runs the first step, in either front end.
+    let started = || !w.of_type("action-started").is_empty();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !started() {
+        t.keys(&["Enter"]);
+        assert!(
+            Instant::now() < deadline,
+            "the step never started:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let shell = w.of_type("action-started")[0]["pid"]
+        .as_i64()
+        .and_then(|p| i32::try_from(p).ok())
+        .unwrap_or_else(|| panic!("no pid in action-started"));
+    let runsheet = ppid(shell).unwrap_or_else(|| panic!("no parent for {shell}"));
+    t.hang_up();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_ticks(runsheet).unwrap_or_else(|| panic!("runsheet died on the hang-up"));
+    std::thread::sleep(Duration::from_secs(2));
+    let after = cpu_ticks(runsheet).unwrap_or_else(|| panic!("runsheet died during the step"));
+    // The step still ends, is journaled, and the session stops resumably.
+    std::fs::write(w.path().join("go"), "").unwrap_or_else(|e| panic!("{e}"));
+    wait_for("the session to stop", || {
+        state(runsheet).is_none_or(|s| s == "Z")
+    });
+    let recs = w.records();
+    assert!(
+        recs.iter().any(|r| r["type"] == "interrupted"),
+        "how the session ended is not recorded"
+    );
+    assert!(recs.iter().any(|r| r["type"] == "action-finished"
+        && r["step"] == "wait"
+        && r["outcome"]["exit_code"] == 0));
+    assert!(
+        !recs
+            .iter()
+            .any(|r| r["type"] == "run-requested" && r["step"] == "next")
+    );
+    after - before
+}
+
+// 2 s of one core is 200 ticks at the usual 100 Hz; an idle supervisor
+// (a 1 s clock, one pipe) uses next to none.
+const IDLE_TICKS: u64 = 20;
+
+#[test]
+fn the_full_screen_ui_does_not_spin_once_its_terminal_is_gone() {
+    let ticks = ticks_after_the_terminal_went_away("tui", &[]);
+    assert!(
+        ticks < IDLE_TICKS,
+        "runsheet used {ticks} ticks of CPU in 2 s"
+    );
+}
+
+#[test]
+fn the_plain_console_does_not_spin_once_its_terminal_is_gone() {
+    let ticks = ticks_after_the_terminal_went_away("plain", &["--plain"]);
+    assert!(
+        ticks < IDLE_TICKS,
+        "runsheet used {ticks} ticks of CPU in 2 s"
+    );
+}

@@ -128,7 +128,8 @@ fn print_end(end: &RunEnd, journal: &str) {
 
 impl Loop {
     async fn event_loop(&mut self, terminal: &mut DefaultTerminal) -> Result<RunEnd> {
-        let mut events = EventStream::new();
+        // Dropped as soon as the terminal is gone (see `stop_reading`).
+        let mut events = Some(EventStream::new());
         let mut terminal_lost = false;
         let mut frames = tokio::time::interval(FRAME);
         frames.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -140,6 +141,7 @@ impl Loop {
                     // Nowhere to draw (SSH dropped): keep supervising and
                     // journaling the running step, then stop resumably.
                     terminal_lost = true;
+                    stop_reading(&mut events);
                     self.interrupted
                         .get_or_insert_with(|| "the terminal went away".into());
                 }
@@ -155,7 +157,7 @@ impl Loop {
                 }
             }
             tokio::select! {
-                ev = events.next(), if !terminal_lost => match ev {
+                ev = next_event(&mut events), if !terminal_lost && events.is_some() => match ev {
                     Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                         let cmds = self.app.handle_key(&self.parts.session, key, now_ms());
                         self.commands(cmds, terminal).await?;
@@ -170,6 +172,7 @@ impl Loop {
                         // The terminal is gone (SSH dropped): stop reading it,
                         // keep supervising and journaling the running step.
                         terminal_lost = true;
+                        stop_reading(&mut events);
                         self.interrupted.get_or_insert_with(|| "the terminal went away".into());
                     }
                 },
@@ -204,6 +207,7 @@ impl Loop {
                             // stops resumably. Nothing new starts.
                             self.interrupted = Some(sig.describe().into());
                             terminal_lost = true;
+                            stop_reading(&mut events);
                         }
                     }
                     dirty = true;
@@ -441,6 +445,41 @@ impl Loop {
             task.wait().await.map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+}
+
+/// Stops reading a terminal that is gone, without a spin. crossterm's
+/// reader thread reads the terminal in a loop that only a read with
+/// nothing to give ends (WouldBlock); a hung-up terminal answers every read
+/// at once with an error or end of file, so that thread would burn a core
+/// until the session ended, and dropping the stream cannot reach it. So
+/// standard input, which crossterm reads, becomes an empty pipe that
+/// never ends (its write end is kept) and never blocks: the thread's next
+/// read ends its loop, it waits for an event that never comes, and the
+/// dropped stream's wake-up lets it go.
+fn stop_reading(events: &mut Option<EventStream>) {
+    use nix::fcntl::OFlag;
+    use std::os::fd::OwnedFd;
+    use std::sync::OnceLock;
+    /// The write end, held for the rest of the process.
+    static KEEP_OPEN: OnceLock<OwnedFd> = OnceLock::new();
+    if KEEP_OPEN.get().is_none()
+        && let Ok((read, write)) = nix::unistd::pipe2(OFlag::O_NONBLOCK | OFlag::O_CLOEXEC)
+        // Best effort: without it the session still ends as it should,
+        // only at the cost of a busy thread until then.
+        && nix::unistd::dup2_stdin(&read).is_ok()
+    {
+        let _ = KEEP_OPEN.set(write);
+    }
+    *events = None;
+}
+
+/// The next terminal event; `None` once the stream is dropped (never
+/// polled then: the branch is disabled).
+async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<Event>> {
+    match events {
+        Some(stream) => stream.next().await,
+        None => None,
     }
 }
 
