@@ -5,8 +5,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use crate::runbook::Runbook;
 use crate::runbook::duration::Estimate;
-use crate::runbook::{self, Runbook};
 use crate::session::{self, DbIdentity, Millis, Msg, SessionInfo, StepStatus};
 
 /// Lines of output kept per step, for a failure's account.
@@ -107,18 +107,18 @@ pub fn build(records: &[(Millis, Msg)]) -> Result<Report, String> {
     let Some((started_at, Msg::SessionStarted(info))) = records.first() else {
         return Err("the journal does not start with a session-started record".into());
     };
-    let text = records
+    let accepted: Vec<String> = records
         .iter()
-        .rev()
-        .find_map(|(_, m)| match m {
+        .filter_map(|(_, m)| match m {
             Msg::Resumed {
                 runbook_text: Some(t),
                 ..
             } => Some(t.clone()),
             _ => None,
         })
-        .unwrap_or_else(|| info.runbook_text.clone());
-    let runbook = Arc::new(runbook::parse(&info.runbook_path, &text).runbook);
+        .collect();
+    // As the session ran it: the last version, as strict as any before.
+    let runbook = Arc::new(session::protection::journal_runbook(info, &accepted));
     let mut fold = Fold::new(runbook.clone(), info, *started_at);
     for (i, (at, msg)) in records.iter().enumerate().skip(1) {
         if let Err(e) = fold.session.replay(*at, msg) {
