@@ -365,6 +365,16 @@ mod tests {
     }
 
     #[test]
+    fn a_first_record_written_before_targets_were_kept_still_reads() {
+        let line = r##"{"type":"session-started","runbook_path":"r.md","runbook_hash":"h","runbook_text":"# T\n","target":"staging","operator":"a","host":"h","tool_version":"0.1.0","drill":false,"variables":[]}"##;
+        let msg: Result<Msg, _> = serde_json::from_str(line);
+        assert!(
+            matches!(&msg, Ok(Msg::SessionStarted(i)) if i.targets.is_empty()),
+            "{msg:?}"
+        );
+    }
+
+    #[test]
     fn an_old_journal_without_settings_uses_its_text() {
         let mut old = info(RB);
         old.targets.clear();
