@@ -70,6 +70,7 @@ fn info(text: &str) -> SessionInfo {
         tool_version: "0.1.0".into(),
         drill: false,
         sandbox: false,
+        targets: Vec::new(),
         variables: vec![],
     }
 }

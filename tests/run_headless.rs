@@ -508,8 +508,16 @@ fn a_changed_runbook_is_described_and_needs_consent() {
     let out = env.run(&["resume", "--auto"], "");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("~ step `next` changed"), "{stderr}");
+    assert!(
+        stderr.contains("! step `next`: action 1's text changed"),
+        "{stderr}"
+    );
+    // A changed command is a safety change: --auto never goes on over it,
+    // consent or not; a person does.
     let out = env.run(&["resume", "--auto", "--accept-changed-runbook"], "");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--auto does not resume"));
+    let out = env.run(&["resume", "--plain", "--accept-changed-runbook"], "r\n\n");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("next, changed"));
     let resumed = records(&env.journal())

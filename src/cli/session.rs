@@ -48,7 +48,9 @@ pub fn run(
 ) -> color_eyre::Result<ExitCode> {
     let opts = StartOptions {
         ui,
-        runbook,
+        // The journal names the runbook so that a resume from any folder
+        // finds the file (and sees whether it changed).
+        runbook: std::path::absolute(&runbook).unwrap_or(runbook),
         target,
         auto,
         drill,
@@ -64,6 +66,9 @@ pub fn resume(
     accept_changed_runbook: bool,
     color: bool,
 ) -> color_eyre::Result<ExitCode> {
+    // Once, here: the lock, the journal's own records and every message
+    // name a journal by its absolute path, whatever folder resume runs in.
+    let journal = journal.map(|p| absolute(&p));
     if !crate::sandbox::applied()
         && let Ok(info) = run::resumed_session(journal.as_deref())
         && info.sandbox
@@ -78,6 +83,15 @@ pub fn resume(
         accept_changed_runbook,
     };
     finish(runtime()?.block_on(run::resume(opts)))
+}
+
+/// `path` made absolute (symbolic links resolved when it exists), so
+/// that `resume x.jsonl` and `resume /data/journals/x.jsonl` are one
+/// journal.
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 pub fn demo(target: String, ui: Ui, auto: bool, color: bool) -> color_eyre::Result<ExitCode> {

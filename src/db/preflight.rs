@@ -1,7 +1,10 @@
-//! Before a session runs anything: every database the runbook's database
-//! steps will touch is reached and identified, so that two targets on the
-//! same database stop the session before its first step, and the operator
-//! learns at once which databases cannot be reached.
+//! Before a session runs anything: every database the session may touch
+//! is reached and identified, so that two targets on the same database
+//! stop the session before its first step, and the operator learns at
+//! once which databases cannot be reached. That is every target that
+//! declares a `database:`, whatever its steps are: a shell step gets it as
+//! `DATABASE_URL`, and a target the session never runs on is still the
+//! one a copy-pasted URL may point at.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -17,9 +20,17 @@ use crate::session::{DbIdentity, Session};
 /// without it (its steps will say what is wrong when they run).
 const REACH: Duration = Duration::from_secs(5);
 
-/// Targets the runbook's database steps use, in name order.
+/// Targets whose database the session may touch, in name order: every
+/// target that declares a `database:`, and every target a database step
+/// uses (without a `database:`, it connects through the PG* environment).
 pub fn database_targets(session: &Session) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+    let mut out: BTreeSet<String> = session
+        .runbook
+        .targets
+        .iter()
+        .filter(|t| t.database.is_some())
+        .map(|t| t.name.clone())
+        .collect();
     for phase in &session.runbook.phases {
         for step in &phase.steps {
             for action in &step.actions {

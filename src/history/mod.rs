@@ -283,6 +283,7 @@ mod tests {
                 tool_version: "0".into(),
                 drill: true,
                 sandbox: false,
+                targets: Vec::new(),
                 variables: vec![],
             },
             started_at: 0,

@@ -19,7 +19,11 @@ const EXTENSION: &str = "jsonl";
 /// `journals` (e.g. `~/.local/share/runsheet/journals`).
 pub fn journal_dir() -> Result<PathBuf, JournalError> {
     if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir).join("journals"));
+        // Absolute, so that a lock records the journal by a path that
+        // means the same from any folder.
+        let dir = PathBuf::from(dir);
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
+        return Ok(dir.join("journals"));
     }
     directories::ProjectDirs::from("", "", "runsheet")
         .map(|d| d.data_dir().join("journals"))
@@ -91,6 +95,19 @@ pub fn latest_journal(dir: &Path) -> Result<Option<PathBuf>, JournalError> {
         }
     }
     Ok(best.map(|(_, path)| path))
+}
+
+/// Whether two paths name one journal file: the same file on disk, or,
+/// when either cannot be read, the same absolute path.
+pub fn same_journal(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => {
+            let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            abs(a) == abs(b)
+        }
+    }
 }
 
 /// The runbook's file stem, slugged: the part of journal and lock names

@@ -26,7 +26,6 @@ use super::line;
 use super::rehearsed;
 use crate::journal::record::{decode_header, decode_line};
 use crate::journal::verify::Chain;
-use crate::runbook;
 use crate::session::{Millis, Msg, Session, SessionInfo};
 use crate::tui::App;
 
@@ -273,7 +272,7 @@ impl Index {
     }
 
     fn start(&mut self, info: SessionInfo, at: Millis) {
-        let rb = Arc::new(runbook::parse(&info.runbook_path, &info.runbook_text).runbook);
+        let rb = Arc::new(crate::session::protection::journal_runbook(&info, &[]));
         let mut session = Session::new(rb, info, at);
         session.rehearsed = rehearsed::before(&self.path, &session, at, false);
         let app = self.view.app(&session);
@@ -344,12 +343,28 @@ impl Index {
         };
         let info = first.session.info.clone();
         let started = first.session.started_at;
-        let rb = Arc::new(runbook::parse(&info.runbook_path, text).runbook);
-        let mut session = Session::new(rb, info, started);
-        let mut app = self.view.app(&session);
         let mut buf = Vec::new();
+        // The runbooks accepted at earlier resumes still fix its targets.
+        let mut records = Vec::new();
+        let mut accepted = Vec::new();
         for i in self.others.iter().skip(1).map(|i| *i as usize) {
             let (at, msg) = self.read(i, &mut buf)?;
+            if let Msg::Resumed {
+                runbook_text: Some(t),
+                ..
+            } = &msg
+            {
+                accepted.push(t.clone());
+            }
+            records.push((i, at, msg));
+        }
+        accepted.push(text.to_string());
+        let rb = Arc::new(crate::session::protection::journal_runbook(
+            &info, &accepted,
+        ));
+        let mut session = Session::new(rb, info, started);
+        let mut app = self.view.app(&session);
+        for (i, at, msg) in records {
             fold::apply(&mut session, &mut app, &self.view, at, msg).map_err(|r| {
                 format!(
                     "the runbook changed at this resume no longer fits line {}: {r}",

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
+use crate::runbook::Runbook;
 use crate::runbook::duration::Estimate;
-use crate::runbook::{self, Runbook};
 use crate::session::{self, DbIdentity, Millis, Msg, SessionInfo, StepStatus};
 
 /// Lines of output kept per step, for a failure's account.
@@ -111,12 +111,12 @@ pub fn build(records: &[(Millis, Msg)]) -> Result<Report, String> {
     let Some((started_at, first)) = records.first() else {
         return Err("the journal does not start with a session-started record".into());
     };
-    let text = records
+    let accepted: Vec<String> = records
         .iter()
-        .rev()
-        .find_map(|(_, m)| accepted_runbook(m))
-        .map(str::to_string);
-    let mut builder = Builder::new(*started_at, first, text)?;
+        .filter_map(|(_, m)| accepted_runbook(m))
+        .map(str::to_string)
+        .collect();
+    let mut builder = Builder::new(*started_at, first, &accepted)?;
     for (i, (at, msg)) in records.iter().enumerate().skip(1) {
         if !builder.push(i, *at, msg) {
             break;
@@ -147,14 +147,14 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// Starts from the journal's first record; `runbook_text` is the text
-    /// of the last resume that accepted a changed runbook, if any.
-    pub fn new(at: Millis, first: &Msg, runbook_text: Option<String>) -> Result<Builder, String> {
+    /// Starts from the journal's first record; `accepted` are the texts of
+    /// the changed runbooks resumes accepted, in order. The report follows
+    /// the last, as strict as any before it, as the session ran.
+    pub fn new(at: Millis, first: &Msg, accepted: &[String]) -> Result<Builder, String> {
         let Msg::SessionStarted(info) = first else {
             return Err("the journal does not start with a session-started record".into());
         };
-        let text = runbook_text.unwrap_or_else(|| info.runbook_text.clone());
-        let runbook = Arc::new(runbook::parse(&info.runbook_path, &text).runbook);
+        let runbook = Arc::new(session::protection::journal_runbook(info, accepted));
         Ok(Builder {
             fold: Fold::new(runbook.clone(), info, at),
             runbook,

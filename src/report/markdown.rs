@@ -410,6 +410,7 @@ mod tests {
             tool_version: "0.1.0".into(),
             drill: true,
             sandbox: false,
+            targets: Vec::new(),
             variables: vec![],
         };
         let step = || "counts".to_string();

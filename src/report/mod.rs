@@ -95,13 +95,13 @@ pub fn write(path: &Path, format: Format) -> Result<String, String> {
     // Two passes over the file, one record in memory at a time: the
     // runbook a report follows is the last one a resume accepted, which
     // the fold needs from its first record on.
-    let mut runbook_text = None;
+    let mut accepted: Vec<String> = Vec::new();
     each_line(path, trusted, |_, line| {
         if RESUMED.as_ref().is_none_or(|r| r.find(line).is_some())
             && let Ok(r) = decode_line::<Msg>(line)
             && let Some(text) = build::accepted_runbook(&r.body)
         {
-            runbook_text = Some(text.to_string());
+            accepted.push(text.to_string());
         }
         true
     })?;
@@ -123,7 +123,7 @@ pub fn write(path: &Path, format: Format) -> Result<String, String> {
         let at = record.ts.as_millisecond();
         match builder.as_mut() {
             Some(b) => b.push(i, at, &record.body),
-            None => match build::Builder::new(at, &record.body, runbook_text.take()) {
+            None => match build::Builder::new(at, &record.body, &accepted) {
                 Ok(b) => {
                     builder = Some(b);
                     true

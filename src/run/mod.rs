@@ -2,6 +2,7 @@
 //! the headless runner both use.
 
 pub mod action;
+pub mod changes;
 pub mod console;
 pub mod runner;
 pub mod tui_loop;
@@ -140,6 +141,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         drill: opts.drill,
         variables: resolved.names.clone(),
         sandbox: crate::sandbox::active(),
+        targets: session::protection::settings_of(&rb),
     };
     let at = now_ms();
     let mut session = Session::new(Arc::new(rb), info.clone(), at);
@@ -256,20 +258,46 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             info.target
         ));
     }
+    // The versions of the runbook this session has run with: the first
+    // record's, then each one a resume accepted.
+    let accepted: Vec<String> = read
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Msg::Resumed {
+                runbook_text: Some(t),
+                ..
+            } => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let latest = accepted.last().unwrap_or(&info.runbook_text).clone();
     let runbook_path = PathBuf::from(&info.runbook_path);
-    let (rb, text, changed) = match std::fs::read_to_string(&runbook_path) {
-        Ok(current) if sha256_hex(&current) == info.runbook_hash => {
+    let (file_rb, text, changed) = match std::fs::read_to_string(&runbook_path) {
+        Ok(current) if sha256_hex(&current) == sha256_hex(&latest) => {
             let (rb, text) = load_runbook(&runbook_path, opts.color)?;
             (rb, text, false)
         }
         Ok(_) => {
             let (rb, text) = load_runbook(&runbook_path, opts.color)?;
-            let before = runbook::parse(&info.runbook_path, &info.runbook_text).runbook;
-            let summary = describe_changes(&before, &rb);
+            let before = runbook::parse(&info.runbook_path, &latest).runbook;
+            let summary = changes::describe(&before, &rb);
             eprintln!(
-                "the runbook {} changed since this session started:\n{summary}",
-                info.runbook_path
+                "the runbook {} changed since this session {}:\n{}",
+                info.runbook_path,
+                if accepted.is_empty() {
+                    "started"
+                } else {
+                    "was last resumed"
+                },
+                summary.render()
             );
+            if opts.auto && summary.touches_safety() {
+                return Err(format!(
+                    "not resumed: the runbook changed in ways that touch safety (listed above), and --auto does not resume over a safety change. Review them with a person at the terminal (`runsheet resume {}` without --auto asks), or restore the runbook as the session last ran it (the journal keeps its text)",
+                    path.display()
+                ));
+            }
             if !opts.accept_changed_runbook
                 && !confirm("go on with the changed runbook?", opts.auto)
             {
@@ -284,15 +312,21 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
                 "note: {} is gone; resuming with the runbook text kept in the journal",
                 info.runbook_path
             );
-            let rb = runbook::parse(&info.runbook_path, &info.runbook_text).runbook;
-            (rb, info.runbook_text.clone(), false)
+            let rb = runbook::parse(&info.runbook_path, &latest).runbook;
+            (rb, latest.clone(), false)
         }
     };
+    // Whatever the file now says, the session's targets stay as strict as
+    // they ever were in it.
+    let (rb, kept) = session::protection::fixed(&info, &accepted, file_rb);
+    for k in &kept {
+        eprintln!("note: {k}");
+    }
     let lock = match SessionLock::acquire(&dir, &runbook_path, &info.target, &path) {
         Ok(l) => l,
         Err(LockError::Stale {
             lock_path, journal, ..
-        }) if journal == path => {
+        }) if paths::same_journal(&journal, &path) => {
             // The lock of the very session being resumed: its process is dead.
             SessionLock::clear_stale(&lock_path).map_err(|e| e.to_string())?;
             SessionLock::acquire(&dir, &runbook_path, &info.target, &path)
@@ -348,10 +382,12 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
     drive(parts, opts.ui, opts.color, &path, true).await
 }
 
-/// Reaches every database the runbook's steps use before the first step:
-/// two targets on one database end the session here, with nothing run;
-/// an unreachable database is reported and its steps will fail if it
-/// stays so. Database passwords join the secrets first.
+/// Reaches every target's database before the first step: two targets
+/// on one database end the session here, with nothing run, and so does a
+/// target whose database is not the one the journal says this session
+/// used (a resume with the URLs swapped). An unreachable database is
+/// reported and its steps will fail if it stays so. Database passwords
+/// join the secrets first.
 async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
     let env = |n: &str| std::env::var(n).ok();
     crate::db::preflight::add_passwords(&parts.session, &parts.values, &env, &mut parts.secrets);
@@ -364,36 +400,59 @@ async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
                 continue;
             }
         };
-        if let Some(known) = parts.session.databases.get(&target) {
-            if !known.same_database(&identity) {
-                eprintln!(
-                    "warning: the database of target `{target}` is not the one this session used before (then {} on {}, now {} on {}); its steps will refuse to run until the connection settings point at it again",
-                    known.database, known.server, identity.database, identity.server
-                );
+        let refused = match parts.session.databases.get(&target) {
+            Some(known) if known.same_database(&identity) => continue,
+            Some(known) => {
+                let declared = parts
+                    .session
+                    .target(&target)
+                    .and_then(|t| t.database.clone())
+                    .map_or_else(
+                        || "its connection settings".to_string(),
+                        |d| format!("`{d}`"),
+                    );
+                format!(
+                    "the database of target `{target}` is not the one this session used: the journal has {}, the connection settings now reach {}. Nothing was run. Point {declared} back at the database the session used, then `runsheet resume`; if that database really moved, start a new session",
+                    describe_identity(known),
+                    describe_identity(&identity)
+                )
             }
-            continue;
-        }
-        let msg = Msg::DatabaseIdentified {
-            target: target.clone(),
-            identity,
+            None => {
+                let msg = Msg::DatabaseIdentified {
+                    target: target.clone(),
+                    identity,
+                };
+                match parts.session.check(now_ms(), &msg) {
+                    Ok(()) => {
+                        runner::apply_and_record(&mut parts.session, &parts.journal, msg).await?;
+                        continue;
+                    }
+                    Err(refused) => format!(
+                        "{refused}: nothing was run. Fix the connection settings (a copy-paste of one URL into the other?), then `runsheet resume`"
+                    ),
+                }
+            }
         };
-        if let Err(refused) = parts.session.check(now_ms(), &msg) {
-            let why = format!(
-                "{refused}: nothing was run. Fix the connection settings (a copy-paste of one URL into the other?), then `runsheet resume`"
-            );
-            runner::apply_and_record(
-                &mut parts.session,
-                &parts.journal,
-                Msg::Interrupted {
-                    reason: why.clone(),
-                },
-            )
-            .await?;
-            return Err(why);
-        }
-        runner::apply_and_record(&mut parts.session, &parts.journal, msg).await?;
+        let why = parts.secrets.redact(&refused);
+        runner::apply_and_record(
+            &mut parts.session,
+            &parts.journal,
+            Msg::Interrupted {
+                reason: why.clone(),
+            },
+        )
+        .await?;
+        return Err(why);
     }
     Ok(())
+}
+
+/// `app on 127.0.0.1:5433 (cluster 7301…)`: what tells two databases apart.
+fn describe_identity(id: &crate::session::DbIdentity) -> String {
+    match &id.system_identifier {
+        Some(sys) => format!("{} on {} (cluster {sys})", id.database, id.server),
+        None => format!("{} on {}", id.database, id.server),
+    }
 }
 
 /// Each step's times in the runbook's earlier sessions (this one's own
@@ -417,44 +476,4 @@ fn confirm(question: &str, auto: bool) -> bool {
     // Not through `Stdin`'s buffer, which would keep the answers typed
     // ahead from the session's questions.
     console::read_stdin_line().is_some_and(|line| matches!(line.trim(), "y" | "yes" | "o" | "oui"))
-}
-
-/// Steps added, removed or changed between two versions of a runbook.
-pub fn describe_changes(before: &Runbook, after: &Runbook) -> String {
-    let old: Vec<(&str, String)> = before
-        .steps()
-        .map(|(_, s)| (s.id.as_str(), step_fingerprint(s)))
-        .collect();
-    let new: Vec<(&str, String)> = after
-        .steps()
-        .map(|(_, s)| (s.id.as_str(), step_fingerprint(s)))
-        .collect();
-    let mut lines = Vec::new();
-    for (id, fp) in &new {
-        match old.iter().find(|(o, _)| o == id) {
-            None => lines.push(format!("  + step `{id}` was added")),
-            Some((_, ofp)) if ofp != fp => lines.push(format!("  ~ step `{id}` changed")),
-            _ => {}
-        }
-    }
-    for (id, _) in &old {
-        if !new.iter().any(|(n, _)| n == id) {
-            lines.push(format!("  - step `{id}` was removed"));
-        }
-    }
-    if lines.is_empty() {
-        lines.push("  (only text outside the steps changed)".into());
-    }
-    lines.join("\n")
-}
-
-fn step_fingerprint(s: &crate::runbook::Step) -> String {
-    let mut f = s.title.clone();
-    for a in &s.actions {
-        f.push_str(&a.code);
-    }
-    for c in &s.checklist {
-        f.push_str(&c.text);
-    }
-    f
 }

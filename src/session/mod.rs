@@ -4,13 +4,16 @@
 //! and a replay.
 
 pub mod msg;
+pub mod protection;
 pub mod state;
 pub mod update;
 
 #[cfg(test)]
 mod tests;
 
-pub use msg::{ActionOutcome, DbIdentity, Decision, Millis, Msg, Outcome, SessionInfo, Stream};
+pub use msg::{
+    ActionOutcome, DbIdentity, Decision, Millis, Msg, Outcome, SessionInfo, Stream, TargetSettings,
+};
 pub use state::{Session, StepState, StepStatus};
 pub use update::{Effect, Gate, Rejected};
 

@@ -170,6 +170,23 @@ pub struct SessionInfo {
     /// never to whatever databases the resuming shell points at.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sandbox: bool,
+    /// Every target's safety settings as the session started: a runbook
+    /// changed later can make them stricter, never looser. Empty in
+    /// journals written before they were kept (the runbook text then says).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetSettings>,
+}
+
+/// What guards a target, as fixed by a session's first record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetSettings {
+    pub name: String,
+    pub protected: bool,
+    pub countdown_ms: u64,
+    pub timeout_ms: u64,
+    /// The connection string as declared (`$PROD_DB_URL`), never its value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

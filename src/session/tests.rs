@@ -75,6 +75,7 @@ fn session() -> Session {
         tool_version: "0.1.0".into(),
         drill: false,
         sandbox: false,
+        targets: Vec::new(),
         variables: vec![],
     };
     Session::new(Arc::new(parsed.runbook), info, 0)
@@ -906,6 +907,13 @@ fn the_journal_form_of_every_message_is_stable() {
     let msgs = vec![
         Msg::SessionStarted(SessionInfo {
             runbook_text: "# T\n".into(),
+            targets: vec![crate::session::TargetSettings {
+                name: "production".into(),
+                protected: true,
+                countdown_ms: 10_000,
+                timeout_ms: 600_000,
+                database: Some("$PROD_DB_URL".into()),
+            }],
             ..info
         }),
         Msg::Resumed {
