@@ -85,10 +85,25 @@ pub(super) fn calls(cx: &mut Cx, toks: &[Tok], depth: usize) {
         let Some(function) = name(cx.text, t) else {
             continue;
         };
+        let f = function.as_str();
+        let known = [
+            OTHER_SESSIONS,
+            SERVER_CONTROL,
+            SERVER_FILES,
+            LARGE_OBJECTS,
+            SEQUENCES,
+            REMOTE,
+            QUERY_STRINGS,
+            &["set_config"],
+        ]
+        .iter()
+        .any(|list| list.contains(&f));
+        if !known {
+            continue;
+        }
         let close = matching_paren(toks, i + 1);
         let span = t.start..toks.get(close).map_or(t.end, |c| c.end);
         let args = arguments(cx.text, toks.get(i + 2..close).unwrap_or_default());
-        let f = function.as_str();
         let rule = if OTHER_SESSIONS.contains(&f) {
             Some(Rule::SqlOtherSessions)
         } else if SERVER_CONTROL.contains(&f) {

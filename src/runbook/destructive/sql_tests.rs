@@ -508,3 +508,25 @@ fn the_sql_scanner_never_panics_on_random_text() {
     });
     assert!(result.is_ok(), "{result:?}");
 }
+
+#[test]
+fn deep_or_long_conditions_stay_fast() {
+    let started = std::time::Instant::now();
+    let deep = format!(
+        "DELETE FROM t WHERE {}x = 1{}",
+        "(".repeat(50_000),
+        ")".repeat(50_000)
+    );
+    let _ = scan_sql(&deep);
+    let long = format!("DELETE FROM t WHERE {}", vec!["a = 1"; 50_000].join(" OR "));
+    let _ = scan_sql(&long);
+    let calls = format!("SELECT {}", vec!["f(1)"; 50_000].join(", "));
+    let _ = scan_sql(&calls);
+    let nested_calls = format!("SELECT {}1{}", "f(".repeat(20_000), ")".repeat(20_000));
+    let _ = scan_sql(&nested_calls);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -134,7 +134,7 @@ pub(super) fn picks_rows(text: &str, cond: &[Tok], target: &Target) -> bool {
         return true;
     }
     let value = eval(text, cond, 0);
-    if !looks_at_rows(text, cond, target) {
+    if !looks_at_rows(text, cond, target, 0) {
         // The same for every row: all of them, unless it is plainly false.
         return value == V::False;
     }
@@ -181,7 +181,10 @@ pub(super) fn target_at(text: &str, toks: &[Tok], joined: bool) -> Target {
 
 /// Does the condition mention a column of the target (or, without a join,
 /// any column at all)?
-fn looks_at_rows(text: &str, cond: &[Tok], target: &Target) -> bool {
+fn looks_at_rows(text: &str, cond: &[Tok], target: &Target, depth: usize) -> bool {
+    if depth > MAX_DEPTH {
+        return true; // too deep to read: taken as real, like a subquery
+    }
     let mut i = 0;
     while i < cond.len() {
         let t = &cond[i];
@@ -200,7 +203,7 @@ fn looks_at_rows(text: &str, cond: &[Tok], target: &Target) -> bool {
                     if inner.iter().any(|w| is_kw(text, w, "FROM")) {
                         return true;
                     }
-                } else if looks_at_rows(text, inner, target) {
+                } else if looks_at_rows(text, inner, target, depth + 1) {
                     return true;
                 }
                 i = close + 1;
@@ -280,7 +283,9 @@ fn eval(text: &str, toks: &[Tok], depth: usize) -> V {
     let disjuncts = split_top(text, toks, "OR");
     if disjuncts.len() > 1 {
         let values: Vec<V> = disjuncts.iter().map(|d| eval(text, d, depth + 1)).collect();
-        if values.contains(&V::True) || complementary(text, &disjuncts) {
+        // Pairs are compared only in a condition of human size.
+        let small = disjuncts.len() <= 64;
+        if values.contains(&V::True) || (small && complementary(text, &disjuncts)) {
             return V::True;
         }
         if values.iter().all(|v| *v == V::False) {
@@ -487,10 +492,13 @@ fn constant_null(text: &str, toks: &[Tok]) -> bool {
 }
 
 fn strip_parens(mut toks: &[Tok]) -> &[Tok] {
-    while toks.len() >= 2
-        && toks[0].kind == Kind::LParen
-        && matching_paren(toks, 0) == toks.len() - 1
-    {
+    for _ in 0..MAX_DEPTH {
+        if !(toks.len() >= 2
+            && toks[0].kind == Kind::LParen
+            && matching_paren(toks, 0) == toks.len() - 1)
+        {
+            break;
+        }
         toks = &toks[1..toks.len() - 1];
     }
     toks
