@@ -30,6 +30,11 @@ const SETTLE_WAIT: Duration = Duration::from_secs(30);
 
 pub async fn run(native: &Native, ctx: &TaskCtx, spec: &BatchSpec) -> Result<Verdict, String> {
     let target = native.target.as_str();
+    // Each batch is its own transaction, begun and committed by runsheet;
+    // the statement is prepared, so the server takes it as one statement.
+    if let Some(why) = super::sql::refusal(&native.action.code) {
+        return Err(why);
+    }
     let client = native.connect(ctx, target).await?;
     let q = |e| native.query_error(target, e);
     let table = quote_qualified(&spec.table);

@@ -12,6 +12,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 use super::native::{Native, Verdict};
 use super::table;
 use crate::exec::task::TaskCtx;
+use crate::runbook::destructive;
 use crate::runbook::model::{Comparison, Expect};
 use crate::session::Msg;
 
@@ -20,36 +21,31 @@ pub const SHOWN_ROWS: usize = 50;
 
 pub async fn run(native: &Native, ctx: &TaskCtx, writes: bool) -> Result<Verdict, String> {
     let target = native.target.as_str();
+    let code = native.action.code.as_str();
+    // Refused before anything is sent: `check` reports the same as errors.
+    if let Some(why) = refusal(code) {
+        return Err(why);
+    }
     let client = native.connect(ctx, target).await?;
-    let begin = if writes {
-        "BEGIN READ WRITE"
-    } else {
-        "BEGIN READ ONLY"
-    };
-    client
-        .batch_execute(begin)
-        .await
-        .map_err(|e| native.query_error(target, e))?;
     let started = Instant::now();
     let result = stoppable(
         native,
         ctx,
         &client,
         target,
-        collect(&client, &native.action.code),
+        run_block(&client, code, writes),
     )
     .await;
     let result = match result {
         Ok(r) => r,
         Err(e) => {
             let _ = client.batch_execute("ROLLBACK").await;
-            return Err(native.query_error(target, e));
+            return Err(match e {
+                BlockError::Query(e) => native.query_error(target, e),
+                BlockError::Escaped(why) => format!("{why} (on `{target}`)"),
+            });
         }
     };
-    client
-        .batch_execute("COMMIT")
-        .await
-        .map_err(|e| native.query_error(target, e))?;
     let elapsed = started.elapsed();
     let mut text = String::new();
     if !result.columns.is_empty() {
@@ -94,13 +90,13 @@ pub async fn run(native: &Native, ctx: &TaskCtx, writes: bool) -> Result<Verdict
 
 /// Runs `work`; if the step is cancelled or times out meanwhile, asks the
 /// server to cancel the query and returns what it then says.
-pub async fn stoppable<T>(
+pub async fn stoppable<T, E>(
     native: &Native,
     ctx: &TaskCtx,
     client: &Client,
     target: &str,
-    work: impl Future<Output = Result<T, tokio_postgres::Error>>,
-) -> Result<T, tokio_postgres::Error> {
+    work: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     pin_mut!(work);
     tokio::select! {
         r = &mut work => r,
@@ -115,20 +111,150 @@ pub async fn stoppable<T>(
 
 /// What the last statement that returned rows gave (or, with none, how
 /// many rows the last statement changed).
-struct QueryResult {
-    columns: Vec<String>,
-    rows: Vec<Vec<Option<String>>>,
-    count: u64,
+#[derive(Debug, Default)]
+pub struct QueryResult {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+    pub count: u64,
 }
 
-async fn collect(client: &Client, code: &str) -> Result<QueryResult, tokio_postgres::Error> {
+#[derive(Debug)]
+pub enum BlockError {
+    /// The server refused a statement; the transaction is rolled back.
+    Query(tokio_postgres::Error),
+    /// A statement got out of the transaction runsheet runs the block in,
+    /// or out of its read-only mode; nothing after it ran.
+    Escaped(String),
+}
+
+impl From<tokio_postgres::Error> for BlockError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        BlockError::Query(e)
+    }
+}
+
+/// Why a block is not sent at all: a psql meta-command, or a statement that
+/// begins, ends or re-modes the transaction.
+pub fn refusal(code: &str) -> Option<String> {
+    if let Some(meta) = destructive::sql_statements(code)
+        .into_iter()
+        .find(|s| s.meta)
+    {
+        let text = code.get(meta.range).unwrap_or_default().trim();
+        return Some(format!(
+            "`{text}` is a psql command, not SQL: run it in a shell step with psql; nothing was sent"
+        ));
+    }
+    let found = destructive::sql_transaction_control(code);
+    let first = found.first()?;
+    Some(format!(
+        "`{}` controls the transaction, and a sql block runs in one transaction that runsheet \
+         begins and ends; nothing was sent (remove it; work that needs several transactions \
+         goes in several steps)",
+        first.excerpt
+    ))
+}
+
+/// Runs a block in one transaction, a statement at a time, and ends it:
+/// COMMIT for a block that writes, ROLLBACK for one that does not.
+///
+/// The read-only mode is not trusted to hold by itself (`RESET
+/// transaction_read_only`, in a function or a DO block, turns it off even
+/// after the first query): each statement is sent alone, parsed first by
+/// the server so that it cannot hold a second one; after each, runsheet
+/// checks that the transaction is still its own and, for a read-only block,
+/// still read-only, and stops at the first that is not. A read-only block
+/// is always rolled back, so whatever a statement wrote by flipping the
+/// mode is undone.
+pub async fn run_block(
+    client: &Client,
+    code: &str,
+    writes: bool,
+) -> Result<QueryResult, BlockError> {
+    if let Some(why) = refusal(code) {
+        return Err(BlockError::Escaped(why));
+    }
+    let nonce = nonce();
+    client
+        .batch_execute(&format!(
+            "BEGIN {}; SET LOCAL runsheet.block = '{nonce}'; SELECT 1",
+            if writes { "READ WRITE" } else { "READ ONLY" }
+        ))
+        .await?;
+    let mut out = QueryResult::default();
+    for (n, statement) in destructive::sql_statements(code).into_iter().enumerate() {
+        let sql = code.get(statement.range).unwrap_or_default();
+        // Parse first: the server refuses two statements in one parse, so
+        // a statement can only be what runsheet split and checked.
+        drop(client.prepare(sql).await?);
+        collect(client, sql, &mut out).await?;
+        still_ours(client, &nonce, writes, n + 1, sql).await?;
+    }
+    client
+        .batch_execute(if writes { "COMMIT" } else { "ROLLBACK" })
+        .await?;
+    Ok(out)
+}
+
+/// Is the open transaction still the block's, in the mode it began with?
+async fn still_ours(
+    client: &Client,
+    nonce: &str,
+    writes: bool,
+    n: usize,
+    sql: &str,
+) -> Result<(), BlockError> {
+    // Qualified: a block may have changed search_path to shadow them.
+    let rows = client
+        .simple_query(
+            "SELECT pg_catalog.current_setting('transaction_read_only'), \
+             pg_catalog.current_setting('runsheet.block', true)",
+        )
+        .await?;
+    let row = rows.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(r) => Some((
+            r.get(0).unwrap_or_default().to_string(),
+            r.get(1).unwrap_or_default().to_string(),
+        )),
+        _ => None,
+    });
+    let (read_only, block) = row.unwrap_or_default();
+    let shown = destructive::excerpt_of(sql);
+    if block != nonce {
+        return Err(BlockError::Escaped(format!(
+            "statement {n} (`{shown}`) ended the transaction runsheet runs the block in; \
+             nothing after it ran"
+        )));
+    }
+    if !writes && read_only != "on" {
+        return Err(BlockError::Escaped(format!(
+            "statement {n} (`{shown}`) turned the read-only transaction read-write; \
+             runsheet rolled everything back and ran nothing after it"
+        )));
+    }
+    Ok(())
+}
+
+/// A value the block cannot guess, to recognise its transaction by.
+fn nonce() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    format!("{:016x}", h.finish())
+}
+
+async fn collect(
+    client: &Client,
+    code: &str,
+    out: &mut QueryResult,
+) -> Result<(), tokio_postgres::Error> {
     let stream = client.simple_query_raw(code).await?;
     pin_mut!(stream);
-    let mut out = QueryResult {
-        columns: Vec::new(),
-        rows: Vec::new(),
-        count: 0,
-    };
     // A new statement's rows replace the previous statement's.
     let mut fresh = false;
     while let Some(msg) = stream.next().await {
@@ -155,7 +281,7 @@ async fn collect(client: &Client, code: &str) -> Result<QueryResult, tokio_postg
             _ => {}
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `expect=rows==0` and its kin; with none, running is passing.

@@ -124,7 +124,7 @@ pub fn build_action(
             },
             destructive::scan_shell(code),
         ),
-        Kind::Sql => sql_kind(code, attrs, diags),
+        Kind::Sql => sql_kind(code, code_span, attrs, diags),
         Kind::Compare => (compare_kind(code, base, attrs, targets, diags), Vec::new()),
         Kind::Http => (http_kind(code, base, attrs, diags), Vec::new()),
         Kind::S3 => s3_kind(code, base, diags),
@@ -295,8 +295,32 @@ fn override_of(attrs: &[Attr], diags: &mut Vec<Diagnostic>) -> Option<Override> 
     })
 }
 
-fn sql_kind(code: &str, attrs: &[Attr], diags: &mut Vec<Diagnostic>) -> (ActionKind, Vec<Finding>) {
+fn sql_kind(
+    code: &str,
+    code_span: Span,
+    attrs: &[Attr],
+    diags: &mut Vec<Diagnostic>,
+) -> (ActionKind, Vec<Finding>) {
     let findings = destructive::scan_sql(code);
+    // The block runs in one transaction runsheet opens and closes (read-only
+    // unless it writes): a statement that ends or re-modes it would run the
+    // rest of the block outside that promise.
+    for f in destructive::sql_transaction_control(code) {
+        diags.push(
+            Diagnostic::error(
+                "sql-transaction-control",
+                code_span.within(f.span),
+                format!(
+                    "`{}` controls the transaction, and a sql block runs in one transaction that runsheet begins and ends",
+                    f.excerpt
+                ),
+            )
+            .with_help(
+                "remove it: the block is committed if every statement succeeds (`writes`) and rolled back otherwise; \
+                 work that needs several transactions goes in several steps",
+            ),
+        );
+    }
     let Some(b) = attr(attrs, "batch") else {
         let writes = attr(attrs, "writes").is_some_and(|a| flag(a, diags));
         return (ActionKind::Sql { writes }, findings);

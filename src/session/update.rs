@@ -446,11 +446,23 @@ impl Session {
         };
         let mut gate: Option<Gate> = None;
         let mut countdown: Option<u64> = None;
-        for a in s.actions.iter().filter(|a| a.destructive.is_destructive()) {
+        for a in &s.actions {
+            // A block that writes to a protected target is gated whatever its
+            // text: the rules below only add reasons. On an unprotected target
+            // a write counts down only when a rule flags it.
+            let writes = matches!(
+                a.kind,
+                ActionKind::Sql { writes: true } | ActionKind::Batch(_)
+            );
+            let destructive = a.destructive.is_destructive();
             let target_name = self.action_target(phase, s, a).to_string();
             let Some(target) = self.target(&target_name) else {
                 continue;
             };
+            let gated_write = writes && target.protected;
+            if !(destructive || gated_write) {
+                continue;
+            }
             if target.protected {
                 let g = gate.get_or_insert_with(|| Gate {
                     step: step.to_string(),
@@ -458,12 +470,21 @@ impl Session {
                     reasons: Vec::new(),
                     code: s.actions.iter().map(|a| a.code.clone()).collect(),
                 });
-                g.reasons
-                    .extend(a.destructive.findings.iter().map(|f| GateReason {
-                        rule: f.rule,
-                        why: f.rule.describe().to_string(),
-                        excerpt: f.excerpt.clone(),
-                    }));
+                if writes {
+                    g.reasons.push(GateReason {
+                        rule: Rule::SqlWrites,
+                        why: format!("this block writes to {target_name}"),
+                        excerpt: String::new(),
+                    });
+                }
+                if destructive {
+                    g.reasons
+                        .extend(a.destructive.findings.iter().map(|f| GateReason {
+                            rule: f.rule,
+                            why: f.rule.describe().to_string(),
+                            excerpt: f.excerpt.clone(),
+                        }));
+                }
                 if let Some(o) = a.destructive.overridden.as_ref().filter(|o| o.destructive) {
                     g.reasons.push(GateReason {
                         rule: Rule::Attribute,

@@ -12,6 +12,11 @@ mod migration_name;
 mod shell;
 mod shell_lex;
 mod sql;
+mod sql_calls;
+mod sql_lex;
+#[cfg(test)]
+mod sql_tests;
+mod sql_where;
 #[cfg(test)]
 mod tests;
 
@@ -29,6 +34,45 @@ pub enum Rule {
     SqlUpdateWithoutWhere,
     /// `ALTER ... DROP` of a column, constraint or other member.
     SqlAlterDrop,
+    // ---- SQL rules of issue 13 (one block; shell rules live elsewhere) ----
+    /// A `writes` or batched block on a protected target: gated whatever
+    /// its text (set by the session's guard, never by a scanner).
+    SqlWrites,
+    /// What runsheet cannot read: dynamic `EXECUTE`, `CALL`, a prepared
+    /// statement from elsewhere, a body in another language.
+    SqlOpaque,
+    /// `MERGE … THEN DELETE`.
+    SqlMergeDelete,
+    /// `COPY … FROM/TO PROGRAM`: a shell command on the database server.
+    SqlProgram,
+    /// `COPY … TO/FROM 'file'`, `lo_export`, `pg_file_write` …
+    SqlServerFiles,
+    /// `CREATE RULE`, `CREATE TRIGGER`, `ALTER TABLE … DISABLE TRIGGER`.
+    SqlRuleOrTrigger,
+    /// `CREATE OR REPLACE FUNCTION/PROCEDURE/VIEW …`.
+    SqlReplacesCode,
+    /// `ALTER SYSTEM`, `pg_reload_conf()`, `pg_promote()`, replication slots …
+    SqlServerControl,
+    /// `GRANT`, `REVOKE`, `ALTER ROLE`, `… OWNER TO`.
+    SqlPrivileges,
+    /// `VACUUM FULL`, `REINDEX`, `CLUSTER`, `LOCK TABLE`, a column type change.
+    SqlExclusiveLock,
+    /// `SELECT … INTO new_table`.
+    SqlSelectInto,
+    /// `pg_terminate_backend()`, `pg_cancel_backend()`.
+    SqlOtherSessions,
+    /// `dblink_exec()` and kin: SQL committed on another connection.
+    SqlRemote,
+    /// `lo_unlink()`, `lo_truncate()`, `lo_put()`.
+    SqlLargeObject,
+    /// `setval()`, `nextval()`: not undone by a rollback.
+    SqlSequence,
+    /// `SET session_replication_role` and settings like it.
+    SqlSetting,
+    /// `COMMIT`, `SET TRANSACTION READ WRITE` … inside a block: an error at
+    /// `check`, refused at run time; never a gate reason.
+    SqlTransactionControl,
+    // ---- end of the SQL rules of issue 13 ----
     /// `pg_restore --clean` / `-c`.
     ShellPgRestoreClean,
     /// `dropdb`.
@@ -58,6 +102,23 @@ impl Rule {
         Rule::SqlDeleteWithoutWhere,
         Rule::SqlUpdateWithoutWhere,
         Rule::SqlAlterDrop,
+        Rule::SqlWrites,
+        Rule::SqlOpaque,
+        Rule::SqlMergeDelete,
+        Rule::SqlProgram,
+        Rule::SqlServerFiles,
+        Rule::SqlRuleOrTrigger,
+        Rule::SqlReplacesCode,
+        Rule::SqlServerControl,
+        Rule::SqlPrivileges,
+        Rule::SqlExclusiveLock,
+        Rule::SqlSelectInto,
+        Rule::SqlOtherSessions,
+        Rule::SqlRemote,
+        Rule::SqlLargeObject,
+        Rule::SqlSequence,
+        Rule::SqlSetting,
+        Rule::SqlTransactionControl,
         Rule::ShellPgRestoreClean,
         Rule::ShellDropdb,
         Rule::ShellRmRecursiveForce,
@@ -78,6 +139,23 @@ impl Rule {
             Rule::SqlDeleteWithoutWhere => "sql-delete-without-where",
             Rule::SqlUpdateWithoutWhere => "sql-update-without-where",
             Rule::SqlAlterDrop => "sql-alter-drop",
+            Rule::SqlWrites => "sql-writes",
+            Rule::SqlOpaque => "sql-opaque",
+            Rule::SqlMergeDelete => "sql-merge-delete",
+            Rule::SqlProgram => "sql-program",
+            Rule::SqlServerFiles => "sql-server-files",
+            Rule::SqlRuleOrTrigger => "sql-rule-or-trigger",
+            Rule::SqlReplacesCode => "sql-replaces-code",
+            Rule::SqlServerControl => "sql-server-control",
+            Rule::SqlPrivileges => "sql-privileges",
+            Rule::SqlExclusiveLock => "sql-exclusive-lock",
+            Rule::SqlSelectInto => "sql-select-into",
+            Rule::SqlOtherSessions => "sql-other-sessions",
+            Rule::SqlRemote => "sql-remote",
+            Rule::SqlLargeObject => "sql-large-object",
+            Rule::SqlSequence => "sql-sequence",
+            Rule::SqlSetting => "sql-setting",
+            Rule::SqlTransactionControl => "sql-transaction-control",
             Rule::ShellPgRestoreClean => "shell-pg-restore-clean",
             Rule::ShellDropdb => "shell-dropdb",
             Rule::ShellRmRecursiveForce => "shell-rm-recursive-force",
@@ -99,6 +177,35 @@ impl Rule {
             Rule::SqlDeleteWithoutWhere => "DELETE without WHERE removes every row",
             Rule::SqlUpdateWithoutWhere => "UPDATE without WHERE rewrites every row",
             Rule::SqlAlterDrop => "ALTER ... DROP removes a column or constraint",
+            Rule::SqlWrites => "this block writes to a protected target",
+            Rule::SqlOpaque => "runsheet cannot see what this runs",
+            Rule::SqlMergeDelete => "MERGE ... THEN DELETE removes rows",
+            Rule::SqlProgram => "COPY ... PROGRAM runs a shell command on the database server",
+            Rule::SqlServerFiles => "reads or writes files on the database server",
+            Rule::SqlRuleOrTrigger => {
+                "a rule or trigger changes what other statements do, from now on"
+            }
+            Rule::SqlReplacesCode => "replaces a function, procedure or view others use",
+            Rule::SqlServerControl => {
+                "changes the server itself, outside any transaction (settings, WAL, replication)"
+            }
+            Rule::SqlPrivileges => "changes who may read or change data",
+            Rule::SqlExclusiveLock => {
+                "locks or rewrites a table: the application waits until it ends"
+            }
+            Rule::SqlSelectInto => "SELECT ... INTO creates a table",
+            Rule::SqlOtherSessions => "ends or interrupts other sessions on the server",
+            Rule::SqlRemote => {
+                "runs SQL on another connection, committed there whatever happens here"
+            }
+            Rule::SqlLargeObject => "deletes or overwrites a large object",
+            Rule::SqlSequence => "changes a sequence, and a rollback does not undo it",
+            Rule::SqlSetting => {
+                "changes a setting that switches off the database's checks or how it reads SQL"
+            }
+            Rule::SqlTransactionControl => {
+                "controls the transaction that runsheet runs the block in"
+            }
             Rule::ShellPgRestoreClean => {
                 "pg_restore --clean drops existing objects before restoring"
             }
@@ -129,6 +236,22 @@ pub struct Finding {
 /// Findings in PostgreSQL text (psql meta-commands are skipped).
 pub fn scan_sql(text: &str) -> Vec<Finding> {
     sql::scan(text).into_iter().map(|(_, f)| f).collect()
+}
+
+/// Statements of an SQL block that begin, end or change the mode of its
+/// transaction (`COMMIT`, `SET TRANSACTION READ WRITE`, `RESET
+/// transaction_read_only` …), including inside `DO` blocks and functions.
+/// A block runs in one transaction runsheet opens and closes, so these are
+/// errors at `check` and refused at run time.
+pub fn sql_transaction_control(text: &str) -> Vec<Finding> {
+    sql::transaction_control(text)
+}
+
+pub use sql_lex::{Statement as SqlStatement, statements as sql_statements};
+
+/// A fragment as findings show it: one line, at most ~80 characters.
+pub fn excerpt_of(fragment: &str) -> String {
+    excerpt(fragment)
 }
 
 /// Findings in bash-ish shell text, including SQL handed to psql.
