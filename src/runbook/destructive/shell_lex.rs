@@ -26,24 +26,55 @@ pub(super) struct Word {
     /// An unquoted `*`, `?`, `[` or `{`: the shell may turn it into other
     /// words (glob, brace expansion).
     pub glob: bool,
-    /// Source range each byte of `text` came from.
+    /// Where each byte of `text` came from.
+    map: SourceMap,
+}
+
+/// Most words are their source bytes as written (`rm`, `-rf`, `/data`):
+/// they keep one offset, not two per byte, so a long line costs little
+/// memory per word.
+#[derive(Debug, Default)]
+enum SourceMap {
+    #[default]
+    Empty,
+    /// Byte `k` of the text is the source byte at `origin + k`.
+    Verbatim(usize),
+    /// The source range each byte of the text came from (boxed: the
+    /// common case stays small).
+    Mapped(Box<PerByte>),
+}
+
+#[derive(Debug, Default)]
+struct PerByte {
     starts: Vec<usize>,
     ends: Vec<usize>,
 }
 
 impl Word {
+    fn start_of(&self, k: usize) -> Option<usize> {
+        match &self.map {
+            SourceMap::Empty => None,
+            SourceMap::Verbatim(origin) => (k < self.text.len()).then_some(origin + k),
+            SourceMap::Mapped(m) => m.starts.get(k).copied(),
+        }
+    }
+
+    fn end_of(&self, k: usize) -> Option<usize> {
+        match &self.map {
+            SourceMap::Empty => None,
+            SourceMap::Verbatim(origin) => (k < self.text.len()).then_some(origin + k + 1),
+            SourceMap::Mapped(m) => m.ends.get(k).copied(),
+        }
+    }
+
     /// Maps a range of `text` (on char boundaries) back to the source.
     pub(super) fn source_span(&self, range: Range<usize>) -> Range<usize> {
         if range.start >= range.end {
-            let at = self
-                .starts
-                .get(range.start)
-                .copied()
-                .unwrap_or(self.span.end);
+            let at = self.start_of(range.start).unwrap_or(self.span.end);
             return at..at;
         }
-        match (self.starts.get(range.start), self.ends.get(range.end - 1)) {
-            (Some(&start), Some(&end)) if start <= end => start..end,
+        match (self.start_of(range.start), self.end_of(range.end - 1)) {
+            (Some(start), Some(end)) if start <= end => start..end,
             _ => self.span.clone(),
         }
     }
@@ -51,41 +82,80 @@ impl Word {
     /// The words joined with spaces, as `ssh` and `eval` join their
     /// arguments before a shell runs them.
     pub(super) fn joined(words: &[Word]) -> Word {
+        let (mut starts, mut ends) = (Vec::new(), Vec::new());
         let mut out = Word::default();
         for (i, w) in words.iter().enumerate() {
             if let Some(prev) = i.checked_sub(1).and_then(|k| words.get(k)) {
-                out.starts.push(prev.span.end);
-                out.ends.push(w.span.start);
+                starts.push(prev.span.end);
+                ends.push(w.span.start);
                 out.text.push(' ');
             }
             out.text.push_str(&w.text);
             out.expanded |= w.expanded;
             out.glob |= w.glob;
-            out.starts.extend(&w.starts);
-            out.ends.extend(&w.ends);
+            for k in 0..w.text.len() {
+                starts.push(w.start_of(k).unwrap_or(w.span.start));
+                ends.push(w.end_of(k).unwrap_or(w.span.end));
+            }
         }
+        out.map = SourceMap::Mapped(Box::new(PerByte { starts, ends }));
         let start = words.first().map_or(0, |w| w.span.start);
         out.span = start..words.last().map_or(start, |w| w.span.end);
         out
     }
 
+    /// Records where the next text byte came from, building the per-byte
+    /// map from the verbatim offset the first time it is needed.
+    fn record(&mut self, start: usize, end: usize) {
+        if let SourceMap::Empty | SourceMap::Verbatim(_) = self.map {
+            let len = self.text.len();
+            let (starts, ends) = match self.map {
+                SourceMap::Verbatim(origin) => (
+                    (0..len).map(|k| origin + k).collect(),
+                    (0..len).map(|k| origin + k + 1).collect(),
+                ),
+                _ => (Vec::new(), Vec::new()),
+            };
+            self.map = SourceMap::Mapped(Box::new(PerByte { starts, ends }));
+        }
+        if let SourceMap::Mapped(m) = &mut self.map {
+            m.starts.push(start);
+            m.ends.push(end);
+        }
+    }
+
+    /// Whether bytes copied from `at` continue the text verbatim.
+    fn continues_verbatim(&mut self, at: usize) -> bool {
+        match self.map {
+            SourceMap::Empty if self.text.is_empty() => {
+                self.map = SourceMap::Verbatim(at);
+                true
+            }
+            SourceMap::Verbatim(origin) => origin + self.text.len() == at,
+            _ => false,
+        }
+    }
+
     fn push(&mut self, c: char, source: Range<usize>) {
         let verbatim = source.len() == c.len_utf8();
-        for k in 0..c.len_utf8() {
-            if verbatim {
-                self.starts.push(source.start + k);
-                self.ends.push(source.start + k + 1);
-            } else {
-                self.starts.push(source.start);
-                self.ends.push(source.end);
+        if !(verbatim && self.continues_verbatim(source.start)) {
+            for k in 0..c.len_utf8() {
+                if verbatim {
+                    self.record(source.start + k, source.start + k + 1);
+                } else {
+                    self.record(source.start, source.end);
+                }
             }
         }
         self.text.push(c);
     }
 
     fn push_verbatim(&mut self, s: &str, at: usize) {
-        self.starts.extend((0..s.len()).map(|k| at + k));
-        self.ends.extend((0..s.len()).map(|k| at + k + 1));
+        if !self.continues_verbatim(at) {
+            for k in 0..s.len() {
+                self.record(at + k, at + k + 1);
+            }
+        }
         self.text.push_str(s);
     }
 }
