@@ -155,7 +155,7 @@ fn gcloud(cx: &mut Cx, at: usize, name: &str, args: &[Word]) -> Option<Rule> {
     } else {
         p.iter()
             .any(|v| matches!(*v, "delete" | "destroy" | "purge"))
-            || (p.first() == Some(&"storage") && p.iter().any(|v| *v == "rm"))
+            || (p.first() == Some(&"storage") && p.contains(&"rm"))
     };
     deletes.then_some(Rule::ShellGcloudDelete)
 }
@@ -174,7 +174,7 @@ fn infra(cx: &mut Cx, at: usize, name: &str, args: &[Word]) -> Option<Rule> {
         ],
     };
     let p = verbs(cx, at, args, options);
-    let destroys = p.iter().any(|v| *v == "destroy")
+    let destroys = p.contains(&"destroy")
         || (matches!(name, "pulumi") && p.first() == Some(&"down"))
         || (p.contains(&"workspace") && p.contains(&"delete"))
         || (p.contains(&"apply")

@@ -106,11 +106,10 @@ fn script_args(cx: &mut Cx, at: usize, name: &str, args: &[Word]) -> Next {
 
 /// `manage.py flush`, `reset_db`, `migrate APP zero`.
 fn django(words: &[&str]) -> bool {
-    match words {
-        ["flush" | "reset_db" | "sqlflush", ..] => true,
-        ["migrate", _, "zero", ..] => true,
-        _ => false,
-    }
+    matches!(
+        words,
+        ["flush" | "reset_db" | "sqlflush", ..] | ["migrate", _, "zero", ..]
+    )
 }
 
 fn db_tool(name: &str, args: &[Word]) -> bool {
