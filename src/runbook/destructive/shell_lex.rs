@@ -182,6 +182,9 @@ pub(super) struct Command {
     pub stdin_files: Vec<Word>,
     /// Commands joined by `|` share this id.
     pub pipeline: usize,
+    /// The first command of a `>(…)` process substitution: its stdin is
+    /// whatever the outer command writes there.
+    pub piped_in: bool,
 }
 
 pub(super) fn lex(src: &str) -> Vec<Command> {
@@ -596,7 +599,11 @@ impl Lexer<'_> {
                     if self.pos != start || self.at(1) != Some(b'(') {
                         break;
                     }
+                    let (writes_in, first) = (c == b'>', self.commands.len());
                     let range = self.substitution(2, Stop::Paren);
+                    if writes_in && let Some(cmd) = self.commands.get_mut(first) {
+                        cmd.piped_in = true;
+                    }
                     self.push_source(&mut word, range);
                     word.expanded = true;
                 }

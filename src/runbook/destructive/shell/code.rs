@@ -90,14 +90,8 @@ pub(super) fn program(cx: &mut Cx, word: &Word, name: &str, args: &[Word]) -> Op
             }
         }
         "watch" => Next::Done(cx.shell_words(watch_command(args))),
-        "script" => match args
-            .iter()
-            .position(|w| w.text == "-c" || w.text == "--command")
-        {
-            Some(k) => match args.get(k + 1) {
-                Some(code) => Next::Done(cx.shell_code(code, 0)),
-                None => Next::Done(Stdin::Data),
-            },
+        "script" => match dash_c_code(args) {
+            Some((code, offset)) => Next::Done(cx.shell_code(code, offset)),
             None => Next::Done(Stdin::Data),
         },
         "at" | "batch" => {

@@ -221,7 +221,65 @@ pub(super) struct Cx<'t, 'o> {
     pub listed: bool,
     runs: usize,
     seen: Vec<Rule>,
+    defs: &'o Definitions,
     out: &'o mut Vec<Finding>,
+}
+
+/// Functions and aliases the scanned text defines: calling them runs code
+/// that depends on where and how they are called.
+#[derive(Default)]
+struct Definitions {
+    functions: Vec<String>,
+    aliases: Vec<String>,
+    /// The text expands positional parameters (`$@`, `$1`…): a function's
+    /// arguments may become its commands or their flags.
+    positional: bool,
+}
+
+impl Definitions {
+    fn of(text: &str, commands: &[Command]) -> Definitions {
+        let mut defs = Definitions::default();
+        for c in commands {
+            let Some(first) = c.words.first() else {
+                continue;
+            };
+            let after = text.get(first.span.end..).unwrap_or_default();
+            let parens = after.trim_start_matches([' ', '\t']);
+            let is_definition = c.words.len() == 1
+                && parens.starts_with('(')
+                && parens[1..].trim_start_matches([' ', '\t']).starts_with(')');
+            if is_definition {
+                defs.functions.push(first.text.clone());
+            } else if first.text == "function" {
+                if let Some(name) = c.words.get(1) {
+                    defs.functions
+                        .push(name.text.trim_end_matches("()").to_string());
+                }
+            } else if first.text == "alias" {
+                let names = c.words[1..].iter().filter_map(|w| w.text.split_once('='));
+                defs.aliases.extend(names.map(|(name, _)| name.to_string()));
+            }
+        }
+        defs.positional = !defs.functions.is_empty() && expands_positional(text);
+        defs
+    }
+
+    /// A call runsheet cannot follow: an alias defined here, or a function
+    /// defined here, given arguments, in a text that expands them.
+    fn hides(&self, name: &str, has_args: bool) -> bool {
+        self.aliases.iter().any(|a| a == name)
+            || (has_args && self.positional && self.functions.iter().any(|f| f == name))
+    }
+}
+
+/// `$@`, `$*`, `$1`…`$9`, `${@…}`, `${1…}` anywhere in the text.
+fn expands_positional(text: &str) -> bool {
+    let b = text.as_bytes();
+    (0..b.len()).any(|i| {
+        let at = |k: usize| b.get(i + k).copied().unwrap_or_default();
+        let param = |c: u8| matches!(c, b'@' | b'*' | b'1'..=b'9');
+        at(0) == b'$' && (param(at(1)) || (at(1) == b'{' && param(at(2))))
+    })
 }
 
 impl Cx<'_, '_> {
@@ -262,6 +320,10 @@ impl Cx<'_, '_> {
             return Stdin::Data;
         }
         let (found, reads) = scan_reads(code, self.depth + 1, self.listed);
+        // Code built at run time is one opaque finding, not one per piece.
+        let found = found
+            .into_iter()
+            .filter(|f| !(word.expanded && f.rule == Rule::ShellOpaque));
         for f in found {
             let span = word.source_span(f.span.start + offset..f.span.end + offset);
             self.push(Finding { span, ..f });
@@ -303,18 +365,18 @@ pub(super) fn scan(text: &str, depth: usize) -> Vec<Finding> {
 fn scan_reads(text: &str, depth: usize, listed: bool) -> (Vec<Finding>, Stdin) {
     let commands = shell_lex::lex(text);
     let feeders = feeders(&commands);
+    let defs = Definitions::of(text, &commands);
+    let block = Block {
+        text,
+        commands: &commands,
+        depth,
+        listed,
+        defs: &defs,
+    };
     let mut out = Vec::new();
     let mut reads = Stdin::Data;
     for index in 0..commands.len() {
-        let stdin = check(
-            text,
-            &commands,
-            index,
-            feeders[index],
-            depth,
-            listed,
-            &mut out,
-        );
+        let stdin = check(&block, index, feeders[index], &mut out);
         let cmd = &commands[index];
         let own_input =
             !cmd.heredocs.is_empty() || !cmd.herestrings.is_empty() || !cmd.stdin_files.is_empty();
@@ -340,27 +402,29 @@ fn feeders(commands: &[Command]) -> Vec<Option<usize>> {
         .collect()
 }
 
-fn check(
-    text: &str,
-    commands: &[Command],
-    index: usize,
-    feeder: Option<usize>,
+/// What every command of one scanned text shares.
+struct Block<'b> {
+    text: &'b str,
+    commands: &'b [Command],
     depth: usize,
     listed: bool,
-    out: &mut Vec<Finding>,
-) -> Stdin {
-    let cmd = &commands[index];
+    defs: &'b Definitions,
+}
+
+fn check(block: &Block, index: usize, feeder: Option<usize>, out: &mut Vec<Finding>) -> Stdin {
+    let cmd = &block.commands[index];
     let mut cx = Cx {
-        text,
-        depth,
+        text: block.text,
+        depth: block.depth,
         end: cmd.words.last().map_or(0, |w| w.span.end),
-        listed,
+        listed: block.listed,
         runs: 0,
         seen: Vec::new(),
+        defs: block.defs,
         out,
     };
     let reads = run(&mut cx, &cmd.words, 0, true);
-    feed(&mut cx, commands, index, feeder, reads);
+    feed(&mut cx, block.commands, index, feeder, reads);
     reads
 }
 
@@ -404,6 +468,10 @@ fn run(cx: &mut Cx, words: &[Word], mut i: usize, mut certain: bool) -> Stdin {
             i += 1;
             continue;
         }
+        if certain && cx.defs.hides(name, i + 1 < words.len()) {
+            cx.opaque(w.span.start);
+            return Stdin::Data;
+        }
         match program(cx, w, name, &words[i + 1..]) {
             Next::At(k) => i += 1 + k,
             Next::Done(stdin) => return stdin,
@@ -440,7 +508,7 @@ fn feed(cx: &mut Cx, commands: &[Command], index: usize, feeder: Option<usize>, 
     }
     let cmd = &commands[index];
     let at = cmd.words.first().map_or(0, |w| w.span.start);
-    if !cmd.stdin_files.is_empty() {
+    if !cmd.stdin_files.is_empty() || cmd.piped_in {
         cx.opaque(at);
     }
     let mut bodies: Vec<Range<usize>> = Vec::new();

@@ -161,7 +161,16 @@ fn functions_are_code_and_their_bodies_are_scanned() {
             "echo() { rm -rf /data; }; echo x",
         ],
     );
-    clean(&["greet() { echo \"hi $1\"; }; greet you"]);
+    clean(&[
+        "greet() { echo hi; }; greet",
+        "greet() { echo \"hi $USER\"; }; greet you",
+    ]);
+    // Arguments a function's body expands may become its commands or their
+    // flags (`f() { rm "$@"; }; f -rf /data`): such a call is opaque.
+    flags(
+        Rule::ShellOpaque,
+        &["greet() { echo \"hi $1\"; }; greet you"],
+    );
 }
 
 #[test]
@@ -702,4 +711,132 @@ fn a_line_of_200k_words_is_scanned_in_one_pass() {
     assert_eq!(rules(&line), vec![]);
     let line = format!("foo {}", vec!["x"; 200_000].join(" "));
     assert_eq!(rules(&line), vec![]);
+}
+
+/// Lines real runbooks are full of: none of them may stop at a gate.
+#[test]
+fn common_runbook_commands_are_not_flagged() {
+    clean(&[
+        "export PATH=$PATH:/opt/bin",
+        "cd /srv/app && git pull",
+        "docker compose up -d",
+        "docker compose pull && docker compose up -d --remove-orphans",
+        "kubectl apply -f k8s/",
+        "kubectl rollout status deploy/api",
+        "helm upgrade --install api ./chart -n prod --set image.tag=$TAG",
+        "terraform init && terraform plan -out plan.tfplan",
+        "terraform apply plan.tfplan",
+        "aws s3 cp backup.gz s3://b/",
+        "aws ecs update-service --cluster c --service s --force-new-deployment",
+        "gcloud run deploy api --image gcr.io/x",
+        "az webapp restart -n x -g y",
+        "systemctl reload nginx",
+        "systemctl daemon-reload",
+        "journalctl -u app --since today",
+        "sleep 5; curl -fsS http://localhost/health",
+        "tar -czf backup.tgz /etc/app",
+        "mv /tmp/new /srv/app/current",
+        "cp -r dist/ /var/www/",
+        "ln -sfn /srv/r/2 /srv/current",
+        "pg_dump -Fc \"$DATABASE_URL\" > dump.bin",
+        "psql \"$DATABASE_URL\" -v ON_ERROR_STOP=1 -c 'VACUUM ANALYZE'",
+        "redis-cli -h cache PING",
+        "npm ci && npm run build",
+        "yarn install --frozen-lockfile",
+        "python3 manage.py migrate --noinput",
+        "bin/rails db:migrate RAILS_ENV=production",
+        "bundle exec rake db:migrate",
+        "mix ecto.migrate",
+        "php artisan migrate --force",
+        "alembic current",
+        "flyway info",
+        "npx prisma migrate deploy",
+        "for i in $(seq 1 10); do curl -s x; sleep 1; done",
+        "while ! pg_isready; do sleep 1; done",
+        "if [ -f x ]; then echo y; fi",
+        "test -d /srv || mkdir -p /srv",
+        "date -u +%FT%TZ",
+        "echo \"$(date)\" >> log",
+        "jq -r '.items[].name' < x.json",
+        "ssh db1 'uptime'",
+        "ssh -o StrictHostKeyChecking=no db1 sudo systemctl restart app",
+        "scp a db1:/tmp/",
+        "kubectl logs -f deploy/api --since=10m",
+        "kubectl get events --sort-by=.metadata.creationTimestamp",
+        "git fetch --all --prune",
+        "git checkout v1.2.3",
+        "git tag -a v1 -m rel && git push --tags",
+        "openssl s_client -connect x:443 </dev/null",
+        "watch -n 5 kubectl get pods",
+        "trap 'echo done' EXIT",
+        "set -euo pipefail",
+        "read -r -p 'ok? ' answer",
+        "docker exec app bin/rails runner 'puts User.count'",
+        "kill -HUP $(cat /run/nginx.pid)",
+        "STATUS=$(curl -s -o /dev/null -w '%{http_code}' x)",
+        "time pg_dump db > x",
+        "rsync -avz dist/ web:/srv/",
+        "find /var/log -name '*.gz' -mtime +30 -print",
+        "xargs -n1 echo < list",
+        "printf '%s\\n' \"$X\"",
+        "wc -l < file",
+        "exec > >(tee -a log) 2>&1",
+        "cat <<EOF > config.yml\nkey: $VALUE\nEOF",
+        "case \"$ENV\" in prod) echo p;; *) echo o;; esac",
+    ]);
+}
+
+#[test]
+fn wrappers_are_seen_through() {
+    for text in [
+        "command rm -rf x",
+        "exec rm -rf x",
+        "nice -n 10 rm -rf x",
+        "ionice -c3 rm -rf x",
+        "timeout -s KILL 10 rm -rf x",
+        "sudo -u postgres -- rm -rf x",
+        "doas rm -rf x",
+        "env -u X rm -rf x",
+        "xargs -0 rm -rf < list",
+        "( rm -rf x )",
+        "{ rm -rf x; }",
+        "if true; then rm -rf x; fi",
+        "busybox rm -rf x",
+        "watch -n1 rm -rf x",
+        "ssh -t host sudo rm -rf /x",
+        "nohup sh -c 'rm -rf x' &",
+        "script -qc 'rm -rf x' /dev/null",
+        "flock /tmp/l rm -rf x",
+        "flock /tmp/l -c 'rm -rf x'",
+        "chroot /mnt rm -rf /x",
+        "stdbuf -oL rm -rf x",
+        "setsid rm -rf x",
+        "strace -f rm -rf x",
+        "gosu app rm -rf /x",
+        "nsenter -t 1 -m -- rm -rf /x",
+        "runuser -u app -- rm -rf /x",
+        "su -c 'rm -rf /x' app",
+        "docker run --rm -v /x:/x alpine rm -rf /x",
+        "podman exec c rm -rf /x",
+        "kubectl exec -it pod -c app -- sh -c 'rm -rf /x'",
+        "time -p rm -rf x",
+        "! rm -rf x",
+        "echo $(( $(rm -rf x) ))",
+        "sudo -- sh -c 'rm -rf /x'",
+        "eval 'rm -rf x'",
+    ] {
+        assert_eq!(rules(text), vec![Rule::ShellRmRecursiveForce], "{text:?}");
+    }
+    flags(
+        Rule::ShellOpaque,
+        &[
+            "alias k=kubectl\nk delete pod x",
+            "f() { rm \"$@\"; }\nf -rf x",
+            "tee >(sh) < cmds",
+            "sh -c 'eval \"$1\"' _ 'rm -rf x'",
+            "cmd=(rm -rf x); \"${cmd[@]}\"",
+        ],
+    );
+    // Code built at run time is one finding, not one per piece.
+    assert_eq!(rules("builtin eval \"$X\""), vec![Rule::ShellOpaque]);
 }
