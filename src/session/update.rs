@@ -495,7 +495,14 @@ impl Session {
                         excerpt: String::new(),
                     });
                 }
-            } else {
+            } else if a.destructive.overridden.is_some()
+                || a.destructive
+                    .findings
+                    .iter()
+                    .any(|f| f.rule != Rule::ShellOpaque)
+            {
+                // Not being able to see what runs is a reason to stop on a
+                // protected target, not to count down on any other.
                 let secs = target.countdown.as_secs();
                 countdown = Some(countdown.map_or(secs, |c| c.max(secs)));
             }

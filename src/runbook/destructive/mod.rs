@@ -77,16 +77,62 @@ pub enum Rule {
     ShellPgRestoreClean,
     /// `dropdb`.
     ShellDropdb,
-    /// `rm` with both a recursive and a force flag.
+    /// `rm` with both a recursive and a force flag (`rm -r` alone is
+    /// [`Rule::ShellRmRecursive`]).
     ShellRmRecursiveForce,
-    /// `kubectl ... delete`.
+    /// `kubectl ... delete`, `replace --force`, `apply --prune`.
     ShellKubectlDelete,
     /// `aws s3 rm|rb|mv`, `aws s3 sync --delete`, `aws s3api delete-*`.
     ShellAwsS3Rm,
     /// Redis `FLUSHALL` / `FLUSHDB`.
     ShellRedisFlush,
-    /// Destructive SQL handed to `psql` (`-c`, heredoc, here-string, pipe).
+    /// Destructive SQL handed to `psql` or `mysql` (`-c`/`-e`, heredoc,
+    /// here-string, pipe).
     ShellSql,
+    /// What runs is decided at run time or hidden from the analyser: a variable or substitution as the command, code built at run time for a shell, `eval` or psql, a pipe into a shell, a script file, inline Python/Perl/… code.
+    ShellOpaque,
+    /// `rm -r` without `-f`.
+    ShellRmRecursive,
+    /// `rm` run by `find -exec`, `xargs` or `parallel`.
+    ShellRmFromList,
+    /// `find … -delete`.
+    ShellFindDelete,
+    /// `truncate -s`/`-r` of a file.
+    ShellTruncateFile,
+    /// `shred`.
+    ShellShred,
+    /// `dd of=…`.
+    ShellDdWrite,
+    /// `mkfs*`, `wipefs -a`, `blkdiscard`, `sgdisk --zap-all`, `lvremove`, `zfs destroy`…
+    ShellDiskErase,
+    /// `rsync --delete*`/`--remove-source-files`, `rclone sync|delete|purge`.
+    ShellRsyncDelete,
+    /// `aws SERVICE delete-*|terminate-*|purge-*`.
+    ShellAwsDelete,
+    /// `gcloud … delete|destroy`, `gsutil rm|rb`.
+    ShellGcloudDelete,
+    /// `az … delete|purge`.
+    ShellAzDelete,
+    /// `terraform destroy`, `apply -destroy`/`-replace`, `pulumi destroy`, `cdk destroy`.
+    ShellInfraDestroy,
+    /// `helm uninstall|delete`.
+    ShellHelmUninstall,
+    /// `kubectl drain`.
+    ShellKubectlDrain,
+    /// `kubectl scale --replicas=0`.
+    ShellKubectlScaleZero,
+    /// `alembic downgrade`, `rails db:rollback`, `migrate down`, `npm run migrate:down`, `flyway clean`…
+    ShellMigrateDown,
+    /// `docker system|volume|container prune`, `volume rm`, `rm -v`, `compose down -v`.
+    ShellDockerData,
+    /// `kill -9`, `pkill`, `killall`.
+    ShellKill,
+    /// `patronictl remove|failover|switchover|reinit`.
+    ShellPatroni,
+    /// `systemctl stop|disable|mask`, `service X stop`, `shutdown`, `reboot`.
+    ShellServiceStop,
+    /// `git push --force`, `reset --hard`, `clean -f`, `branch -D`.
+    ShellGitDiscard,
     /// Migration name saying it removes something.
     MigrationName,
     /// An S3 step deleting or overwriting an object (flagged by the step).
@@ -126,6 +172,28 @@ impl Rule {
         Rule::ShellAwsS3Rm,
         Rule::ShellRedisFlush,
         Rule::ShellSql,
+        Rule::ShellOpaque,
+        Rule::ShellRmRecursive,
+        Rule::ShellRmFromList,
+        Rule::ShellFindDelete,
+        Rule::ShellTruncateFile,
+        Rule::ShellShred,
+        Rule::ShellDdWrite,
+        Rule::ShellDiskErase,
+        Rule::ShellRsyncDelete,
+        Rule::ShellAwsDelete,
+        Rule::ShellGcloudDelete,
+        Rule::ShellAzDelete,
+        Rule::ShellInfraDestroy,
+        Rule::ShellHelmUninstall,
+        Rule::ShellKubectlDrain,
+        Rule::ShellKubectlScaleZero,
+        Rule::ShellMigrateDown,
+        Rule::ShellDockerData,
+        Rule::ShellKill,
+        Rule::ShellPatroni,
+        Rule::ShellServiceStop,
+        Rule::ShellGitDiscard,
         Rule::MigrationName,
         Rule::S3Delete,
         Rule::Attribute,
@@ -163,6 +231,28 @@ impl Rule {
             Rule::ShellAwsS3Rm => "shell-aws-s3-rm",
             Rule::ShellRedisFlush => "shell-redis-flush",
             Rule::ShellSql => "shell-sql",
+            Rule::ShellOpaque => "shell-opaque",
+            Rule::ShellRmRecursive => "shell-rm-recursive",
+            Rule::ShellRmFromList => "shell-rm-from-list",
+            Rule::ShellFindDelete => "shell-find-delete",
+            Rule::ShellTruncateFile => "shell-truncate-file",
+            Rule::ShellShred => "shell-shred",
+            Rule::ShellDdWrite => "shell-dd-write",
+            Rule::ShellDiskErase => "shell-disk-erase",
+            Rule::ShellRsyncDelete => "shell-rsync-delete",
+            Rule::ShellAwsDelete => "shell-aws-delete",
+            Rule::ShellGcloudDelete => "shell-gcloud-delete",
+            Rule::ShellAzDelete => "shell-az-delete",
+            Rule::ShellInfraDestroy => "shell-infra-destroy",
+            Rule::ShellHelmUninstall => "shell-helm-uninstall",
+            Rule::ShellKubectlDrain => "shell-kubectl-drain",
+            Rule::ShellKubectlScaleZero => "shell-kubectl-scale-zero",
+            Rule::ShellMigrateDown => "shell-migrate-down",
+            Rule::ShellDockerData => "shell-docker-data",
+            Rule::ShellKill => "shell-kill",
+            Rule::ShellPatroni => "shell-patroni",
+            Rule::ShellServiceStop => "shell-service-stop",
+            Rule::ShellGitDiscard => "shell-git-discard",
             Rule::MigrationName => "migration-name",
             Rule::S3Delete => "s3-delete",
             Rule::Attribute => "attribute",
@@ -214,7 +304,31 @@ impl Rule {
             Rule::ShellKubectlDelete => "kubectl delete removes cluster resources",
             Rule::ShellAwsS3Rm => "the aws command deletes S3 objects or buckets",
             Rule::ShellRedisFlush => "FLUSHALL/FLUSHDB erases every key in Redis",
-            Rule::ShellSql => "psql runs destructive SQL",
+            Rule::ShellSql => "psql or mysql runs destructive SQL",
+            Rule::ShellOpaque => "runsheet cannot see what this runs",
+            Rule::ShellRmRecursive => "rm -r deletes a whole directory tree",
+            Rule::ShellRmFromList => "rm deletes files that find/xargs choose at run time",
+            Rule::ShellFindDelete => "find -delete deletes every file it matches",
+            Rule::ShellTruncateFile => "truncate cuts files to a size, losing their contents",
+            Rule::ShellShred => "shred overwrites files beyond recovery",
+            Rule::ShellDdWrite => "dd of=… overwrites the file or device it writes to",
+            Rule::ShellDiskErase => "the command erases a filesystem, partition table or volume",
+            Rule::ShellRsyncDelete => {
+                "rsync --delete / rclone sync deletes files missing from the source"
+            }
+            Rule::ShellAwsDelete => "the aws command deletes or terminates cloud resources",
+            Rule::ShellGcloudDelete => "the gcloud/gsutil command deletes cloud resources",
+            Rule::ShellAzDelete => "the az command deletes Azure resources",
+            Rule::ShellInfraDestroy => "the command destroys the infrastructure it manages",
+            Rule::ShellHelmUninstall => "helm uninstall removes a release and its resources",
+            Rule::ShellKubectlDrain => "kubectl drain evicts every pod from a node",
+            Rule::ShellKubectlScaleZero => "kubectl --replicas=0 stops every pod of the workload",
+            Rule::ShellMigrateDown => "the command rolls migrations back or wipes the schema",
+            Rule::ShellDockerData => "docker deletes volumes or containers with their data",
+            Rule::ShellKill => "the command kills processes abruptly or by name",
+            Rule::ShellPatroni => "patronictl changes the primary or erases a cluster member",
+            Rule::ShellServiceStop => "the command stops or disables a service, or the machine",
+            Rule::ShellGitDiscard => "git throws away commits, branches or uncommitted files",
             Rule::MigrationName => "the migration's name says it removes schema or data",
             Rule::S3Delete => "the S3 step deletes or overwrites an object",
             Rule::Attribute => "the runbook marks this step destructive",

@@ -4,6 +4,10 @@
 //!
 //! Command substitutions (`$(...)`, backticks, `<(...)`) are lexed as
 //! commands of their own; heredoc bodies are kept aside, not lexed.
+//! Arithmetic (`$((...))`, `((...))`) is not code: only the substitutions
+//! inside it are lexed. Each word says whether the shell will expand it
+//! (a variable, a substitution) or match it as a pattern (a glob, braces),
+//! so that the rules can tell a command they can read from one they cannot.
 
 use std::ops::Range;
 
@@ -16,24 +20,61 @@ pub(super) struct Word {
     pub text: String,
     /// The word as written.
     pub span: Range<usize>,
-    /// Source range each byte of `text` came from.
+    /// A parameter, command, arithmetic or process substitution appears in
+    /// it (quoted or not): its value is only known when the shell runs it.
+    pub expanded: bool,
+    /// An unquoted `*`, `?`, `[` or `{`: the shell may turn it into other
+    /// words (glob, brace expansion).
+    pub glob: bool,
+    /// Where each byte of `text` came from.
+    map: SourceMap,
+}
+
+/// Most words are their source bytes as written (`rm`, `-rf`, `/data`):
+/// they keep one offset, not two per byte, so a long line costs little
+/// memory per word.
+#[derive(Debug, Default)]
+enum SourceMap {
+    #[default]
+    Empty,
+    /// Byte `k` of the text is the source byte at `origin + k`.
+    Verbatim(usize),
+    /// The source range each byte of the text came from (boxed: the
+    /// common case stays small).
+    Mapped(Box<PerByte>),
+}
+
+#[derive(Debug, Default)]
+struct PerByte {
     starts: Vec<usize>,
     ends: Vec<usize>,
 }
 
 impl Word {
+    fn start_of(&self, k: usize) -> Option<usize> {
+        match &self.map {
+            SourceMap::Empty => None,
+            SourceMap::Verbatim(origin) => (k < self.text.len()).then_some(origin + k),
+            SourceMap::Mapped(m) => m.starts.get(k).copied(),
+        }
+    }
+
+    fn end_of(&self, k: usize) -> Option<usize> {
+        match &self.map {
+            SourceMap::Empty => None,
+            SourceMap::Verbatim(origin) => (k < self.text.len()).then_some(origin + k + 1),
+            SourceMap::Mapped(m) => m.ends.get(k).copied(),
+        }
+    }
+
     /// Maps a range of `text` (on char boundaries) back to the source.
     pub(super) fn source_span(&self, range: Range<usize>) -> Range<usize> {
         if range.start >= range.end {
-            let at = self
-                .starts
-                .get(range.start)
-                .copied()
-                .unwrap_or(self.span.end);
+            let at = self.start_of(range.start).unwrap_or(self.span.end);
             return at..at;
         }
-        match (self.starts.get(range.start), self.ends.get(range.end - 1)) {
-            (Some(&start), Some(&end)) if start <= end => start..end,
+        match (self.start_of(range.start), self.end_of(range.end - 1)) {
+            (Some(start), Some(end)) if start <= end => start..end,
             _ => self.span.clone(),
         }
     }
@@ -41,39 +82,80 @@ impl Word {
     /// The words joined with spaces, as `ssh` and `eval` join their
     /// arguments before a shell runs them.
     pub(super) fn joined(words: &[Word]) -> Word {
+        let (mut starts, mut ends) = (Vec::new(), Vec::new());
         let mut out = Word::default();
         for (i, w) in words.iter().enumerate() {
             if let Some(prev) = i.checked_sub(1).and_then(|k| words.get(k)) {
-                out.starts.push(prev.span.end);
-                out.ends.push(w.span.start);
+                starts.push(prev.span.end);
+                ends.push(w.span.start);
                 out.text.push(' ');
             }
             out.text.push_str(&w.text);
-            out.starts.extend(&w.starts);
-            out.ends.extend(&w.ends);
+            out.expanded |= w.expanded;
+            out.glob |= w.glob;
+            for k in 0..w.text.len() {
+                starts.push(w.start_of(k).unwrap_or(w.span.start));
+                ends.push(w.end_of(k).unwrap_or(w.span.end));
+            }
         }
+        out.map = SourceMap::Mapped(Box::new(PerByte { starts, ends }));
         let start = words.first().map_or(0, |w| w.span.start);
         out.span = start..words.last().map_or(start, |w| w.span.end);
         out
     }
 
+    /// Records where the next text byte came from, building the per-byte
+    /// map from the verbatim offset the first time it is needed.
+    fn record(&mut self, start: usize, end: usize) {
+        if let SourceMap::Empty | SourceMap::Verbatim(_) = self.map {
+            let len = self.text.len();
+            let (starts, ends) = match self.map {
+                SourceMap::Verbatim(origin) => (
+                    (0..len).map(|k| origin + k).collect(),
+                    (0..len).map(|k| origin + k + 1).collect(),
+                ),
+                _ => (Vec::new(), Vec::new()),
+            };
+            self.map = SourceMap::Mapped(Box::new(PerByte { starts, ends }));
+        }
+        if let SourceMap::Mapped(m) = &mut self.map {
+            m.starts.push(start);
+            m.ends.push(end);
+        }
+    }
+
+    /// Whether bytes copied from `at` continue the text verbatim.
+    fn continues_verbatim(&mut self, at: usize) -> bool {
+        match self.map {
+            SourceMap::Empty if self.text.is_empty() => {
+                self.map = SourceMap::Verbatim(at);
+                true
+            }
+            SourceMap::Verbatim(origin) => origin + self.text.len() == at,
+            _ => false,
+        }
+    }
+
     fn push(&mut self, c: char, source: Range<usize>) {
         let verbatim = source.len() == c.len_utf8();
-        for k in 0..c.len_utf8() {
-            if verbatim {
-                self.starts.push(source.start + k);
-                self.ends.push(source.start + k + 1);
-            } else {
-                self.starts.push(source.start);
-                self.ends.push(source.end);
+        if !(verbatim && self.continues_verbatim(source.start)) {
+            for k in 0..c.len_utf8() {
+                if verbatim {
+                    self.record(source.start + k, source.start + k + 1);
+                } else {
+                    self.record(source.start, source.end);
+                }
             }
         }
         self.text.push(c);
     }
 
     fn push_verbatim(&mut self, s: &str, at: usize) {
-        self.starts.extend((0..s.len()).map(|k| at + k));
-        self.ends.extend((0..s.len()).map(|k| at + k + 1));
+        if !self.continues_verbatim(at) {
+            for k in 0..s.len() {
+                self.record(at + k, at + k + 1);
+            }
+        }
         self.text.push_str(s);
     }
 }
@@ -85,7 +167,7 @@ pub(super) struct Heredoc {
     delimiter: String,
     strip_tabs: bool,
     /// A quoted delimiter turns off expansion in the body.
-    quoted: bool,
+    pub quoted: bool,
 }
 
 #[derive(Debug, Default)]
@@ -95,8 +177,14 @@ pub(super) struct Command {
     pub heredocs: Vec<Heredoc>,
     /// `<<< word` arguments.
     pub herestrings: Vec<Word>,
+    /// Targets of `<` and `<>`: files (or process substitutions) read on
+    /// standard input.
+    pub stdin_files: Vec<Word>,
     /// Commands joined by `|` share this id.
     pub pipeline: usize,
+    /// The first command of a `>(…)` process substitution: its stdin is
+    /// whatever the outer command writes there.
+    pub piped_in: bool,
 }
 
 pub(super) fn lex(src: &str) -> Vec<Command> {
@@ -179,6 +267,7 @@ impl Lexer<'_> {
     fn list(&mut self, stop: Stop) {
         let mut cur: Option<usize> = None;
         let mut pipeline = self.new_pipeline();
+        let mut pipeline_start = self.commands.len();
         let mut parens = 0usize;
         while let Some(c) = self.at(0) {
             let mut ends_command = true;
@@ -218,6 +307,8 @@ impl Lexer<'_> {
                     cur = None;
                     ends_command = false;
                 }
+                // `(( ... ))` is arithmetic: only its substitutions run.
+                b'(' if self.at(1) == Some(b'(') => self.skip_balanced(b'(', b')', true),
                 b'(' => {
                     self.pos += 1;
                     parens += 1;
@@ -226,6 +317,15 @@ impl Lexer<'_> {
                     self.pos += 1;
                     if stop == Stop::Paren && parens == 0 {
                         return;
+                    }
+                    if parens == 0 {
+                        // An unmatched `)` closes a `case` pattern (`start)`,
+                        // `*.log|*.tmp)`): those words are patterns, not commands.
+                        for c in &mut self.commands[pipeline_start..] {
+                            if c.pipeline == pipeline {
+                                c.words.clear();
+                            }
+                        }
                     }
                     parens = parens.saturating_sub(1);
                 }
@@ -259,6 +359,7 @@ impl Lexer<'_> {
             if ends_command {
                 cur = None;
                 pipeline = self.new_pipeline();
+                pipeline_start = self.commands.len();
             }
         }
     }
@@ -275,6 +376,8 @@ impl Lexer<'_> {
     }
 
     fn redirect(&mut self, cur: &mut Option<usize>, pipeline: usize, stop: Stop) {
+        let reads_file =
+            self.starts_with(b"<") && !self.starts_with(b"<&") && !self.starts_with(b"<<");
         let (len, kind) = if self.starts_with(b"<<<") {
             (3, Redirect::HereString)
         } else if self.starts_with(b"<<-") {
@@ -313,6 +416,7 @@ impl Lexer<'_> {
         let target = self.word(stop);
         let index = self.command(cur, pipeline);
         match kind {
+            Redirect::File if reads_file => self.commands[index].stdin_files.push(target),
             Redirect::File => {}
             Redirect::HereString => self.commands[index].herestrings.push(target),
             Redirect::Heredoc { strip_tabs } => {
@@ -495,8 +599,13 @@ impl Lexer<'_> {
                     if self.pos != start || self.at(1) != Some(b'(') {
                         break;
                     }
+                    let (writes_in, first) = (c == b'>', self.commands.len());
                     let range = self.substitution(2, Stop::Paren);
+                    if writes_in && let Some(cmd) = self.commands.get_mut(first) {
+                        cmd.piped_in = true;
+                    }
                     self.push_source(&mut word, range);
+                    word.expanded = true;
                 }
                 b'`' => {
                     if stop == Stop::Backtick {
@@ -504,6 +613,7 @@ impl Lexer<'_> {
                     }
                     let range = self.substitution(1, Stop::Backtick);
                     self.push_source(&mut word, range);
+                    word.expanded = true;
                 }
                 b'\\' => match self.at(1) {
                     Some(b'\n') => self.pos += 2,
@@ -520,6 +630,10 @@ impl Lexer<'_> {
                 b'\'' => self.single_quoted(&mut word),
                 b'"' => self.double_quoted(&mut word, stop),
                 b'$' => self.dollar(&mut word, stop, false),
+                b'*' | b'?' | b'[' | b'{' => {
+                    word.glob = true;
+                    self.push_char_here(&mut word);
+                }
                 _ => self.push_char_here(&mut word),
             }
         }
@@ -560,6 +674,7 @@ impl Lexer<'_> {
                     }
                     let range = self.substitution(1, Stop::Backtick);
                     self.push_source(word, range);
+                    word.expanded = true;
                 }
                 _ => self.push_char_here(word),
             }
@@ -568,20 +683,34 @@ impl Lexer<'_> {
 
     fn dollar(&mut self, word: &mut Word, stop: Stop, in_double_quotes: bool) {
         match self.at(1) {
+            Some(b'(') if self.at(2) == Some(b'(') => {
+                // `$((...))` is arithmetic, not a command list.
+                let from = self.pos;
+                self.pos += 1;
+                self.skip_balanced(b'(', b')', true);
+                self.push_source(word, from..self.pos);
+                word.expanded = true;
+            }
             Some(b'(') => {
                 let range = self.substitution(2, Stop::Paren);
                 self.push_source(word, range);
+                word.expanded = true;
             }
             Some(b'{') => {
                 let from = self.pos;
                 self.pos += 1;
                 self.skip_balanced(b'{', b'}', true);
                 self.push_source(word, from..self.pos);
+                word.expanded = true;
             }
             Some(b'\'') if !in_double_quotes => self.ansi_c_quoted(word),
             Some(b'"') if !in_double_quotes => {
                 self.pos += 1;
                 self.double_quoted(word, stop);
+            }
+            Some(c) if is_parameter_start(c) => {
+                word.expanded = true;
+                self.push_char_here(word);
             }
             _ => self.push_char_here(word),
         }
@@ -596,33 +725,86 @@ impl Lexer<'_> {
                     self.pos += 1;
                     return;
                 }
-                b'\\' => {
-                    let decoded = self.at(1).and_then(|e| {
-                        Some(match e {
-                            b'n' => '\n',
-                            b't' => '\t',
-                            b'r' => '\r',
-                            b'a' => '\u{7}',
-                            b'b' => '\u{8}',
-                            b'e' | b'E' => '\u{1b}',
-                            b'f' => '\u{c}',
-                            b'v' => '\u{b}',
-                            b'\\' | b'\'' | b'"' | b'?' => char::from(e),
-                            _ => return None,
-                        })
-                    });
-                    match decoded {
-                        Some(d) => {
-                            word.push(d, self.pos..self.pos + 2);
-                            self.pos += 2;
-                        }
-                        None => self.push_char_here(word),
+                b'\\' => match self.ansi_c_escape() {
+                    Some((d, len)) => {
+                        word.push(d, self.pos..self.pos + len);
+                        self.pos += len;
                     }
-                }
+                    None => self.push_char_here(word),
+                },
                 _ => self.push_char_here(word),
             }
         }
     }
+
+    /// The character an ANSI-C escape at `pos` stands for, and the escape's
+    /// length: `$'\x72m'` is `rm`, and must read as `rm`.
+    fn ansi_c_escape(&self) -> Option<(char, usize)> {
+        let e = self.at(1)?;
+        let simple = match e {
+            b'n' => Some('\n'),
+            b't' => Some('\t'),
+            b'r' => Some('\r'),
+            b'a' => Some('\u{7}'),
+            b'b' => Some('\u{8}'),
+            b'e' | b'E' => Some('\u{1b}'),
+            b'f' => Some('\u{c}'),
+            b'v' => Some('\u{b}'),
+            b'\\' | b'\'' | b'"' | b'?' => Some(char::from(e)),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            return Some((c, 2));
+        }
+        let (radix, skip, max) = match e {
+            b'x' => (16, 2, 2),
+            b'u' => (16, 2, 4),
+            b'U' => (16, 2, 8),
+            b'0'..=b'7' => (8, 1, 3),
+            b'c' => {
+                let c = self.at(2).filter(u8::is_ascii)?;
+                return Some((char::from(c.to_ascii_uppercase() ^ 0x40), 3));
+            }
+            _ => return None,
+        };
+        let digits = (0..max)
+            .map_while(|k| self.at(skip + k).filter(|d| char::from(*d).is_digit(radix)))
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        let from = self.pos + skip;
+        let value = u32::from_str_radix(&self.src[from..from + digits], radix).ok()?;
+        Some((char::from_u32(value)?, skip + digits))
+    }
+}
+
+/// A byte after `$` that starts a parameter expansion: a name, a digit or
+/// one of the special parameters.
+fn is_parameter_start(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'@' | b'*' | b'#' | b'?' | b'$' | b'!' | b'-')
+}
+
+/// Whether an unquoted heredoc body (or any text the shell expands) holds
+/// an expansion: `$name`, `${…}`, `$(…)`, a backtick.
+pub(super) fn expands(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'`' => return true,
+            b'$' if b
+                .get(i + 1)
+                .is_some_and(|&c| is_parameter_start(c) || c == b'{' || c == b'(') =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// `NAME=` or `NAME+=` at the start of a word as written.
