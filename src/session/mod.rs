@@ -3,6 +3,7 @@
 //! gate, record this). The same fold serves a live session, a resumed one
 //! and a replay.
 
+mod free_text;
 pub mod msg;
 pub mod state;
 pub mod update;
@@ -10,6 +11,7 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 
+pub use free_text::FreeText;
 pub use msg::{ActionOutcome, DbIdentity, Decision, Millis, Msg, Outcome, SessionInfo, Stream};
 pub use state::{Session, StepState, StepStatus};
 pub use update::{Effect, Gate, Rejected};
