@@ -80,7 +80,22 @@ pub fn resume(
     finish(runtime()?.block_on(run::resume(opts)))
 }
 
+/// The demo's secret. A runbook cannot carry a secret's value (its text is
+/// copied into the journal), so the demo makes one up and hands it over
+/// the way an operator would: in the environment.
+const DEMO_SECRET: &str = "DEMO_TOKEN";
+
 pub fn demo(target: String, ui: Ui, auto: bool, color: bool) -> color_eyre::Result<ExitCode> {
+    if std::env::var_os(DEMO_SECRET).is_none() {
+        // No `set_var` in a running program: start again with it set.
+        let token = format!("demo-token-{}", fake_token());
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        eprintln!(
+            "runsheet: {}",
+            crate::sandbox::exec_with_env(&[(DEMO_SECRET.into(), token)], &args)
+        );
+        return Ok(ExitCode::from(2));
+    }
     // The demo is written where resume can find it again.
     let dir = match paths::journal_dir() {
         Ok(d) => d.parent().map(|p| p.join("demo")).unwrap_or(d),
@@ -98,6 +113,21 @@ pub fn demo(target: String, ui: Ui, auto: bool, color: bool) -> color_eyre::Resu
         return Ok(ExitCode::from(2));
     }
     run(path, target, ui, auto, false, color)
+}
+
+/// 16 hex digits from the system's random source (the time, if there is
+/// none: it only has to differ from one demo to the next).
+fn fake_token() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 8];
+    let random = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if random.is_err() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes = (now ^ u64::from(std::process::id())).to_le_bytes();
+    }
+    hex::encode(bytes)
 }
 
 pub fn verify(path: &Path) -> color_eyre::Result<ExitCode> {

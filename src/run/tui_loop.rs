@@ -83,10 +83,11 @@ pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
             alert: true,
         });
     }
+    let outputs = Outputs::new().with_secrets(parts.secrets.clone());
     let mut lp = Loop {
         parts,
         app,
-        outputs: Outputs::new(),
+        outputs,
         theme: Theme::new(color),
         running: None,
         interrupted: None,

@@ -36,6 +36,8 @@ pub struct Resolved {
     pub secrets: Secrets,
     /// Declared names, in order, for the journal (values are not journaled).
     pub names: Vec<String>,
+    /// For the operator: secrets too short to mask everywhere.
+    pub warnings: Vec<String>,
 }
 
 /// Resolves every declared variable, or says which ones are missing and how
@@ -48,6 +50,7 @@ pub fn resolve(
     let mut values = HashMap::new();
     let mut secrets = Secrets::default();
     let mut missing = Vec::new();
+    let mut warnings = Vec::new();
     for v in &runbook.variables {
         let value = env(&v.name)
             .or_else(|| v.default.clone())
@@ -55,6 +58,7 @@ pub fn resolve(
         match value {
             Some(value) => {
                 if v.secret {
+                    warnings.extend(crate::secrets::short_value_warning(&v.name, &value));
                     secrets.add(value.clone());
                 }
                 values.insert(v.name.clone(), value);
@@ -92,6 +96,7 @@ pub fn resolve(
         values,
         secrets,
         names: runbook.variables.iter().map(|v| v.name.clone()).collect(),
+        warnings,
     })
 }
 
@@ -194,6 +199,24 @@ mod tests {
         assert_eq!(r.values["CLIENT"], "A");
         assert_eq!(r.values["TICKET"], "INC-42");
         assert_eq!(r.secrets.redact("url=postgres://u:pw@h/db"), "url=***");
+    }
+
+    #[test]
+    fn a_short_secret_is_warned_about_without_showing_it() {
+        let rb = parse("r.md", RB).runbook;
+        let env = |n: &str| (n == "DB_URL").then(|| "x".to_string());
+        let r = resolve(
+            &rb,
+            &env,
+            &mut Answers(vec![("TICKET".into(), "INC-42".into())]),
+        );
+        let r = r.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(r.warnings[0].contains("DB_URL"), "{:?}", r.warnings);
+        assert_eq!(
+            r.secrets.redact("the x in index, and x"),
+            "the x in index, and ***"
+        );
     }
 
     #[test]

@@ -193,6 +193,18 @@ impl fmt::Debug for StreamRedactor {
     }
 }
 
+/// The characters a terminal would print of `text`: escape sequences and
+/// other non-printing controls taken out (newlines and tabs kept). For
+/// output shown outside a terminal (a report), where an escape sequence
+/// would only be noise, or, printed with `cat`, be carried out.
+pub fn shown(text: &str) -> String {
+    if !redact::has_controls(text.as_bytes()) {
+        return text.to_string();
+    }
+    let vis = redact::project(text.as_bytes()).vis;
+    String::from_utf8(vis).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// What to tell the operator when a secret's value is so short that
 /// masking it everywhere would wreck the output: it is masked only where it
 /// stands alone (`t` in `rm -t x`, not in `relation`), so it can still be

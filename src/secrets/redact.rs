@@ -124,9 +124,8 @@ impl Engine {
     /// `text` count as token boundaries.
     pub(crate) fn find(&self, text: &[u8]) -> Vec<Range<usize>> {
         match self {
-            Self::Ready(m) => m.spans(text, None).unwrap_or_else(|| vec![0..text.len()]),
-            Self::Unavailable if text.is_empty() => Vec::new(),
-            Self::Unavailable => vec![0..text.len()],
+            Self::Ready(m) => m.spans(text, None).unwrap_or_else(|| whole(text)),
+            Self::Unavailable => whole(text),
         }
     }
 
@@ -275,9 +274,8 @@ impl Matchers {
                     Some(vis[r.start - 1])
                 };
                 let next = vis.get(r.end).copied();
-                let bounded = !prev.is_some_and(is_word)
-                    && !next.is_some_and(is_word)
-                    && !(open_end && next.is_none());
+                let word_next = next.is_some_and(is_word) || (open_end && next.is_none());
+                let bounded = !(prev.is_some_and(is_word) || word_next);
                 let overlaps = |s: &Range<usize>| s.start < r.end && r.start < s.end;
                 if bounded && !spans.iter().any(overlaps) && !extra.iter().any(overlaps) {
                     extra.push(r);
@@ -307,6 +305,13 @@ impl Matchers {
             .find(|&at| is_prefix(&self.prefixes, &vis[at..]))
             .unwrap_or(vis.len())
     }
+}
+
+/// All of `text` as one span (failing closed), none when it is empty.
+fn whole(text: &[u8]) -> Vec<Range<usize>> {
+    std::iter::once(0..text.len())
+        .filter(|r| !r.is_empty())
+        .collect()
 }
 
 /// Word characters for the whole-token rule; any non-ASCII byte counts
