@@ -275,11 +275,15 @@ fn assert_replay_clean(w: &Workdir, journal: &Path, name: &str) {
     std::thread::sleep(Duration::from_millis(300));
     t.keys(&["Home"]);
     t.keys(&["End"]);
+    let mut masked = 0;
     for _ in 0..12 {
         let screen = t.screen();
         assert_clean("the replay screen", &screen);
+        masked += usize::from(screen.contains("***"));
         t.keys(&["Up"]);
     }
+    // The steps' output was there to see, masked.
+    assert!(masked >= 3, "the replay never showed a masked output");
 }
 
 #[test]
@@ -351,6 +355,8 @@ fn the_full_screen_ui_never_shows_or_journals_the_canary() {
     t.keys(&["q"]);
     t.wait_screen("continue with: runsheet resume");
     assert!(screens.borrow().len() >= 10);
+    let masked = screens.borrow().iter().filter(|s| s.contains("***")).count();
+    assert!(masked >= 6, "the live screen never showed a masked output");
     assert_journal_clean(&journal);
     let typed: Vec<serde_json::Value> = read(&journal)
         .into_iter()

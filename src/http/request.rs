@@ -60,7 +60,10 @@ impl Request {
         match self.url.host_str() {
             Some(parsed) if !parsed.is_empty() => {
                 let shown = self.shown_host();
-                let shown = shown.split(':').next().unwrap_or_default();
+                let shown = match port_written(&self.shown_url) {
+                    true => shown.rsplit_once(':').map_or(shown.as_str(), |(h, _)| h),
+                    false => shown.as_str(),
+                };
                 replace_ignoring_ascii_case(text, parsed, shown)
             }
             _ => text.to_string(),
@@ -186,5 +189,41 @@ fn expand_assert(native: &Native, a: &HttpAssert) -> HttpAssert {
             value: native.expand(value),
         },
         other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secrets::Secrets;
+
+    fn request(raw: &str, secrets: &Secrets) -> Request {
+        Request {
+            method: Method::GET,
+            url: Url::parse(raw).unwrap_or_else(|e| panic!("{e}")),
+            headers: Vec::new(),
+            body: None,
+            asserts: Vec::new(),
+            shown_url: show::url(raw, secrets),
+            shown_headers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_host_is_shown_as_written_and_masked() {
+        let s = Secrets::new(["Secret-Host.example".to_string()]);
+        let r = request("http://u:pw@Secret-Host.example:8080/x", &s);
+        assert_eq!(r.authority(), "***:8080");
+        let r = request("https://Secret-Host.example/x", &s);
+        assert_eq!(r.authority(), "***:443");
+        // A library's message names the host as parsed, lower-cased.
+        assert_eq!(
+            r.mask_parsed_host("dns error for secret-host.example: not found"),
+            "dns error for ***: not found"
+        );
+        let plain = request("http://[::1]:9/x", &Secrets::default());
+        assert_eq!(plain.authority(), "[::1]:9");
+        assert_eq!(request("http://[::1]/", &Secrets::default()).authority(), "[::1]:80");
+        assert_eq!(plain.mask_parsed_host("refused by [::1]"), "refused by [::1]");
     }
 }

@@ -53,3 +53,40 @@ pub fn rows(buf: &mut Buffer, area: Rect, secrets: &Secrets, wrapped: &dyn Fn(u1
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(buf: &Buffer) -> Vec<String> {
+        let area = buf.area;
+        (area.top()..area.bottom())
+            .map(|y| {
+                (area.left()..area.right())
+                    .map(|x| buf.cell((x, y)).map_or(" ", |c| c.symbol()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_secret_on_a_row_or_across_a_wrap_is_covered() {
+        let secrets = Secrets::new(["CANARY-abc123".to_string()]);
+        let mut buf = Buffer::empty(Rect::new(0, 0, 10, 3));
+        buf.set_string(0, 0, "CANARY-abc", ratatui::style::Style::default());
+        buf.set_string(0, 1, "123 ok", ratatui::style::Style::default());
+        buf.set_string(0, 2, "CANARY-abc", ratatui::style::Style::default());
+        let area = buf.area;
+        rows(&mut buf, area, &secrets, &|y| y == 0);
+        assert_eq!(text(&buf), ["***       ", "    ok    ", "CANARY-abc"]);
+    }
+
+    #[test]
+    fn without_secrets_nothing_changes() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 10, 1));
+        buf.set_string(0, 0, "CANARY", ratatui::style::Style::default());
+        let area = buf.area;
+        rows(&mut buf, area, &Secrets::default(), &|_| true);
+        assert_eq!(text(&buf), ["CANARY    "]);
+    }
+}
