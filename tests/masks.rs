@@ -355,7 +355,11 @@ fn the_full_screen_ui_never_shows_or_journals_the_canary() {
     t.keys(&["q"]);
     t.wait_screen("continue with: runsheet resume");
     assert!(screens.borrow().len() >= 10);
-    let masked = screens.borrow().iter().filter(|s| s.contains("***")).count();
+    let masked = screens
+        .borrow()
+        .iter()
+        .filter(|s| s.contains("***"))
+        .count();
     assert!(masked >= 6, "the live screen never showed a masked output");
     assert_journal_clean(&journal);
     let typed: Vec<serde_json::Value> = read(&journal)

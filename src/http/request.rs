@@ -223,7 +223,13 @@ mod tests {
         );
         let plain = request("http://[::1]:9/x", &Secrets::default());
         assert_eq!(plain.authority(), "[::1]:9");
-        assert_eq!(request("http://[::1]/", &Secrets::default()).authority(), "[::1]:80");
-        assert_eq!(plain.mask_parsed_host("refused by [::1]"), "refused by [::1]");
+        assert_eq!(
+            request("http://[::1]/", &Secrets::default()).authority(),
+            "[::1]:80"
+        );
+        assert_eq!(
+            plain.mask_parsed_host("refused by [::1]"),
+            "refused by [::1]"
+        );
     }
 }

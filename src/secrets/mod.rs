@@ -214,14 +214,13 @@ pub fn short_value_warning(name: &str, value: &str) -> Option<String> {
     if value.is_empty() || shown > SHORT_CHARS {
         return None;
     }
+    let (unit, such) = if shown == 1 {
+        ("character", "letter")
+    } else {
+        ("characters", "pair of letters")
+    };
     Some(format!(
-        "warning: the secret {name} is only {shown} character{} long: it is masked only where it stands alone as a word (inside words it stays readable, or every `{}` in the output would become `***`); a value this short is no secret: use a real one",
-        if shown == 1 { "" } else { "s" },
-        if shown == 1 {
-            "such letter"
-        } else {
-            "such pair"
-        },
+        "warning: the secret {name} is only {shown} {unit} long, so it is masked only where it stands alone as a word; masked everywhere, every such {such} inside a word of the output would turn into `***` (`relation` into `rela***ion`). A value this short protects nothing: use a real one"
     ))
 }
 
