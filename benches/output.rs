@@ -8,7 +8,10 @@
 //! whole stream. Each command runs RUNSHEET_BENCH_ROUNDS times (default 3),
 //! interleaved, after a `sync` so that one run's dirty pages do not slow
 //! the next; medians are printed. RUNSHEET_BENCH_MB changes the volume
-//! (default 500).
+//! (default 500). RUNSHEET_BENCH_SECRET=1 declares a secret variable, so
+//! every byte also goes through the redactor and the drawn-line check;
+//! RUNSHEET_BENCH_COLOR=1 makes every line coloured (escape sequences:
+//! the redactor's slow path).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -26,12 +29,24 @@ fn main() {
     // not `head -c` of zeros (which no real step does).
     // `seq` alone, no `| head`: steps run with pipefail, and a producer cut
     // by SIGPIPE would fail the step.
-    let line = "line %.0f of a long-running migration step, with some text to look like a log";
-    let line_bytes = line.len() as u64 - 4 + 8 + 1;
-    let producer = format!("seq -f '{line}' 1 {}", mb * 1_000_000 / line_bytes);
+    let color = std::env::var_os("RUNSHEET_BENCH_COLOR").is_some();
+    let line = if color {
+        "line %.0f of a long-running \\033[1;32mmigration\\033[0m step, with some text to look like a log"
+    } else {
+        "line %.0f of a long-running migration step, with some text to look like a log"
+    };
+    let line_bytes = line.len() as u64 - 4 + 8 + 1 - if color { 6 } else { 0 };
+    let quote = if color { "$'" } else { "'" };
+    let producer = format!("seq -f {quote}{line}' 1 {}", mb * 1_000_000 / line_bytes);
     let runbook = dir.path().join("bench.md");
+    let secret = std::env::var_os("RUNSHEET_BENCH_SECRET").is_some();
+    let front = if secret {
+        "---\nvariables:\n  BENCH_TOKEN: { secret: true }\n---\n"
+    } else {
+        ""
+    };
     let text = format!(
-        "# Bench\n\n## Phase\n\n### Flood {{#flood}}\n\n```bash {{timeout=30m}}\n{producer}\n```\n"
+        "{front}# Bench\n\n## Phase\n\n### Flood {{#flood}}\n\n```bash {{timeout=30m}}\n{producer}\n```\n"
     );
     if let Err(e) = std::fs::write(&runbook, text) {
         panic!("write runbook: {e}");
@@ -67,6 +82,7 @@ fn main() {
                 ])
                 .env("RUNSHEET_DATA_DIR", &data)
                 .env("NO_COLOR", "1")
+                .env("BENCH_TOKEN", "bench-secret-value-0123456789")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

@@ -75,6 +75,13 @@ pub fn resume(
     {
         return super::sandbox::exec_resume(&info);
     }
+    // A demo resumed: its made-up token went with the process that made it.
+    if std::env::var_os(DEMO_SECRET).is_none()
+        && let Ok(info) = run::resumed_session(journal.as_deref())
+        && demo_path().is_ok_and(|p| Path::new(&info.runbook_path) == p)
+    {
+        return with_demo_token();
+    }
     let opts = ResumeOptions {
         ui,
         journal,
@@ -94,16 +101,44 @@ fn absolute(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// The demo's secret. A runbook cannot carry a secret's value (its text is
+/// copied into the journal), so the demo makes one up and hands it over
+/// the way an operator would: in the environment.
+const DEMO_SECRET: &str = "DEMO_TOKEN";
+
+/// Starts this very command again with a made-up demo token in the
+/// environment (no `set_var` in a running program).
+fn with_demo_token() -> color_eyre::Result<ExitCode> {
+    let token = format!("demo-token-{}", fake_token());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    eprintln!(
+        "runsheet: {}",
+        crate::sandbox::exec_with_env(&[(DEMO_SECRET.into(), token)], &args)
+    );
+    Ok(ExitCode::from(2))
+}
+
+/// Where the demo runbook is written, so that resume finds it again.
+fn demo_path() -> Result<PathBuf, String> {
+    let d = paths::journal_dir().map_err(|e| e.to_string())?;
+    Ok(d.parent()
+        .map(|p| p.join("demo"))
+        .unwrap_or(d)
+        .join("demo.md"))
+}
+
 pub fn demo(target: String, ui: Ui, auto: bool, color: bool) -> color_eyre::Result<ExitCode> {
-    // The demo is written where resume can find it again.
-    let dir = match paths::journal_dir() {
-        Ok(d) => d.parent().map(|p| p.join("demo")).unwrap_or(d),
+    if std::env::var_os(DEMO_SECRET).is_none() {
+        return with_demo_token();
+    }
+    let path = match demo_path() {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("runsheet: {e}");
             return Ok(ExitCode::from(2));
         }
     };
-    let path = dir.join("demo.md");
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, DEMO)) {
         eprintln!(
             "runsheet: cannot write the demo runbook to {}: {e}",
@@ -112,6 +147,21 @@ pub fn demo(target: String, ui: Ui, auto: bool, color: bool) -> color_eyre::Resu
         return Ok(ExitCode::from(2));
     }
     run(path, target, ui, auto, false, color)
+}
+
+/// 16 hex digits from the system's random source (the time, if there is
+/// none: it only has to differ from one demo to the next).
+fn fake_token() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 8];
+    let random = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if random.is_err() {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes = (now ^ u64::from(std::process::id())).to_le_bytes();
+    }
+    hex::encode(bytes)
 }
 
 pub fn verify(path: &Path) -> color_eyre::Result<ExitCode> {

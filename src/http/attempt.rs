@@ -74,11 +74,11 @@ async fn exchange(client: &Client, req: &Request, started: Instant) -> Result<Re
 fn cause(e: reqwest::Error, req: &Request) -> String {
     let at = req.authority();
     let e = e.without_url();
-    let mut innermost = e.to_string();
+    let mut innermost = req.mask_parsed_host(&e.to_string());
     let mut tls = None;
     let mut refused = false;
     for s in chain(e.source()) {
-        innermost = s.to_string();
+        innermost = req.mask_parsed_host(&s.to_string());
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
         }
@@ -87,7 +87,10 @@ fn cause(e: reqwest::Error, req: &Request) -> String {
         }
     }
     if let Some(t) = tls {
-        return format!("TLS with {at} failed: {}", tls_words(&t));
+        return format!(
+            "TLS with {at} failed: {}",
+            req.mask_parsed_host(&tls_words(&t))
+        );
     }
     if refused {
         return format!("connection refused by {at} (nothing listening there?)");

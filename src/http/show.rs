@@ -213,25 +213,9 @@ pub fn body(raw: &[u8], truncated: bool, secrets: &Secrets) -> Option<String> {
 }
 
 /// Every string in `v`, keys included, with secrets redacted.
-pub fn redact_value(v: Value, secrets: &Secrets) -> Value {
-    if secrets.is_empty() {
-        return v;
-    }
-    match v {
-        Value::String(s) => Value::String(secrets.redact(&s)),
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|i| redact_value(i, secrets))
-                .collect(),
-        ),
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (secrets.redact(&k), redact_value(v, secrets)))
-                .collect(),
-        ),
-        other => other,
-    }
+pub fn redact_value(mut v: Value, secrets: &Secrets) -> Value {
+    secrets.redact_json(&mut v);
+    v
 }
 
 #[cfg(test)]

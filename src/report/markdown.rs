@@ -197,7 +197,7 @@ fn gates(out: &mut String, r: &Report) {
             g.shown_at.map(clock).unwrap_or_default(),
             clock(g.answered_at),
             md(&g.by),
-            g.typed.replace('`', "'"),
+            crate::secrets::shown(&g.typed).replace('`', "'"),
             if g.confirmed {
                 "confirmed"
             } else if g.typed.is_empty() {
@@ -245,11 +245,13 @@ fn failures(out: &mut String, r: &Report) {
             md(&f.step),
             md(&f.reason)
         );
-        let lines: Vec<&str> = f
+        // As a terminal showed them: a report holds no escape sequences.
+        let shown: Vec<String> = f
             .last_lines
             .iter()
-            .map(|l| l.trim_end_matches('\n'))
+            .map(|l| crate::secrets::shown(l.trim_end_matches('\n')))
             .collect();
+        let lines: Vec<&str> = shown.iter().map(String::as_str).collect();
         let lines: Vec<&str> = match lines.split_last() {
             Some((&"", rest)) => rest.to_vec(),
             _ => lines,

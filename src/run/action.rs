@@ -8,7 +8,7 @@ use crate::exec::task::{self, TaskEvent, TaskHandle};
 use crate::native::{self, Native};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::{Action, ActionKind};
-use crate::secrets::{Secrets, StreamRedactor};
+use crate::secrets::{DrawnLine, Secrets, StreamRedactor};
 use crate::session::{ActionOutcome, Msg, Session, Stream};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -324,9 +324,13 @@ pub fn unsupported(kind: &str) -> ActionOutcome {
 
 /// Output on its way to the journal: secrets redacted (even when split
 /// across chunks), UTF-8 kept whole across chunk boundaries, and
-/// consecutive chunks of one stream merged.
+/// consecutive chunks of one stream merged. What the pieces draw together,
+/// both streams in the order they are shown, is checked too: a secret
+/// drawn in pieces (a `\r` overwrite, a backspace, half on stderr) is
+/// masked as it is completed.
 pub struct OutputPipe {
     redactors: [StreamRedactor; 2],
+    drawn: DrawnLine,
     /// Redacted bytes not yet emitted, per stream.
     pending: [Vec<u8>; 2],
     /// The stream of the bytes in `pending` that came last, so that a
@@ -338,6 +342,7 @@ impl OutputPipe {
     pub fn new(secrets: &Secrets) -> Self {
         OutputPipe {
             redactors: [secrets.stream(), secrets.stream()],
+            drawn: DrawnLine::new(secrets),
             pending: [Vec::new(), Vec::new()],
             current: None,
         }
@@ -354,9 +359,8 @@ impl OutputPipe {
     /// text so far.
     pub fn push(&mut self, stream: Stream, data: Vec<u8>) -> Option<(Stream, String)> {
         let switched = match self.current {
-            Some(prev) if prev != stream => {
-                take_utf8(&mut self.pending[Self::slot(prev)], false).map(|t| (prev, t))
-            }
+            Some(prev) if prev != stream => take_utf8(&mut self.pending[Self::slot(prev)], false)
+                .map(|t| (prev, self.drawn.pass(t))),
             _ => None,
         };
         self.current = Some(stream);
@@ -385,7 +389,7 @@ impl OutputPipe {
                 self.pending[i].extend_from_slice(&rest);
             }
             if let Some(text) = take_utf8(&mut self.pending[i], end) {
-                out.push((stream, text));
+                out.push((stream, self.drawn.pass(text)));
             }
         }
         out

@@ -107,11 +107,15 @@ impl vars::Ask for PlainAsk {
 
 fn resolve_vars(rb: &Runbook, auto: bool) -> Result<vars::Resolved, String> {
     let env = |n: &str| std::env::var(n).ok();
-    if auto {
+    let resolved = if auto {
         vars::resolve(rb, &env, &mut vars::NoOne)
     } else {
         vars::resolve(rb, &env, &mut PlainAsk)
+    }?;
+    for w in &resolved.warnings {
+        eprintln!("{w}");
     }
+    Ok(resolved)
 }
 
 pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {

@@ -148,6 +148,25 @@ pub async fn apply_and_record(
     Ok(rest)
 }
 
+/// Masks every free-text field of a message (what the operator typed at a
+/// gate or as a note or a reason, an error's text, a native action's
+/// result) before it is checked, applied or journaled. Both front ends
+/// submit through here, and `Msg::free_text_mut` lists the fields, so a
+/// field added later is masked without anyone remembering to.
+pub fn mask(mut msg: Msg, secrets: &Secrets) -> Msg {
+    if secrets.is_empty() {
+        return msg;
+    }
+    let fields = msg.free_text_mut();
+    for text in fields.text {
+        *text = secrets.redact(text);
+    }
+    for json in fields.json {
+        secrets.redact_json(json);
+    }
+    msg
+}
+
 pub struct RunnerParts {
     pub session: Session,
     pub journal: JournalWriter<Msg>,
@@ -278,12 +297,14 @@ impl Runner {
     /// Applies one message: checked by the engine, then journaled before
     /// anything else happens.
     async fn apply(&mut self, msg: Msg) -> Result<Vec<Effect>> {
+        let msg = mask(msg, &self.secrets);
         apply_and_record(&mut self.session, &self.journal, msg).await
     }
 
     /// Like `submit`, for operator input the engine may refuse (a step
     /// out of order): the refusal is shown, not fatal.
     async fn try_submit(&mut self, msg: Msg) -> Result<bool> {
+        let msg = mask(msg, &self.secrets);
         if let Err(r) = self.session.check(now_ms(), &msg) {
             self.console.refused(&r.0);
             return Ok(false);
@@ -329,7 +350,6 @@ impl Runner {
     async fn answer_common(&mut self, step: &str, reply: Reply) -> Result<Option<RunEnd>> {
         match reply {
             Reply::Skip(reason) => {
-                let reason = self.secrets.redact(&reason);
                 self.try_submit(Msg::Skipped {
                     step: step.into(),
                     reason,
@@ -344,10 +364,9 @@ impl Runner {
     }
 
     async fn note(&mut self, step: Option<&str>, text: &str) -> Result<()> {
-        let text = self.secrets.redact(text);
         self.try_submit(Msg::Note {
             step: step.map(str::to_string),
-            text,
+            text: text.to_string(),
         })
         .await?;
         Ok(())
@@ -422,17 +441,25 @@ impl Runner {
         }
         match self.console.ask_gate(step).await {
             Reply::Typed(typed) => {
-                self.submit(Msg::GateAnswered {
-                    step: step.into(),
-                    typed: typed.clone(),
-                })
-                .await?;
+                // Shown back as it is journaled: masked.
+                let msg = mask(
+                    Msg::GateAnswered {
+                        step: step.into(),
+                        typed,
+                    },
+                    &self.secrets,
+                );
+                let shown = match &msg {
+                    Msg::GateAnswered { typed, .. } => typed.clone(),
+                    _ => String::new(),
+                };
+                self.submit(msg).await?;
                 if self
                     .session
                     .state(step)
                     .is_some_and(|s| s.status == StepStatus::AwaitingGate)
                 {
-                    self.console.mistyped(&typed);
+                    self.console.mistyped(&shown);
                 }
             }
             Reply::Quit => {
@@ -540,9 +567,7 @@ impl Runner {
             match self.console.ask_in_doubt(step).await {
                 Reply::Run => Decision::Rerun,
                 Reply::Yes => Decision::MarkDone,
-                Reply::Skip(reason) => Decision::Skip {
-                    reason: self.secrets.redact(&reason),
-                },
+                Reply::Skip(reason) => Decision::Skip { reason },
                 Reply::Quit => return Ok(Some(self.quit(step))),
                 _ => return Ok(None),
             }

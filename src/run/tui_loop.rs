@@ -5,8 +5,7 @@
 
 use super::action::{self, Item, Running};
 use super::console::{Sig, Signals};
-use super::runner::{RunEnd, RunnerParts, apply_and_record, now_ms};
-use crate::secrets::Secrets;
+use super::runner::{RunEnd, RunnerParts, apply_and_record, mask, now_ms};
 use crate::session::{Effect, Msg};
 use crate::tui::{App, Command, Outputs, Theme, draw, prepare};
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -84,10 +83,11 @@ pub async fn run(parts: RunnerParts, color: bool) -> Result<RunEnd> {
             alert: true,
         });
     }
+    let outputs = Outputs::new().with_secrets(parts.secrets.clone());
     let mut lp = Loop {
         parts,
         app,
-        outputs: Outputs::new(),
+        outputs,
         theme: Theme::new(color),
         running: None,
         interrupted: None,
@@ -245,10 +245,7 @@ impl Loop {
     async fn commands(&mut self, cmds: Vec<Command>, terminal: &mut DefaultTerminal) -> Result<()> {
         for c in cmds {
             match c {
-                Command::Submit(msg) => {
-                    self.submit(redact(msg, &self.parts.secrets), terminal)
-                        .await?
-                }
+                Command::Submit(msg) => self.submit(msg, terminal).await?,
                 Command::Quit => {
                     self.quit = true;
                     if let Some((_, _, r)) = &self.running {
@@ -269,6 +266,7 @@ impl Loop {
     /// Applies a message: refused ones are shown, accepted ones journaled and
     /// their effects carried out.
     async fn submit(&mut self, msg: Msg, terminal: &mut DefaultTerminal) -> Result<()> {
+        let msg = mask(msg, &self.parts.secrets);
         let now = now_ms();
         if let Err(r) = self.parts.session.check(now, &msg) {
             self.app.on_refused(&r.0, now);
@@ -279,6 +277,7 @@ impl Loop {
     }
 
     async fn apply(&mut self, msg: Msg) -> Result<Vec<Effect>> {
+        let msg = mask(msg, &self.parts.secrets);
         apply_and_record(&mut self.parts.session, &self.parts.journal, msg).await
     }
 
@@ -487,20 +486,5 @@ async fn next_batch(running: &mut Option<(String, usize, Running)>) -> Option<ac
     match running {
         Some((_, _, r)) => Some(r.next().await),
         None => std::future::pending().await,
-    }
-}
-
-/// Text the operator typed never carries a secret into the journal.
-fn redact(msg: Msg, secrets: &Secrets) -> Msg {
-    match msg {
-        Msg::Note { step, text } => Msg::Note {
-            step,
-            text: secrets.redact(&text),
-        },
-        Msg::Skipped { step, reason } => Msg::Skipped {
-            step,
-            reason: secrets.redact(&reason),
-        },
-        other => other,
     }
 }

@@ -36,6 +36,8 @@ pub struct Resolved {
     pub secrets: Secrets,
     /// Declared names, in order, for the journal (values are not journaled).
     pub names: Vec<String>,
+    /// For the operator: secrets too short to mask everywhere.
+    pub warnings: Vec<String>,
 }
 
 /// Resolves every declared variable, or says which ones are missing and how
@@ -48,13 +50,20 @@ pub fn resolve(
     let mut values = HashMap::new();
     let mut secrets = Secrets::default();
     let mut missing = Vec::new();
+    let mut warnings = Vec::new();
     for v in &runbook.variables {
         let value = env(&v.name)
             .or_else(|| v.default.clone())
             .or_else(|| ask.ask(&v.name, v.description.as_deref(), v.secret));
         match value {
             Some(value) => {
+                // `postgres://u:pw@h/db` in a variable not marked secret:
+                // its password is one all the same.
+                for pw in url_passwords(&value) {
+                    secrets.add(pw);
+                }
                 if v.secret {
+                    warnings.extend(crate::secrets::short_value_warning(&v.name, &value));
                     secrets.add(value.clone());
                 }
                 values.insert(v.name.clone(), value);
@@ -92,7 +101,58 @@ pub fn resolve(
         values,
         secrets,
         names: runbook.variables.iter().map(|v| v.name.clone()).collect(),
+        warnings,
     })
+}
+
+/// The password of each `scheme://user:password@host` in `value`, as
+/// written and percent-decoded.
+fn url_passwords(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in value.match_indices("://") {
+        let rest = &value[at + 3..];
+        let authority = rest
+            .split(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
+            .next()
+            .unwrap_or_default();
+        let Some((userinfo, _)) = authority.rsplit_once('@') else {
+            continue;
+        };
+        let Some((_, pw)) = userinfo.split_once(':') else {
+            continue;
+        };
+        if pw.is_empty() {
+            continue;
+        }
+        let decoded = percent_decode(pw);
+        if decoded != pw {
+            out.push(decoded);
+        }
+        out.push(pw.to_string());
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Replaces `$NAME`, `${NAME}` and `{{NAME}}` with resolved values, then the
@@ -194,6 +254,38 @@ mod tests {
         assert_eq!(r.values["CLIENT"], "A");
         assert_eq!(r.values["TICKET"], "INC-42");
         assert_eq!(r.secrets.redact("url=postgres://u:pw@h/db"), "url=***");
+    }
+
+    #[test]
+    fn a_password_in_any_url_value_is_a_secret() {
+        let rb = parse("r.md", RB).runbook;
+        let env = |n: &str| match n {
+            "DB_URL" => Some("x".to_string()),
+            "CLIENT" => Some("postgres://app:p%40ss-w0rd@db/prod".to_string()),
+            _ => None,
+        };
+        let r = resolve(&rb, &env, &mut Answers(vec![("TICKET".into(), "T".into())]));
+        let r = r.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            r.secrets
+                .redact("failed: postgres://app:p%40ss-w0rd@db, password p@ss-w0rd"),
+            "failed: postgres://app:***@db, password ***"
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_warned_about_without_showing_it() {
+        let rb = parse("r.md", RB).runbook;
+        let env = |n: &str| (n == "DB_URL").then(|| "x".to_string());
+        let r = resolve(
+            &rb,
+            &env,
+            &mut Answers(vec![("TICKET".into(), "INC-42".into())]),
+        );
+        let r = r.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(r.warnings[0].contains("DB_URL"), "{:?}", r.warnings);
+        assert_eq!(r.secrets.redact("an index, and x"), "an index, and ***");
     }
 
     #[test]

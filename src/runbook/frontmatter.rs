@@ -216,6 +216,20 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
                     .with_help("variables are environment variables: letters, digits and `_`, not starting with a digit, e.g. PROD_DB_URL"),
                 );
             }
+            if spec.secret && spec.default.is_some() {
+                // The runbook's text is copied into every journal and shown
+                // by `check`: a default there is no secret.
+                diags.push(
+                    Diagnostic::error(
+                        "secret-default",
+                        span,
+                        format!("the secret `{name}` has a default: the runbook's text is copied into every journal, so the value would be kept there in clear"),
+                    )
+                    .with_help(format!(
+                        "remove `default:` and give the value when the session starts: `export {name}=…`, or type it when asked (a rehearsal's value goes under `sandbox: env:`)"
+                    )),
+                );
+            }
             Variable {
                 name,
                 secret: spec.secret,

@@ -1,12 +1,18 @@
 //! Keeping secret values out of everything runsheet shows or writes: output,
 //! journal, screen and reports all see `***` instead.
 
+mod drawn;
 mod redact;
 
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 
 use redact::Engine;
+use serde_json::Value;
+
+pub use drawn::DrawnLine;
+pub use redact::SHORT_CHARS;
 
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
@@ -42,6 +48,40 @@ impl Secrets {
         self.values.is_empty()
     }
 
+    /// Where secrets are in text as it is shown (characters, no escape
+    /// sequences): byte ranges, in order, not overlapping. For screens,
+    /// which mask what they draw.
+    pub fn find(&self, text: &str) -> Vec<Range<usize>> {
+        match &self.engine {
+            None => Vec::new(),
+            Some(engine) => engine.find(text.as_bytes()),
+        }
+    }
+
+    /// The longest secret, in bytes as shown (0 without secrets).
+    pub fn max_len(&self) -> usize {
+        self.engine.as_deref().map_or(0, Engine::max_len)
+    }
+
+    /// Every string in `v`, keys included, with secrets redacted.
+    pub fn redact_json(&self, v: &mut Value) {
+        if self.engine.is_none() {
+            return;
+        }
+        match v {
+            Value::String(s) => *s = self.redact(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| self.redact_json(i)),
+            Value::Object(map) => {
+                let old = std::mem::take(map);
+                for (k, mut item) in old {
+                    self.redact_json(&mut item);
+                    map.insert(self.redact(&k), item);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
     /// Every occurrence of a secret becomes [`MASK`].
     pub fn redact(&self, text: &str) -> String {
         if self.engine.is_none() {
@@ -70,6 +110,7 @@ impl Secrets {
         StreamRedactor {
             engine: self.engine.clone(),
             held: Vec::new(),
+            before: None,
         }
     }
 }
@@ -88,8 +129,11 @@ impl fmt::Debug for Secrets {
 pub struct StreamRedactor {
     engine: Option<Arc<Engine>>,
     /// A tail that could be the start of a secret continuing in the next
-    /// chunk; shorter than the longest secret.
+    /// chunk: shorter than the longest secret, plus the escape sequences
+    /// inside it.
     held: Vec<u8>,
+    /// The last shown byte emitted, for the whole-token rule of short values.
+    before: Option<u8>,
 }
 
 impl StreamRedactor {
@@ -108,7 +152,7 @@ impl StreamRedactor {
             &held
         };
         let mut out = Vec::with_capacity(data.len());
-        let keep = engine.redact_settled(data, &mut out);
+        let keep = engine.redact_settled(data, &mut self.before, &mut out);
         self.held = data[keep..].to_vec();
         out
     }
@@ -129,7 +173,7 @@ impl StreamRedactor {
             None => held,
             Some(engine) => {
                 let mut out = Vec::with_capacity(held.len());
-                engine.redact_all(&held, &mut out);
+                engine.redact_rest(&held, &mut self.before, &mut out);
                 out
             }
         }
@@ -147,6 +191,37 @@ impl fmt::Debug for StreamRedactor {
             .field("held_back", &self.held.len())
             .finish()
     }
+}
+
+/// The characters a terminal would print of `text`: escape sequences and
+/// other non-printing controls taken out (newlines and tabs kept). For
+/// output shown outside a terminal (a report), where an escape sequence
+/// would only be noise, or, printed with `cat`, be carried out.
+pub fn shown(text: &str) -> String {
+    if !redact::has_controls(text.as_bytes()) {
+        return text.to_string();
+    }
+    let vis = redact::project(text.as_bytes()).vis;
+    String::from_utf8(vis).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// What to tell the operator when a secret's value is so short that
+/// masking it everywhere would wreck the output: it is masked only where it
+/// stands alone (`t` in `rm -t x`, not in `relation`), so it can still be
+/// read inside words. None for an ordinary value.
+pub fn short_value_warning(name: &str, value: &str) -> Option<String> {
+    let shown = value.chars().filter(|c| !c.is_control()).count();
+    if value.is_empty() || shown > SHORT_CHARS {
+        return None;
+    }
+    let (unit, such) = if shown == 1 {
+        ("character", "letter")
+    } else {
+        ("characters", "pair of letters")
+    };
+    Some(format!(
+        "warning: the secret {name} is only {shown} {unit} long, so it is masked only where it stands alone as a word; masked everywhere, every such {such} inside a word of the output would turn into `***` (`relation` into `rela***ion`). A value this short protects nothing: use a real one"
+    ))
 }
 
 #[cfg(test)]

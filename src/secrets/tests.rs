@@ -204,12 +204,11 @@ fn chunked_equals_one_shot_for_random_inputs() {
         let mut r = s.stream();
         let mut out = Vec::new();
         let mut at = 0;
-        let bound = values
-            .iter()
-            .map(String::len)
-            .max()
-            .unwrap_or(0)
-            .saturating_sub(1);
+        let longest = values.iter().map(String::len).max().unwrap_or(0);
+        // A short value's token boundary is the byte after it: it is held
+        // until that byte comes.
+        let short = values.iter().map(String::len).filter(|&l| l <= 2).max();
+        let bound = longest.saturating_sub(1).max(short.unwrap_or(0));
         while at < input.len() {
             let step = 1 + rng.below(10);
             let end = (at + step).min(input.len());
@@ -233,4 +232,205 @@ fn a_stream_keeps_the_secrets_it_was_made_with() {
     s.add("two".to_owned());
     assert_eq!(feed(&mut r, &[b"one two"]), b"*** two");
     assert_eq!(feed(&mut s.stream(), &[b"one two"]), b"*** ***");
+}
+
+#[test]
+fn escape_sequences_inside_a_secret_do_not_hide_it() {
+    let s = secrets(&["CANARY-abc123"]);
+    // Bold turned on in the middle: the whole span goes, the colour stays.
+    assert_eq!(s.redact("x CANARY-\x1b[1mabc123 y"), "x ***\x1b[1m y");
+    // Cursor moves, OSC framing, a bell, a NUL: none of them is shown.
+    assert_eq!(s.redact("CANARY\x1b[0K-ab\x07c\x00123"), "***");
+    // A secret in a window title is still the secret.
+    assert_eq!(s.redact("\x1b]0;CANARY-abc123\x07ok"), "\x1b]0;***\x07ok");
+    // Newlines and tabs are shown: they break a secret.
+    assert_eq!(s.redact("CANARY-\nabc123"), "CANARY-\nabc123");
+}
+
+#[test]
+fn escape_inside_a_secret_split_at_every_position() {
+    let s = secrets(&["CANARY-abc123"]);
+    let text = b"pre \x1b[31mCANARY-\x1b[1;32mabc\x1b[2C\x07123\x1b[0m post";
+    let whole = s.redact_bytes(text);
+    assert_eq!(whole, b"pre \x1b[31m***\x1b[1;32m\x1b[0m post");
+    for cut in 0..=text.len() {
+        let mut r = s.stream();
+        assert_eq!(
+            feed(&mut r, &[&text[..cut], &text[cut..]]),
+            whole,
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn chunked_equals_one_shot_with_escapes() {
+    let mut rng = Rng(0x51_7cc1_b727_220a);
+    let pieces: [&[u8]; 9] = [
+        b"a", b"b", b"c", b"\x1b[1m", b"\x1b]0;", b"\x07", b"\r", b"\x1b", b"[",
+    ];
+    for round in 0..2000 {
+        let values: Vec<String> = (0..1 + rng.below(3))
+            .map(|_| {
+                (0..3 + rng.below(4))
+                    .map(|_| ['a', 'b', 'c'][rng.below(3)])
+                    .collect()
+            })
+            .collect();
+        let s = Secrets::new(values.clone());
+        let input: Vec<u8> = (0..rng.below(40))
+            .flat_map(|_| pieces[rng.below(pieces.len())].to_vec())
+            .collect();
+        let mut r = s.stream();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < input.len() {
+            let end = (at + 1 + rng.below(8)).min(input.len());
+            out.extend(r.push(&input[at..end]));
+            at = end;
+        }
+        out.extend(r.finish());
+        assert_eq!(
+            out,
+            s.redact_bytes(&input),
+            "round {round}: {values:?} {input:?}"
+        );
+    }
+}
+
+#[test]
+fn short_values_are_masked_only_as_whole_tokens() {
+    let s = secrets(&["t", "pw"]);
+    assert_eq!(s.redact("relation"), "relation");
+    assert_eq!(s.redact("t is pw, not pwd"), "*** is ***, not pwd");
+    let mut r = s.stream();
+    assert_eq!(
+        feed(&mut r, &[b"x p", b"w", b"d pw", b"\n"]),
+        b"x pwd ***\n"
+    );
+    assert!(super::short_value_warning("TOKEN", "t").is_some());
+    assert!(super::short_value_warning("TOKEN", "pwd").is_none());
+    let w = super::short_value_warning("TOKEN", "pw").unwrap_or_default();
+    assert!(w.contains("TOKEN") && !w.contains("pw"), "{w}");
+}
+
+mod drawn {
+    use super::super::DrawnLine;
+    use super::{Rng, secrets};
+
+    const SECRET: &str = "CANARY-abc123";
+
+    fn draw(pieces: &[&str]) -> Vec<String> {
+        let s = secrets(&[SECRET]);
+        let mut line = DrawnLine::new(&s);
+        pieces.iter().map(|p| line.pass((*p).to_string())).collect()
+    }
+
+    /// What a terminal shows after the pieces, row by row.
+    fn screen(pieces: &[String]) -> Vec<String> {
+        let mut p = vt100::Parser::new(8, 200, 0);
+        for piece in pieces {
+            p.process(piece.replace('\n', "\r\n").as_bytes());
+        }
+        p.screen().rows(0, 200).collect()
+    }
+
+    fn shows_secret(pieces: &[String]) -> bool {
+        screen(pieces).iter().any(|r| r.contains(SECRET))
+    }
+
+    #[test]
+    fn an_overwrite_after_cr_is_caught() {
+        let out = draw(&["XXXXXXXabc123\rCANARY-"]);
+        assert!(!shows_secret(&out), "{out:?}");
+        let out = draw(&["XXXXXXXabc123", "\r", "CANARY-", "\n"]);
+        assert!(!shows_secret(&out), "{out:?}");
+        assert_eq!(out[2], "*******");
+    }
+
+    #[test]
+    fn a_backspace_and_cursor_moves_are_caught() {
+        for pieces in [
+            &["CANARY-abc12X\x083\n"][..],
+            &["CANARY-abc1", "2X", "\x08", "3"],
+            &["abc123\x1b[20GX\x1b[1GCANARY-"],
+            &["CANARY-XXX123\x1b[3Dabc"],
+            &["CANARY-abc\x1b[s999\x1b[u123"],
+            // A title's text is not drawn on the line.
+            &["CANARY-abc\x1b]0;title\x07123"],
+            &["CANARY-abc\x1b]0;ti", "tle\x1b\\123"],
+        ] {
+            let out = draw(pieces);
+            assert!(!shows_secret(&out), "{pieces:?} → {out:?}");
+        }
+    }
+
+    #[test]
+    fn halves_on_two_streams_are_caught() {
+        // The pipe hands over stdout's piece, then stderr's.
+        let out = draw(&["CANARY-", "abc123\n"]);
+        assert!(!shows_secret(&out), "{out:?}");
+        assert_eq!(out[1], "******\n");
+    }
+
+    #[test]
+    fn ordinary_output_is_left_alone() {
+        let pieces = [
+            "progress 10%\rprogress 20%\r",
+            "CANARY- is a bird\n",
+            "abc123\n",
+        ];
+        let out = draw(&pieces);
+        assert_eq!(out, pieces.map(String::from));
+    }
+
+    #[test]
+    fn random_drawing_never_shows_the_secret() {
+        let mut rng = Rng(0xdead_beef_1234_5678);
+        let alphabet = [
+            "CANARY-",
+            "abc123",
+            "CANARY-abc",
+            "123",
+            "C",
+            "3",
+            "X",
+            "\r",
+            "\x08",
+            "\x1b[1m",
+            "\x1b[2D",
+            "\x1b[3C",
+            "\x1b[K",
+            "\x1b[1K",
+            "\x1b[8G",
+            "\t",
+            "\x1b[2P",
+            "\x1b[2@",
+            "\x1b[2X",
+            "\x1b7",
+            "\x1b8",
+            "\n",
+        ];
+        for round in 0..1500 {
+            let mut pieces = Vec::new();
+            for _ in 0..1 + rng.below(6) {
+                let piece: String = (0..1 + rng.below(5))
+                    .map(|_| alphabet[rng.below(alphabet.len())])
+                    .collect();
+                pieces.push(piece);
+            }
+            // Each piece has been through its stream's redactor already.
+            let s = secrets(&[SECRET]);
+            let redacted: Vec<String> = pieces.iter().map(|p| s.redact(p)).collect();
+            let refs: Vec<&str> = redacted.iter().map(String::as_str).collect();
+            let out = draw(&refs);
+            for n in 1..=out.len() {
+                assert!(
+                    !shows_secret(&out[..n]),
+                    "round {round}: {pieces:?} → {out:?} shows {:?}",
+                    screen(&out[..n])
+                );
+            }
+        }
+    }
 }

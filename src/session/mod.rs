@@ -3,6 +3,7 @@
 //! gate, record this). The same fold serves a live session, a resumed one
 //! and a replay.
 
+mod free_text;
 pub mod msg;
 pub mod protection;
 pub mod state;
@@ -11,6 +12,7 @@ pub mod update;
 #[cfg(test)]
 mod tests;
 
+pub use free_text::FreeText;
 pub use msg::{
     ActionOutcome, DbIdentity, Decision, Millis, Msg, Outcome, SessionInfo, Stream, TargetSettings,
 };

@@ -10,6 +10,7 @@
 //! only the few most recently used steps keep an emulator at all (another is
 //! rebuilt from the session's tail when it is looked at again).
 
+use crate::secrets::Secrets;
 use crate::session::Session;
 use std::collections::HashMap;
 
@@ -149,6 +150,8 @@ pub struct Outputs {
     recent: Vec<String>,
     rows: u16,
     cols: u16,
+    /// What the live screen covers when drawing (none in a replay).
+    secrets: Secrets,
 }
 
 impl Default for Outputs {
@@ -164,7 +167,19 @@ impl Outputs {
             recent: Vec::new(),
             rows: 24,
             cols: 80,
+            secrets: Secrets::default(),
         }
+    }
+
+    /// Emulators for a live session, whose screen covers these secrets
+    /// wherever they are drawn.
+    pub fn with_secrets(mut self, secrets: Secrets) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 
     /// The emulators' size (rows, columns).

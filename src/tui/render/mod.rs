@@ -37,6 +37,7 @@ pub mod gate;
 pub mod header;
 pub mod help;
 pub mod markdown;
+pub mod mask;
 pub mod output;
 pub mod prompt;
 pub mod step;
@@ -210,4 +211,5 @@ pub fn draw_in(
             dialog::render(frame, area, &ctx)
         }
     }
+    mask::rows(frame.buffer_mut(), area, outputs.secrets(), &|_| false);
 }

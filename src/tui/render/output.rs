@@ -70,6 +70,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     if let Some(s) = &app.search {
         highlight(frame.buffer_mut(), inner, &view, &s.query, s.current, t);
     }
+    // A long line wraps: a secret may start on one row and end on the next.
+    let top = inner.top();
+    super::mask::rows(frame.buffer_mut(), inner, ctx.outputs.secrets(), &|y| {
+        view.screen.row_wrapped(y - top)
+    });
 }
 
 fn placeholder(ctx: &Ctx, step: &str) -> &'static str {

@@ -1,0 +1,239 @@
+//! Which fields of a message are free text: typed by the operator (a gate
+//! answer, a note, a reason) or written by the outside world (an error).
+//! Those are the fields a secret can ride in on, so the runtime masks them
+//! all, in one place, before a message is checked, applied or journaled
+//! (`run::runner::mask`), whichever front end built it.
+//!
+//! The match below names every field of every variant, with no `..`: a new
+//! variant or a new field does not compile until it is sorted here, so the
+//! next typed field is masked by construction, not by memory.
+
+use super::msg::{ActionOutcome, Decision, Msg, SessionInfo};
+use serde_json::Value;
+
+/// The free-text fields of a message, to be masked in place.
+#[derive(Default)]
+pub struct FreeText<'a> {
+    pub text: Vec<&'a mut String>,
+    /// JSON whose every string is free text (a native action's result:
+    /// rows of a query, a response body).
+    pub json: Vec<&'a mut Value>,
+}
+
+impl Msg {
+    /// Every field of this message that may carry a secret. Identifiers
+    /// (step ids, target names, hashes, keys), the runbook's own text and
+    /// output (masked on its way in, by the output pipe) are not listed.
+    pub fn free_text_mut(&mut self) -> FreeText<'_> {
+        let mut f = FreeText::default();
+        match self {
+            Msg::SessionStarted(SessionInfo {
+                runbook_path: _,
+                runbook_hash: _,
+                runbook_text: _,
+                target: _,
+                operator: _,
+                host: _,
+                tool_version: _,
+                drill: _,
+                variables: _,
+                sandbox: _,
+            }) => {}
+            Msg::Resumed {
+                runbook_hash: _,
+                runbook_changed: _,
+                runbook_text: _,
+                operator: _,
+                host: _,
+            } => {}
+            Msg::RunRequested { step: _ }
+            | Msg::GateRefused { step: _ }
+            | Msg::CountdownElapsed { step: _ }
+            | Msg::CountdownCancelled { step: _ }
+            | Msg::CancelRequested { step: _ }
+            | Msg::ConfirmedDone { step: _ } => {}
+            Msg::GateAnswered { step: _, typed } => f.text.push(typed),
+            Msg::ActionStarted {
+                step: _,
+                action: _,
+                pid: _,
+            } => {}
+            // Masked by the output pipe, which also sees a secret split
+            // across chunks or drawn in pieces; masking it again here would
+            // cost a second pass over every byte of output.
+            Msg::Output {
+                step: _,
+                action: _,
+                stream: _,
+                data: _,
+            } => {}
+            Msg::ActionFinished {
+                step: _,
+                action: _,
+                outcome:
+                    ActionOutcome {
+                        exit_code: _,
+                        signal: _,
+                        timed_out: _,
+                        cancelled: _,
+                        duration_ms: _,
+                        error,
+                        failure,
+                    },
+            } => f.text.extend(error.iter_mut().chain(failure.iter_mut())),
+            Msg::ActionResult {
+                step: _,
+                action: _,
+                result,
+            } => f.json.push(result),
+            // Keys and transaction ids a resume asks the database about:
+            // changed, they would no longer find the batch.
+            Msg::BatchStarted {
+                step: _,
+                action: _,
+                batch: _,
+                after: _,
+                upto: _,
+                xid: _,
+                rows: _,
+            } => {}
+            Msg::BatchCommitted {
+                step: _,
+                action: _,
+                batch: _,
+            } => {}
+            // An upload id and part tags a retry goes on from.
+            Msg::Checkpoint {
+                step: _,
+                action: _,
+                key: _,
+                data: _,
+            } => {}
+            Msg::DatabaseIdentified {
+                target: _,
+                identity: _,
+            } => {}
+            Msg::ChecklistTicked {
+                step: _,
+                item: _,
+                checked: _,
+            } => {}
+            Msg::Skipped { step: _, reason } => f.text.push(reason),
+            Msg::Note { step: _, text } => f.text.push(text),
+            Msg::RollbackRequested {
+                failed: _,
+                rollback: _,
+            } => {}
+            Msg::InDoubtResolved { step: _, decision } => match decision {
+                Decision::Rerun | Decision::MarkDone => {}
+                Decision::Skip { reason } => f.text.push(reason),
+            },
+            Msg::Interrupted { reason } => f.text.push(reason),
+            Msg::SessionEnded { outcome: _ } => {}
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{DbIdentity, Outcome, Stream};
+    use serde_json::json;
+
+    const CANARY: &str = "CANARY-typed";
+
+    /// One message of every kind, every string field holding the canary.
+    fn every_kind() -> Vec<Msg> {
+        let c = || CANARY.to_string();
+        vec![
+            Msg::GateAnswered {
+                step: "s".into(),
+                typed: c(),
+            },
+            Msg::Skipped {
+                step: "s".into(),
+                reason: c(),
+            },
+            Msg::Note {
+                step: None,
+                text: c(),
+            },
+            Msg::InDoubtResolved {
+                step: "s".into(),
+                decision: Decision::Skip { reason: c() },
+            },
+            Msg::Interrupted { reason: c() },
+            Msg::ActionFinished {
+                step: "s".into(),
+                action: 0,
+                outcome: ActionOutcome {
+                    error: Some(c()),
+                    failure: Some(c()),
+                    ..ActionOutcome::default()
+                },
+            },
+            Msg::ActionResult {
+                step: "s".into(),
+                action: 0,
+                result: json!({"rows": [[c()]], c(): c()}),
+            },
+        ]
+    }
+
+    fn masked(mut msg: Msg) -> Msg {
+        let f = msg.free_text_mut();
+        for t in f.text {
+            *t = t.replace(CANARY, "***");
+        }
+        for v in f.json {
+            *v = serde_json::from_str(&v.to_string().replace(CANARY, "***")).unwrap_or_default();
+        }
+        msg
+    }
+
+    #[test]
+    fn every_typed_field_is_listed() {
+        for msg in every_kind() {
+            let before = serde_json::to_string(&msg).unwrap_or_default();
+            assert!(before.contains(CANARY), "{before}");
+            let after = serde_json::to_string(&masked(msg)).unwrap_or_default();
+            assert!(
+                !after.contains(CANARY),
+                "a free-text field is not listed: {after}"
+            );
+        }
+    }
+
+    #[test]
+    fn identifiers_are_not_free_text() {
+        let mut msgs = vec![
+            Msg::RunRequested { step: c() },
+            Msg::Output {
+                step: c(),
+                action: 0,
+                stream: Stream::Stdout,
+                data: "already masked by the pipe".into(),
+            },
+            Msg::DatabaseIdentified {
+                target: c(),
+                identity: DbIdentity {
+                    server: "h".into(),
+                    database: "d".into(),
+                    version: "15".into(),
+                    system_identifier: None,
+                },
+            },
+            Msg::SessionEnded {
+                outcome: Outcome::Completed,
+            },
+        ];
+        for msg in &mut msgs {
+            let f = msg.free_text_mut();
+            assert!(f.text.is_empty() && f.json.is_empty());
+        }
+        fn c() -> String {
+            CANARY.to_string()
+        }
+    }
+}
