@@ -29,6 +29,7 @@ fn main() {
         drill: false,
         sandbox: false,
         variables: vec![],
+        targets: vec![],
     };
     let mut session = Session::new(Arc::new(parsed.runbook), info, T0);
     let step = "create-the-scratch-environment";

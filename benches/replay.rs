@@ -102,6 +102,7 @@ fn write_journal(path: &Path) -> u64 {
             drill: false,
             sandbox: false,
             variables: vec![],
+            targets: vec![],
         }),
         at,
     );

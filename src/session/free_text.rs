@@ -38,6 +38,8 @@ impl Msg {
                 drill: _,
                 variables: _,
                 sandbox: _,
+                // As declared in the runbook (`$PROD_DB_URL`), like its text.
+                targets: _,
             }) => {}
             Msg::Resumed {
                 runbook_hash: _,
