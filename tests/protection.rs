@@ -182,6 +182,7 @@ variables:
   STAGING_DB_URL: { secret: true }
   PROD_DB_URL: { secret: true }
   TICKET: { default: "INC-1" }
+  PASSWORD: { secret: true }
 ---
 # Two
 
@@ -261,15 +262,16 @@ fn every_safety_change_is_named_and_refused_under_auto() {
             "step `added` was added",
         ),
         (
-            "  TICKET: { default: \"INC-1\" }",
-            "  TICKET: { default: \"INC-1\", secret: true }",
-            "variable `TICKET`: secret",
+            "  PASSWORD: { secret: true }",
+            "  PASSWORD: { secret: false }",
+            "variable `PASSWORD`: secret",
         ),
     ];
     for (from, to, named) in cases {
         let mut w = Workdir::new();
         w.set("STAGING_DB_URL", "postgres://nobody@127.0.0.1:1/none")
-            .set("PROD_DB_URL", "postgres://nobody@127.0.0.1:2/none");
+            .set("PROD_DB_URL", "postgres://nobody@127.0.0.1:2/none")
+            .set("PASSWORD", "not-a-real-one");
         let rb = w.write("two.md", TWO);
         let out = w.auto(&rb, "staging");
         assert_eq!(out.status.code(), Some(3), "{named}: {}", text(&out));
@@ -290,7 +292,8 @@ fn every_safety_change_is_named_and_refused_under_auto() {
     // Reordering two steps.
     let mut w = Workdir::new();
     w.set("STAGING_DB_URL", "postgres://nobody@127.0.0.1:1/none")
-        .set("PROD_DB_URL", "postgres://nobody@127.0.0.1:2/none");
+        .set("PROD_DB_URL", "postgres://nobody@127.0.0.1:2/none")
+        .set("PASSWORD", "not-a-real-one");
     let rb = w.write("two.md", TWO);
     w.auto(&rb, "staging");
     let run = "### Run {#run}\n\n```bash\necho \"run $TICKET\"\n```\n\n";
@@ -306,7 +309,8 @@ fn every_safety_change_is_named_and_refused_under_auto() {
     // Prose only: --auto goes on (and stops at the checklist again).
     let mut w = Workdir::new();
     w.set("STAGING_DB_URL", "postgres://nobody@127.0.0.1:1/none")
-        .set("PROD_DB_URL", "postgres://nobody@127.0.0.1:2/none");
+        .set("PROD_DB_URL", "postgres://nobody@127.0.0.1:2/none")
+        .set("PASSWORD", "not-a-real-one");
     let rb = w.write("two.md", TWO);
     w.auto(&rb, "staging");
     w.write(

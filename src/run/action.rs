@@ -104,7 +104,7 @@ pub enum Item {
     Output(Stream, String),
     /// A record the action needs journaled before it goes on; answer with
     /// the engine's verdict once it is on disk.
-    Record(Msg, oneshot::Sender<Result<(), String>>),
+    Record(Box<Msg>, oneshot::Sender<Result<(), String>>),
 }
 
 /// What arrived since the last call, in order, and, at the end, the outcome.
@@ -238,7 +238,7 @@ impl Running {
                 TaskEvent::Record(msg, ack) => {
                     // Output before the record stays before it.
                     items.extend(outputs(self.pipe.flush(false)));
-                    items.push(Item::Record(msg, ack));
+                    items.push(Item::Record(Box::new(msg), ack));
                 }
                 TaskEvent::Finished(mut o) => {
                     if o.timed_out && o.failure.is_none() {

@@ -623,7 +623,7 @@ impl Runner {
                         match item {
                             Item::Output(s, text) => self.output(step, index, s, text).await?,
                             Item::Record(msg, ack) => {
-                                let verdict = self.record_for_action(msg).await?;
+                                let verdict = self.record_for_action(*msg).await?;
                                 let _ = ack.send(verdict);
                             }
                         }

@@ -400,7 +400,7 @@ impl Loop {
                     let verdict = match self.parts.session.check(now_ms(), &msg) {
                         Err(r) => Err(r.to_string()),
                         Ok(()) => {
-                            self.apply(msg).await?;
+                            self.apply(*msg).await?;
                             Ok(())
                         }
                     };
