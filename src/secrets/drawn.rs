@@ -83,10 +83,8 @@ impl DrawnLine {
             return text;
         };
         let mut subs: Vec<usize> = Vec::new();
-        if self.can_append(&text) {
-            self.append(&engine, &text, &mut subs);
-        } else {
-            self.draw(&engine, &text, &mut subs);
+        if !self.fast(&engine, &text, &mut subs) {
+            self.draw(&engine, &text, &mut subs, 0);
         }
         self.check(&engine, &mut subs);
         for c in self.cells.iter_mut().chain(self.recent.iter_mut()) {
@@ -114,54 +112,36 @@ impl DrawnLine {
         out
     }
 
-    /// Plain text written at the end of the line (most output): only where
-    /// it meets what the line already shows can a secret be completed.
-    fn can_append(&self, text: &str) -> bool {
-        !self.lost
-            && !self.in_string
-            && self.pending.is_empty()
-            && self.cursor == self.cells.len()
-            && !text.contains('\t')
-            && !super::redact::has_controls(text.as_bytes())
+    /// Most output is whole lines of text (colours at most): those a
+    /// piece holds between its first and its last newline start and end on
+    /// that piece, from one stream, whose redactor saw them; only the first
+    /// line (going on from what the line shows) and the last need drawing.
+    fn fast_pieces<'t>(&self, text: &'t str) -> Option<(&'t str, &'t str, &'t str)> {
+        if self.in_string || !self.pending.is_empty() {
+            return None;
+        }
+        let first = text.find('\n')?;
+        let last = text.rfind('\n')?;
+        let middle = &text[first + 1..last + 1];
+        plain_lines(middle.as_bytes()).then(|| (&text[..first + 1], middle, &text[last + 1..]))
     }
 
-    fn append(&mut self, engine: &Engine, text: &str, subs: &mut Vec<usize>) {
-        let reach = engine.max_len();
-        let (first, rest) = match text.find('\n') {
-            Some(n) => (&text[..n], Some(&text[n + 1..])),
-            None => (text, None),
+    fn fast(&mut self, engine: &Engine, text: &str, subs: &mut Vec<usize>) -> bool {
+        let Some((head, middle, tail)) = self.fast_pieces(text) else {
+            return false;
         };
-        // The meeting point: the line's tail and this piece's head.
-        let head: Vec<(usize, char)> = first.char_indices().take(reach).collect();
-        for (at, ch) in &head {
-            self.put(*ch, Some(*at));
-        }
-        self.check(engine, subs);
-        if let Some(rest) = rest {
-            self.newline();
-            // Whole lines of one piece: the stream's redactor saw them.
-            let last = rest.rsplit('\n').next().unwrap_or_default();
-            if last.len() < rest.len() {
-                self.newline();
-            }
-            for ch in last.chars() {
-                self.put(ch, None);
-            }
-        } else {
-            for (_, ch) in first.char_indices().skip(reach) {
-                self.put(ch, None);
-            }
-        }
-        // Only the head can meet the line's tail; the rest was checked by
-        // the stream's redactor.
-        self.dirty = None;
+        self.draw(engine, head, subs, 0);
+        let at = head.len() + middle.len();
+        self.draw(engine, tail, subs, at);
+        true
     }
 
-    fn draw(&mut self, engine: &Engine, text: &str, subs: &mut Vec<usize>) {
+    /// Draws `text`, which starts at byte `base` of the piece.
+    fn draw(&mut self, engine: &Engine, text: &str, subs: &mut Vec<usize>, base: usize) {
         let mut bytes = std::mem::take(&mut self.pending);
         let shift = bytes.len();
         bytes.extend_from_slice(text.as_bytes());
-        let offset = |i: usize| i.checked_sub(shift);
+        let offset = |i: usize| i.checked_sub(shift).map(|i| i + base);
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
@@ -385,6 +365,36 @@ fn complete(engine: &Engine, window: &mut [Cell], subs: &mut Vec<usize>) {
             }
         }
     }
+}
+
+/// Text, tabs, newlines and colour changes only: nothing that moves back
+/// over what a line shows.
+fn plain_lines(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        let Some(n) = bytes[i..].iter().position(|&b| b < 0x20 || b == 0x7f) else {
+            return true;
+        };
+        i += n;
+        match bytes[i] {
+            b'\n' | b'\t' => i += 1,
+            0x1b if bytes.get(i + 1) == Some(&b'[') => {
+                let Some(end) = escape_end(bytes, i) else {
+                    return false;
+                };
+                let sgr = bytes[end - 1] == b'm'
+                    && bytes[i + 2..end - 1]
+                        .iter()
+                        .all(|c| c.is_ascii_digit() || *c == b';' || *c == b':');
+                if !sgr {
+                    return false;
+                }
+                i = end;
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -352,8 +352,18 @@ pub(crate) fn project(data: &[u8]) -> Projection {
     };
     let mut i = 0;
     while i < data.len() {
-        let b = data[i];
-        if b == 0x1b {
+        // A run of shown bytes, copied at once.
+        let run = data[i..]
+            .iter()
+            .position(|&b| is_control(b))
+            .map_or(data.len(), |n| i + n);
+        if run > i {
+            p.vis.extend_from_slice(&data[i..run]);
+            p.map.extend(i..run);
+            i = run;
+            continue;
+        }
+        if data[i] == 0x1b {
             match escape_end(data, i) {
                 Some(end) => i = end,
                 None => {
@@ -363,15 +373,14 @@ pub(crate) fn project(data: &[u8]) -> Projection {
             }
             continue;
         }
-        if (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f {
-            i += 1;
-            continue;
-        }
-        p.vis.push(b);
-        p.map.push(i);
         i += 1;
     }
     p
+}
+
+/// Not shown: C0 controls but newline and tab, DEL, ESC.
+fn is_control(b: u8) -> bool {
+    (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f
 }
 
 /// The end of the escape sequence starting at `data[start]` (ESC), or None
