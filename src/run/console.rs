@@ -82,6 +82,8 @@ pub struct Console {
     pub signals: Signals,
     /// A signal that arrived during a question.
     pub interrupted: Option<String>,
+    /// What an answer echoed back is masked with.
+    secrets: crate::secrets::Secrets,
 }
 
 impl Console {
@@ -96,7 +98,15 @@ impl Console {
             wanted,
             signals: Signals::new()?,
             interrupted: None,
+            secrets: crate::secrets::Secrets::default(),
         })
+    }
+
+    /// Answers echoed back (an answer that is not one of those offered)
+    /// are masked with these.
+    pub fn with_secrets(mut self, secrets: crate::secrets::Secrets) -> Self {
+        self.secrets = secrets;
+        self
     }
 
     fn print(&self, text: &str) {
@@ -388,6 +398,7 @@ impl Console {
             other => {
                 // Asked again: say why, rather than repeat the question
                 // as if nothing had been typed.
+                let other = self.secrets.redact(other);
                 self.line(
                     &self
                         .paint

@@ -182,7 +182,9 @@ async fn drive(
     if ui == Ui::Tui && !parts.auto {
         return tui_loop::run(parts, color).await;
     }
-    let console = Console::new(color, !parts.auto).map_err(|e| e.to_string())?;
+    let console = Console::new(color, !parts.auto)
+        .map_err(|e| e.to_string())?
+        .with_secrets(parts.secrets.clone());
     console.session_start(&parts.session, journal, resumed);
     if !resumed {
         warn_outside_multiplexer(parts.auto);
