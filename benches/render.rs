@@ -30,7 +30,6 @@ fn main() {
         sandbox: false,
         targets: Vec::new(),
         variables: vec![],
-        targets: vec![],
     };
     let mut session = Session::new(Arc::new(parsed.runbook), info, T0);
     let step = "create-the-scratch-environment";

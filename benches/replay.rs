@@ -103,7 +103,6 @@ fn write_journal(path: &Path) -> u64 {
             sandbox: false,
             targets: Vec::new(),
             variables: vec![],
-            targets: vec![],
         }),
         at,
     );
