@@ -113,8 +113,23 @@ fn rm(cx: &Cx, args: &[Word]) -> Option<Rule> {
         (true, true) => Some(Rule::ShellRmRecursiveForce),
         (true, false) => Some(Rule::ShellRmRecursive),
         _ if cx.listed => Some(Rule::ShellRmFromList),
+        // `F=-rf; rm $F /data` or `rm "$OPTS" /data`: a word that begins
+        // with an expansion may be rm's options, whatever it is called.
+        _ if args
+            .iter()
+            .take_while(|w| w.text != "--")
+            .any(begins_with_expansion) =>
+        {
+            Some(Rule::ShellOpaque)
+        }
         _ => None,
     }
+}
+
+/// The word's first character comes from an expansion, so at run time it
+/// may start with `-`: `$F`, `${F}`, `"$F"/x`, `$(…)`, a backtick.
+fn begins_with_expansion(word: &Word) -> bool {
+    word.expanded && word.text.starts_with(['$', '`'])
 }
 
 /// `find … -delete`; `-exec`/`-execdir`/`-ok`/`-okdir` run a command per

@@ -304,7 +304,23 @@ fn rm_recursive_without_force_is_flagged() {
         "rm -f /tmp/x.lock",
         "rm -- -r",
         "rmdir /tmp/empty",
+        "rm -- \"$FILE\"",
+        "rm /tmp/\"$NAME\".lock",
     ]);
+}
+
+#[test]
+fn rm_options_from_an_expansion_are_opaque() {
+    for text in [
+        "F=-rf; rm $F /data",
+        "rm \"$OPTS\" /data",
+        "rm ${FLAGS} /data",
+        "rm $(echo -rf) /data",
+        "rm `echo -r` /data",
+        "rm \"$DIR\"",
+    ] {
+        assert!(rules(text).contains(&Rule::ShellOpaque), "{text:?}: {:?}", rules(text));
+    }
 }
 
 #[test]
