@@ -420,19 +420,25 @@ fn db_setup() -> (String, String, String) {
 fn two_targets_on_one_database_stop_a_session_of_shell_steps() {
     let (db, _, prod) = db_setup();
     let (_, production) = pg::pair();
-    let mut w = Workdir::new();
-    w.set("STAGING_DB_URL", &prod.replace("127.0.0.1", "localhost"))
-        .set("PROD_DB_URL", &prod);
-    let rb = w.write(
-        "db.md",
-        &DB.replace("### Ready {#ready}\n\n- [ ] Go ahead\n\n", ""),
+    let direct = DB.replace("### Ready {#ready}\n\n- [ ] Go ahead\n\n", "");
+    // The same, with staging's database set through its `env`.
+    let through_env = direct.replace(
+        "staging: { database: $STAGING_DB_URL }",
+        "staging: { env: { DATABASE_URL: $STAGING_DB_URL } }",
     );
-    let out = w.auto(&rb, "staging");
-    let all = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{all}");
-    assert!(all.contains("are the same database"), "{all}");
-    assert!(!has_marker(production, &db), "the shell step wrote: {all}");
-    assert!(w.of_type("action-started").is_empty(), "{all}");
+    assert_ne!(direct, through_env);
+    for runbook in [direct, through_env] {
+        let mut w = Workdir::new();
+        w.set("STAGING_DB_URL", &prod.replace("127.0.0.1", "localhost"))
+            .set("PROD_DB_URL", &prod);
+        let rb = w.write("db.md", &runbook);
+        let out = w.auto(&rb, "staging");
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{all}");
+        assert!(all.contains("are the same database"), "{all}");
+        assert!(!has_marker(production, &db), "the shell step wrote: {all}");
+        assert!(w.of_type("action-started").is_empty(), "{all}");
+    }
 }
 
 /// The session identified both databases; resumed with the two URLs

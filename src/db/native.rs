@@ -14,8 +14,9 @@ use crate::session::{Msg, Session};
 
 pub use crate::native::{Native, Verdict};
 
-/// A target's connection settings, from its `database` (variables
-/// expanded) or the PG* environment.
+/// A target's connection settings, from its `database` (else the
+/// `DATABASE_URL` its `env` sets: what its shell steps get), variables
+/// expanded, or the PG* environment.
 pub fn config_of(
     session: &Session,
     values: &HashMap<String, String>,
@@ -34,7 +35,7 @@ pub fn config_of(
             known.join(", ")
         ));
     };
-    let conn = target.database.as_ref().map(|d| expand(d, values, env));
+    let conn = crate::db::preflight::declared_database(target).map(|d| expand(d, values, env));
     DbConfig::parse(name, conn.as_deref(), env)
 }
 

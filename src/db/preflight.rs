@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::conn::DbConfig;
 use super::identity;
 use super::native::config_of;
-use crate::runbook::model::ActionKind;
+use crate::runbook::model::{ActionKind, Target};
 use crate::secrets::Secrets;
 use crate::session::{DbIdentity, Session};
 
@@ -28,7 +28,7 @@ pub fn database_targets(session: &Session) -> BTreeSet<String> {
         .runbook
         .targets
         .iter()
-        .filter(|t| t.database.is_some())
+        .filter(|t| declared_database(t).is_some())
         .map(|t| t.name.clone())
         .collect();
     for phase in &session.runbook.phases {
@@ -48,6 +48,19 @@ pub fn database_targets(session: &Session) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// The database a target declares: its `database:`, else a
+/// `DATABASE_URL` set in its `env` (its shell steps get the same either
+/// way: see `run::vars::command_env`).
+pub fn declared_database(target: &Target) -> Option<&String> {
+    target.database.as_ref().or_else(|| {
+        target
+            .env
+            .iter()
+            .find(|(k, _)| k == "DATABASE_URL")
+            .map(|(_, v)| v)
+    })
 }
 
 /// Adds every database password the session may use to the secrets, so

@@ -228,7 +228,9 @@ fn step(op: &Phase, os: &Step, np: &Phase, ns: &Step, c: &mut Changes) {
     if os.estimate != ns.estimate {
         c.other.push(format!("step `{id}`: estimate changed"));
     }
-    if os.body != ns.body && os.actions.len() == ns.actions.len() {
+    // The body holds the actions' text too: only prose is news here.
+    let codes = |s: &Step| s.actions.iter().map(|a| a.code.clone()).collect::<Vec<_>>();
+    if os.body != ns.body && codes(os) == codes(ns) {
         c.other.push(format!("step `{id}`: text changed"));
     }
 }
