@@ -98,11 +98,8 @@ enum Inner {
     },
 }
 
-/// One thing a running action produced, in order.
-// A record's message is as large as the first record's (its target
-// settings included); items live a moment in a short Vec, so boxing each
-// record would cost an allocation for nothing.
-#[allow(clippy::large_enum_variant)]
+/// One thing a running action produced, in order. A record is boxed:
+/// records are rare beside output, which should not carry their size.
 pub enum Item {
     /// Output, redacted.
     Output(Stream, String),
