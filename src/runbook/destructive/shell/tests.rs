@@ -319,7 +319,11 @@ fn rm_options_from_an_expansion_are_opaque() {
         "rm `echo -r` /data",
         "rm \"$DIR\"",
     ] {
-        assert!(rules(text).contains(&Rule::ShellOpaque), "{text:?}: {:?}", rules(text));
+        assert!(
+            rules(text).contains(&Rule::ShellOpaque),
+            "{text:?}: {:?}",
+            rules(text)
+        );
     }
 }
 
