@@ -355,7 +355,7 @@ fn ident_end(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Index of the first `byte` at or after `from`, or the end.
-fn find_byte(b: &[u8], from: usize, byte: u8) -> usize {
+pub(super) fn find_byte(b: &[u8], from: usize, byte: u8) -> usize {
     b[from..]
         .iter()
         .position(|&c| c == byte)
@@ -364,7 +364,7 @@ fn find_byte(b: &[u8], from: usize, byte: u8) -> usize {
 
 /// End of a quoted run whose opening quote is just before `from`; a doubled
 /// quote is an escape, and so is a backslash when `backslash` is set.
-fn quoted_end(b: &[u8], mut i: usize, quote: u8, backslash: bool) -> usize {
+pub(super) fn quoted_end(b: &[u8], mut i: usize, quote: u8, backslash: bool) -> usize {
     while i < b.len() {
         if backslash && b[i] == b'\\' {
             i += 2;
@@ -382,7 +382,7 @@ fn quoted_end(b: &[u8], mut i: usize, quote: u8, backslash: bool) -> usize {
 }
 
 /// PostgreSQL block comments nest.
-fn block_comment_end(b: &[u8], mut i: usize) -> usize {
+pub(super) fn block_comment_end(b: &[u8], mut i: usize) -> usize {
     let mut depth = 0usize;
     while i < b.len() {
         if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {

@@ -5,6 +5,7 @@
 //! Meta-commands inside literals, quoted names and comments are not
 //! commands, so the text is lexed the way PostgreSQL lexes it.
 
+use super::super::sql_lex::{block_comment_end, find_byte, quoted_end};
 use std::ops::Range;
 
 #[derive(Debug, PartialEq, Eq)]
@@ -28,7 +29,7 @@ pub(super) fn scan(text: &str) -> Vec<Meta> {
                 continue;
             }
             b'-' if b.get(i + 1) == Some(&b'-') => {
-                i = find(b, i, b'\n');
+                i = find_byte(b, i, b'\n');
                 continue;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
@@ -37,9 +38,9 @@ pub(super) fn scan(text: &str) -> Vec<Meta> {
             }
             b'\'' => {
                 let escapes = i > 0 && matches!(b[i - 1], b'E' | b'e');
-                i = quoted_end(b, i, b'\'', escapes);
+                i = quoted_end(b, i + 1, b'\'', escapes);
             }
-            b'"' => i = quoted_end(b, i, b'"', false),
+            b'"' => i = quoted_end(b, i + 1, b'"', false),
             b'$' => i = dollar_end(text, i),
             b';' => {
                 i += 1;
@@ -57,7 +58,7 @@ pub(super) fn scan(text: &str) -> Vec<Meta> {
             }
             b':' if statement_start && b.get(i + 1).is_some_and(|n| is_ident(*n)) => {
                 // A statement that is a psql variable: SQL chosen at run time.
-                let end = find(b, i, b'\n').min(find(b, i, b';'));
+                let end = find_byte(b, i, b'\n').min(find_byte(b, i, b';'));
                 out.push(Meta::Opaque(i..end));
                 i = end;
             }
@@ -119,51 +120,6 @@ fn line_end(b: &[u8], start: usize) -> usize {
         i += 1;
     }
     i
-}
-
-fn find(b: &[u8], from: usize, byte: u8) -> usize {
-    b[from..]
-        .iter()
-        .position(|&c| c == byte)
-        .map_or(b.len(), |k| from + k)
-}
-
-fn quoted_end(b: &[u8], mut i: usize, quote: u8, backslash: bool) -> usize {
-    i += 1;
-    while i < b.len() {
-        if backslash && b[i] == b'\\' {
-            i += 2;
-            continue;
-        }
-        if b[i] == quote {
-            if b.get(i + 1) == Some(&quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        i += 1;
-    }
-    b.len()
-}
-
-fn block_comment_end(b: &[u8], mut i: usize) -> usize {
-    let mut depth = 0usize;
-    while i < b.len() {
-        if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-            depth += 1;
-            i += 2;
-        } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-            depth -= 1;
-            i += 2;
-            if depth == 0 {
-                return i;
-            }
-        } else {
-            i += 1;
-        }
-    }
-    b.len()
 }
 
 /// `$tag$ … $tag$`; a `$` that opens no dollar quote is one byte.
