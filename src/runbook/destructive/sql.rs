@@ -641,17 +641,21 @@ fn create(cx: &mut Cx, toks: &[Tok], depth: usize) {
     }
 }
 
-/// A function's or procedure's body, read in its language; a language
-/// runsheet cannot read (C, internal, Python…) is opaque.
-fn routine_body(cx: &mut Cx, toks: &[Tok], depth: usize) {
-    let text = cx.text;
-    let language = top_level(text, toks, "LANGUAGE")
+/// The `LANGUAGE` a routine or `DO` block names, lower-cased.
+fn language(text: &str, toks: &[Tok]) -> Option<String> {
+    top_level(text, toks, "LANGUAGE")
         .and_then(|k| toks.get(k + 1))
         .and_then(|t| match t.kind {
             Kind::Str => literal(text, t).map(|(s, _)| s.to_ascii_lowercase()),
             _ => name(text, t),
         })
-        .unwrap_or_else(|| "sql".into());
+}
+
+/// A function's or procedure's body, read in its language; a language
+/// runsheet cannot read (C, internal, Python…) is opaque.
+fn routine_body(cx: &mut Cx, toks: &[Tok], depth: usize) {
+    let text = cx.text;
+    let language = language(text, toks).unwrap_or_else(|| "sql".into());
     if let Some(b) = (0..toks.len()).find(|&k| {
         is_kw(text, &toks[k], "BEGIN") && toks.get(k + 1).is_some_and(|n| is_kw(text, n, "ATOMIC"))
     }) {
@@ -681,13 +685,7 @@ fn routine_body(cx: &mut Cx, toks: &[Tok], depth: usize) {
 /// `DO [LANGUAGE l] body [LANGUAGE l]`: PL/pgSQL unless it says otherwise.
 fn do_block(cx: &mut Cx, toks: &[Tok], depth: usize) {
     let text = cx.text;
-    let language = top_level(text, toks, "LANGUAGE")
-        .and_then(|k| toks.get(k + 1))
-        .and_then(|t| match t.kind {
-            Kind::Str => literal(text, t).map(|(s, _)| s.to_ascii_lowercase()),
-            _ => name(text, t),
-        })
-        .unwrap_or_else(|| "plpgsql".into());
+    let language = language(text, toks).unwrap_or_else(|| "plpgsql".into());
     let Some(body) = toks
         .iter()
         .find(|t| matches!(t.kind, Kind::Str | Kind::Dollar))

@@ -157,13 +157,7 @@ fn psql(cx: &mut Cx, at: usize, args: &[Word]) -> Next {
                 if !PSQL_VALUE_FLAGS.contains(c) {
                     continue;
                 }
-                let rest = 1 + k + c.len_utf8();
-                let value = if rest < t.len() {
-                    Some((arg, rest))
-                } else {
-                    i += 1;
-                    args.get(i).map(|w| (w, 0))
-                };
+                let value = short_value(args, &mut i, k + c.len_utf8());
                 if let Some((word, offset)) = value {
                     match c {
                         'c' => cx.sql_word(word, offset),
@@ -177,6 +171,20 @@ fn psql(cx: &mut Cx, at: usize, args: &[Word]) -> Next {
         i += 1;
     }
     Next::Done(if reads_stdin { Stdin::Sql } else { Stdin::Data })
+}
+
+/// The value of the short option ending at byte `end` of the group in
+/// `args[*i]`: the rest of the word (`-cSQL`), or the next word (`-c SQL`),
+/// which `*i` then steps over.
+fn short_value<'w>(args: &'w [Word], i: &mut usize, end: usize) -> Option<(&'w Word, usize)> {
+    let arg = args.get(*i)?;
+    let rest = 1 + end;
+    if rest < arg.text.len() {
+        Some((arg, rest))
+    } else {
+        *i += 1;
+        args.get(*i).map(|w| (w, 0))
+    }
 }
 
 /// `-f -` reads stdin; `-f file` runs a file runsheet does not read.
@@ -216,13 +224,7 @@ fn mysql(cx: &mut Cx, args: &[Word]) -> Next {
                 if !MYSQL_VALUE_FLAGS.contains(c) {
                     continue;
                 }
-                let rest = 1 + k + c.len_utf8();
-                let value = if rest < t.len() {
-                    Some((arg, rest))
-                } else {
-                    i += 1;
-                    args.get(i).map(|w| (w, 0))
-                };
+                let value = short_value(args, &mut i, k + c.len_utf8());
                 if c == 'e'
                     && let Some((word, offset)) = value
                 {
