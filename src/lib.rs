@@ -2,6 +2,7 @@
 //! terminal session. The binary is a thin shell over this library so tests
 //! and benchmarks drive the same code.
 
+pub mod action;
 pub mod cli;
 pub mod db;
 pub mod exec;
@@ -9,7 +10,6 @@ pub mod export;
 pub mod history;
 pub mod http;
 pub mod journal;
-pub mod native;
 pub mod replay;
 pub mod report;
 pub mod run;
@@ -20,3 +20,6 @@ pub mod secrets;
 pub mod session;
 pub mod term;
 pub mod tui;
+
+#[cfg(test)]
+mod layers;

@@ -6,14 +6,15 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::sys::signal::killpg;
 use nix::unistd::Pid;
-use runsheet::exec::{Interpreter, Outcome, ShellEvent, ShellHandle, ShellSpec, Stream, spawn};
+use runsheet::exec::{Interpreter, ProcessEnd, ShellEvent, ShellHandle, ShellSpec, spawn};
+use runsheet::session::Stream;
 use tokio::sync::mpsc;
 
 #[derive(Debug)]
 struct Ran {
     stdout: Vec<u8>,
     stderr: Vec<u8>,
-    outcome: Outcome,
+    outcome: ProcessEnd,
 }
 
 fn bash(script: &str) -> ShellSpec {

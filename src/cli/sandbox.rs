@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::SandboxAction;
-use crate::run::vars::expand;
 use crate::runbook::Runbook;
 use crate::runbook::model::Sandbox;
+use crate::runbook::vars::expand;
 use crate::sandbox::{self, StartOptions, State};
 use crate::session::SessionInfo;
 

@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Statement};
 
-use super::native::{Native, Verdict};
+use super::ctx::DbCtx;
 use super::sql::stoppable;
 use crate::exec::progress;
+use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
 use crate::runbook::model::BatchSpec;
 use crate::session::Msg;
@@ -28,15 +29,20 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 /// server before its fate is known.
 const SETTLE_WAIT: Duration = Duration::from_secs(30);
 
-pub async fn run(native: &Native, ctx: &TaskCtx, spec: &BatchSpec) -> Result<Verdict, String> {
+pub async fn run(
+    native: &StepCtx,
+    db: &DbCtx,
+    ctx: &TaskCtx,
+    spec: &BatchSpec,
+) -> Result<Verdict, String> {
     let target = native.target.as_str();
     // Each batch is its own transaction, begun and committed by runsheet;
     // the statement is prepared, so the server takes it as one statement.
     if let Some(why) = super::sql::refusal(&native.action.code) {
         return Err(why);
     }
-    let client = native.connect(ctx, target).await?;
-    let q = |e| native.query_error(target, e);
+    let client = db.connect(ctx, target).await?;
+    let q = |e| db.query_error(target, e);
     let table = quote_qualified(&spec.table);
     let key = quote_ident(&spec.key);
     let statement = client
@@ -71,9 +77,9 @@ pub async fn run(native: &Native, ctx: &TaskCtx, spec: &BatchSpec) -> Result<Ver
         ))
         .await
         .map_err(q)?;
-    let mut state = Progress::from(native);
+    let mut state = Progress::from(db);
     if let Some(f) = state.in_flight.take() {
-        settle(native, ctx, &client, &f, &mut state).await?;
+        settle(native, db, ctx, &client, &f, &mut state).await?;
     }
     let total = estimate(&client, &spec.table).await;
     let started = Instant::now();
@@ -93,6 +99,7 @@ pub async fn run(native: &Native, ctx: &TaskCtx, spec: &BatchSpec) -> Result<Ver
         }
         let done = one_batch(
             native,
+            db,
             ctx,
             &client,
             (&statement, &low_ty, &high_ty),
@@ -127,8 +134,8 @@ struct Progress {
 }
 
 impl Progress {
-    fn from(native: &Native) -> Progress {
-        match &native.progress {
+    fn from(db: &DbCtx) -> Progress {
+        match &db.progress {
             Some(p) => Progress {
                 batches: p.batches,
                 rows: p.rows,
@@ -147,7 +154,8 @@ impl Progress {
 
 /// Runs the next batch; true when there was none left.
 async fn one_batch(
-    native: &Native,
+    native: &StepCtx,
+    db: &DbCtx,
     ctx: &TaskCtx,
     client: &Client,
     (statement, low_ty, high_ty): (&Statement, &Type, &Type),
@@ -155,7 +163,7 @@ async fn one_batch(
     state: &mut Progress,
 ) -> Result<bool, String> {
     let target = native.target.as_str();
-    let q = |e| native.query_error(target, e);
+    let q = |e| db.query_error(target, e);
     client.batch_execute("BEGIN").await.map_err(q)?;
     let work = async {
         type Found = Option<(String, String, Option<u64>)>;
@@ -180,7 +188,7 @@ async fn one_batch(
             .await?;
         Ok(Some((xid, upto, Some(rows))))
     };
-    let (xid, upto, rows) = match stoppable(native, ctx, client, target, work).await {
+    let (xid, upto, rows) = match stoppable(db, ctx, client, target, work).await {
         Ok(Some(found)) => found,
         Ok(None) => {
             let _ = client.batch_execute("ROLLBACK").await;
@@ -230,7 +238,7 @@ async fn one_batch(
     Ok(false)
 }
 
-async fn committed(native: &Native, ctx: &TaskCtx, batch: u64) -> Result<(), String> {
+async fn committed(native: &StepCtx, ctx: &TaskCtx, batch: u64) -> Result<(), String> {
     ctx.record(Msg::BatchCommitted {
         step: native.step.clone(),
         action: native.index,
@@ -243,13 +251,14 @@ async fn committed(native: &Native, ctx: &TaskCtx, batch: u64) -> Result<(), Str
 /// Settles the batch a crash left in flight: committed or not, by its
 /// transaction id.
 async fn settle(
-    native: &Native,
+    native: &StepCtx,
+    db: &DbCtx,
     ctx: &TaskCtx,
     client: &Client,
     f: &InFlightBatch,
     state: &mut Progress,
 ) -> Result<(), String> {
-    let q = |e| native.query_error(&native.target, e);
+    let q = |e| db.query_error(&native.target, e);
     let waited = Instant::now();
     loop {
         let status: Option<String> = client

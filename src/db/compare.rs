@@ -18,18 +18,24 @@ use futures::pin_mut;
 use self::narrow::{Differing, Probe, Range, Sum};
 use self::report::{Estimate, Line, Sides};
 use self::side::{Found, Key, Side, Totals};
-use super::native::{Native, Verdict};
+use super::ctx::DbCtx;
+use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
 use crate::runbook::model::{CompareMode, CompareSpec, Expect};
 use crate::session::Msg;
 
-pub async fn run(native: &Native, ctx: &TaskCtx, spec: &CompareSpec) -> Result<Verdict, String> {
+pub async fn run(
+    native: &StepCtx,
+    db: &DbCtx,
+    ctx: &TaskCtx,
+    spec: &CompareSpec,
+) -> Result<Verdict, String> {
     let started = Instant::now();
     // Both identified before anything is read: the session refuses a
     // second target on the same database, and that ends the step here.
     let (left, right) = tokio::try_join!(
-        Side::open(native, ctx, &spec.left),
-        Side::open(native, ctx, &spec.right)
+        Side::open(db, ctx, &spec.left),
+        Side::open(db, ctx, &spec.right)
     )?;
     let lines = match stoppable(ctx, &left, &right, compare(ctx, spec, &left, &right)).await {
         Ok(lines) => lines,
@@ -315,7 +321,7 @@ fn no_narrowing(left: &Found, right: &Found, key: &str) -> String {
 
 /// Shows the final table and journals the result; the expectation decides.
 async fn finish(
-    native: &Native,
+    native: &StepCtx,
     ctx: &TaskCtx,
     spec: &CompareSpec,
     lines: &[Line],

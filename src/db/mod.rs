@@ -5,9 +5,9 @@
 pub mod batch;
 pub mod compare;
 pub mod conn;
+pub mod ctx;
 pub mod identity;
 pub mod migrations;
-pub mod native;
 pub mod pending;
 pub mod preflight;
 pub mod sql;

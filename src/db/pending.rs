@@ -7,13 +7,19 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use super::ctx::DbCtx;
 use super::migrations::{self, Pending};
-use super::native::{Native, Verdict};
+use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
 use crate::runbook::model::{Expect, MigrationsSpec};
 use crate::session::Msg;
 
-pub async fn run(native: &Native, ctx: &TaskCtx, spec: &MigrationsSpec) -> Result<Verdict, String> {
+pub async fn run(
+    native: &StepCtx,
+    db: &DbCtx,
+    ctx: &TaskCtx,
+    spec: &MigrationsSpec,
+) -> Result<Verdict, String> {
     let target = native.target.as_str();
     // Relative to the step's `cwd`, else where runsheet runs, as a shell
     // step would see it.
@@ -37,7 +43,7 @@ pub async fn run(native: &Native, ctx: &TaskCtx, spec: &MigrationsSpec) -> Resul
         None => dir,
     };
     let files = migrations::scan_dir(&dir).map_err(|e| e.to_string())?;
-    let client = native.connect(ctx, target).await?;
+    let client = db.connect(ctx, target).await?;
     let applied = migrations::applied(&client, &spec.table)
         .await
         .map_err(|e| format!("on `{target}`: {e}"))?;

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use super::conn::DbConfig;
+use super::ctx::config_of;
 use super::identity;
-use super::native::config_of;
 use crate::runbook::model::{ActionKind, Target};
 use crate::secrets::Secrets;
 use crate::session::{DbIdentity, Session};
@@ -52,7 +52,7 @@ pub fn database_targets(session: &Session) -> BTreeSet<String> {
 
 /// The database a target declares: its `database:`, else a
 /// `DATABASE_URL` set in its `env` (its shell steps get the same either
-/// way: see `run::vars::command_env`).
+/// way: see `action::env::command_env`).
 pub fn declared_database(target: &Target) -> Option<&String> {
     target.database.as_ref().or_else(|| {
         target

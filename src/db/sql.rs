@@ -9,8 +9,9 @@ use futures::{StreamExt, pin_mut};
 use serde_json::json;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::native::{Native, Verdict};
+use super::ctx::DbCtx;
 use super::table;
+use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
 use crate::runbook::destructive;
 use crate::runbook::model::{Comparison, Expect};
@@ -19,29 +20,27 @@ use crate::session::Msg;
 /// Rows kept for the screen and the journal; the rest are only counted.
 pub const SHOWN_ROWS: usize = 50;
 
-pub async fn run(native: &Native, ctx: &TaskCtx, writes: bool) -> Result<Verdict, String> {
+pub async fn run(
+    native: &StepCtx,
+    db: &DbCtx,
+    ctx: &TaskCtx,
+    writes: bool,
+) -> Result<Verdict, String> {
     let target = native.target.as_str();
     let code = native.action.code.as_str();
     // Refused before anything is sent: `check` reports the same as errors.
     if let Some(why) = refusal(code) {
         return Err(why);
     }
-    let client = native.connect(ctx, target).await?;
+    let client = db.connect(ctx, target).await?;
     let started = Instant::now();
-    let result = stoppable(
-        native,
-        ctx,
-        &client,
-        target,
-        run_block(&client, code, writes),
-    )
-    .await;
+    let result = stoppable(db, ctx, &client, target, run_block(&client, code, writes)).await;
     let result = match result {
         Ok(r) => r,
         Err(e) => {
             let _ = client.batch_execute("ROLLBACK").await;
             return Err(match e {
-                BlockError::Query(e) => native.query_error(target, e),
+                BlockError::Query(e) => db.query_error(target, e),
                 BlockError::Escaped(why) => format!("{why} (on `{target}`)"),
             });
         }
@@ -91,7 +90,7 @@ pub async fn run(native: &Native, ctx: &TaskCtx, writes: bool) -> Result<Verdict
 /// Runs `work`; if the step is cancelled or times out meanwhile, asks the
 /// server to cancel the query and returns what it then says.
 pub async fn stoppable<T, E>(
-    native: &Native,
+    db: &DbCtx,
     ctx: &TaskCtx,
     client: &Client,
     target: &str,
@@ -101,7 +100,7 @@ pub async fn stoppable<T, E>(
     tokio::select! {
         r = &mut work => r,
         _ = ctx.stopped() => {
-            if let Some(cfg) = native.config(target) {
+            if let Some(cfg) = db.config(target) {
                 cfg.cancel(client.cancel_token()).await;
             }
             work.await

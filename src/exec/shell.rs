@@ -14,14 +14,15 @@ use std::time::{Duration, SystemTime};
 
 use futures::FutureExt;
 use nix::sys::signal::Signal;
-use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::descendants::Action;
 use super::group::Group;
+use super::interpreter::Interpreter;
+use crate::session::Stream;
 
 /// Time between SIGTERM and SIGKILL unless a spec says otherwise.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
@@ -43,40 +44,6 @@ const COALESCE: Duration = Duration::from_millis(2);
 /// what is still buffered in the pipe drains, but a process that escaped the
 /// group (setsid) and keeps the pipe open cannot hold the runner.
 const DRAIN_BUDGET: Duration = Duration::from_millis(500);
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Interpreter {
-    #[default]
-    Bash,
-    Sh,
-}
-
-impl Interpreter {
-    pub fn program(self) -> &'static str {
-        match self {
-            Self::Bash => "bash",
-            Self::Sh => "sh",
-        }
-    }
-
-    /// Options make the first failing command fail the step (pipelines
-    /// too, for bash) and keep the user's startup files out of it.
-    fn args(self, script: &str) -> Vec<&str> {
-        match self {
-            Self::Bash => vec![
-                "--noprofile",
-                "--norc",
-                "-e",
-                "-o",
-                "pipefail",
-                "-c",
-                script,
-            ],
-            Self::Sh => vec!["-e", "-c", script],
-        }
-    }
-}
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct ShellSpec {
@@ -129,13 +96,6 @@ impl Default for ShellSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShellEvent {
     Output {
@@ -144,11 +104,13 @@ pub enum ShellEvent {
         at: SystemTime,
     },
     /// Always the last event of a run.
-    Finished(Outcome),
+    Finished(ProcessEnd),
 }
 
+/// How a supervised shell process ended, once every process of its group
+/// is gone and its output drained.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct ProcessEnd {
     /// The shell's exit code; `None` when a signal ended it.
     pub exit_code: Option<i32>,
     pub signal: Option<i32>,
@@ -161,7 +123,7 @@ pub struct Outcome {
     pub pid: u32,
 }
 
-impl Outcome {
+impl ProcessEnd {
     pub fn success(&self) -> bool {
         self.exit_code == Some(0) && !self.timed_out && !self.cancelled
     }
@@ -250,21 +212,15 @@ fn start(spec: &ShellSpec) -> io::Result<Child> {
             ));
         }
     }
-    let mut cmd = Command::new(program);
-    cmd.args(spec.interpreter.args(&spec.script))
-        // bash sources $BASH_ENV even with --norc; a step must not depend on
-        // whoever's shell setup happens to be inherited.
-        .env_remove("BASH_ENV")
-        .envs(spec.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
+    let mut cmd = spec
+        .interpreter
+        .command(&spec.script, &spec.env, spec.cwd.as_deref());
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         // The supervising task decides when processes die, not a drop.
         .kill_on_drop(false);
-    if let Some(cwd) = &spec.cwd {
-        cmd.current_dir(cwd);
-    }
     cmd.spawn().map_err(|e| {
         let place = spec
             .cwd
@@ -309,7 +265,7 @@ async fn supervise(
     for reader in readers {
         let _ = reader.await;
     }
-    let outcome = Outcome {
+    let outcome = ProcessEnd {
         exit_code: ended.status.and_then(|s| s.code()),
         signal: ended.status.and_then(|s| s.signal()),
         timed_out: ended.timed_out,

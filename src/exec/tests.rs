@@ -3,10 +3,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::group::Group;
-use super::{Interpreter, Outcome, ShellSpec, Stream, spawn};
+use super::{Interpreter, ProcessEnd, ShellSpec, spawn};
+use crate::session::Stream;
 
-fn outcome(exit_code: Option<i32>) -> Outcome {
-    Outcome {
+fn outcome(exit_code: Option<i32>) -> ProcessEnd {
+    ProcessEnd {
         exit_code,
         signal: None,
         timed_out: false,
@@ -22,14 +23,14 @@ fn success_needs_zero_exit_and_no_interruption() {
     assert!(!outcome(Some(1)).success());
     assert!(!outcome(None).success());
     assert!(
-        !Outcome {
+        !ProcessEnd {
             timed_out: true,
             ..outcome(Some(0))
         }
         .success()
     );
     assert!(
-        !Outcome {
+        !ProcessEnd {
             cancelled: true,
             ..outcome(Some(0))
         }

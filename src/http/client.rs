@@ -10,12 +10,12 @@ use std::sync::OnceLock;
 
 use reqwest::{Certificate, Client, Url, redirect};
 
-use crate::native::Native;
+use crate::exec::step::StepCtx;
 
 /// The variable naming extra CA certificates to trust.
 pub const CA_CERT_VAR: &str = "RUNSHEET_CA_CERT";
 
-pub fn build(native: &Native, url: &Url) -> Result<Client, String> {
+pub fn build(native: &StepCtx, url: &Url) -> Result<Client, String> {
     let mut builder = Client::builder()
         .redirect(redirect::Policy::none())
         .user_agent(concat!("runsheet/", env!("CARGO_PKG_VERSION")));

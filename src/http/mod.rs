@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::{Stop, TaskCtx};
-use crate::native::{Native, Verdict};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::HttpCheck;
 use crate::session::Msg;
@@ -42,7 +42,7 @@ fn attempt_budget(timeout: Option<Duration>, deadline: Option<Instant>, now: Ins
     }
 }
 
-pub async fn run(native: &Native, ctx: &TaskCtx, check: &HttpCheck) -> Result<Verdict, String> {
+pub async fn run(native: &StepCtx, ctx: &TaskCtx, check: &HttpCheck) -> Result<Verdict, String> {
     let req = request::prepare(native, check)?;
     ctx.print(native.secrets.redact(&intro(native, check, &req)))
         .await;
@@ -101,7 +101,7 @@ fn count_attempts(n: usize) -> String {
 }
 
 /// The request as it is sent, credentials masked, and how it is retried.
-fn intro(native: &Native, check: &HttpCheck, req: &Request) -> String {
+fn intro(native: &StepCtx, check: &HttpCheck, req: &Request) -> String {
     let mut out = format!("{} {}\n", req.method, req.shown_url);
     for h in &req.shown_headers {
         out.push_str(h);
@@ -210,7 +210,7 @@ impl Tried {
 
 /// Shows the last response and journals the result.
 async fn finish(
-    native: &Native,
+    native: &StepCtx,
     ctx: &TaskCtx,
     req: &Request,
     attempts: usize,
@@ -269,7 +269,7 @@ fn checks_json(checks: &[CheckResult]) -> Value {
         .collect()
 }
 
-async fn record(native: &Native, ctx: &TaskCtx, result: Value) -> Result<(), String> {
+async fn record(native: &StepCtx, ctx: &TaskCtx, result: Value) -> Result<(), String> {
     ctx.record(Msg::ActionResult {
         step: native.step.clone(),
         action: native.index,
@@ -281,7 +281,7 @@ async fn record(native: &Native, ctx: &TaskCtx, result: Value) -> Result<(), Str
 
 /// Cancelled, or the step's time limit: ends now, saying how far it got.
 async fn stopped(
-    native: &Native,
+    native: &StepCtx,
     ctx: &TaskCtx,
     req: &Request,
     attempts: usize,

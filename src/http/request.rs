@@ -6,7 +6,7 @@ use reqwest::{Method, Url};
 use serde_json::Value;
 
 use super::show;
-use crate::native::Native;
+use crate::exec::step::StepCtx;
 use crate::runbook::model::{HttpAssert, HttpCheck};
 use crate::runbook::vars::references;
 
@@ -97,7 +97,7 @@ fn replace_ignoring_ascii_case(text: &str, needle: &str, with: &str) -> String {
     out
 }
 
-pub fn prepare(native: &Native, check: &HttpCheck) -> Result<Request, String> {
+pub fn prepare(native: &StepCtx, check: &HttpCheck) -> Result<Request, String> {
     let secrets = &native.secrets;
     unset(native, &check.url, "the URL")?;
     let raw_url = native.expand(&check.url);
@@ -147,7 +147,7 @@ pub fn prepare(native: &Native, check: &HttpCheck) -> Result<Request, String> {
 /// `Bearer ${API_TOKEN}` literally would only earn a confusing 401. Looked
 /// for in the text as written, not after expansion, where a `$` inside a
 /// password would look like a reference.
-fn unset(native: &Native, text: &str, place: &str) -> Result<(), String> {
+fn unset(native: &StepCtx, text: &str, place: &str) -> Result<(), String> {
     let mut names: Vec<String> = references(text)
         .into_iter()
         .map(|(name, _)| name)
@@ -169,7 +169,7 @@ fn unset(native: &Native, text: &str, place: &str) -> Result<(), String> {
     }
 }
 
-fn expand_assert(native: &Native, a: &HttpAssert) -> HttpAssert {
+fn expand_assert(native: &StepCtx, a: &HttpAssert) -> HttpAssert {
     match a {
         HttpAssert::Json {
             path,

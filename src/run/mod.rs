@@ -1,7 +1,6 @@
 //! Running a runbook: starting a session, resuming one from its journal, and
 //! the headless runner both use.
 
-pub mod action;
 pub mod changes;
 pub mod console;
 pub mod runner;

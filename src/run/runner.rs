@@ -2,8 +2,8 @@
 //! actions, journals every message, and asks the operator on the terminal
 //! (or, with `--auto`, stops wherever a person is needed).
 
-use super::action::{self, Item};
 use super::console::{Console, Reply, Sig};
+use crate::action::{self, Item};
 use crate::journal::{Durability, JournalWriter, WriterTask, lock::SessionLock};
 use crate::secrets::Secrets;
 use crate::session::{ActionOutcome, Decision, Effect, Msg, Outcome, Session, StepStatus, Stream};

@@ -3,9 +3,9 @@
 //! pure `tui::App`; its `Submit`s go through the same engine and journal as
 //! the plain console.
 
-use super::action::{self, Item, Running};
 use super::console::{Sig, Signals};
 use super::runner::{RunEnd, RunnerParts, apply_and_record, mask, now_ms};
+use crate::action::{self, Item, Running};
 use crate::session::{Effect, Msg};
 use crate::tui::{App, Command, Outputs, Theme, draw, prepare};
 use crossterm::event::{Event, EventStream, KeyEventKind};

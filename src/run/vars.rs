@@ -2,8 +2,7 @@
 //! default, or the operator. Secrets are remembered for redaction, never
 //! written anywhere.
 
-use crate::runbook::model::{Runbook, Target};
-use crate::runbook::vars::references;
+use crate::runbook::model::Runbook;
 use crate::secrets::Secrets;
 use std::collections::HashMap;
 
@@ -155,75 +154,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Replaces `$NAME`, `${NAME}` and `{{NAME}}` with resolved values, then the
-/// process environment; unknown references are left as written.
-pub fn expand(
-    text: &str,
-    values: &HashMap<String, String>,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (name, range) in references(text) {
-        let Some(value) = values.get(&name).cloned().or_else(|| env(&name)) else {
-            continue;
-        };
-        // The reference's full extent: `$`, `${…}` or `{{ … }}` around the name.
-        let (start, end) = reference_bounds(text, range.start, range.end);
-        out.push_str(&text[last..start]);
-        out.push_str(&value);
-        last = end;
-    }
-    out.push_str(&text[last..]);
-    out
-}
-
-fn reference_bounds(text: &str, name_start: usize, name_end: usize) -> (usize, usize) {
-    let before = &text[..name_start];
-    if before.ends_with("${") && text[name_end..].starts_with('}') {
-        return (name_start - 2, name_end + 1);
-    }
-    if before.ends_with('$') {
-        return (name_start - 1, name_end);
-    }
-    let open = before.trim_end_matches(' ');
-    if open.ends_with("{{") {
-        let after = text[name_end..].trim_start_matches(' ');
-        if after.starts_with("}}") {
-            let close = text.len() - after.len() + 2;
-            return (open.len() - 2, close);
-        }
-    }
-    (name_start, name_end)
-}
-
-/// The environment a command of `target` receives: the runbook's variables,
-/// the target's `env`, and runsheet's own.
-pub fn command_env(
-    values: &HashMap<String, String>,
-    target: Option<&Target>,
-    target_name: &str,
-    runbook_path: &str,
-    step: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> =
-        values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    out.sort();
-    if let Some(t) = target {
-        for (k, v) in &t.env {
-            out.push((k.clone(), expand(v, values, env)));
-        }
-        if let Some(db) = &t.database {
-            out.push(("DATABASE_URL".into(), expand(db, values, env)));
-        }
-    }
-    out.push(("RUNSHEET_TARGET".into(), target_name.to_string()));
-    out.push(("RUNSHEET_RUNBOOK".into(), runbook_path.to_string()));
-    out.push(("RUNSHEET_STEP".into(), step.to_string()));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,15 +227,5 @@ mod tests {
         assert!(err.contains("2 variables are not set"), "{err}");
         assert!(err.contains("export DB_URL="), "{err}");
         assert!(err.contains("export TICKET=…   # incident ticket"), "{err}");
-    }
-
-    #[test]
-    fn expansion_of_every_reference_style() {
-        let values: HashMap<String, String> = [("A".to_string(), "1".to_string())].into();
-        let env = |n: &str| (n == "B").then(|| "2".to_string());
-        assert_eq!(
-            expand("$A-${A}-{{ A }}-{{A}}-$B-$C", &values, &env),
-            "1-1-1-1-2-$C"
-        );
     }
 }

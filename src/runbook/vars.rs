@@ -1,6 +1,7 @@
 //! Variable references in action text: `$NAME`, `${NAME}` (shell style,
 //! everywhere) and `{{NAME}}` (Hurl style, in http blocks).
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// Variables runsheet itself sets for every command.
@@ -88,6 +89,48 @@ pub fn references(text: &str) -> Vec<(String, Range<usize>)> {
     out
 }
 
+/// Replaces `$NAME`, `${NAME}` and `{{NAME}}` with resolved values, then the
+/// process environment; unknown references are left as written.
+pub fn expand(
+    text: &str,
+    values: &HashMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (name, range) in references(text) {
+        let Some(value) = values.get(&name).cloned().or_else(|| env(&name)) else {
+            continue;
+        };
+        // The reference's full extent: `$`, `${…}` or `{{ … }}` around the name.
+        let (start, end) = reference_bounds(text, range.start, range.end);
+        out.push_str(&text[last..start]);
+        out.push_str(&value);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+fn reference_bounds(text: &str, name_start: usize, name_end: usize) -> (usize, usize) {
+    let before = &text[..name_start];
+    if before.ends_with("${") && text[name_end..].starts_with('}') {
+        return (name_start - 2, name_end + 1);
+    }
+    if before.ends_with('$') {
+        return (name_start - 1, name_end);
+    }
+    let open = before.trim_end_matches(' ');
+    if open.ends_with("{{") {
+        let after = text[name_end..].trim_start_matches(' ');
+        if after.starts_with("}}") {
+            let close = text.len() - after.len() + 2;
+            return (open.len() - 2, close);
+        }
+    }
+    (name_start, name_end)
+}
+
 fn name_end(bytes: &[u8], start: usize) -> usize {
     let mut end = start;
     while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
@@ -166,5 +209,15 @@ mod tests {
         for n in ["STAGING_USERS", "user", "ANSWER", "KEYCLOAK_URL"] {
             assert!(a.iter().any(|x| x == n), "{n} in {a:?}");
         }
+    }
+
+    #[test]
+    fn expansion_of_every_reference_style() {
+        let values: HashMap<String, String> = [("A".to_string(), "1".to_string())].into();
+        let env = |n: &str| (n == "B").then(|| "2".to_string());
+        assert_eq!(
+            expand("$A-${A}-{{ A }}-{{A}}-$B-$C", &values, &env),
+            "1-1-1-1-2-$C"
+        );
     }
 }

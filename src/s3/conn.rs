@@ -10,7 +10,7 @@ use aws_sdk_s3::config::{
     Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 
-use crate::native::Native;
+use crate::exec::step::StepCtx;
 
 const DEFAULT_REGION: &str = "us-east-1";
 
@@ -24,7 +24,7 @@ pub struct Conn {
     pub credentials: &'static str,
 }
 
-pub async fn connect(native: &Native) -> Result<Conn, String> {
+pub async fn connect(native: &StepCtx) -> Result<Conn, String> {
     let var = |name: &str| native.var(name).filter(|v| !v.trim().is_empty());
     let target = native.target.clone();
     let endpoint = var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL"));

@@ -10,12 +10,12 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 use super::conn::Conn;
 use super::error;
 use super::tuning::{MEMORY_BUDGET, MIB, Tuning};
+use crate::exec::step::StepCtx;
 use crate::exec::task::TaskCtx;
-use crate::native::Native;
 use crate::session::Msg;
 
 pub struct Job<'a> {
-    pub native: &'a Native,
+    pub native: &'a StepCtx,
     pub ctx: &'a TaskCtx,
     pub conn: Conn,
     pub tuning: Tuning,
@@ -26,7 +26,7 @@ pub struct Job<'a> {
 const PERMITS: u64 = MEMORY_BUDGET / MIB;
 
 impl<'a> Job<'a> {
-    pub fn new(native: &'a Native, ctx: &'a TaskCtx, conn: Conn, tuning: Tuning) -> Job<'a> {
+    pub fn new(native: &'a StepCtx, ctx: &'a TaskCtx, conn: Conn, tuning: Tuning) -> Job<'a> {
         Job {
             native,
             ctx,

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use crate::native::Native;
+use crate::exec::step::StepCtx;
 
-pub fn resolve(native: &Native, path: &str) -> PathBuf {
+pub fn resolve(native: &StepCtx, path: &str) -> PathBuf {
     let p = Path::new(path);
     match &native.action.cwd {
         Some(cwd) if p.is_relative() => Path::new(cwd).join(p),

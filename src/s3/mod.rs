@@ -32,15 +32,15 @@ mod upload;
 
 use serde_json::{Value, json};
 
+use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::{Stop, TaskCtx};
-use crate::native::{Native, Verdict};
 use crate::runbook::actions::s3::{S3Options, s3_options};
 use crate::runbook::model::{S3Op, S3Url};
 use crate::session::Msg;
 use job::Job;
 use tuning::Tuning;
 
-pub async fn run(native: &Native, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdict, String> {
+pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdict, String> {
     let tuning = Tuning::from_vars(|n| native.var(n))?;
     let conn = conn::connect(native).await?;
     let mut options = s3_options(&native.action.code);
@@ -131,7 +131,7 @@ fn stopped(op: &S3Op, stop: Stop) -> String {
 }
 
 /// `${VAR}` in paths, buckets and keys, from the step's environment.
-fn expand(native: &Native, op: &S3Op) -> Result<S3Op, String> {
+fn expand(native: &StepCtx, op: &S3Op) -> Result<S3Op, String> {
     let url = |u: &S3Url| {
         let bucket = native.expand(&u.bucket);
         if bucket.is_empty() || bucket.contains('/') {

@@ -9,7 +9,7 @@ use tokio_postgres::{Client, Row};
 
 use super::narrow::{Range, Sum};
 use super::query::Relation;
-use crate::db::native::Native;
+use crate::db::ctx::DbCtx;
 use crate::exec::task::TaskCtx;
 
 /// Every count of one side sees the same instant. The display settings are
@@ -32,7 +32,7 @@ const KEY_JOIN: &str = "LEFT JOIN pg_attribute a ON a.attrelid = c.oid \
     AND a.attname = $2::text AND a.attnum > 0 AND NOT a.attisdropped";
 
 pub struct Side<'a> {
-    native: &'a Native,
+    db: &'a DbCtx,
     pub target: &'a str,
     client: Client,
 }
@@ -66,13 +66,9 @@ pub struct Totals {
 impl<'a> Side<'a> {
     /// Connects (identifying the database; the session refuses a second
     /// target on the same one) and opens the snapshot.
-    pub async fn open(native: &'a Native, ctx: &TaskCtx, target: &'a str) -> Result<Self, String> {
-        let client = native.connect(ctx, target).await?;
-        let side = Side {
-            native,
-            target,
-            client,
-        };
+    pub async fn open(db: &'a DbCtx, ctx: &TaskCtx, target: &'a str) -> Result<Self, String> {
+        let client = db.connect(ctx, target).await?;
+        let side = Side { db, target, client };
         side.client
             .batch_execute(SNAPSHOT)
             .await
@@ -90,13 +86,13 @@ impl<'a> Side<'a> {
     /// Asks the server to stop what this side is running: dropping the
     /// connection would leave a long count running there.
     pub async fn cancel(&self) {
-        if let Some(cfg) = self.native.config(self.target) {
+        if let Some(cfg) = self.db.config(self.target) {
             cfg.cancel(self.client.cancel_token()).await;
         }
     }
 
     fn error(&self, e: tokio_postgres::Error) -> String {
-        self.native.query_error(self.target, e)
+        self.db.query_error(self.target, e)
     }
 
     /// The tables `names` (as written, schema-qualified or not, quoted or

@@ -1,18 +1,31 @@
-//! What database steps need of a native action: the connection settings
-//! of its targets, and a connection checked against the database the
-//! session identified under that name.
+//! What database steps need beyond any in-process step's context
+//! (`exec::step::StepCtx`): the connection settings of their targets, what
+//! the session already knows (database identities, a batched migration's
+//! progress), and a connection checked against the database the session
+//! identified under that name.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use tokio_postgres::Client;
 
 use super::conn::{DbConfig, DbError};
 use super::identity;
 use crate::exec::task::TaskCtx;
-use crate::run::vars::expand;
-use crate::session::{Msg, Session};
+use crate::runbook::vars::expand;
+use crate::session::state::BatchProgress;
+use crate::session::{DbIdentity, Msg, Session};
 
-pub use crate::native::{Native, Verdict};
+/// The database side of one database action (sql, compare, migrations,
+/// batch).
+#[derive(Clone)]
+pub struct DbCtx {
+    /// Connection settings of every target the action touches.
+    pub databases: BTreeMap<String, Result<DbConfig, String>>,
+    /// Databases the session identified before.
+    pub known: BTreeMap<String, DbIdentity>,
+    /// A batched migration's progress so far, for this action.
+    pub progress: Option<BatchProgress>,
+}
 
 /// A target's connection settings, from its `database` (else the
 /// `DATABASE_URL` its `env` sets: what its shell steps get), variables
@@ -39,7 +52,31 @@ pub fn config_of(
     DbConfig::parse(name, conn.as_deref(), env)
 }
 
-impl Native {
+impl DbCtx {
+    /// The database side of action `index` of `step`, over `targets`;
+    /// `values` and `env` expand their connection settings.
+    pub fn prepare(
+        session: &Session,
+        values: &HashMap<String, String>,
+        targets: &[String],
+        step: &str,
+        index: usize,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> DbCtx {
+        let databases = targets
+            .iter()
+            .map(|name| (name.clone(), config_of(session, values, name, env)))
+            .collect();
+        DbCtx {
+            databases,
+            known: session.databases.clone(),
+            progress: session
+                .state(step)
+                .and_then(|s| s.batches.clone())
+                .filter(|b| b.action == index),
+        }
+    }
+
     /// Connects to `target` and makes sure it is the database the session
     /// knows under that name, or records it if it is the first time.
     pub async fn connect(&self, ctx: &TaskCtx, target: &str) -> Result<Client, String> {

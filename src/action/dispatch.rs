@@ -1,0 +1,122 @@
+//! Which step kind runs an in-process action (sql, compare, migrations,
+//! batch, http, s3), and how its verdict becomes the action's outcome.
+//! The only place that knows every step kind: each of them knows only the
+//! context it is given (`exec::step`, `db::ctx`).
+
+use std::collections::HashMap;
+
+use futures::future::BoxFuture;
+
+use crate::db::ctx::DbCtx;
+use crate::exec::step::{StepCtx, Verdict};
+use crate::exec::task::TaskCtx;
+use crate::runbook::model::{Action, ActionKind};
+use crate::secrets::Secrets;
+use crate::session::{ActionOutcome, Session};
+
+/// An action runsheet runs itself, ready to start.
+#[derive(Clone)]
+pub struct InProcess {
+    pub step: StepCtx,
+    /// What a database action needs besides; `None` for http and s3.
+    pub db: Option<DbCtx>,
+}
+
+/// Everything `InProcess::prepare` needs from the session.
+pub struct Inputs<'a> {
+    pub session: &'a Session,
+    pub values: &'a HashMap<String, String>,
+    pub step: &'a str,
+    pub index: usize,
+    pub action: &'a Action,
+    pub target: &'a str,
+    pub env: Vec<(String, String)>,
+    pub secrets: &'a Secrets,
+    pub process_env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl InProcess {
+    pub fn prepare(i: Inputs<'_>) -> InProcess {
+        let db_targets: Option<Vec<String>> = match &i.action.kind {
+            ActionKind::Sql { .. } | ActionKind::Migrations(_) | ActionKind::Batch(_) => {
+                Some(vec![i.target.to_string()])
+            }
+            ActionKind::Compare(spec) => Some(vec![spec.left.clone(), spec.right.clone()]),
+            ActionKind::Http(_) | ActionKind::S3(_) | ActionKind::Shell { .. } => None,
+        };
+        let db = db_targets.as_deref().map(|targets| {
+            DbCtx::prepare(i.session, i.values, targets, i.step, i.index, i.process_env)
+        });
+        // A compare's own target is its left one.
+        let target = db_targets
+            .and_then(|t| t.into_iter().next())
+            .unwrap_or_else(|| i.target.to_string());
+        let state = i.session.state(i.step);
+        let step = StepCtx {
+            step: i.step.to_string(),
+            index: i.index,
+            action: i.action.clone(),
+            protected: i.session.target(&target).is_some_and(|t| t.protected),
+            target,
+            env: i.env,
+            secrets: i.secrets.clone(),
+            checkpoints: state
+                .map(|s| {
+                    s.checkpoints
+                        .iter()
+                        .filter(|((action, _), _)| *action == i.index)
+                        .map(|((_, key), v)| (key.clone(), v.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        InProcess { step, db }
+    }
+
+    /// Runs the action to its end.
+    pub async fn run(self, ctx: TaskCtx) -> ActionOutcome {
+        let InProcess { step, db } = self;
+        // Boxed with `Send` spelled out here, where the lifetimes are
+        // concrete: rustc otherwise tries to prove `Send` for every
+        // lifetime of these borrowing futures, and cannot.
+        type Run<'a> = BoxFuture<'a, Result<Verdict, String>>;
+        let run: Run<'_> = match (&step.action.kind, &db) {
+            (ActionKind::Sql { writes }, Some(db)) => {
+                Box::pin(crate::db::sql::run(&step, db, &ctx, *writes))
+            }
+            (ActionKind::Compare(spec), Some(db)) => {
+                Box::pin(crate::db::compare::run(&step, db, &ctx, spec))
+            }
+            (ActionKind::Migrations(spec), Some(db)) => {
+                Box::pin(crate::db::pending::run(&step, db, &ctx, spec))
+            }
+            (ActionKind::Batch(spec), Some(db)) => {
+                Box::pin(crate::db::batch::run(&step, db, &ctx, spec))
+            }
+            (ActionKind::Http(check), _) => Box::pin(crate::http::run(&step, &ctx, check)),
+            (ActionKind::S3(ops), _) => Box::pin(crate::s3::run(&step, &ctx, ops)),
+            (ActionKind::Shell { .. }, _) => {
+                Box::pin(async { Err("a shell action is not run inside runsheet".into()) })
+            }
+            (_, None) => Box::pin(async {
+                Err("a database action was prepared without its database settings".into())
+            }),
+        };
+        let result = run.await;
+        match result {
+            Ok(Verdict::Passed) => ActionOutcome {
+                exit_code: Some(0),
+                ..ActionOutcome::default()
+            },
+            Ok(Verdict::Failed(why)) => ActionOutcome {
+                exit_code: Some(0),
+                failure: Some(step.secrets.redact(&why)),
+                ..ActionOutcome::default()
+            },
+            Err(e) => ActionOutcome {
+                error: Some(step.secrets.redact(&e)),
+                ..ActionOutcome::default()
+            },
+        }
+    }
+}

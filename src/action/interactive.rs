@@ -1,0 +1,47 @@
+//! An interactive action: the step's command gets the real terminal (the
+//! front end gives it up first and takes it back after), started with the
+//! same command line as a supervised one (`exec::interpreter`).
+
+use std::os::unix::process::ExitStatusExt;
+
+use super::prepare::Prepared;
+use super::running::failed_to_start;
+use crate::exec::descendants;
+use crate::exec::interpreter::Interpreter;
+use crate::exec::shell;
+use crate::session::ActionOutcome;
+
+/// Runs an interactive action to its end; its pid, when it started, and
+/// how it ended.
+pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
+    let started = std::time::Instant::now();
+    let interpreter = p.interpreter.unwrap_or(Interpreter::Bash);
+    let mut cmd = interpreter.command(
+        &p.action.code,
+        &p.env,
+        p.action.cwd.as_deref().map(std::path::Path::new),
+    );
+    let before = descendants::Action::before_spawn();
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return (None, failed_to_start(&e.to_string())),
+    };
+    let pid = child.id();
+    let leftovers = before.zip(pid).and_then(|(b, pid)| b.spawned(pid));
+    let mut o = ActionOutcome::default();
+    match child.wait().await {
+        Ok(st) => {
+            o.exit_code = st.code();
+            o.signal = st.signal();
+        }
+        Err(e) => o.error = Some(format!("lost the interactive command: {e}")),
+    }
+    // It shares the terminal's process group, so only what it started and
+    // left behind is ended (what it put in the background, what escaped
+    // with setsid), never the group.
+    if let Some(leftovers) = leftovers {
+        leftovers.end_all(shell::DEFAULT_GRACE).await;
+    }
+    o.duration_ms = started.elapsed().as_millis() as u64;
+    (pid, o)
+}

@@ -1,0 +1,81 @@
+//! Everything it takes to run one action, resolved from the session before
+//! anything starts: its target, timeout, environment, and either the shell
+//! it runs in or the in-process step kind that runs it.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::dispatch::InProcess;
+use super::env::command_env;
+use crate::exec::interpreter::Interpreter;
+use crate::runbook::model::{Action, ActionKind};
+use crate::secrets::Secrets;
+use crate::session::Session;
+
+/// What it takes to run an action, resolved from the session.
+pub struct Prepared {
+    pub action: Action,
+    pub target: String,
+    pub timeout: Duration,
+    pub env: Vec<(String, String)>,
+    /// The shell of a shell action.
+    pub interpreter: Option<Interpreter>,
+    /// Any other action, ready to run inside runsheet.
+    pub in_process: Option<InProcess>,
+}
+
+/// Resolves action `index` of `step`.
+pub fn prepare(
+    session: &Session,
+    values: &HashMap<String, String>,
+    secrets: &Secrets,
+    step: &str,
+    index: usize,
+) -> Result<Prepared, String> {
+    let Some((phase, s)) = session.step(step) else {
+        return Err(format!("no step `{step}`"));
+    };
+    let Some(action) = s.actions.get(index).cloned() else {
+        return Err(format!("step `{step}` has no action {index}"));
+    };
+    let process_env = |n: &str| std::env::var(n).ok();
+    let target_name = session.action_target(phase, s, &action).to_string();
+    let target = session.target(&target_name).cloned();
+    let env = command_env(
+        values,
+        target.as_ref(),
+        &target_name,
+        &session.info.runbook_path,
+        step,
+        &process_env,
+    );
+    let timeout = action
+        .timeout
+        .or(target.as_ref().map(|t| t.timeout))
+        .unwrap_or(Duration::from_secs(300));
+    let (interpreter, in_process) = match &action.kind {
+        ActionKind::Shell { interpreter } => (Some(Interpreter::for_lang(interpreter)), None),
+        _ => {
+            let work = InProcess::prepare(super::dispatch::Inputs {
+                session,
+                values,
+                step,
+                index,
+                action: &action,
+                target: &target_name,
+                env: env.clone(),
+                secrets,
+                process_env: &process_env,
+            });
+            (None, Some(work))
+        }
+    };
+    Ok(Prepared {
+        action,
+        target: target_name,
+        timeout,
+        env,
+        interpreter,
+        in_process,
+    })
+}
