@@ -458,6 +458,47 @@ fn the_lines_typed_for_an_interactive_command_reach_it() {
     );
 }
 
+/// bash sources `$BASH_ENV` even with `--norc`: whatever the caller's shell
+/// setup names must run neither before a supervised step nor before an
+/// interactive one (both start from one command line).
+#[test]
+fn no_step_sources_the_callers_bash_env() {
+    let mut env = Env::new();
+    let setup = env.write("setup.sh", "echo sourced >> \"$WORK/sourced\"\n");
+    let sourced = env.path().join("sourced");
+    // The setup file works: a plain bash given it does source it.
+    let bash = std::process::Command::new("bash")
+        .args(["-c", "true"])
+        .env("BASH_ENV", &setup)
+        .env("WORK", env.path())
+        .status()
+        .unwrap_or_else(|e| panic!("bash: {e}"));
+    assert!(
+        bash.success() && sourced.exists(),
+        "the setup file is not sourced by bash"
+    );
+    std::fs::remove_file(&sourced).unwrap_or_else(|e| panic!("{e}"));
+    env.0.set("BASH_ENV", &setup.to_string_lossy());
+    let rb = env.runbook(
+        "b.md",
+        "# B\n\n## P\n\n### Ask {#ask}\n\n```bash {interactive}\necho interactive >> \"$WORK/ran\"\n```\n\n### Plain {#plain}\n\n```bash\necho supervised >> \"$WORK/ran\"\n```\n",
+    );
+    let out = env.run(
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--plain",
+        ],
+        "\n\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ran = std::fs::read_to_string(env.path().join("ran")).unwrap_or_default();
+    assert_eq!(ran, "interactive\nsupervised\n", "{}", text(&out));
+    assert!(!sourced.exists(), "a step sourced BASH_ENV: {}", text(&out));
+}
+
 const FLAKY: &str = r#"# Flaky
 
 ## Phase
