@@ -267,7 +267,7 @@ fn rehearsal_env(state: &State, spec: &Sandbox) -> Vec<(String, String)> {
     env
 }
 
-fn fail(e: &str) -> color_eyre::Result<ExitCode> {
+fn fail(e: impl std::fmt::Display) -> color_eyre::Result<ExitCode> {
     eprintln!("runsheet: {e}");
     Ok(ExitCode::from(2))
 }

@@ -115,7 +115,7 @@ pub fn write(path: &Path, format: Format) -> Result<String, String> {
             Err(reason) => {
                 integrity = Integrity::Broken {
                     line: i + 1,
-                    reason,
+                    reason: reason.to_string(),
                 };
                 return false;
             }
