@@ -292,8 +292,25 @@ mod tests {
     fn unknown_version_is_named() {
         let line =
             format!(r#"{{"v":7,"seq":0,"ts":"2026-11-21T14:03:12.345Z","prev":"{GENESIS_PREV}"}}"#);
-        let err = decode_header(line.as_bytes()).err().unwrap_or_default();
-        assert!(err.starts_with("unknown schema version 7"), "{err}");
+        let err = decode_header(line.as_bytes()).err();
+        assert_eq!(err, Some(RecordError::UnknownVersion(7)));
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.starts_with("unknown schema version 7"), "{text}");
+        // Every reason keeps the words `verify` and the replay show.
+        for (line, reason) in [
+            ("[1]", "not a record: a JSON array"),
+            ("{}", "not a record: no schema version `v`"),
+            (r#"{"v":1}"#, "not a record: no `seq`"),
+            (r#"{"v":1,"seq":-1}"#, "bad seq -1"),
+            (r#"{"v":1,"seq":0,"ts":5}"#, "bad timestamp 5"),
+            (
+                r#"{"v":1,"seq":0,"ts":"2026-11-21T14:03:12.345Z","prev":"x"}"#,
+                "bad prev \"x\" (expected 64 hex digits)",
+            ),
+        ] {
+            let got = decode_header(line.as_bytes()).err().map(|e| e.to_string());
+            assert_eq!(got.as_deref(), Some(reason), "{line}");
+        }
     }
 
     #[test]

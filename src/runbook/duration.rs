@@ -7,7 +7,7 @@
 //! | form                | for                                   | examples                          |
 //! | ------------------- | ------------------------------------- | --------------------------------- |
 //! | [`format_duration`] | a setting, as an attribute writes it  | `250ms` `45s` `10m` `1h30m`       |
-//! | [`format_span`]     | a measured time: took, elapsed, ETA   | `850ms` `4.2s` `45s` `3m05s` `1h02m` `2d03h` |
+//! | [`format_span`]     | a measured time: took, elapsed, ETA   | `850ms` `2s` `4.2s` `45s` `3m05s` `1h02m` `2d03h` |
 //! | [`format_clock`]    | a running clock, an offset in replay  | `0:07` `3:05` `1:02:03`           |
 //!
 //! Wall-clock times (`14:03:12`, `2026-11-21 14:03:12 UTC`) are
@@ -100,7 +100,8 @@ pub fn format_duration(d: Duration) -> String {
 /// A measured length of time (a step took, elapsed, median of the
 /// rehearsals, time left), as short as it can be read at a glance:
 /// `0ms`, `850ms` below a second; `4.2s` below ten seconds (tenths
-/// matter there); `45s` below a minute; `3m05s` below an hour; `1h02m`
+/// matter there, and are left out when zero: `2s`, not `2.0s`, so a
+/// column of step times stays narrow); `45s` below a minute; `3m05s` below an hour; `1h02m`
 /// below a day; `2d03h` beyond. Always truncated, never rounded up: it
 /// never shows more time than has passed, and `59.9s` is still `59s`.
 pub fn format_span(d: Duration) -> String {
@@ -108,7 +109,10 @@ pub fn format_span(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => format!("{ms}ms"),
-        1..10 => format!("{s}.{}s", d.subsec_millis() / 100),
+        1..10 => match d.subsec_millis() / 100 {
+            0 => format!("{s}s"),
+            tenths => format!("{s}.{tenths}s"),
+        },
         10..60 => format!("{s}s"),
         60..3600 => format!("{}m{:02}s", s / 60, s % 60),
         3600..86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
@@ -369,7 +373,9 @@ mod tests {
             (ms(0), "0ms"),
             (ms(1), "1ms"),
             (ms(999), "999ms"),
-            (ms(1_000), "1.0s"),
+            (ms(1_000), "1s"),
+            (ms(1_099), "1s"),
+            (ms(1_100), "1.1s"),
             (ms(4_250), "4.2s"),
             (ms(9_999), "9.9s"),
             (ms(10_000), "10s"),
