@@ -221,15 +221,12 @@ fn a_slow_endpoint_times_out_the_request() {
     // Within a retry window, a request gets no longer than what is left.
     let (all, ok, took) = run(&w, &runbook(&server.url(), "retry=1s interval=1s", &body));
     assert!(!ok, "{all}");
-    assert!(
-        all.contains("attempt 1 · no response within 1.0 s"),
-        "{all}"
-    );
+    assert!(all.contains("attempt 1 · no response within 1s"), "{all}");
     assert!(all.contains("still failing after 1s (1 attempt)"), "{all}");
     assert!(took < Duration::from_secs(5), "{took:?}");
     let r = result(&w);
     assert_eq!(r["status"], serde_json::Value::Null);
-    assert_eq!(r["error"], "no response within 1.0 s");
+    assert_eq!(r["error"], "no response within 1s");
 }
 
 #[test]

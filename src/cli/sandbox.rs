@@ -99,7 +99,7 @@ fn start(opts: &StartOptions) -> Result<State, String> {
 pub fn run(action: Option<SandboxAction>, setup: Setup) -> color_eyre::Result<ExitCode> {
     let dir = match sandbox::default_dir() {
         Ok(d) => d,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(&e.to_string()),
     };
     match action {
         None => {
@@ -128,7 +128,7 @@ pub fn run(action: Option<SandboxAction>, setup: Setup) -> color_eyre::Result<Ex
                 eprintln!("sandbox removed; nothing of it is left running or listening");
                 Ok(ExitCode::SUCCESS)
             }
-            Err(e) => fail(&e),
+            Err(e) => fail(&e.to_string()),
         },
         Some(SandboxAction::Env) => match sandbox::read_state(&dir) {
             Some(state) => {
@@ -185,7 +185,7 @@ fn serve_health(
 pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
     let dir = match sandbox::default_dir() {
         Ok(d) => d,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(&e.to_string()),
     };
     let spec = match read_runbook(runbook) {
         Ok(r) => r.sandbox.unwrap_or_default(),
@@ -225,7 +225,7 @@ pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
 pub fn exec_resume(info: &SessionInfo) -> color_eyre::Result<ExitCode> {
     let dir = match sandbox::default_dir() {
         Ok(d) => d,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(&e.to_string()),
     };
     let state = match sandbox::read_state(&dir) {
         Some(state) if sandbox::alive(&state) => state,

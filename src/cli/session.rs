@@ -285,13 +285,14 @@ pub fn export(journal: &Path, output: Option<&Path>) -> color_eyre::Result<ExitC
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
             .and_then(|f| {
                 let mut w = std::io::BufWriter::new(f);
-                crate::export::asciicast::write(journal, &mut w)?;
+                crate::export::asciicast::write(journal, &mut w).map_err(|e| e.to_string())?;
                 std::io::Write::flush(&mut w).map_err(|e| e.to_string())
             }),
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
             crate::export::asciicast::write(journal, &mut w)
+                .map_err(|e| e.to_string())
                 .and_then(|()| std::io::Write::flush(&mut w).map_err(|e| e.to_string()))
         }
     };

@@ -114,10 +114,10 @@ pub async fn run(
         }
         if done {
             ctx.print(format!(
-                "{} batches, {} rows, in {:.1}s\n",
+                "{} batches, {} rows, in {}\n",
                 state.batches,
                 state.rows,
-                started.elapsed().as_secs_f64()
+                crate::runbook::duration::format_span(started.elapsed())
             ))
             .await;
             return Ok(Verdict::Passed);

@@ -81,8 +81,11 @@ impl DbConfig {
         target: &str,
         conn: Option<&str>,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<DbConfig, String> {
-        let bad = |why: String| format!("the database of target `{target}`: {why}");
+    ) -> Result<DbConfig, DbError> {
+        let bad = |why: String| DbError::BadConnectionString {
+            target: target.to_string(),
+            why,
+        };
         let (rest, own) = match conn.map(str::trim) {
             Some(c) if !c.is_empty() => split_own_keys(c).map_err(bad)?,
             _ => (String::new(), Vec::new()),
@@ -153,6 +156,16 @@ impl DbConfig {
             "{}@{host}:{port}/{}",
             self.pg.get_user().unwrap_or("?"),
             self.pg.get_dbname().unwrap_or("?")
+        )
+    }
+
+    /// `the database of target `…` (user@host:port/dbname)`, the subject
+    /// of connection errors.
+    pub fn at(&self) -> String {
+        format!(
+            "the database of target `{}` ({})",
+            self.target,
+            self.describe()
         )
     }
 
@@ -450,72 +463,149 @@ fn fill_from_env(pg: &mut Config, env: &dyn Fn(&str) -> Option<String>) {
 }
 
 /// A database failure, worded for the operator: which target, what
-/// happened, what to check.
-#[derive(Debug, Clone)]
-pub struct DbError {
-    pub message: String,
-}
-
-impl fmt::Display for DbError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
+/// happened, what to check. The variant says what kind of failure it is,
+/// so a caller can tell a refused connection from a wrong password (to
+/// retry one and not the other) without reading the text.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DbError {
+    /// The connection string, or a setting in it, cannot be used.
+    #[error("the database of target `{target}`: {why}")]
+    BadConnectionString { target: String, why: String },
+    /// Nothing listens at the host and port (the connection was refused).
+    #[error("cannot reach {at}: {cause}; is the server running, and are the host and port right?")]
+    Refused { at: String, cause: String },
+    /// The server did not answer within the connect timeout.
+    #[error("cannot reach {at}: {cause}; is the server running, and are the host and port right?")]
+    Timeout { at: String, cause: String },
+    /// Connecting and identifying the database took longer than the
+    /// session waits for before its first step.
+    #[error("{at} did not answer within {seconds}s")]
+    NoAnswer { at: String, seconds: u64 },
+    /// The host is unknown or unreachable, or the connection broke before
+    /// the server said anything.
+    #[error("cannot reach {at}: {cause}")]
+    Unreachable { at: String, cause: String },
+    /// The TLS handshake failed (certificate, protocol).
+    #[error("cannot reach {at}: {cause}; check sslmode and sslrootcert")]
+    TlsHandshake { at: String, cause: String },
+    /// TLS could not be set up before connecting (root certificates).
+    #[error("TLS for the database of target `{target}`: {why}")]
+    Tls { target: String, why: String },
+    /// Wrong user or password, or no `pg_hba.conf` entry (SQLSTATE 28P01
+    /// or 28000).
+    #[error("{at} refused the connection: {message}; check the user and password")]
+    Authentication {
+        at: String,
+        code: String,
+        message: String,
+    },
+    /// The database does not exist (SQLSTATE 3D000).
+    #[error("{at} refused the connection: {message}; check the database name")]
+    UnknownDatabase { at: String, message: String },
+    /// The server refused the connection for another reason (too many
+    /// connections, shutting down…); `code` is its SQLSTATE.
+    #[error("{at} refused the connection: {message}")]
+    Rejected {
+        at: String,
+        code: String,
+        message: String,
+    },
+    /// A statement failed; `code` is the SQLSTATE when the server sent one,
+    /// `text` the message with its detail and hint.
+    #[error("on `{target}`: {text}")]
+    Query {
+        target: String,
+        code: Option<String>,
+        text: String,
+    },
 }
 
 impl DbError {
     pub fn connect(cfg: &DbConfig, e: tokio_postgres::Error) -> DbError {
-        let at = format!(
-            "the database of target `{}` ({})",
-            cfg.target,
-            cfg.describe()
-        );
-        let message = if let Some(db) = e.as_db_error() {
-            let hint = match db.code().code() {
-                "28P01" | "28000" => "; check the user and password",
-                "3D000" => "; check the database name",
-                _ => "",
+        let at = cfg.at();
+        if let Some(db) = e.as_db_error() {
+            let message = db.message().to_string();
+            return match db.code().code() {
+                code @ ("28P01" | "28000") => DbError::Authentication {
+                    at,
+                    code: code.to_string(),
+                    message,
+                },
+                "3D000" => DbError::UnknownDatabase { at, message },
+                code => DbError::Rejected {
+                    at,
+                    code: code.to_string(),
+                    message,
+                },
             };
-            format!("{at} refused the connection: {}{hint}", db.message())
-        } else {
-            let cause = error_chain(&e);
-            let hint = if cause.contains("refused") || cause.contains("timed out") {
-                "; is the server running, and are the host and port right?"
-            } else if cause.contains("certificate") || cause.contains("TLS") {
-                "; check sslmode and sslrootcert"
-            } else {
-                ""
-            };
-            format!("cannot reach {at}: {cause}{hint}")
-        };
-        DbError { message }
+        }
+        let cause = error_chain(&e);
+        match io_kind(&e) {
+            Some(std::io::ErrorKind::ConnectionRefused) => DbError::Refused { at, cause },
+            Some(std::io::ErrorKind::TimedOut) => DbError::Timeout { at, cause },
+            _ if cause.contains("refused") => DbError::Refused { at, cause },
+            _ if cause.contains("timed out") => DbError::Timeout { at, cause },
+            _ if cause.contains("certificate") || cause.contains("TLS") => {
+                DbError::TlsHandshake { at, cause }
+            }
+            _ => DbError::Unreachable { at, cause },
+        }
     }
 
     pub fn query(target: &str, e: tokio_postgres::Error) -> DbError {
-        let message = match e.as_db_error() {
+        let target = target.to_string();
+        match e.as_db_error() {
             Some(db) => {
-                let mut m = format!(
-                    "on `{target}`: {} (SQLSTATE {})",
-                    db.message(),
-                    db.code().code()
-                );
+                let code = db.code().code().to_string();
+                let mut text = format!("{} (SQLSTATE {code})", db.message());
                 if let Some(detail) = db.detail() {
-                    m.push_str(&format!("\n  detail: {detail}"));
+                    text.push_str(&format!("\n  detail: {detail}"));
                 }
                 if let Some(hint) = db.hint() {
-                    m.push_str(&format!("\n  hint: {hint}"));
+                    text.push_str(&format!("\n  hint: {hint}"));
                 }
-                m
+                DbError::Query {
+                    target,
+                    code: Some(code),
+                    text,
+                }
             }
-            None => format!("on `{target}`: {}", error_chain(&e)),
-        };
-        DbError { message }
+            None => DbError::Query {
+                target,
+                code: None,
+                text: error_chain(&e),
+            },
+        }
+    }
+
+    /// The server's SQLSTATE, when it sent one.
+    pub fn sqlstate(&self) -> Option<&str> {
+        match self {
+            DbError::Authentication { code, .. } | DbError::Rejected { code, .. } => Some(code),
+            DbError::UnknownDatabase { .. } => Some("3D000"),
+            DbError::Query { code, .. } => code.as_deref(),
+            _ => None,
+        }
     }
 
     fn tls(cfg: &DbConfig, why: String) -> DbError {
-        DbError {
-            message: format!("TLS for the database of target `{}`: {why}", cfg.target),
+        DbError::Tls {
+            target: cfg.target.clone(),
+            why,
         }
     }
+}
+
+/// The kind of the first I/O error in `e`'s chain of causes.
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cause = c.source();
+    }
+    None
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -633,7 +723,7 @@ mod tests {
     }
 
     fn parse(conn: &str) -> Result<DbConfig, String> {
-        DbConfig::parse("production", Some(conn), &no_env)
+        DbConfig::parse("production", Some(conn), &no_env).map_err(|e| e.to_string())
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn config_of(
         ));
     };
     let conn = crate::db::preflight::declared_database(target).map(|d| expand(d, values, env));
-    DbConfig::parse(name, conn.as_deref(), env)
+    DbConfig::parse(name, conn.as_deref(), env).map_err(|e| e.to_string())
 }
 
 impl DbCtx {

@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use super::conn::DbConfig;
+use super::conn::{DbConfig, DbError};
 use super::ctx::config_of;
 use super::identity;
 use crate::runbook::model::{ActionKind, Target};
@@ -87,7 +87,7 @@ pub async fn identify_all(
     session: &Session,
     values: &HashMap<String, String>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Vec<(String, Result<DbIdentity, String>)> {
+) -> Vec<(String, Result<DbIdentity, PreflightError>)> {
     let targets: Vec<(String, Result<DbConfig, String>)> = database_targets(session)
         .into_iter()
         .map(|t| {
@@ -97,27 +97,35 @@ pub async fn identify_all(
         .collect();
     let checks = targets.into_iter().map(|(target, cfg)| async move {
         let found = match cfg {
-            Ok(cfg) => identify(&cfg).await,
-            Err(e) => Err(e),
+            Ok(cfg) => identify(&cfg).await.map_err(PreflightError::Db),
+            Err(e) => Err(PreflightError::Settings(e)),
         };
         (target, found)
     });
     futures::future::join_all(checks).await
 }
 
-async fn identify(cfg: &DbConfig) -> Result<DbIdentity, String> {
+/// Why one target's database could not be identified before the session.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PreflightError {
+    /// The target's connection settings cannot be used (unknown target,
+    /// unreadable connection string): the text says which and why.
+    #[error("{0}")]
+    Settings(String),
+    /// Connecting or reading who the database is failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+async fn identify(cfg: &DbConfig) -> Result<DbIdentity, DbError> {
     let work = async {
-        let client = cfg.connect().await.map_err(|e| e.to_string())?;
-        identity::identify(&client, cfg)
-            .await
-            .map_err(|e| e.to_string())
+        let client = cfg.connect().await?;
+        identity::identify(&client, cfg).await
     };
     tokio::time::timeout(REACH, work).await.unwrap_or_else(|_| {
-        Err(format!(
-            "the database of target `{}` ({}) did not answer within {}s",
-            cfg.target,
-            cfg.describe(),
-            REACH.as_secs()
-        ))
+        Err(DbError::NoAnswer {
+            at: cfg.at(),
+            seconds: REACH.as_secs(),
+        })
     })
 }

@@ -9,14 +9,11 @@ pub fn bar(fraction: f64) -> String {
 }
 
 /// A time left, as short as it can be read at a glance: `59s`, `1m01s`,
-/// `2h01m`.
+/// `2h01m` (`runbook::duration::format_span`).
 pub fn eta(secs: f64) -> String {
-    let s = secs.round() as u64;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
+    let left =
+        std::time::Duration::try_from_secs_f64(secs.max(0.0)).unwrap_or(std::time::Duration::MAX);
+    crate::runbook::duration::format_span(left)
 }
 
 /// A line rewritten in place with `\r`: a shorter line is padded over the

@@ -9,29 +9,56 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::journal::record::decode_line;
+use crate::journal::record::{RecordError, decode_line};
 use crate::runbook;
 use crate::session::{Millis, Msg};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 36;
 
+/// Why a journal could not be exported.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot open {}: {source}", path.display())]
+    Open {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} holds no record", path.display())]
+    Empty { path: std::path::PathBuf },
+    /// The first line is no record this runsheet reads.
+    #[error("line 1: {0}")]
+    FirstRecord(RecordError),
+    #[error("{} does not start with a session-started record", path.display())]
+    NotASession { path: std::path::PathBuf },
+    #[error("line {0} is not a record")]
+    NotARecord(usize),
+    /// Writing the recording out failed (disk full, closed pipe).
+    #[error("writing the recording: {0}")]
+    Write(std::io::Error),
+}
+
 /// Writes the recording of the journal at `path` to `out`.
-pub fn write(path: &Path, out: &mut dyn Write) -> Result<(), String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+pub fn write(path: &Path, out: &mut dyn Write) -> Result<(), ExportError> {
+    let file = std::fs::File::open(path).map_err(|source| ExportError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut lines = BufReader::new(file).lines();
-    let io = |e: std::io::Error| format!("writing the recording: {e}");
+    let io = ExportError::Write;
     let first = match lines.next() {
         Some(Ok(l)) => l,
-        _ => return Err(format!("{} holds no record", path.display())),
+        _ => {
+            return Err(ExportError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
     };
-    let first = decode_line::<Msg>(first.as_bytes()).map_err(|e| format!("line 1: {e}"))?;
+    let first = decode_line::<Msg>(first.as_bytes()).map_err(ExportError::FirstRecord)?;
     let Msg::SessionStarted(info) = &first.body else {
-        return Err(format!(
-            "{} does not start with a session-started record",
-            path.display()
-        ));
+        return Err(ExportError::NotASession {
+            path: path.to_path_buf(),
+        });
     };
     let start = first.ts.as_millisecond();
     let runbook = runbook::parse(&info.runbook_path, &info.runbook_text).runbook;
@@ -68,7 +95,7 @@ pub fn write(path: &Path, out: &mut dyn Write) -> Result<(), String> {
         // the recording where the journal's whole records end.
         let Ok(record) = decode_line::<Msg>(line.as_bytes()) else {
             if n == 0 {
-                return Err("line 2 is not a record".into());
+                return Err(ExportError::NotARecord(2));
             }
             break;
         };
@@ -88,7 +115,7 @@ struct Cast<'a> {
 }
 
 impl Cast<'_> {
-    fn record(&mut self, at: Millis, msg: &Msg) -> Result<(), String> {
+    fn record(&mut self, at: Millis, msg: &Msg) -> Result<(), ExportError> {
         match msg {
             Msg::RunRequested { step } | Msg::ActionStarted { step, .. } => {
                 self.header(at, step)?;
@@ -149,7 +176,7 @@ impl Cast<'_> {
     }
 
     /// A marker and a heading when output moves to another step.
-    fn header(&mut self, at: Millis, step: &str) -> Result<(), String> {
+    fn header(&mut self, at: Millis, step: &str) -> Result<(), ExportError> {
         if self.shown.as_deref() == Some(step) {
             return Ok(());
         }
@@ -166,15 +193,15 @@ impl Cast<'_> {
             .unwrap_or_else(|| step.to_string())
     }
 
-    fn text(&mut self, at: Millis, data: &str) -> Result<(), String> {
+    fn text(&mut self, at: Millis, data: &str) -> Result<(), ExportError> {
         self.event(at, "o", data)
     }
 
-    fn event(&mut self, at: Millis, code: &str, data: &str) -> Result<(), String> {
+    fn event(&mut self, at: Millis, code: &str, data: &str) -> Result<(), ExportError> {
         let t = ((at - self.start).max(0) as f64 / 1000.0).max(self.last);
         self.last = t;
         let line = json!([(t * 1000.0).round() / 1000.0, code, data]);
-        writeln!(self.out, "{line}").map_err(|e| format!("writing the recording: {e}"))
+        writeln!(self.out, "{line}").map_err(ExportError::Write)
     }
 }
 

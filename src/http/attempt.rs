@@ -26,15 +26,51 @@ pub struct Response {
     pub elapsed: Duration,
 }
 
-pub async fn send(client: &Client, req: &Request, budget: Duration) -> Result<Response, String> {
+/// Why an attempt got no (whole) response. Hosts in the text are masked
+/// as the request shows them; the variant says what kind of failure it was,
+/// so a retry policy or a test need not read the words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoResponse {
+    /// Nothing answered within the attempt's budget.
+    #[error("no response within {}", show::millis(*budget))]
+    Timeout { budget: Duration },
+    /// Nothing listens at the host and port.
+    #[error("connection refused by {at} (nothing listening there?)")]
+    Refused { at: String },
+    /// The TLS handshake failed; `why` says how to fix it when it can.
+    #[error("TLS with {at} failed: {why}")]
+    Tls { at: String, why: String },
+    /// Connecting failed otherwise (DNS, unreachable network).
+    #[error("cannot connect to {at}: {cause}")]
+    Connect { at: String, cause: String },
+    /// Connected, then the exchange failed.
+    #[error("request to {at} failed: {cause}")]
+    Exchange { at: String, cause: String },
+    /// The step was cancelled or timed out before any response came.
+    #[error("{0}")]
+    Stopped(String),
+    /// The status line arrived, then the body broke off.
+    #[error("{status}, then the body broke off: {cause}")]
+    BodyBrokeOff { status: u16, cause: Box<NoResponse> },
+}
+
+pub async fn send(
+    client: &Client,
+    req: &Request,
+    budget: Duration,
+) -> Result<Response, NoResponse> {
     let started = Instant::now();
     match tokio::time::timeout(budget, exchange(client, req, started)).await {
         Ok(result) => result,
-        Err(_) => Err(format!("no response within {}", show::millis(budget))),
+        Err(_) => Err(NoResponse::Timeout { budget }),
     }
 }
 
-async fn exchange(client: &Client, req: &Request, started: Instant) -> Result<Response, String> {
+async fn exchange(
+    client: &Client,
+    req: &Request,
+    started: Instant,
+) -> Result<Response, NoResponse> {
     let mut builder = client.request(req.method.clone(), req.url.clone());
     for (name, value) in &req.headers {
         builder = builder.header(name, value);
@@ -47,11 +83,10 @@ async fn exchange(client: &Client, req: &Request, started: Instant) -> Result<Re
     let headers = resp.headers().clone();
     let mut body = Vec::new();
     let mut truncated = false;
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| format!("{status}, then the body broke off: {}", cause(e, req)))?
-    {
+    while let Some(chunk) = resp.chunk().await.map_err(|e| NoResponse::BodyBrokeOff {
+        status,
+        cause: Box::new(cause(e, req)),
+    })? {
         let room = MAX_BODY - body.len();
         if chunk.len() > room {
             body.extend_from_slice(&chunk[..room]);
@@ -71,7 +106,7 @@ async fn exchange(client: &Client, req: &Request, started: Instant) -> Result<Re
 
 /// The innermost reason, named by what failed: connecting, TLS, or the
 /// exchange. reqwest's own text would name the URL, secrets and all.
-fn cause(e: reqwest::Error, req: &Request) -> String {
+fn cause(e: reqwest::Error, req: &Request) -> NoResponse {
     let at = req.authority();
     let e = e.without_url();
     let mut innermost = req.mask_parsed_host(&e.to_string());
@@ -87,18 +122,24 @@ fn cause(e: reqwest::Error, req: &Request) -> String {
         }
     }
     if let Some(t) = tls {
-        return format!(
-            "TLS with {at} failed: {}",
-            req.mask_parsed_host(&tls_words(&t))
-        );
+        return NoResponse::Tls {
+            at,
+            why: req.mask_parsed_host(&tls_words(&t)),
+        };
     }
     if refused {
-        return format!("connection refused by {at} (nothing listening there?)");
+        return NoResponse::Refused { at };
     }
     if e.is_connect() {
-        return format!("cannot connect to {at}: {innermost}");
+        return NoResponse::Connect {
+            at,
+            cause: innermost,
+        };
     }
-    format!("request to {at} failed: {innermost}")
+    NoResponse::Exchange {
+        at,
+        cause: innermost,
+    }
 }
 
 /// Every error under `first`, going into the errors an io::Error wraps:

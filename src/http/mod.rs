@@ -19,7 +19,7 @@ use crate::exec::task::{Stop, TaskCtx};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::HttpCheck;
 use crate::session::Msg;
-use attempt::Response;
+use attempt::{NoResponse, Response};
 use check::{Answer, CheckResult};
 use request::Request;
 
@@ -130,12 +130,12 @@ fn intro(native: &StepCtx, check: &HttpCheck, req: &Request) -> String {
 
 /// One attempt: the response and its checks, or why there was none.
 struct Tried {
-    result: Result<Response, String>,
+    result: Result<Response, NoResponse>,
     checks: Vec<CheckResult>,
 }
 
 impl Tried {
-    fn new(result: Result<Response, String>, status: Option<u16>, req: &Request) -> Tried {
+    fn new(result: Result<Response, NoResponse>, status: Option<u16>, req: &Request) -> Tried {
         let checks = match &result {
             Ok(r) => check::evaluate(
                 status,
@@ -168,7 +168,7 @@ impl Tried {
         }
     }
 
-    /// `attempt 3 · 503 in 12 ms · status 503, expected 200`.
+    /// `attempt 3 · 503 in 12ms · status 503, expected 200`.
     fn line(&self, attempt: Option<usize>) -> String {
         let prefix = attempt
             .map(|n| format!("attempt {n} · "))
@@ -197,7 +197,7 @@ impl Tried {
     fn reason(&self) -> String {
         let r = match &self.result {
             Ok(r) => r,
-            Err(cause) => return cause.clone(),
+            Err(cause) => return cause.to_string(),
         };
         let failures = self.failures().join("; ");
         if self.checks.first().is_some_and(|c| c.passed) {
@@ -251,7 +251,7 @@ async fn finish(
         "truncated": response.is_some_and(|r| r.truncated),
         "checks": checks_json(&tried.checks),
         "passed": tried.passed(),
-        "error": tried.result.as_ref().err(),
+        "error": tried.result.as_ref().err().map(ToString::to_string),
     });
     record(native, ctx, result).await
 }
@@ -306,7 +306,7 @@ async fn stopped(
     ctx.print(native.secrets.redact(&format!("{reason}\n")))
         .await;
     let last = last.unwrap_or(Tried {
-        result: Err(why),
+        result: Err(NoResponse::Stopped(why)),
         checks: Vec::new(),
     });
     finish(native, ctx, req, attempts, &last).await?;

@@ -132,22 +132,19 @@ fn cut(text: &str, max: usize) -> String {
     format!("{}…", &text[..end])
 }
 
-/// `12 ms`, `1.5 s`.
+/// A measured time (`12ms`, `1.5s`): `runbook::duration::format_span`.
 pub fn millis(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
+    crate::runbook::duration::format_span(d)
 }
 
-/// `10s`, `1m30s`; `100 ms` below a second.
+/// A retry interval: as written (`10s`, `1m30s`, `100ms`,
+/// `runbook::duration::format_duration`) when whole, else measured
+/// (`1.5s`), since the setting form drops fractions of a second.
 pub fn interval(d: Duration) -> String {
     if d.subsec_nanos() == 0 {
         crate::runbook::duration::format_duration(d)
     } else {
-        millis(d)
+        crate::runbook::duration::format_span(d)
     }
 }
 
@@ -310,10 +307,10 @@ mod tests {
     fn sizes_and_times() {
         assert_eq!(size(4 * 1024 * 1024), "4 MiB");
         assert_eq!(size(1536), "1.5 KiB");
-        assert_eq!(millis(Duration::from_millis(12)), "12 ms");
-        assert_eq!(millis(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(millis(Duration::from_millis(12)), "12ms");
+        assert_eq!(millis(Duration::from_millis(1500)), "1.5s");
         assert_eq!(interval(Duration::from_secs(90)), "1m30s");
-        assert_eq!(interval(Duration::from_millis(100)), "100 ms");
+        assert_eq!(interval(Duration::from_millis(100)), "100ms");
         assert_eq!(
             compact(&json!("x".repeat(500))).chars().count(),
             SHOWN_VALUE + 1

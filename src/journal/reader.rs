@@ -58,7 +58,7 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<Journal<T>, JournalError
     let mut records: Vec<Record<T>> = Vec::with_capacity(scanned.lines.len());
     for (i, range) in scanned.lines.iter().enumerate() {
         let record: Record<T> = decode_line(&data[range.clone()])
-            .map_err(|reason| JournalError::corrupt(path, i + 1, reason))?;
+            .map_err(|reason| JournalError::corrupt(path, i + 1, reason.to_string()))?;
         let before = records.last().map(|r| r.seq);
         if let Some(reason) = seq_problem(before, record.seq) {
             return Err(JournalError::corrupt(path, i + 1, reason));

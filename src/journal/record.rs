@@ -118,42 +118,70 @@ impl<T: Serialize> Record<T> {
     }
 }
 
-/// Splits a line into its header and body fields. The error is a reason
-/// fit for [`crate::journal::Break`] or a `Corrupt` error.
-pub fn decode_header(line: &[u8]) -> Result<(Header, Map<String, Value>), String> {
-    let value: Value = serde_json::from_slice(line).map_err(|e| format!("not JSON: {e}"))?;
+/// Why a line is not a record this runsheet can read. The text is a
+/// reason fit for [`crate::journal::Break`] or a `Corrupt` error; the
+/// variant lets `verify` and the replay tell a journal of another version
+/// (still a journal) from a file that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordError {
+    /// The line is not JSON at all.
+    #[error("not JSON: {0}")]
+    NotJson(String),
+    /// JSON, but not a record (another kind of value, or a field missing).
+    #[error("not a record: {0}")]
+    NotARecord(String),
+    /// A record of a schema version this runsheet does not read.
+    #[error(
+        "unknown schema version {0} (this runsheet reads version {SCHEMA_VERSION}; \
+         use the runsheet that wrote the journal)"
+    )]
+    UnknownVersion(u64),
+    /// A header field (`v`, `seq`, `ts`, `prev`) has a value it cannot have.
+    #[error("bad {field} {value}")]
+    BadHeader { field: &'static str, value: String },
+    /// The header is sound but the body is no message this runsheet knows.
+    #[error("a record this runsheet does not understand: {0}")]
+    UnknownBody(String),
+}
+
+/// Splits a line into its header and body fields.
+pub fn decode_header(line: &[u8]) -> Result<(Header, Map<String, Value>), RecordError> {
+    let value: Value =
+        serde_json::from_slice(line).map_err(|e| RecordError::NotJson(e.to_string()))?;
     let Value::Object(mut obj) = value else {
-        return Err(format!("not a record: a JSON {}", json_kind(&value)));
+        return Err(RecordError::NotARecord(format!(
+            "a JSON {}",
+            json_kind(&value)
+        )));
     };
+    let bad = |field: &'static str, value: String| RecordError::BadHeader { field, value };
+    let missing = |what: &str| RecordError::NotARecord(format!("no {what}"));
     let v = match obj.remove("v") {
         Some(Value::Number(n)) => n
             .as_u64()
-            .ok_or_else(|| format!("bad schema version {n}"))?,
-        Some(other) => return Err(format!("bad schema version {other}")),
-        None => return Err("not a record: no schema version `v`".into()),
+            .ok_or_else(|| bad("schema version", n.to_string()))?,
+        Some(other) => return Err(bad("schema version", other.to_string())),
+        None => return Err(missing("schema version `v`")),
     };
     if v != u64::from(SCHEMA_VERSION) {
-        return Err(format!(
-            "unknown schema version {v} (this runsheet reads version {SCHEMA_VERSION}; \
-             use the runsheet that wrote the journal)"
-        ));
+        return Err(RecordError::UnknownVersion(v));
     }
     let seq = match obj.remove("seq") {
-        Some(Value::Number(n)) => n.as_u64().ok_or_else(|| format!("bad seq {n}"))?,
-        Some(other) => return Err(format!("bad seq {other}")),
-        None => return Err("not a record: no `seq`".into()),
+        Some(Value::Number(n)) => n.as_u64().ok_or_else(|| bad("seq", n.to_string()))?,
+        Some(other) => return Err(bad("seq", other.to_string())),
+        None => return Err(missing("`seq`")),
     };
     let ts = match obj.remove("ts") {
         Some(Value::String(s)) => s
             .parse::<Timestamp>()
-            .map_err(|e| format!("bad timestamp {s:?}: {e}"))?,
-        Some(other) => return Err(format!("bad timestamp {other}")),
-        None => return Err("not a record: no `ts`".into()),
+            .map_err(|e| bad("timestamp", format!("{s:?}: {e}")))?,
+        Some(other) => return Err(bad("timestamp", other.to_string())),
+        None => return Err(missing("`ts`")),
     };
     let prev = match obj.remove("prev") {
         Some(Value::String(s)) if is_hash(&s) => s,
-        Some(other) => return Err(format!("bad prev {other} (expected 64 hex digits)")),
-        None => return Err("not a record: no `prev`".into()),
+        Some(other) => return Err(bad("prev", format!("{other} (expected 64 hex digits)"))),
+        None => return Err(missing("`prev`")),
     };
     let header = Header {
         v: SCHEMA_VERSION,
@@ -165,10 +193,10 @@ pub fn decode_header(line: &[u8]) -> Result<(Header, Map<String, Value>), String
 }
 
 /// Decodes a whole line into a record with a typed body.
-pub fn decode_line<T: DeserializeOwned>(line: &[u8]) -> Result<Record<T>, String> {
+pub fn decode_line<T: DeserializeOwned>(line: &[u8]) -> Result<Record<T>, RecordError> {
     let (h, fields) = decode_header(line)?;
     let body = serde_json::from_value(Value::Object(fields))
-        .map_err(|e| format!("a record this runsheet does not understand: {e}"))?;
+        .map_err(|e| RecordError::UnknownBody(e.to_string()))?;
     Ok(Record {
         v: h.v,
         seq: h.seq,
@@ -264,8 +292,25 @@ mod tests {
     fn unknown_version_is_named() {
         let line =
             format!(r#"{{"v":7,"seq":0,"ts":"2026-11-21T14:03:12.345Z","prev":"{GENESIS_PREV}"}}"#);
-        let err = decode_header(line.as_bytes()).err().unwrap_or_default();
-        assert!(err.starts_with("unknown schema version 7"), "{err}");
+        let err = decode_header(line.as_bytes()).err();
+        assert_eq!(err, Some(RecordError::UnknownVersion(7)));
+        let text = err.map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.starts_with("unknown schema version 7"), "{text}");
+        // Every reason keeps the words `verify` and the replay show.
+        for (line, reason) in [
+            ("[1]", "not a record: a JSON array"),
+            ("{}", "not a record: no schema version `v`"),
+            (r#"{"v":1}"#, "not a record: no `seq`"),
+            (r#"{"v":1,"seq":-1}"#, "bad seq -1"),
+            (r#"{"v":1,"seq":0,"ts":5}"#, "bad timestamp 5"),
+            (
+                r#"{"v":1,"seq":0,"ts":"2026-11-21T14:03:12.345Z","prev":"x"}"#,
+                "bad prev \"x\" (expected 64 hex digits)",
+            ),
+        ] {
+            let got = decode_header(line.as_bytes()).err().map(|e| e.to_string());
+            assert_eq!(got.as_deref(), Some(reason), "{line}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::de::IgnoredAny;
 use sha2::{Digest, Sha256};
 
 use super::JournalError;
-use super::record::{GENESIS_PREV, decode_header};
+use super::record::{GENESIS_PREV, RecordError, decode_header};
 use super::scan::scan;
 
 /// The outcome of [`verify`]. The journal is intact when `first_break` is
@@ -34,9 +34,6 @@ pub const WHAT_A_JOURNAL_IS: &str = "a runsheet journal is the .jsonl file a ses
      in the journals folder of runsheet's data directory, one JSON record a line, the first \
      one `{\"v\":1,\"seq\":0,…,\"type\":\"session-started\",…}`; `runsheet history RUNBOOK` \
      lists a runbook's journals";
-
-/// How `decode_header` begins the reason for a record of another version.
-const UNKNOWN_VERSION: &str = "unknown schema version";
 
 /// The type of record every journal starts with.
 const FIRST_TYPE: &str = "session-started";
@@ -121,8 +118,8 @@ impl Verifier {
         match &decoded {
             Ok(_) => self.recognised += 1,
             // Another version's record is still a journal's.
-            Err(reason) if reason.starts_with(UNKNOWN_VERSION) => self.recognised += 1,
-            Err(reason) if number == 1 => self.first_line = Some(reason.clone()),
+            Err(RecordError::UnknownVersion(_)) => self.recognised += 1,
+            Err(reason) if number == 1 => self.first_line = Some(reason.to_string()),
             Err(_) => {}
         }
         let first_type = match &decoded {
@@ -132,7 +129,7 @@ impl Verifier {
         let header = decoded.as_ref().map(|(h, _)| h);
         if self.first_break.is_none() {
             let checked = match &header {
-                Err(reason) => Err((None, (*reason).clone())),
+                Err(reason) => Err((None, reason.to_string())),
                 Ok(h) => self
                     .chain
                     .check(number, line, h.seq, h.prev.as_bytes())

@@ -41,7 +41,7 @@ pub fn parse_offset(text: &str) -> Option<Millis> {
 
 /// A time since the start as `m:ss` or `h:mm:ss`.
 pub fn format_offset(ms: Millis) -> String {
-    crate::tui::render::text::clock(ms)
+    crate::runbook::duration::format_clock(ms)
 }
 
 #[cfg(test)]

@@ -230,7 +230,7 @@ impl Index {
                         if line_no == 1 {
                             return Err(format!("not a runsheet journal: line 1 is {header}"));
                         }
-                        self.broken(line_no, header)
+                        self.broken(line_no, header.to_string())
                     }
                     Ok((h, _)) => {
                         if let Err(broken) =
@@ -238,7 +238,7 @@ impl Index {
                         {
                             return self.broken(line_no, broken);
                         }
-                        self.refused(line_no, reason)
+                        self.refused(line_no, reason.to_string())
                     }
                 };
             }

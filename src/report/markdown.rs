@@ -382,13 +382,10 @@ pub fn clock(ms: Millis) -> String {
         .unwrap_or_default()
 }
 
-/// A duration in ms, short: `850ms`, `12s`, `3m 05s`.
+/// A measured time in ms: `850ms`, `12s`, `3m05s`
+/// (`runbook::duration::format_span`).
 pub fn span(ms: i64) -> String {
-    let ms = ms.max(0) as u64;
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    format_duration(Duration::from_millis(ms))
+    crate::runbook::duration::format_span_ms(ms)
 }
 
 #[cfg(test)]

@@ -6,6 +6,32 @@ pub mod build;
 pub mod html;
 pub mod markdown;
 
+/// Why no report could be written from a journal.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The journal could not be opened or verified.
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
+    /// The file is not a runsheet journal at all.
+    #[error("{} is not a runsheet journal: {why}\n{}", path.display(), journal::verify::WHAT_A_JOURNAL_IS)]
+    NotAJournal { path: PathBuf, why: String },
+    /// Reading the journal failed part way.
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The journal fails verification at its very start.
+    #[error(
+        "{}: no record of it can be trusted (the journal fails verification at its start)",
+        path.display()
+    )]
+    Untrusted { path: PathBuf },
+    /// The first trusted record does not start a session.
+    #[error("{0}")]
+    Fold(String),
+}
+
 use std::path::{Path, PathBuf};
 
 use crate::journal;
@@ -30,15 +56,17 @@ fn each_line(
     path: &Path,
     limit: usize,
     mut each: impl FnMut(usize, &[u8]) -> bool,
-) -> Result<(), String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+) -> Result<(), ReportError> {
+    let read = |source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read)?;
     let mut input = std::io::BufReader::with_capacity(1 << 16, file);
     let mut line = Vec::new();
     for i in 0..limit {
         line.clear();
-        let n = input
-            .read_until(b'\n', &mut line)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let n = input.read_until(b'\n', &mut line).map_err(read)?;
         if n == 0 || line.pop() != Some(b'\n') {
             break;
         }
@@ -70,14 +98,13 @@ pub enum Format {
 }
 
 /// Reads, verifies and folds a journal, then renders the report.
-pub fn write(path: &Path, format: Format) -> Result<String, String> {
-    let verified = journal::verify(path).map_err(|e| e.to_string())?;
+pub fn write(path: &Path, format: Format) -> Result<String, ReportError> {
+    let verified = journal::verify(path)?;
     if let Some(why) = &verified.not_a_journal {
-        return Err(format!(
-            "{} is not a runsheet journal: {why}\n{}",
-            path.display(),
-            journal::verify::WHAT_A_JOURNAL_IS
-        ));
+        return Err(ReportError::NotAJournal {
+            path: path.to_path_buf(),
+            why: why.clone(),
+        });
     }
     let mut integrity = match &verified.first_break {
         Some(b) => Integrity::Broken {
@@ -115,7 +142,7 @@ pub fn write(path: &Path, format: Format) -> Result<String, String> {
             Err(reason) => {
                 integrity = Integrity::Broken {
                     line: i + 1,
-                    reason,
+                    reason: reason.to_string(),
                 };
                 return false;
             }
@@ -137,12 +164,11 @@ pub fn write(path: &Path, format: Format) -> Result<String, String> {
     })?;
     let report = match (builder, start_error) {
         (Some(b), _) => b.finish(),
-        (None, Some(e)) => return Err(e),
+        (None, Some(e)) => return Err(ReportError::Fold(e)),
         (None, None) => {
-            return Err(format!(
-                "{}: no record of it can be trusted (the journal fails verification at its start)",
-                path.display()
-            ));
+            return Err(ReportError::Untrusted {
+                path: path.to_path_buf(),
+            });
         }
     };
     let src = Source {

@@ -553,11 +553,7 @@ fn prose_of(body: &str) -> String {
 }
 
 fn human_ms(ms: i64) -> String {
-    if ms < 10_000 {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    } else {
-        format_duration(Duration::from_millis(ms.max(0) as u64))
-    }
+    crate::runbook::duration::format_span_ms(ms)
 }
 
 /// Stdin is read on its own thread: a blocking read must not stall the
@@ -635,7 +631,7 @@ fn read_line_from(input: &mut std::fs::File) -> Option<(String, bool)> {
 }
 
 fn short_ms(ms: i64) -> String {
-    crate::report::markdown::span(ms)
+    crate::runbook::duration::format_span_ms(ms)
 }
 
 #[cfg(test)]

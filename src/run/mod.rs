@@ -401,7 +401,7 @@ async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
         let identity = match identity {
             Ok(identity) => identity,
             Err(e) => {
-                eprintln!("warning: {}", parts.secrets.redact(&e));
+                eprintln!("warning: {}", parts.secrets.redact(&e.to_string()));
                 continue;
             }
         };

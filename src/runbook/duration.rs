@@ -1,5 +1,17 @@
 //! Durations as runbooks write them: strict in attributes (`timeout=1h30m`),
-//! lenient in prose (`Estimation du temps : ~ 3 heures 30 minutes`).
+//! lenient in prose (`Estimation du temps : ~ 3 heures 30 minutes`); and
+//! every way runsheet prints a length of time, so that the console, the
+//! full-screen UI, the replay, the report and the step kinds agree. There
+//! are three forms, each for one job:
+//!
+//! | form                | for                                   | examples                          |
+//! | ------------------- | ------------------------------------- | --------------------------------- |
+//! | [`format_duration`] | a setting, as an attribute writes it  | `250ms` `45s` `10m` `1h30m`       |
+//! | [`format_span`]     | a measured time: took, elapsed, ETA   | `850ms` `2s` `4.2s` `45s` `3m05s` `1h02m` `2d03h` |
+//! | [`format_clock`]    | a running clock, an offset in replay  | `0:07` `3:05` `1:02:03`           |
+//!
+//! Wall-clock times (`14:03:12`, `2026-11-21 14:03:12 UTC`) are
+//! timestamps, not lengths: the report prints them with jiff.
 
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -61,7 +73,11 @@ impl Serialize for Estimate {
     }
 }
 
-/// `1h30m`, `10m`, `45s`, `0s`: the compact form used everywhere on screen.
+/// A setting as an attribute writes it (`timeout=1h30m`, `retry=250ms`):
+/// `250ms`, `45s`, `10m`, `1h30m`, `1h5s`, `0s`. [`parse_duration`] reads
+/// every output back to the same duration (to the millisecond below a
+/// second, to the whole second above: a fraction is dropped), so what the
+/// screen says can be pasted into a runbook.
 pub fn format_duration(d: Duration) -> String {
     if d < Duration::from_secs(1) && !d.is_zero() {
         return format!("{}ms", d.as_millis());
@@ -79,6 +95,47 @@ pub fn format_duration(d: Duration) -> String {
         out.push_str(&format!("{s}s"));
     }
     out
+}
+
+/// A measured length of time (a step took, elapsed, median of the
+/// rehearsals, time left), as short as it can be read at a glance:
+/// `0ms`, `850ms` below a second; `4.2s` below ten seconds (tenths
+/// matter there, and are left out when zero: `2s`, not `2.0s`, so a
+/// column of step times stays narrow); `45s` below a minute; `3m05s` below an hour; `1h02m`
+/// below a day; `2d03h` beyond. Always truncated, never rounded up: it
+/// never shows more time than has passed, and `59.9s` is still `59s`.
+pub fn format_span(d: Duration) -> String {
+    let ms = d.as_millis();
+    let s = d.as_secs();
+    match s {
+        0 => format!("{ms}ms"),
+        1..10 => match d.subsec_millis() / 100 {
+            0 => format!("{s}s"),
+            tenths => format!("{s}.{tenths}s"),
+        },
+        10..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+/// [`format_span`] of a number of milliseconds (as the journal keeps
+/// them); a negative one, from a clock that went back, is `0ms`.
+pub fn format_span_ms(ms: i64) -> String {
+    format_span(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+}
+
+/// A running clock or an offset from a session's start: `m:ss` below an
+/// hour, `h:mm:ss` above (`0:07`, `3:05`, `1:02:03`, `26:00:00`), which
+/// the replay's `--from`/seek also reads back. Negative is `0:00`.
+pub fn format_clock(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 /// Strict form for attributes: one or more `<number><h|m|s>` groups, largest
@@ -304,6 +361,77 @@ mod tests {
 
     fn mins(m: u64) -> Duration {
         Duration::from_secs(m * 60)
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn spans_at_every_edge() {
+        for (d, shown) in [
+            (ms(0), "0ms"),
+            (ms(1), "1ms"),
+            (ms(999), "999ms"),
+            (ms(1_000), "1s"),
+            (ms(1_099), "1s"),
+            (ms(1_100), "1.1s"),
+            (ms(4_250), "4.2s"),
+            (ms(9_999), "9.9s"),
+            (ms(10_000), "10s"),
+            (ms(59_900), "59s"),
+            (ms(59_999), "59s"),
+            (ms(60_000), "1m00s"),
+            (ms(185_000), "3m05s"),
+            (ms(3_599_000), "59m59s"),
+            (ms(3_599_999), "59m59s"),
+            (ms(3_600_000), "1h00m"),
+            (ms(3_725_000), "1h02m"),
+            (ms(86_399_000), "23h59m"),
+            (ms(86_400_000), "1d00h"),
+            (ms(3 * 86_400_000 + 5 * 3_600_000), "3d05h"),
+            (Duration::from_secs(u64::MAX), "213503982334601d07h"),
+        ] {
+            assert_eq!(format_span(d), shown, "{d:?}");
+        }
+        assert_eq!(format_span_ms(-5), "0ms");
+        assert_eq!(format_span_ms(61_000), "1m01s");
+    }
+
+    #[test]
+    fn clocks_at_every_edge() {
+        for (at, shown) in [
+            (-1, "0:00"),
+            (0, "0:00"),
+            (999, "0:00"),
+            (59_900, "0:59"),
+            (60_000, "1:00"),
+            (3_599_000, "59:59"),
+            (3_600_000, "1:00:00"),
+            (3_723_000, "1:02:03"),
+            (93_600_000, "26:00:00"),
+        ] {
+            assert_eq!(format_clock(at), shown, "{at}");
+        }
+    }
+
+    #[test]
+    fn settings_read_back_as_they_were_written() {
+        for (d, shown) in [
+            (ms(0), "0s"),
+            (ms(250), "250ms"),
+            (ms(999), "999ms"),
+            (ms(59_000), "59s"),
+            (ms(60_000), "1m"),
+            (ms(185_000), "3m5s"),
+            (ms(3_599_000), "59m59s"),
+            (ms(3_600_000), "1h"),
+            (ms(5_400_000), "1h30m"),
+            (ms(90_000_000), "25h"),
+        ] {
+            assert_eq!(format_duration(d), shown, "{d:?}");
+            assert_eq!(parse_duration(shown), Some(d), "{shown}");
+        }
     }
 
     #[test]

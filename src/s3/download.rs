@@ -76,9 +76,9 @@ pub async fn run(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String>
     };
     let rate = got.bytes as f64 / took.as_secs_f64().max(0.001);
     job.print(format!(
-        "downloaded {} in {:.1}s ({}/s) · sha256 {} ({check})\n",
+        "downloaded {} in {} ({}/s) · sha256 {} ({check})\n",
         human_bytes(got.bytes),
-        took.as_secs_f64(),
+        crate::runbook::duration::format_span(took),
         human_bytes(rate as u64),
         got.sha256
     ))
@@ -149,9 +149,9 @@ async fn prefix(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String> 
     let by = |c: Checked| got.iter().filter(|f| f.checked == c).count();
     let (sha, md5, size) = (by(Checked::Sha256), by(Checked::Md5), by(Checked::Size));
     job.print(format!(
-        "downloaded {count} files ({}) in {:.1}s · checked: {sha} by sha256, {md5} by md5, {size} by size only\n",
+        "downloaded {count} files ({}) in {} · checked: {sha} by sha256, {md5} by md5, {size} by size only\n",
         human_bytes(total),
-        took.as_secs_f64()
+        crate::runbook::duration::format_span(took)
     ))
     .await;
     Ok(json!({

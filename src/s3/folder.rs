@@ -68,9 +68,9 @@ pub async fn upload(
         String::new()
     };
     job.print(format!(
-        "uploaded {count} files ({}) in {:.1}s{note}\n",
+        "uploaded {count} files ({}) in {}{note}\n",
         human_bytes(total),
-        took.as_secs_f64()
+        crate::runbook::duration::format_span(took)
     ))
     .await;
     Ok(json!({

@@ -98,7 +98,10 @@ impl Meter {
             human_bytes(rate as u64),
         ));
         if last {
-            line.push_str(&format!(" · {secs:.1}s"));
+            line.push_str(&format!(
+                " · {}",
+                crate::runbook::duration::format_span(self.started.elapsed())
+            ));
         } else if rate > 0.0 && s.bytes < self.total_bytes {
             let eta = (self.total_bytes - s.bytes) as f64 / rate;
             line.push_str(&format!(" · ETA {}", progress::eta(eta)));

@@ -18,7 +18,6 @@ use super::multipart;
 use super::progress::Meter;
 use super::remote::{self, SHA256_META};
 use super::tuning::human_bytes;
-use crate::runbook::duration::format_duration;
 use crate::runbook::model::S3Url;
 
 /// One file to put at one key.
@@ -103,9 +102,9 @@ pub async fn run(job: &Job<'_>, from: &str, to: &S3Url, overwrite: bool) -> Resu
             String::new()
         };
         format!(
-            "uploaded {} in {:.1}s ({}/s{reused})",
+            "uploaded {} in {} ({}/s{reused})",
             human_bytes(sent.bytes),
-            took.as_secs_f64(),
+            crate::runbook::duration::format_span(took),
             human_bytes(rate as u64)
         )
     };
@@ -190,7 +189,12 @@ pub async fn check_overwrite(
     }
     let age = existing
         .last_modified
-        .map(|t| format!(", modified {} ago", format_duration(remote::age(t))))
+        .map(|t| {
+            format!(
+                ", modified {} ago",
+                crate::runbook::duration::format_span(remote::age(t))
+            )
+        })
         .unwrap_or_default();
     let about = format!("{}{age}", human_bytes(existing.size));
     if allowed {

@@ -11,6 +11,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use super::error::SandboxError;
+
 pub const INSTALL_HINT: &str = "install PostgreSQL's server binaries: `sudo apt-get install -y postgresql` (Debian, Ubuntu), `brew install postgresql` (macOS). Without them there is no sandbox, but `runsheet demo`, `check`, `replay`, `report` and runbooks run against real databases all work";
 
 /// Where PostgreSQL's server binaries are.
@@ -22,7 +24,7 @@ pub struct Binaries {
 impl Binaries {
     /// `pg_config --bindir`, else the newest `/usr/lib/postgresql/*/bin`,
     /// else PATH; an error says how to install them.
-    pub fn find() -> Result<Binaries, String> {
+    pub fn find() -> Result<Binaries, SandboxError> {
         let from_config = Command::new("pg_config")
             .arg("--bindir")
             .output()
@@ -49,9 +51,7 @@ impl Binaries {
         };
         for tool in ["initdb", "pg_ctl", "psql"] {
             if b.dir.is_none() && !on_path(tool) {
-                return Err(format!(
-                    "PostgreSQL's `{tool}` was not found; {INSTALL_HINT}"
-                ));
+                return Err(SandboxError::NotInstalled { tool });
             }
         }
         Ok(b)
@@ -71,7 +71,7 @@ fn on_path(tool: &str) -> bool {
 }
 
 /// The uid and gid the server runs as: None unless runsheet runs as root.
-pub fn server_user() -> Result<Option<(u32, u32)>, String> {
+pub fn server_user() -> Result<Option<(u32, u32)>, SandboxError> {
     if !nix::unistd::Uid::effective().is_root() {
         return Ok(None);
     }
@@ -80,12 +80,11 @@ pub fn server_user() -> Result<Option<(u32, u32)>, String> {
         .lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
-            (f.first() == Some(&"postgres")).then(|| Some((f.get(2)?.parse().ok()?, f.get(3)?.parse().ok()?)))?
+            (f.first() == Some(&"postgres"))
+                .then(|| Some((f.get(2)?.parse().ok()?, f.get(3)?.parse().ok()?)))?
         })
         .map(Some)
-        .ok_or_else(|| {
-            format!("PostgreSQL will not run as root, and there is no `postgres` user to run it as; {INSTALL_HINT}")
-        })
+        .ok_or(SandboxError::NoPostgresUser)
 }
 
 pub struct Cluster {
@@ -109,14 +108,20 @@ impl Cluster {
 }
 
 /// initdb + start in `dir` (created), on a free port.
-pub fn start(bins: &Binaries, name: &str, dir: &Path, password: &str) -> Result<Cluster, String> {
+pub fn start(
+    bins: &Binaries,
+    name: &str,
+    dir: &Path,
+    password: &str,
+) -> Result<Cluster, SandboxError> {
     let run_as = server_user()?;
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| SandboxError::io(format!("cannot create {}", dir.display()), e))?;
     give(dir, run_as)?;
     let data = dir.join("data");
     let pwfile = dir.join("pwfile");
     std::fs::write(&pwfile, password)
-        .map_err(|e| format!("cannot write {}: {e}", pwfile.display()))?;
+        .map_err(|e| SandboxError::io(format!("cannot write {}", pwfile.display()), e))?;
     give(&pwfile, run_as)?;
     let _ = std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o600));
     let init = run(
@@ -152,7 +157,7 @@ pub fn start(bins: &Binaries, name: &str, dir: &Path, password: &str) -> Result<
         .append(true)
         .open(data.join("postgresql.conf"))
         .and_then(|mut f| f.write_all(settings.as_bytes()))
-        .map_err(|e| format!("{name}: cannot configure the cluster: {e}"))?;
+        .map_err(|e| SandboxError::io(format!("{name}: cannot configure the cluster"), e))?;
     let log = dir.join("server.log");
     for attempt in 1.. {
         let port = free_port()?;
@@ -178,13 +183,13 @@ pub fn start(bins: &Binaries, name: &str, dir: &Path, password: &str) -> Result<
         if attempt < 5 && text.contains("Address already in use") {
             continue;
         }
-        return Err(format!(
-            "{name}: PostgreSQL did not start ({}); its log is {}",
-            String::from_utf8_lossy(&out.stderr).trim(),
-            log.display()
-        ));
+        return Err(SandboxError::DidNotStart {
+            name: name.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            log: log.display().to_string(),
+        });
     }
-    Err(format!("{name}: no free port"))
+    Err(SandboxError::Internal(format!("{name}: no free port")))
 }
 
 /// Stops the cluster in `dir`, whether its server is up or not.
@@ -199,7 +204,7 @@ pub fn stop(bins: &Binaries, dir: &Path) {
 }
 
 /// Runs SQL (a file) through psql on the cluster's socket, as postgres.
-pub fn psql_file(bins: &Binaries, c: &Cluster, db: &str, file: &Path) -> Result<(), String> {
+pub fn psql_file(bins: &Binaries, c: &Cluster, db: &str, file: &Path) -> Result<(), SandboxError> {
     run(
         Command::new(bins.path("psql"))
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-h"])
@@ -212,7 +217,7 @@ pub fn psql_file(bins: &Binaries, c: &Cluster, db: &str, file: &Path) -> Result<
 }
 
 /// Restores a pg_dump archive (custom or directory format).
-pub fn restore(bins: &Binaries, c: &Cluster, db: &str, dump: &Path) -> Result<(), String> {
+pub fn restore(bins: &Binaries, c: &Cluster, db: &str, dump: &Path) -> Result<(), SandboxError> {
     run(
         Command::new(bins.path("pg_restore"))
             .args(["--no-owner", "--exit-on-error", "-U", "postgres", "-h"])
@@ -223,7 +228,7 @@ pub fn restore(bins: &Binaries, c: &Cluster, db: &str, dump: &Path) -> Result<()
     )
 }
 
-pub fn create_db(bins: &Binaries, c: &Cluster, db: &str) -> Result<(), String> {
+pub fn create_db(bins: &Binaries, c: &Cluster, db: &str) -> Result<(), SandboxError> {
     run(
         Command::new(bins.path("psql"))
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-h"])
@@ -247,38 +252,45 @@ fn server_cmd(program: &Path, dir: &Path, run_as: Option<(u32, u32)>) -> Command
     c
 }
 
-fn give(path: &Path, run_as: Option<(u32, u32)>) -> Result<(), String> {
+fn give(path: &Path, run_as: Option<(u32, u32)>) -> Result<(), SandboxError> {
     if let Some((uid, gid)) = run_as {
-        chown(path, Some(uid), Some(gid))
-            .map_err(|e| format!("cannot hand {} to the postgres user: {e}", path.display()))?;
+        chown(path, Some(uid), Some(gid)).map_err(|e| {
+            SandboxError::io(
+                format!("cannot hand {} to the postgres user", path.display()),
+                e,
+            )
+        })?;
     }
     Ok(())
 }
 
-fn output(cmd: &mut Command, what: &str) -> Result<Output, String> {
+fn output(cmd: &mut Command, what: &str) -> Result<Output, SandboxError> {
     cmd.stdin(Stdio::null()).output().map_err(|e| {
-        format!(
-            "{what}: cannot start {}: {e}",
-            cmd.get_program().to_string_lossy()
+        SandboxError::io(
+            format!(
+                "{what}: cannot start {}",
+                cmd.get_program().to_string_lossy()
+            ),
+            e,
         )
     })
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
+fn run(cmd: &mut Command, what: &str) -> Result<(), SandboxError> {
     let out = output(cmd, what)?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{what} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
+        Err(SandboxError::Tool {
+            what: what.to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
     }
 }
 
-pub fn free_port() -> Result<u16, String> {
+pub fn free_port() -> Result<u16, SandboxError> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
-        .map_err(|e| format!("no free loopback port: {e}"))
+        .map_err(|e| SandboxError::io("no free loopback port", e))
 }

@@ -134,7 +134,7 @@ fn openid_configuration(host: &str, path: &str) -> Option<Value> {
 
 /// The `migrations` object of seed 002's `/health`.
 async fn state(h: &Health, url: &str) -> Result<Value, String> {
-    let cfg = DbConfig::parse("sandbox", Some(url), &|_| None)?;
+    let cfg = DbConfig::parse("sandbox", Some(url), &|_| None).map_err(|e| e.to_string())?;
     let client = cfg.connect().await.map_err(|e| e.to_string())?;
     let Some(dir) = &h.migrations else {
         return Ok(json!({"pending_count": 0, "status": "up_to_date"}));

@@ -8,6 +8,7 @@
 //! by the next start.
 
 pub mod cluster;
+pub mod error;
 pub mod health;
 
 use std::net::TcpStream;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use cluster::Binaries;
+pub use error::SandboxError;
 
 /// The database each cluster holds.
 pub const DATABASE: &str = "app";
@@ -59,14 +61,14 @@ pub struct Process {
 
 /// The sandbox's folder: RUNSHEET_SANDBOX_DIR, else `sandbox` in the data
 /// directory.
-pub fn default_dir() -> Result<PathBuf, String> {
+pub fn default_dir() -> Result<PathBuf, SandboxError> {
     if let Some(d) = std::env::var_os("RUNSHEET_SANDBOX_DIR") {
         return Ok(PathBuf::from(d));
     }
     // Beside the journals: the same data directory.
     crate::journal::paths::journal_dir()
         .map(|d| d.with_file_name("sandbox"))
-        .map_err(|e| e.to_string())
+        .map_err(SandboxError::from)
 }
 
 pub fn env_file(dir: &Path) -> PathBuf {
@@ -84,7 +86,7 @@ pub fn read_state(dir: &Path) -> Option<State> {
 
 /// Starts the sandbox; an intact running one is kept as it is, a crashed
 /// one is removed first.
-pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
+pub fn start(opts: &StartOptions) -> Result<(State, bool), SandboxError> {
     if let Some(state) = read_state(&opts.dir) {
         if alive(&state) {
             return Ok((state, false));
@@ -96,7 +98,7 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
     }
     let bins = Binaries::find()?;
     std::fs::create_dir_all(&opts.dir)
-        .map_err(|e| format!("cannot create {}: {e}", opts.dir.display()))?;
+        .map_err(|e| SandboxError::io(format!("cannot create {}", opts.dir.display()), e))?;
     let mut state = State::default();
     let password = hex::encode(rand_bytes());
     let started = std::thread::scope(|s| {
@@ -107,7 +109,7 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
         (staging.join(), production.join())
     });
     let (Ok(staging), Ok(production)) = started else {
-        return Err("a cluster's start panicked".into());
+        return Err(SandboxError::Internal("a cluster's start panicked".into()));
     };
     // Record what runs before anything else can fail, so stop can end it.
     for c in [&staging, &production].into_iter().flatten() {
@@ -191,15 +193,16 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), String> {
             ]);
             state.moto = Some(moto);
         }
-        Err(why) => state.notes.push(why),
+        Err(why) => state.notes.push(why.to_string()),
     }
     write_state(&opts.dir, &state)?;
-    std::fs::write(env_file(&opts.dir), exports(&state))
-        .map_err(|e| format!("cannot write {}: {e}", env_file(&opts.dir).display()))?;
+    std::fs::write(env_file(&opts.dir), exports(&state)).map_err(|e| {
+        SandboxError::io(format!("cannot write {}", env_file(&opts.dir).display()), e)
+    })?;
     Ok((state, true))
 }
 
-fn load(bins: &Binaries, c: &cluster::Cluster, data: &Path) -> Result<(), String> {
+fn load(bins: &Binaries, c: &cluster::Cluster, data: &Path) -> Result<(), SandboxError> {
     let is_sql = data.extension().is_some_and(|e| e == "sql")
         || std::fs::read(data)
             .map(|b| !b.starts_with(b"PGDMP"))
@@ -223,7 +226,7 @@ pub fn exports(state: &State) -> String {
 
 /// Stops everything the sandbox in `dir` started and removes the folder.
 /// Returns what it stopped.
-pub fn stop(dir: &Path) -> Result<Vec<String>, String> {
+pub fn stop(dir: &Path) -> Result<Vec<String>, SandboxError> {
     let mut done = Vec::new();
     let Some(state) = read_state(dir) else {
         if dir.exists() {
@@ -256,9 +259,7 @@ pub fn stop(dir: &Path) -> Result<Vec<String>, String> {
         .collect();
     let still: Vec<u16> = ports.into_iter().filter(|p| listening(*p)).collect();
     if !still.is_empty() {
-        return Err(format!(
-            "stopped the sandbox, but something still listens on port(s) {still:?}"
-        ));
+        return Err(SandboxError::StillListening { ports: still });
     }
     Ok(done)
 }
@@ -281,9 +282,10 @@ fn start_health(
     opts: &StartOptions,
     staging: &cluster::Cluster,
     production: &cluster::Cluster,
-) -> Result<Process, String> {
+) -> Result<Process, SandboxError> {
     let port = cluster::free_port()?;
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find runsheet itself: {e}"))?;
+    let exe =
+        std::env::current_exe().map_err(|e| SandboxError::io("cannot find runsheet itself", e))?;
     let mut cmd = Command::new(exe);
     cmd.args(["sandbox", "serve-health", "--port", &port.to_string()])
         .args(["--production", &production.url(DATABASE)])
@@ -291,7 +293,7 @@ fn start_health(
         .args(["--table", &opts.table]);
     if let Some(m) = &opts.migrations {
         let abs = std::fs::canonicalize(m)
-            .map_err(|e| format!("the migrations folder {}: {e}", m.display()))?;
+            .map_err(|e| SandboxError::io(format!("the migrations folder {}", m.display()), e))?;
         cmd.arg("--migrations").arg(abs);
     }
     let pid = detach(&mut cmd, &opts.dir.join("health.log"))?;
@@ -299,11 +301,9 @@ fn start_health(
     Ok(Process { pid, port })
 }
 
-fn start_moto(dir: &Path) -> Result<Process, String> {
+fn start_moto(dir: &Path) -> Result<Process, SandboxError> {
     let Some(moto) = which("moto_server") else {
-        return Err(
-            "no S3 server: `moto_server` is not installed (`python3 -m pip install 'moto[server]'`); s3 steps cannot run in this sandbox".into(),
-        );
+        return Err(SandboxError::NoS3Server);
     };
     let port = cluster::free_port()?;
     let pid = detach(
@@ -316,21 +316,28 @@ fn start_moto(dir: &Path) -> Result<Process, String> {
 
 /// Starts `cmd` in its own process group, so that it outlives this
 /// command and a Ctrl-C of the operator's shell does not reach it.
-fn detach(cmd: &mut Command, log: &Path) -> Result<i32, String> {
-    let out =
-        std::fs::File::create(log).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
+fn detach(cmd: &mut Command, log: &Path) -> Result<i32, SandboxError> {
+    let out = std::fs::File::create(log)
+        .map_err(|e| SandboxError::io(format!("cannot write {}", log.display()), e))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| SandboxError::io(format!("cannot write {}", log.display()), e))?;
     let child = cmd
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
         .process_group(0)
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", cmd.get_program().to_string_lossy()))?;
-    i32::try_from(child.id()).map_err(|e| e.to_string())
+        .map_err(|e| {
+            SandboxError::io(
+                format!("cannot start {}", cmd.get_program().to_string_lossy()),
+                e,
+            )
+        })?;
+    i32::try_from(child.id()).map_err(|e| SandboxError::Internal(e.to_string()))
 }
 
-fn wait_listening(port: u16, what: &str) -> Result<(), String> {
+fn wait_listening(port: u16, what: &str) -> Result<(), SandboxError> {
     let t = Instant::now();
     while t.elapsed() < Duration::from_secs(30) {
         if listening(port) {
@@ -338,9 +345,10 @@ fn wait_listening(port: u16, what: &str) -> Result<(), String> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    Err(format!(
-        "{what} did not start listening on port {port} within 30s"
-    ))
+    Err(SandboxError::NotListening {
+        what: what.to_string(),
+        port,
+    })
 }
 
 fn end_process(pid: i32) {
@@ -360,14 +368,15 @@ fn end_process(pid: i32) {
     let _ = kill(pid, Signal::SIGKILL);
 }
 
-fn write_state(dir: &Path, state: &State) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(state).map_err(|e| e.to_string())?;
+fn write_state(dir: &Path, state: &State) -> Result<(), SandboxError> {
+    let text =
+        serde_json::to_string_pretty(state).map_err(|e| SandboxError::Internal(e.to_string()))?;
     std::fs::write(state_file(dir), text)
-        .map_err(|e| format!("cannot write the sandbox state: {e}"))
+        .map_err(|e| SandboxError::io("cannot write the sandbox state", e))
 }
 
 /// libpq ignores a password file others can read.
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+fn write_private(path: &Path, text: &str) -> Result<(), SandboxError> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
@@ -377,11 +386,12 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
         .mode(0o600)
         .open(path)
         .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| SandboxError::io(format!("cannot write {}", path.display()), e))
 }
 
-fn remove_all(dir: &Path) -> Result<(), String> {
-    std::fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))
+fn remove_all(dir: &Path) -> Result<(), SandboxError> {
+    std::fs::remove_dir_all(dir)
+        .map_err(|e| SandboxError::io(format!("cannot remove {}", dir.display()), e))
 }
 
 fn which(tool: &str) -> Option<PathBuf> {

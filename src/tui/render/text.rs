@@ -2,9 +2,7 @@
 //! terminal columns (unicode-width), not bytes or chars: the seeds are French
 //! and some titles carry emoji.
 
-use crate::runbook::duration::format_duration;
 use ratatui::layout::Rect;
-use std::time::Duration;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 pub fn width(s: &str) -> usize {
@@ -64,18 +62,14 @@ pub fn pad(s: &str, w: usize) -> String {
     out
 }
 
+/// A measured time: `runbook::duration::format_span`.
 pub fn millis(ms: i64) -> String {
-    format_duration(Duration::from_millis(ms.max(0) as u64))
+    crate::runbook::duration::format_span_ms(ms)
 }
 
-/// A running clock, `m:ss` or `h:mm:ss`.
+/// A running clock, `m:ss` or `h:mm:ss`: `runbook::duration::format_clock`.
 pub fn clock(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
+    crate::runbook::duration::format_clock(ms)
 }
 
 /// A box of at most `w`×`h` in the middle of `area`.
