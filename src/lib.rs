@@ -3,7 +3,9 @@
 //! and benchmarks drive the same code.
 
 pub mod cli;
+pub mod console;
 pub mod db;
+pub mod driver;
 pub mod exec;
 pub mod export;
 pub mod history;
