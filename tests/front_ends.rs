@@ -396,6 +396,9 @@ fn the_console_and_the_tui_journal_the_same_session() {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    if std::env::var_os("FRONT_ENDS_SHOW").is_some() {
+        eprintln!("{}", show(&console));
+    }
     assert_eq!(
         show(&console),
         show(&tui),
