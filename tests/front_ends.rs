@@ -405,3 +405,32 @@ fn the_console_and_the_tui_journal_the_same_session() {
         "the two front ends journaled different messages"
     );
 }
+
+/// The overrun warning is the driver's, so the full-screen UI gives it
+/// too (the console's is in tests/history.rs).
+#[test]
+fn the_tui_flags_a_step_that_runs_longer_than_every_rehearsal() {
+    const DRILL: &str = "# Drill\n\n## Switch {#switch}\n\n### Drain {#drain}\n\n```bash\nsleep \"${NAP:-0.1}\"; echo drained\n```\n";
+    let mut w = Workdir::new();
+    w.write("drill.md", DRILL);
+    for nap in ["0.1", "0.2"] {
+        w.set("NAP", nap);
+        let out = w.run(
+            &[
+                "run", "drill.md", "--target", "staging", "--plain", "--drill", "--auto",
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{}", workdir::text(&out));
+    }
+    let term = tmux::Tmux::new("front-ends-overrun");
+    term.start(&format!(
+        "cd {} && RUNSHEET_DATA_DIR={} NAP=3 {} run drill.md --target staging",
+        w.path().display(),
+        w.data().display(),
+        env!("CARGO_BIN_EXE_runsheet"),
+    ));
+    term.wait_screen("Drain");
+    term.keys(&["Enter"]);
+    term.wait_screen("running longer than every rehearsal");
+}
