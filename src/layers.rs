@@ -190,11 +190,8 @@ fn step_kinds_use_neither_the_dispatch_nor_each_other() {
 }
 
 /// The full-screen UI and the replay draw and fold; the plain console is a
-/// sibling front end, not a library. Holds once the driver (issue 14) has
-/// taken `apply_and_record`, `now_ms`, `Signals` and `read_stdin_line` out
-/// of the console.
+/// sibling front end, not a library: what both need lives in the driver.
 #[test]
-#[ignore = "until the driver of issue 14 lands: replay still uses run::runner"]
 fn the_full_screen_ui_and_the_replay_do_not_use_the_plain_console() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut wrong = Vec::new();

@@ -4,7 +4,9 @@
 
 pub mod action;
 pub mod cli;
+pub mod console;
 pub mod db;
+pub mod driver;
 pub mod exec;
 pub mod export;
 pub mod history;

@@ -8,7 +8,7 @@ use super::clock;
 use super::controls::Controls;
 use super::event_loop;
 use super::player::Player;
-use crate::run::runner::now_ms;
+use crate::driver::now_ms;
 use crate::tui::Theme;
 
 #[derive(Clone, Debug, PartialEq, Eq)]

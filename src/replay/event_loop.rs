@@ -10,9 +10,9 @@ use ratatui::layout::Rect;
 
 use super::controls::{Controls, Outcome};
 use super::screen;
-use crate::run::runner::now_ms;
-use crate::run::tui_loop::{TerminalGuard, init_terminal};
+use crate::driver::now_ms;
 use crate::tui::Theme;
+use crate::tui::event_loop::{TerminalGuard, init_terminal};
 
 /// A frame every ~33 ms while the replay moves, fewer when it is paused.
 const FRAME: Duration = Duration::from_millis(33);

@@ -1,23 +1,20 @@
-//! Running a runbook: starting a session, resuming one from its journal, and
-//! the headless runner both use.
+//! Running a runbook: starting a session or resuming one from its journal,
+//! then handing it, through the one driver, to the chosen front end.
 
 pub mod changes;
-pub mod console;
-pub mod runner;
-pub mod tui_loop;
 pub mod vars;
 
+use crate::console::{self, Console};
+use crate::driver::{Driver, Parts, Submitted, now_ms};
 use crate::journal::lock::{LockError, SessionLock};
 use crate::journal::{self, JournalWriter, paths};
 use crate::runbook::{self, Runbook};
 use crate::session::{self, Msg, Session, SessionInfo};
-use console::Console;
-use runner::{Runner, RunnerParts, now_ms};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use runner::RunEnd;
+pub use crate::driver::RunEnd;
 
 /// How the session is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -157,7 +154,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
         .map_err(|e| e.to_string())?;
-    let mut parts = RunnerParts {
+    let parts = Parts {
         session,
         journal,
         writer_task: Some(writer_task),
@@ -166,42 +163,26 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         auto: opts.auto,
         lock,
     };
-    check_databases(&mut parts).await?;
-    drive(parts, opts.ui, opts.color, &path, false).await
+    let driver = with_databases(parts).await?;
+    drive(driver, opts.ui, opts.color, &path, false).await
 }
 
 /// Runs a session in the chosen front end.
 async fn drive(
-    parts: RunnerParts,
+    driver: Driver,
     ui: Ui,
     color: bool,
     journal: &Path,
     resumed: bool,
 ) -> Result<RunEnd, String> {
-    if ui == Ui::Tui && !parts.auto {
-        return tui_loop::run(parts, color).await;
+    if ui == Ui::Tui && !driver.auto() {
+        return crate::tui::event_loop::run(driver, color).await;
     }
-    let console = Console::new(color, !parts.auto)
+    let console = Console::new(color, !driver.auto())
         .map_err(|e| e.to_string())?
-        .with_secrets(parts.secrets.clone());
-    console.session_start(&parts.session, journal, resumed);
-    if !resumed {
-        warn_outside_multiplexer(parts.auto);
-    }
-    Runner::new(parts, console)?.run().await
-}
-
-/// An SSH drop ends a session run outside tmux or screen.
-fn warn_outside_multiplexer(auto: bool) {
-    use std::io::IsTerminal;
-    if auto || !std::io::stdin().is_terminal() {
-        return;
-    }
-    if std::env::var_os("TMUX").is_none() && std::env::var_os("STY").is_none() {
-        eprintln!(
-            "note: not inside tmux or screen: if your SSH connection drops, the session stops (resumable with `runsheet resume`); start it inside `tmux` to keep it running"
-        );
-    }
+        .with_secrets(driver.secrets().clone());
+    console.session_start(driver.session(), journal, resumed);
+    console::run(driver.echo_output(true), console).await
 }
 
 /// The session a resume would take up (the journal given, else the
@@ -373,8 +354,7 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         operator: Some(operator()),
         host: Some(host()),
     };
-    runner::apply_and_record(&mut session, &journal, resumed).await?;
-    let mut parts = RunnerParts {
+    let mut parts = Parts {
         session,
         journal,
         writer_task: Some(writer_task),
@@ -383,33 +363,49 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         auto: opts.auto,
         lock,
     };
-    check_databases(&mut parts).await?;
-    drive(parts, opts.ui, opts.color, &path, true).await
+    add_passwords(&mut parts);
+    let mut driver = Driver::new(parts)?;
+    if let Submitted::Refused(r) = driver.submit(resumed).await? {
+        driver.abandon().await;
+        return Err(format!("runsheet refused to resume: {r}"));
+    }
+    let driver = check_databases(driver).await?;
+    drive(driver, opts.ui, opts.color, &path, true).await
+}
+
+/// Database passwords join the secrets, then the driver is made and the
+/// databases checked (`check_databases`).
+async fn with_databases(mut parts: Parts) -> Result<Driver, String> {
+    add_passwords(&mut parts);
+    check_databases(Driver::new(parts)?).await
+}
+
+fn add_passwords(parts: &mut Parts) {
+    let env = |n: &str| std::env::var(n).ok();
+    crate::db::preflight::add_passwords(&parts.session, &parts.values, &env, &mut parts.secrets);
 }
 
 /// Reaches every target's database before the first step: two targets
 /// on one database end the session here, with nothing run, and so does a
 /// target whose database is not the one the journal says this session
 /// used (a resume with the URLs swapped). An unreachable database is
-/// reported and its steps will fail if it stays so. Database passwords
-/// join the secrets first.
-async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
+/// reported and its steps will fail if it stays so.
+async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
     let env = |n: &str| std::env::var(n).ok();
-    crate::db::preflight::add_passwords(&parts.session, &parts.values, &env, &mut parts.secrets);
-    let found = crate::db::preflight::identify_all(&parts.session, &parts.values, &env).await;
+    let found = crate::db::preflight::identify_all(driver.session(), driver.values(), &env).await;
     for (target, identity) in found {
         let identity = match identity {
             Ok(identity) => identity,
             Err(e) => {
-                eprintln!("warning: {}", parts.secrets.redact(&e.to_string()));
+                eprintln!("warning: {}", driver.secrets().redact(&e.to_string()));
                 continue;
             }
         };
-        let refused = match parts.session.databases.get(&target) {
+        let refused = match driver.session().databases.get(&target) {
             Some(known) if known.same_database(&identity) => continue,
             Some(known) => {
-                let declared = parts
-                    .session
+                let declared = driver
+                    .session()
                     .target(&target)
                     .and_then(|t| t.database.clone())
                     .map_or_else(
@@ -427,29 +423,22 @@ async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
                     target: target.clone(),
                     identity,
                 };
-                match parts.session.check(now_ms(), &msg) {
-                    Ok(()) => {
-                        runner::apply_and_record(&mut parts.session, &parts.journal, msg).await?;
-                        continue;
-                    }
-                    Err(refused) => format!(
+                match driver.submit(msg).await? {
+                    Submitted::Accepted => continue,
+                    Submitted::Refused(refused) => format!(
                         "{refused}: nothing was run. Fix the connection settings (a copy-paste of one URL into the other?), then `runsheet resume`"
                     ),
                 }
             }
         };
-        let why = parts.secrets.redact(&refused);
-        runner::apply_and_record(
-            &mut parts.session,
-            &parts.journal,
-            Msg::Interrupted {
-                reason: why.clone(),
-            },
-        )
-        .await?;
+        let why = driver.secrets().redact(&refused);
+        let end = RunEnd::Interrupted {
+            reason: why.clone(),
+        };
+        driver.close(&end).await?;
         return Err(why);
     }
-    Ok(())
+    Ok(driver)
 }
 
 /// `app on 127.0.0.1:5433 (cluster 7301…)`: what tells two databases apart.

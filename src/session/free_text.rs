@@ -2,7 +2,7 @@
 //! answer, a note, a reason) or written by the outside world (an error).
 //! Those are the fields a secret can ride in on, so the runtime masks them
 //! all, in one place, before a message is checked, applied or journaled
-//! (`run::runner::mask`), whichever front end built it.
+//! (`driver::mask`), whichever front end built it.
 //!
 //! The match below names every field of every variant, with no `..`: a new
 //! variant or a new field does not compile until it is sorted here, so the

@@ -10,6 +10,7 @@
 //! ```
 
 pub mod app;
+pub mod event_loop;
 pub mod keys;
 pub mod output;
 pub mod render;

@@ -2,7 +2,13 @@
 //! terminal. This is what scripts, CI drills and tests drive, and what an
 //! operator gets with `--plain`.
 
-use super::runner::RunEnd;
+mod flow;
+mod stdin;
+
+pub use flow::run;
+pub use stdin::read_stdin_line;
+
+use crate::driver::{Driver, Event, RunEnd, Sig};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::Action;
 use crate::session::{Gate, Session, StepStatus, Stream};
@@ -12,7 +18,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc;
 
 /// What the operator answered.
@@ -30,47 +35,6 @@ pub enum Reply {
     Interrupted(String),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sig {
-    Int,
-    Term,
-    Hup,
-}
-
-impl Sig {
-    pub fn describe(self) -> &'static str {
-        match self {
-            Sig::Int => "SIGINT",
-            Sig::Term => "SIGTERM",
-            Sig::Hup => "SIGHUP (the terminal went away)",
-        }
-    }
-}
-
-pub struct Signals {
-    int: Signal,
-    term: Signal,
-    hup: Signal,
-}
-
-impl Signals {
-    pub fn new() -> std::io::Result<Self> {
-        Ok(Signals {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    pub async fn next(&mut self) -> Sig {
-        tokio::select! {
-            _ = self.int.recv() => Sig::Int,
-            _ = self.term.recv() => Sig::Term,
-            _ = self.hup.recv() => Sig::Hup,
-        }
-    }
-}
-
 pub struct Console {
     paint: Paint,
     /// Lines typed by the operator; None when nobody can answer (`--auto`).
@@ -79,16 +43,15 @@ pub struct Console {
     /// then, so what is typed while an `interactive` command has the
     /// terminal goes to that command.
     wanted: Option<Arc<AtomicBool>>,
-    pub signals: Signals,
-    /// A signal that arrived during a question.
-    pub interrupted: Option<String>,
+    /// The driver failed (its journal) while a question waited.
+    pub fatal: Option<String>,
     /// What an answer echoed back is masked with.
     secrets: crate::secrets::Secrets,
 }
 
 impl Console {
     pub fn new(color: bool, interactive: bool) -> std::io::Result<Self> {
-        let (input, wanted) = match interactive.then(spawn_stdin_reader) {
+        let (input, wanted) = match interactive.then(stdin::spawn_stdin_reader) {
             Some((input, wanted)) => (Some(input), Some(wanted)),
             None => (None, None),
         };
@@ -96,8 +59,7 @@ impl Console {
             paint: Paint::new(color),
             input,
             wanted,
-            signals: Signals::new()?,
-            interrupted: None,
+            fatal: None,
             secrets: crate::secrets::Secrets::default(),
         })
     }
@@ -334,26 +296,42 @@ impl Console {
         self.line(&p.dim(&format!("  journal: {}", journal.display())));
     }
 
-    /// Reads one answer; SIGINT means quit, SIGTERM/SIGHUP interrupt.
-    async fn read(&mut self, prompt: &str) -> Option<Result<String, Reply>> {
+    /// Reads one answer, watching the driver meanwhile: SIGINT means
+    /// quit, SIGTERM/SIGHUP interrupt (the driver has recorded why).
+    async fn read(&mut self, driver: &mut Driver, prompt: &str) -> Option<Result<String, Reply>> {
         self.print(&format!("{} ", self.paint.bold(prompt)));
         self.want_line();
         let input = self.input.as_mut()?;
-        tokio::select! {
-            line = input.recv() => match line {
-                Some(l) => Some(Ok(l)),
-                None => Some(Err(Reply::Quit)),
-            },
-            sig = self.signals.next() => {
-                self.unwant_line();
-                self.print("\n");
-                Some(Err(match sig {
-                    Sig::Int => Reply::Quit,
-                    other => {
-                        self.interrupted = Some(other.describe().into());
-                        Reply::Interrupted(other.describe().into())
+        loop {
+            tokio::select! {
+                line = input.recv() => return Some(match line {
+                    Some(l) => Ok(l),
+                    None => Err(Reply::Quit),
+                }),
+                wake = driver.wait() => {
+                    // Nothing runs while a question waits: only signals
+                    // wake the driver here.
+                    let handled = driver.handle(wake).await;
+                    let mut reply = None;
+                    if let Err(e) = handled {
+                        // The journal failed: the flow stops on it.
+                        self.fatal = Some(e.clone());
+                        reply = Some(Reply::Interrupted(e));
                     }
-                }))
+                    while let Some(event) = driver.poll_event() {
+                        if let Event::Signal(sig) = event {
+                            reply = Some(match sig {
+                                Sig::Int => Reply::Quit,
+                                other => Reply::Interrupted(other.describe().into()),
+                            });
+                        }
+                    }
+                    if let Some(reply) = reply {
+                        self.unwant_line();
+                        self.print("\n");
+                        return Some(Err(reply));
+                    }
+                }
             }
         }
     }
@@ -376,20 +354,20 @@ impl Console {
         }
     }
 
-    async fn text(&mut self, prompt: &str) -> Result<String, Reply> {
-        match self.read(prompt).await {
+    async fn text(&mut self, driver: &mut Driver, prompt: &str) -> Result<String, Reply> {
+        match self.read(driver, prompt).await {
             Some(r) => r.map(|l| l.trim().to_string()),
             None => Err(Reply::Quit),
         }
     }
 
-    async fn common(&mut self, answer: &str) -> Option<Reply> {
+    async fn common(&mut self, driver: &mut Driver, answer: &str) -> Option<Reply> {
         match answer {
-            "s" | "skip" => Some(match self.text("reason for skipping:").await {
+            "s" | "skip" => Some(match self.text(driver, "reason for skipping:").await {
                 Ok(r) => Reply::Skip(r),
                 Err(reply) => reply,
             }),
-            "n" | "note" => Some(match self.text("note:").await {
+            "n" | "note" => Some(match self.text(driver, "note:").await {
                 Ok(t) => Reply::Note(t),
                 Err(reply) => reply,
             }),
@@ -409,21 +387,24 @@ impl Console {
         }
     }
 
-    pub async fn ask_run(&mut self, _step: &str) -> Reply {
-        let answer = match self.text("[Enter] run · s skip · n note · q quit >").await {
+    pub async fn ask_run(&mut self, driver: &mut Driver, _step: &str) -> Reply {
+        let answer = match self
+            .text(driver, "[Enter] run · s skip · n note · q quit >")
+            .await
+        {
             Ok(a) => a,
             Err(r) => return r,
         };
         match answer.as_str() {
             "" | "r" | "run" => Reply::Run,
-            other => self.common(other).await.unwrap_or(Reply::No),
+            other => self.common(driver, other).await.unwrap_or(Reply::No),
         }
     }
 
-    pub async fn ask_tick(&mut self, item: &str) -> Reply {
+    pub async fn ask_tick(&mut self, driver: &mut Driver, item: &str) -> Reply {
         self.line(&format!("  [ ] {item}"));
         let answer = match self
-            .text("      tick it? y · s skip step · n note · q quit >")
+            .text(driver, "      tick it? y · s skip step · n note · q quit >")
             .await
         {
             Ok(a) => a,
@@ -431,24 +412,27 @@ impl Console {
         };
         match answer.as_str() {
             "y" | "yes" | "o" | "oui" => Reply::Yes,
-            other => self.common(other).await.unwrap_or(Reply::No),
+            other => self.common(driver, other).await.unwrap_or(Reply::No),
         }
     }
 
-    pub async fn ask_done(&mut self, _step: &str) -> Reply {
-        let answer = match self.text("done? y · s skip · n note · q quit >").await {
+    pub async fn ask_done(&mut self, driver: &mut Driver, _step: &str) -> Reply {
+        let answer = match self
+            .text(driver, "done? y · s skip · n note · q quit >")
+            .await
+        {
             Ok(a) => a,
             Err(r) => return r,
         };
         match answer.as_str() {
             "y" | "yes" | "o" | "oui" => Reply::Yes,
-            other => self.common(other).await.unwrap_or(Reply::No),
+            other => self.common(driver, other).await.unwrap_or(Reply::No),
         }
     }
 
-    pub async fn ask_gate(&mut self, _step: &str) -> Reply {
+    pub async fn ask_gate(&mut self, driver: &mut Driver, _step: &str) -> Reply {
         match self
-            .text("type the target's name to run it (Enter refuses) >")
+            .text(driver, "type the target's name to run it (Enter refuses) >")
             .await
         {
             Ok(a) if a.is_empty() => Reply::No,
@@ -459,6 +443,7 @@ impl Console {
 
     pub async fn ask_failed(
         &mut self,
+        driver: &mut Driver,
         _step: &str,
         _reason: &str,
         rollbacks: &[(String, String)],
@@ -468,7 +453,7 @@ impl Console {
         } else {
             "r retry · s skip · b rollback · n note · q quit >"
         };
-        let answer = match self.text(prompt).await {
+        let answer = match self.text(driver, prompt).await {
             Ok(a) => a,
             Err(r) => return r,
         };
@@ -481,7 +466,7 @@ impl Console {
                 for (i, (_, title)) in rollbacks.iter().enumerate() {
                     self.line(&format!("  {}. {title}", i + 1));
                 }
-                match self.text("which rollback? >").await {
+                match self.text(driver, "which rollback? >").await {
                     Ok(n) => n
                         .parse::<usize>()
                         .ok()
@@ -490,13 +475,16 @@ impl Console {
                     Err(r) => r,
                 }
             }
-            other => self.common(other).await.unwrap_or(Reply::No),
+            other => self.common(driver, other).await.unwrap_or(Reply::No),
         }
     }
 
-    pub async fn ask_in_doubt(&mut self, _step: &str) -> Reply {
+    pub async fn ask_in_doubt(&mut self, driver: &mut Driver, _step: &str) -> Reply {
         let answer = match self
-            .text("r re-run · d it completed, mark done · s skip · q quit >")
+            .text(
+                driver,
+                "r re-run · d it completed, mark done · s skip · q quit >",
+            )
             .await
         {
             Ok(a) => a,
@@ -505,7 +493,7 @@ impl Console {
         match answer.as_str() {
             "r" | "rerun" => Reply::Run,
             "d" | "done" => Reply::Yes,
-            other => self.common(other).await.unwrap_or(Reply::No),
+            other => self.common(driver, other).await.unwrap_or(Reply::No),
         }
     }
 }
@@ -554,80 +542,6 @@ fn prose_of(body: &str) -> String {
 
 fn human_ms(ms: i64) -> String {
     crate::runbook::duration::format_span_ms(ms)
-}
-
-/// Stdin is read on its own thread: a blocking read must not stall the
-/// runtime that supervises the running command. It reads a line only
-/// while one is wanted, a byte at a time (as the shell's `read` does on a
-/// pipe): nothing is read ahead, and nothing is read once a question is
-/// over, so the lines typed for an `interactive` command (psql's queries,
-/// `\q`) reach it instead of being taken as answers.
-fn spawn_stdin_reader() -> (mpsc::UnboundedReceiver<String>, Arc<AtomicBool>) {
-    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-    use std::os::fd::AsFd;
-    let (tx, rx) = mpsc::unbounded_channel();
-    let want = Arc::new(AtomicBool::new(false));
-    let wanted = Arc::clone(&want);
-    std::thread::spawn(move || {
-        // fd 0 itself, not `Stdin`, which reads ahead into its buffer.
-        let Ok(fd) = std::io::stdin().as_fd().try_clone_to_owned() else {
-            return;
-        };
-        let mut stdin = std::fs::File::from(fd);
-        while !tx.is_closed() {
-            if !wanted.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-            // Wait for input without committing to a read that may no
-            // longer be wanted when it comes.
-            let mut fds = [PollFd::new(stdin.as_fd(), PollFlags::POLLIN)];
-            match poll(&mut fds, PollTimeout::from(50u8)) {
-                Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
-                Err(_) => break,
-                Ok(_) => {}
-            }
-            if !wanted.load(Ordering::Acquire) {
-                continue;
-            }
-            let line = read_line_from(&mut stdin);
-            wanted.store(false, Ordering::Release);
-            let Some((line, ended)) = line else { break };
-            if tx.send(line).is_err() || ended {
-                break;
-            }
-        }
-    });
-    (rx, want)
-}
-
-/// One line from standard input, read a byte at a time so that nothing
-/// after it is taken from whoever reads next (a command, the session's
-/// questions). None at end of input.
-pub fn read_stdin_line() -> Option<String> {
-    use std::os::fd::AsFd;
-    let fd = std::io::stdin().as_fd().try_clone_to_owned().ok()?;
-    read_line_from(&mut std::fs::File::from(fd)).map(|(line, _)| line)
-}
-
-/// The line, and whether input ended with it; None when it ended before.
-fn read_line_from(input: &mut std::fs::File) -> Option<(String, bool)> {
-    use std::io::Read;
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    let ended = loop {
-        match input.read(&mut byte) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Ok(0) | Err(_) => break true,
-            Ok(_) if byte[0] == b'\n' => break false,
-            Ok(_) => line.push(byte[0]),
-        }
-    };
-    if ended && line.is_empty() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&line);
-    Some((text.trim_end_matches(['\n', '\r']).to_string(), ended))
 }
 
 fn short_ms(ms: i64) -> String {

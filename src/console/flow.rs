@@ -1,0 +1,445 @@
+//! The plain console's flow: walks the session step by step, asks the
+//! operator on the terminal (or, with `--auto`, stops wherever a person
+//! is needed), and hands every answer to the driver, which journals it and
+//! runs what it asks for.
+
+use super::{Console, Reply};
+use crate::driver::{Driver, Event, RunEnd, Submitted};
+use crate::session::{Decision, Effect, Msg, StepStatus};
+use std::collections::HashSet;
+
+type Result<T> = std::result::Result<T, String>;
+
+/// Runs the session in the plain console until the flow completes or
+/// something stops it, then closes the journal.
+pub async fn run(driver: Driver, console: Console) -> Result<RunEnd> {
+    let mut flow = Flow {
+        driver,
+        console,
+        shown: None,
+        failed_here: HashSet::new(),
+        countdown_secs: None,
+    };
+    let end = match flow.drive().await {
+        Ok(end) => end,
+        Err(e) => {
+            flow.driver.abandon().await;
+            return Err(e);
+        }
+    };
+    let journal = flow.driver.journal_path().to_path_buf();
+    flow.driver.close(&end).await?;
+    flow.console.ended(&end, &journal);
+    Ok(end)
+}
+
+struct Flow {
+    driver: Driver,
+    console: Console,
+    /// The step whose header was printed last, so prompts that repeat do
+    /// not repeat it.
+    shown: Option<String>,
+    /// Steps that failed in this process: `--auto` retries a step found
+    /// failed on resume once, never one it just saw fail.
+    failed_here: HashSet<String>,
+    /// The length of the countdown the engine asked for last.
+    countdown_secs: Option<u64>,
+}
+
+impl Flow {
+    async fn drive(&mut self) -> Result<RunEnd> {
+        self.show_events().await?;
+        loop {
+            if let Some(e) = self.console.fatal.take() {
+                return Err(e);
+            }
+            if let Some(reason) = self.driver.take_interrupted() {
+                return Ok(RunEnd::Interrupted { reason });
+            }
+            if let Some(step) = self.first_in_doubt() {
+                if let Some(end) = self.resolve_in_doubt(&step).await? {
+                    return Ok(end);
+                }
+                continue;
+            }
+            let Some(step) = self.driver.session().next_step().map(str::to_string) else {
+                return Ok(RunEnd::Completed);
+            };
+            let status = self.driver.session().state(&step).map(|s| s.status.clone());
+            let end = match status {
+                Some(StepStatus::Pending) => self.pending(&step).await?,
+                Some(StepStatus::AwaitingGate) => self.gate(&step).await?,
+                Some(StepStatus::Countdown) => self.countdown(&step).await?,
+                Some(StepStatus::Failed { reason }) => self.failed(&step, &reason).await?,
+                Some(StepStatus::AwaitingChecklist) => self.checklist(&step).await?,
+                other => {
+                    return Err(format!(
+                        "internal error: step `{step}` is {:?} between actions",
+                        other.map(|s| s.label())
+                    ));
+                }
+            };
+            if let Some(end) = end {
+                return Ok(end);
+            }
+        }
+    }
+
+    fn first_in_doubt(&self) -> Option<String> {
+        let session = self.driver.session();
+        session
+            .runbook
+            .steps()
+            .map(|(_, s)| s.id.clone())
+            .find(|id| {
+                session
+                    .state(id)
+                    .is_some_and(|s| s.status == StepStatus::InDoubt)
+            })
+    }
+
+    /// Submits a message runsheet itself decided on: a refusal is a bug.
+    async fn submit(&mut self, msg: Msg) -> Result<()> {
+        match self.driver.submit(msg).await? {
+            Submitted::Accepted => self.settle().await,
+            Submitted::Refused(r) => Err(format!("runsheet refused its own step: {r}")),
+        }
+    }
+
+    /// Submits what the operator asked for: a refusal (a step out of
+    /// order) is shown, not fatal.
+    async fn try_submit(&mut self, msg: Msg) -> Result<bool> {
+        match self.driver.submit(msg).await? {
+            Submitted::Accepted => {
+                self.settle().await?;
+                Ok(true)
+            }
+            Submitted::Refused(r) => {
+                self.console.refused(&r);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Shows what the driver does until nothing runs: the console runs one
+    /// action at a time, to its end, before the next question.
+    async fn settle(&mut self) -> Result<()> {
+        loop {
+            self.show_events().await?;
+            if !self.driver.busy() {
+                return Ok(());
+            }
+            let wake = self.driver.wait().await;
+            self.driver.handle(wake).await?;
+        }
+    }
+
+    async fn show_events(&mut self) -> Result<()> {
+        while let Some(event) = self.driver.poll_event() {
+            match event {
+                Event::Effect(Effect::ShowGate(g)) => self.console.gate(&g, self.driver.session()),
+                Event::Effect(Effect::StartCountdown { step, seconds }) => {
+                    self.countdown_secs = Some(seconds);
+                    self.console.countdown_start(&step, seconds)
+                }
+                Event::Effect(Effect::StepSettled { step }) => {
+                    let session = self.driver.session();
+                    if session
+                        .state(&step)
+                        .is_some_and(|s| matches!(s.status, StepStatus::Failed { .. }))
+                    {
+                        self.failed_here.insert(step.clone());
+                    }
+                    self.console.settled(session, &step)
+                }
+                Event::Effect(_) => {}
+                Event::ActionStarting(h) => {
+                    self.console.action_header(&h.action, &h.target, h.timeout)
+                }
+                Event::HandOver(_) => {
+                    self.console.interactive_start();
+                    self.driver.hand_over().await?;
+                }
+                Event::Output { stream, data } => self.console.output(stream, &data),
+                Event::Cancelling { .. } => self.console.cancelling(),
+                Event::Overran { slowest_ms, .. } => self.console.overrun(slowest_ms),
+                Event::Warning(text) => eprintln!("note: {text}"),
+                // The policy is the driver's; a question watches for them
+                // itself (`Console::read`).
+                Event::Signal(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn pending(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        let Some((_, s)) = self.driver.session().step(step) else {
+            return Err(format!("no step `{step}`"));
+        };
+        let (no_actions, interactive) = (
+            s.actions.is_empty(),
+            s.actions.iter().any(|a| a.interactive),
+        );
+        if self.shown.as_deref() != Some(step) {
+            self.console.step_header(self.driver.session(), step);
+            self.shown = Some(step.to_string());
+        }
+        if no_actions {
+            return self.checklist(step).await;
+        }
+        let auto = self.driver.auto();
+        if interactive && auto {
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why: "this step hands the terminal to a command (interactive): it needs a person"
+                    .into(),
+            }));
+        }
+        if auto {
+            self.submit(Msg::RunRequested { step: step.into() }).await?;
+            return Ok(None);
+        }
+        match self.console.ask_run(&mut self.driver, step).await {
+            Reply::Run => {
+                self.try_submit(Msg::RunRequested { step: step.into() })
+                    .await?;
+                Ok(None)
+            }
+            other => self.answer_common(step, other).await,
+        }
+    }
+
+    /// Skip (with a reason), note and quit mean the same at every prompt.
+    async fn answer_common(&mut self, step: &str, reply: Reply) -> Result<Option<RunEnd>> {
+        match reply {
+            Reply::Skip(reason) => {
+                self.try_submit(Msg::Skipped {
+                    step: step.into(),
+                    reason,
+                })
+                .await?;
+            }
+            Reply::Note(text) => {
+                self.try_submit(Msg::Note {
+                    step: Some(step.to_string()),
+                    text,
+                })
+                .await?;
+            }
+            Reply::Quit => return Ok(Some(quit(step))),
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    async fn checklist(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        let Some((_, s)) = self.driver.session().step(step) else {
+            return Err(format!("no step `{step}`"));
+        };
+        let items: Vec<String> = s.checklist.iter().map(|c| c.text.clone()).collect();
+        if self.driver.auto() {
+            let why = if items.is_empty() {
+                "a manual step: a person must do it and confirm".to_string()
+            } else {
+                "a checklist: --auto never ticks anything on its own".to_string()
+            };
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why,
+            }));
+        }
+        let ticked: Vec<bool> = self
+            .driver
+            .session()
+            .state(step)
+            .map(|st| st.ticked.clone())
+            .unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            if ticked.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            match self.console.ask_tick(&mut self.driver, item).await {
+                Reply::Yes => {
+                    self.try_submit(Msg::ChecklistTicked {
+                        step: step.into(),
+                        item: i,
+                        checked: true,
+                    })
+                    .await?;
+                }
+                other => return self.answer_common(step, other).await,
+            }
+        }
+        let settled = self
+            .driver
+            .session()
+            .state(step)
+            .is_some_and(|s| s.status.is_settled());
+        if !settled && items.is_empty() {
+            match self.console.ask_done(&mut self.driver, step).await {
+                Reply::Yes => {
+                    self.try_submit(Msg::ConfirmedDone { step: step.into() })
+                        .await?;
+                }
+                other => return self.answer_common(step, other).await,
+            }
+        }
+        Ok(None)
+    }
+
+    async fn gate(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        if self.driver.auto() {
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why: "a destructive step on a protected target: a person must type the target's name (--auto never does)".into(),
+            }));
+        }
+        match self.console.ask_gate(&mut self.driver, step).await {
+            Reply::Typed(typed) => {
+                // Shown back as it is journaled: masked.
+                let shown = self.driver.secrets().redact(&typed);
+                self.submit(Msg::GateAnswered {
+                    step: step.into(),
+                    typed,
+                })
+                .await?;
+                if self
+                    .driver
+                    .session()
+                    .state(step)
+                    .is_some_and(|s| s.status == StepStatus::AwaitingGate)
+                {
+                    self.console.mistyped(&shown);
+                }
+            }
+            Reply::Quit => {
+                self.submit(Msg::GateRefused { step: step.into() }).await?;
+                return Ok(Some(quit(step)));
+            }
+            Reply::Interrupted(_) => {}
+            _ => {
+                self.submit(Msg::GateRefused { step: step.into() }).await?;
+                self.console.refused_gate();
+            }
+        }
+        Ok(None)
+    }
+
+    async fn countdown(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        // The engine said how long, with the effect that started it.
+        let seconds = self.countdown_secs.take().unwrap_or(10);
+        let auto = self.driver.auto();
+        let cancelled = self.console.countdown(seconds, !auto).await;
+        if cancelled {
+            self.submit(Msg::CountdownCancelled { step: step.into() })
+                .await?;
+            if auto {
+                return Ok(Some(RunEnd::Stopped {
+                    step: Some(step.into()),
+                    why: "countdown cancelled".into(),
+                }));
+            }
+        } else {
+            self.submit(Msg::CountdownElapsed { step: step.into() })
+                .await?;
+        }
+        Ok(None)
+    }
+
+    async fn failed(&mut self, step: &str, reason: &str) -> Result<Option<RunEnd>> {
+        if self.driver.auto() {
+            if self.failed_here.contains(step) {
+                return Ok(Some(RunEnd::Failed {
+                    step: step.into(),
+                    reason: reason.into(),
+                }));
+            }
+            self.console.step_header(self.driver.session(), step);
+            self.submit(Msg::RunRequested { step: step.into() }).await?;
+            return Ok(None);
+        }
+        // Back from a rollback step, say again which step failed: the
+        // question that follows is about it, not about the rollback.
+        if self.shown.as_deref() != Some(step) {
+            self.console.step_header(self.driver.session(), step);
+            self.shown = Some(step.to_string());
+        }
+        let rollbacks: Vec<(String, String)> = self
+            .driver
+            .session()
+            .rollbacks_for(step)
+            .iter()
+            .map(|s| (s.id.clone(), s.title.clone()))
+            .collect();
+        match self
+            .console
+            .ask_failed(&mut self.driver, step, reason, &rollbacks)
+            .await
+        {
+            Reply::Run => {
+                self.try_submit(Msg::RunRequested { step: step.into() })
+                    .await?;
+            }
+            Reply::Rollback(id) => return self.rollback(step, &id).await,
+            other => return self.answer_common(step, other).await,
+        }
+        Ok(None)
+    }
+
+    /// Turns to a rollback step after `failed` failed, and answers its own
+    /// gate or countdown in place.
+    async fn rollback(&mut self, failed: &str, id: &str) -> Result<Option<RunEnd>> {
+        let msg = Msg::RollbackRequested {
+            failed: failed.into(),
+            rollback: id.into(),
+        };
+        if !self.try_submit(msg).await? {
+            return Ok(None);
+        }
+        self.console.step_header(self.driver.session(), id);
+        self.shown = Some(id.to_string());
+        self.try_submit(Msg::RunRequested { step: id.into() })
+            .await?;
+        loop {
+            let status = self.driver.session().state(id).map(|s| s.status.clone());
+            let end = match status {
+                Some(StepStatus::AwaitingGate) => self.gate(id).await?,
+                Some(StepStatus::Countdown) => self.countdown(id).await?,
+                _ => return Ok(None),
+            };
+            if end.is_some() {
+                return Ok(end);
+            }
+        }
+    }
+
+    async fn resolve_in_doubt(&mut self, step: &str) -> Result<Option<RunEnd>> {
+        self.console.in_doubt(self.driver.session(), step);
+        if self.driver.auto() {
+            return Ok(Some(RunEnd::Stopped {
+                step: Some(step.into()),
+                why: "this step was running when the session died; a person must decide: re-run, mark done, or skip".into(),
+            }));
+        }
+        let decision = match self.console.ask_in_doubt(&mut self.driver, step).await {
+            Reply::Run => Decision::Rerun,
+            Reply::Yes => Decision::MarkDone,
+            Reply::Skip(reason) => Decision::Skip { reason },
+            Reply::Quit => return Ok(Some(quit(step))),
+            _ => return Ok(None),
+        };
+        self.try_submit(Msg::InDoubtResolved {
+            step: step.into(),
+            decision,
+        })
+        .await?;
+        Ok(None)
+    }
+}
+
+fn quit(step: &str) -> RunEnd {
+    RunEnd::Stopped {
+        step: Some(step.into()),
+        why: "the operator stopped here".into(),
+    }
+}

@@ -1,0 +1,119 @@
+//! The driver's one door to "running an action" (`crate::action`):
+//! prepare, spawn, next batch, cancel, interactive. Every
+//! use of that API is here, so a move or a rename touches this file only.
+
+use crate::action::{self as runtime, Prepared, Running};
+use crate::secrets::Secrets;
+use crate::session::{ActionOutcome, Session};
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub use crate::action::{Batch, Item};
+
+/// What a front end shows as an action starts.
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub step: String,
+    pub index: usize,
+    pub action: crate::runbook::model::Action,
+    pub target: String,
+    pub timeout: Duration,
+    /// It gets the terminal until it exits (`Event::HandOver` follows).
+    pub interactive: bool,
+}
+
+/// An action resolved from the session, not started yet.
+pub(super) struct Ready {
+    prepared: Prepared,
+    pub(super) header: Header,
+}
+
+pub(super) fn prepare(
+    session: &Session,
+    values: &HashMap<String, String>,
+    secrets: &Secrets,
+    step: &str,
+    index: usize,
+) -> Result<Ready, String> {
+    let prepared = runtime::prepare(session, values, secrets, step, index)?;
+    let header = Header {
+        step: step.to_string(),
+        index,
+        action: prepared.action.clone(),
+        target: prepared.target.clone(),
+        timeout: prepared.timeout,
+        interactive: prepared.action.interactive && prepared.interpreter.is_some(),
+    };
+    Ok(Ready { prepared, header })
+}
+
+/// The action that runs now, with what the driver watches beside it.
+pub(super) struct Current {
+    pub(super) step: String,
+    pub(super) index: usize,
+    running: Running,
+    /// The step's slowest rehearsal, until the step has passed it once.
+    overrun: Option<i64>,
+    clock: tokio::time::Interval,
+}
+
+/// What woke a running action's watch.
+pub(super) enum Watched {
+    Batch(Batch),
+    /// A second passed: time to look at the rehearsals again.
+    Clock,
+}
+
+impl Current {
+    /// Spawns a non-interactive action; the error is the outcome of one
+    /// that could not start.
+    pub(super) fn spawn(
+        ready: &Ready,
+        secrets: &Secrets,
+        slowest_rehearsal: Option<i64>,
+    ) -> Result<Current, ActionOutcome> {
+        let running = Running::spawn(&ready.prepared, secrets)?;
+        let mut clock = tokio::time::interval(Duration::from_secs(1));
+        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        Ok(Current {
+            step: ready.header.step.clone(),
+            index: ready.header.index,
+            running,
+            overrun: slowest_rehearsal,
+            clock,
+        })
+    }
+
+    pub(super) fn pid(&self) -> Option<u32> {
+        self.running.pid()
+    }
+
+    pub(super) fn cancel(&self) {
+        self.running.cancel();
+    }
+
+    /// Cancel-safe: waits for the next batch, or the overrun clock while
+    /// the step has not passed its slowest rehearsal.
+    pub(super) async fn watch(&mut self) -> Watched {
+        let watching = self.overrun.is_some();
+        tokio::select! {
+            batch = self.running.next() => Watched::Batch(batch),
+            _ = self.clock.tick(), if watching => Watched::Clock,
+        }
+    }
+
+    /// The slowest rehearsal, once, when the step has just passed it.
+    pub(super) fn overran(&mut self, session: &Session, now: i64) -> Option<i64> {
+        let slowest = self.overrun?;
+        if !session.overran_rehearsals(&self.step, now) {
+            return None;
+        }
+        self.overrun = None;
+        Some(slowest)
+    }
+}
+
+/// Runs an interactive action on the real terminal to its end.
+pub(super) async fn run_interactive(ready: &Ready) -> (Option<u32>, ActionOutcome) {
+    runtime::run_interactive(&ready.prepared).await
+}
