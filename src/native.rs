@@ -84,7 +84,7 @@ pub fn prepare(i: Inputs<'_>) -> Option<Native> {
         env: i.env,
         secrets: i.secrets.clone(),
         databases,
-        known: i.session.databases.clone(),
+        known: i.session.databases().clone(),
         progress: state
             .and_then(|s| s.batches.clone())
             .filter(|b| b.action == i.index),

@@ -26,7 +26,7 @@ use runsheet::replay::{Controls, Mark, Player, ReplayOptions, Stop, screen};
 use runsheet::runbook::parse;
 use runsheet::session::state::OUTPUT_TAIL_BYTES;
 use runsheet::session::state::Rehearsed;
-use runsheet::session::{self, Msg, Outcome, Session, SessionInfo, StepStatus};
+use runsheet::session::{self, Msg, Session, SessionEnd, SessionInfo, StepStatus};
 use runsheet::tui::{App, Mode, Outputs, Theme};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -169,7 +169,7 @@ fn scripted() -> Vec<(i64, Msg)> {
     v.push((
         s(1270),
         Msg::SessionEnded {
-            outcome: Outcome::Completed,
+            outcome: SessionEnd::Completed,
         },
     ));
     v
@@ -216,7 +216,7 @@ fn live_rehearsed(
         app
     };
     let mut s = Session::new(runbook(&info.runbook_text), info.clone(), *t0);
-    s.rehearsed = rehearsed.clone();
+    s.set_rehearsed(rehearsed.clone());
     let mut app = new_app(&s);
     for (i, (at, msg)) in records.iter().enumerate().take(upto).skip(1) {
         match msg {
@@ -466,7 +466,7 @@ fn a_later_session_shows_the_earlier_ones_times_as_it_did_live() {
     let expected = runsheet::history::rehearsed(&earlier, false);
     assert!(expected.contains_key("hello"), "{expected:?}");
     let mut c = open(&second);
-    assert_eq!(c.player.session().rehearsed, expected);
+    assert_eq!(c.player.session().rehearsed(), &expected);
     let records = records(&second);
     for pos in stops(&c) {
         c.player
@@ -582,9 +582,9 @@ fn keys_move_through_the_session_and_nothing_can_change_it() {
         "{failed:?}"
     );
     key(&mut c, 'o');
-    assert_eq!(c.player.session().notes.len(), 1);
+    assert_eq!(c.player.session().notes().len(), 1);
     key(&mut c, 'N');
-    assert!(c.player.session().notes.is_empty());
+    assert!(c.player.session().notes().is_empty());
     // Read-only: running, ticking, skipping, confirming, noting are refused.
     let pos = c.player.pos();
     for code in [
@@ -627,7 +627,7 @@ fn keys_move_through_the_session_and_nothing_can_change_it() {
     assert_eq!(wipe, Some(StepStatus::AwaitingGate));
     // Home and End.
     press(&mut c, KeyCode::End);
-    assert_eq!(c.player.session().ended, Some(Outcome::Completed));
+    assert_eq!(c.player.session().ended(), Some(SessionEnd::Completed));
     press(&mut c, KeyCode::Home);
     assert_eq!(c.player.pos(), 1);
     key(&mut c, 'q');

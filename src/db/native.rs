@@ -25,7 +25,7 @@ pub fn config_of(
 ) -> Result<DbConfig, String> {
     let Some(target) = session.target(name) else {
         let known: Vec<&str> = session
-            .runbook
+            .runbook()
             .targets
             .iter()
             .map(|t| t.name.as_str())

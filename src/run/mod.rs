@@ -149,12 +149,12 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     };
     let at = now_ms();
     let mut session = Session::new(Arc::new(rb), info.clone(), at);
-    session.rehearsed = rehearsed(
+    session.set_rehearsed(rehearsed(
         &dir,
         &opts.runbook,
-        &session.runbook.title,
-        session.info.sandbox,
-    );
+        &session.runbook().title,
+        session.info().sandbox,
+    ));
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
         .map_err(|e| e.to_string())?;
@@ -360,13 +360,13 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             path.display()
         )
     })?;
-    session.rehearsed = rehearsed(
+    session.set_rehearsed(rehearsed(
         &dir,
         &runbook_path,
-        &session.runbook.title,
-        session.info.sandbox,
-    );
-    let resolved = resolve_vars(&session.runbook, opts.auto)?;
+        &session.runbook().title,
+        session.info().sandbox,
+    ));
+    let resolved = resolve_vars(&session.runbook(), opts.auto)?;
     let resumed = Msg::Resumed {
         runbook_hash: sha256_hex(&text),
         runbook_changed: changed,
@@ -406,7 +406,7 @@ async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
                 continue;
             }
         };
-        let refused = match parts.session.databases.get(&target) {
+        let refused = match parts.session.databases().get(&target) {
             Some(known) if known.same_database(&identity) => continue,
             Some(known) => {
                 let declared = parts
@@ -428,11 +428,8 @@ async fn check_databases(parts: &mut RunnerParts) -> Result<(), String> {
                     target: target.clone(),
                     identity,
                 };
-                match parts.session.check(now_ms(), &msg) {
-                    Ok(()) => {
-                        runner::apply_and_record(&mut parts.session, &parts.journal, msg).await?;
-                        continue;
-                    }
+                match runner::record_if_accepted(&mut parts.session, &parts.journal, msg).await? {
+                    Ok(_) => continue,
                     Err(refused) => format!(
                         "{refused}: nothing was run. Fix the connection settings (a copy-paste of one URL into the other?), then `runsheet resume`"
                     ),

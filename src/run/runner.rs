@@ -6,7 +6,9 @@ use super::action::{self, Item};
 use super::console::{Console, Reply, Sig};
 use crate::journal::{Durability, JournalWriter, WriterTask, lock::SessionLock};
 use crate::secrets::Secrets;
-use crate::session::{ActionOutcome, Decision, Effect, Msg, Outcome, Session, StepStatus, Stream};
+use crate::session::{
+    ActionOutcome, Decision, Effect, Msg, Rejected, Session, SessionEnd, StepStatus, Stream,
+};
 use std::collections::{HashMap, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -39,10 +41,10 @@ impl RunEnd {
     pub fn closing_record(&self) -> Option<Msg> {
         match self {
             RunEnd::Completed => Some(Msg::SessionEnded {
-                outcome: Outcome::Completed,
+                outcome: SessionEnd::Completed,
             }),
             RunEnd::Abandoned => Some(Msg::SessionEnded {
-                outcome: Outcome::Abandoned,
+                outcome: SessionEnd::Abandoned,
             }),
             RunEnd::Interrupted { reason } => Some(Msg::Interrupted {
                 reason: reason.clone(),
@@ -124,10 +126,24 @@ pub async fn apply_and_record(
     journal: &JournalWriter<Msg>,
     msg: Msg,
 ) -> Result<Vec<Effect>> {
+    record_if_accepted(session, journal, msg)
+        .await?
+        .map_err(|r| format!("runsheet refused its own step: {r}"))
+}
+
+/// Applies a message the engine may refuse (operator input, a native
+/// action's record): a refusal changed nothing and comes back as such; an
+/// accepted message is journaled before its other effects are returned.
+pub async fn record_if_accepted(
+    session: &mut Session,
+    journal: &JournalWriter<Msg>,
+    msg: Msg,
+) -> Result<std::result::Result<Vec<Effect>, Rejected>> {
     let at = now_ms();
-    let effects = session
-        .update(at, msg)
-        .map_err(|r| format!("runsheet refused its own step: {r}"))?;
+    let effects = match session.update(at, msg) {
+        Ok(effects) => effects,
+        Err(refused) => return Ok(Err(refused)),
+    };
     let mut rest = Vec::new();
     for e in effects {
         match e {
@@ -145,7 +161,7 @@ pub async fn apply_and_record(
             other => rest.push(other),
         }
     }
-    Ok(rest)
+    Ok(Ok(rest))
 }
 
 /// Masks every free-text field of a message (what the operator typed at a
@@ -261,7 +277,7 @@ impl Runner {
 
     fn first_in_doubt(&self) -> Option<String> {
         self.session
-            .runbook
+            .runbook()
             .steps()
             .map(|(_, s)| s.id.clone())
             .find(|id| {
@@ -274,7 +290,13 @@ impl Runner {
     /// Applies a message and carries out its effects, running actions as
     /// they are asked for.
     async fn submit(&mut self, msg: Msg) -> Result<()> {
-        let mut work: VecDeque<Effect> = self.apply(msg).await?.into();
+        let effects = self.apply(msg).await?;
+        self.handle(effects).await
+    }
+
+    /// Carries out an applied message's effects.
+    async fn handle(&mut self, effects: Vec<Effect>) -> Result<()> {
+        let mut work: VecDeque<Effect> = effects.into();
         while let Some(effect) = work.pop_front() {
             match effect {
                 Effect::RunAction { step, action } => {
@@ -288,7 +310,11 @@ impl Runner {
                     self.console.countdown_start(&step, seconds)
                 }
                 Effect::StepSettled { step } => self.console.settled(&self.session, &step),
-                Effect::CancelAction { .. } | Effect::FlowComplete | Effect::Record(_) => {}
+                Effect::CancelAction { .. }
+                | Effect::FlowComplete
+                | Effect::GateMistyped { .. }
+                | Effect::RollbackChosen { .. }
+                | Effect::Record(_) => {}
             }
         }
         Ok(())
@@ -305,12 +331,16 @@ impl Runner {
     /// out of order): the refusal is shown, not fatal.
     async fn try_submit(&mut self, msg: Msg) -> Result<bool> {
         let msg = mask(msg, &self.secrets);
-        if let Err(r) = self.session.check(now_ms(), &msg) {
-            self.console.refused(&r.0);
-            return Ok(false);
+        match record_if_accepted(&mut self.session, &self.journal, msg).await? {
+            Err(r) => {
+                self.console.refused(&r.0);
+                Ok(false)
+            }
+            Ok(effects) => {
+                self.handle(effects).await?;
+                Ok(true)
+            }
         }
-        self.submit(msg).await?;
-        Ok(true)
     }
 
     async fn pending(&mut self, step: &str) -> Result<Option<RunEnd>> {
@@ -607,7 +637,7 @@ impl Runner {
         })
         .await?;
         // Flag, once, a step that takes longer than in every rehearsal.
-        let overrun = self.session.rehearsed.get(step).map(|r| r.slowest_ms);
+        let overrun = self.session.rehearsed().get(step).map(|r| r.slowest_ms);
         let mut flagged = overrun.is_none();
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
@@ -676,10 +706,9 @@ impl Runner {
     /// (two targets on one database) goes back to the action, which stops;
     /// only a journal failure is fatal here.
     async fn record_for_action(&mut self, msg: Msg) -> Result<std::result::Result<(), String>> {
-        if let Err(r) = self.session.check(now_ms(), &msg) {
-            return Ok(Err(r.to_string()));
-        }
-        self.submit_quiet(msg).await.map(Ok)
+        let msg = mask(msg, &self.secrets);
+        let verdict = record_if_accepted(&mut self.session, &self.journal, msg).await?;
+        Ok(verdict.map(|_| ()).map_err(|r| r.to_string()))
     }
 
     /// Applies a message whose effects are only its record.

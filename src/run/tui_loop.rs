@@ -5,7 +5,7 @@
 
 use super::action::{self, Item, Running};
 use super::console::{Sig, Signals};
-use super::runner::{RunEnd, RunnerParts, apply_and_record, mask, now_ms};
+use super::runner::{RunEnd, RunnerParts, apply_and_record, mask, now_ms, record_if_accepted};
 use crate::session::{Effect, Msg};
 use crate::tui::{App, Command, Outputs, Theme, draw, prepare};
 use crossterm::event::{Event, EventStream, KeyEventKind};
@@ -267,13 +267,13 @@ impl Loop {
     /// their effects carried out.
     async fn submit(&mut self, msg: Msg, terminal: &mut DefaultTerminal) -> Result<()> {
         let msg = mask(msg, &self.parts.secrets);
-        let now = now_ms();
-        if let Err(r) = self.parts.session.check(now, &msg) {
-            self.app.on_refused(&r.0, now);
-            return Ok(());
+        match record_if_accepted(&mut self.parts.session, &self.parts.journal, msg).await? {
+            Err(r) => {
+                self.app.on_refused(&r.0, now_ms());
+                Ok(())
+            }
+            Ok(effects) => self.effects(effects, terminal).await,
         }
-        let effects = self.apply(msg).await?;
-        self.effects(effects, terminal).await
     }
 
     async fn apply(&mut self, msg: Msg) -> Result<Vec<Effect>> {
@@ -397,13 +397,12 @@ impl Loop {
                 Item::Record(msg, ack) => {
                     // The engine's refusal goes back to the action, which
                     // stops; only a journal failure is fatal here.
-                    let verdict = match self.parts.session.check(now_ms(), &msg) {
-                        Err(r) => Err(r.to_string()),
-                        Ok(()) => {
-                            self.apply(*msg).await?;
-                            Ok(())
-                        }
-                    };
+                    let msg = mask(*msg, &self.parts.secrets);
+                    let verdict =
+                        record_if_accepted(&mut self.parts.session, &self.parts.journal, msg)
+                            .await?
+                            .map(|_| ())
+                            .map_err(|r| r.to_string());
                     let _ = ack.send(verdict);
                 }
             }
