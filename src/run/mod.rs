@@ -366,7 +366,7 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         &session.runbook().title,
         session.info().sandbox,
     ));
-    let resolved = resolve_vars(&session.runbook(), opts.auto)?;
+    let resolved = resolve_vars(session.runbook(), opts.auto)?;
     let resumed = Msg::Resumed {
         runbook_hash: sha256_hex(&text),
         runbook_changed: changed,
