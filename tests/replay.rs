@@ -26,7 +26,7 @@ use runsheet::replay::{Controls, Mark, Player, ReplayOptions, Stop, screen};
 use runsheet::runbook::parse;
 use runsheet::session::state::OUTPUT_TAIL_BYTES;
 use runsheet::session::state::Rehearsed;
-use runsheet::session::{self, Msg, Outcome, Session, SessionInfo, StepStatus};
+use runsheet::session::{self, Msg, Session, SessionEnd, SessionInfo, StepStatus};
 use runsheet::tui::{App, Mode, Outputs, Theme};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -169,7 +169,7 @@ fn scripted() -> Vec<(i64, Msg)> {
     v.push((
         s(1270),
         Msg::SessionEnded {
-            outcome: Outcome::Completed,
+            outcome: SessionEnd::Completed,
         },
     ));
     v
@@ -216,7 +216,7 @@ fn live_rehearsed(
         app
     };
     let mut s = Session::new(runbook(&info.runbook_text), info.clone(), *t0);
-    s.rehearsed = rehearsed.clone();
+    s.set_rehearsed(rehearsed.clone());
     let mut app = new_app(&s);
     for (i, (at, msg)) in records.iter().enumerate().take(upto).skip(1) {
         match msg {
@@ -466,7 +466,7 @@ fn a_later_session_shows_the_earlier_ones_times_as_it_did_live() {
     let expected = runsheet::history::rehearsed(&earlier, false);
     assert!(expected.contains_key("hello"), "{expected:?}");
     let mut c = open(&second);
-    assert_eq!(c.player.session().rehearsed, expected);
+    assert_eq!(c.player.session().rehearsed(), &expected);
     let records = records(&second);
     for pos in stops(&c) {
         c.player
@@ -582,9 +582,9 @@ fn keys_move_through_the_session_and_nothing_can_change_it() {
         "{failed:?}"
     );
     key(&mut c, 'o');
-    assert_eq!(c.player.session().notes.len(), 1);
+    assert_eq!(c.player.session().notes().len(), 1);
     key(&mut c, 'N');
-    assert!(c.player.session().notes.is_empty());
+    assert!(c.player.session().notes().is_empty());
     // Read-only: running, ticking, skipping, confirming, noting are refused.
     let pos = c.player.pos();
     for code in [
@@ -627,7 +627,7 @@ fn keys_move_through_the_session_and_nothing_can_change_it() {
     assert_eq!(wipe, Some(StepStatus::AwaitingGate));
     // Home and End.
     press(&mut c, KeyCode::End);
-    assert_eq!(c.player.session().ended, Some(Outcome::Completed));
+    assert_eq!(c.player.session().ended(), Some(SessionEnd::Completed));
     press(&mut c, KeyCode::Home);
     assert_eq!(c.player.pos(), 1);
     key(&mut c, 'q');
@@ -930,6 +930,202 @@ fn a_runbook_changed_at_a_resume_is_the_one_shown_from_there() {
     c.player.seek(recs.len()).unwrap_or_else(|e| panic!("{e}"));
     let again = c.player.session().state("again").map(|s| s.status.clone());
     assert_eq!(again, Some(StepStatus::Done));
+}
+
+/// A drill whose view, at its checkpoints, hangs on what the engine said
+/// before them: a gate with a wrong name typed, a countdown, a rollback.
+const SEEKS: &str = r#"---
+targets:
+  staging: { countdown: 10s }
+  production: { protected: true }
+---
+# Seek drill
+
+## Apply {#apply}
+
+### Wipe {#wipe}
+
+```bash {target=production}
+rm -rf /tmp/runsheet-nothing
+```
+
+### Clean staging {#clean}
+
+```bash {target=staging}
+rm -rf /tmp/runsheet-nothing-either
+```
+
+### Broken {#broken}
+
+```bash
+exit 3
+```
+
+## Rollback
+
+### Undo {#undo undoes=apply}
+
+```bash
+echo undo
+```
+"#;
+
+/// Enough notes that the index takes a checkpoint among them.
+fn notes(from: i64, every: i64) -> Vec<(i64, Msg)> {
+    (0..600)
+        .map(|i| {
+            (
+                from + i * every,
+                Msg::Note {
+                    step: None,
+                    text: format!("note {i}"),
+                },
+            )
+        })
+        .collect()
+}
+
+fn seeks() -> Vec<(i64, Msg)> {
+    let s = |n: i64| T0 + n * 1000;
+    let mut started = info(SEEKS);
+    started.runbook_path = "seeks.md".into();
+    let mut v = vec![
+        (T0, Msg::SessionStarted(started)),
+        (
+            s(1),
+            Msg::RunRequested {
+                step: "wipe".into(),
+            },
+        ),
+        (
+            s(2),
+            Msg::GateAnswered {
+                step: "wipe".into(),
+                typed: "prod".into(),
+            },
+        ),
+    ];
+    v.extend(notes(s(2) + 1, 1));
+    v.push((
+        s(5),
+        Msg::GateAnswered {
+            step: "wipe".into(),
+            typed: "production".into(),
+        },
+    ));
+    let mut wipe = ran("wipe", s(5), &[], 0);
+    wipe.remove(0);
+    v.extend(wipe);
+    v.push((
+        s(10),
+        Msg::RunRequested {
+            step: "clean".into(),
+        },
+    ));
+    v.extend(notes(s(10) + 1, 5));
+    v.push((
+        s(20),
+        Msg::CountdownElapsed {
+            step: "clean".into(),
+        },
+    ));
+    let mut clean = ran("clean", s(20), &[], 0);
+    clean.remove(0);
+    v.extend(clean);
+    v.extend(ran("broken", s(30), &["FATAL\n"], 3));
+    v.push((
+        s(35),
+        Msg::RollbackRequested {
+            failed: "broken".into(),
+            rollback: "undo".into(),
+        },
+    ));
+    v.extend(notes(s(35) + 1, 1));
+    v.extend(ran("undo", s(40), &["undo\n"], 0));
+    v.push((
+        s(50),
+        Msg::Skipped {
+            step: "broken".into(),
+            reason: "undone".into(),
+        },
+    ));
+    v.push((
+        s(60),
+        Msg::SessionEnded {
+            outcome: SessionEnd::Completed,
+        },
+    ));
+    v
+}
+
+/// The index keeps sessions, not screens: a seek to past a checkpoint
+/// rebuilds the view from the session there (the gate with its wrong
+/// name, the countdown, the rollback turned to) and lands on the screen
+/// the live session had.
+#[test]
+fn a_seek_past_a_checkpoint_rebuilds_the_live_screen_from_the_session() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("seeks.jsonl");
+    let records = seeks();
+    write_journal(&path, &records);
+    let mut c = open(&path);
+    let len = c.player.index().len();
+    assert_eq!(len, records.len());
+    assert!(
+        c.player.index().stop().is_none(),
+        "{:?}",
+        c.player.index().stop()
+    );
+    assert!(c.player.index().checkpoints_between(1, len) >= 3);
+    // Notes are marks too: stopping at every one of 1800 is slow and
+    // shows nothing new.
+    let index = c.player.index();
+    let mut positions: Vec<usize> = [Mark::Boundary, Mark::Failure, Mark::Gate]
+        .iter()
+        .flat_map(|m| index.marks(*m))
+        .chain((1..len).step_by(97))
+        .collect();
+    positions.push(len);
+    for pos in shuffled(positions) {
+        c.player
+            .seek(pos)
+            .unwrap_or_else(|e| panic!("seek {pos}: {e}"));
+        assert_same_screen(&mut c, &records, (100, 30), "seek");
+    }
+    // Each state the view is rebuilt in, right after its checkpoint.
+    let at_checkpoints: Vec<usize> = (2..len)
+        .filter(|p| {
+            c.player
+                .index()
+                .checkpoint_before(*p)
+                .is_some_and(|cp| cp.pos == *p)
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for pos in at_checkpoints {
+        c.player
+            .seek(pos)
+            .unwrap_or_else(|e| panic!("seek {pos}: {e}"));
+        assert_same_screen(&mut c, &records, (100, 30), "at a checkpoint");
+        let app = c.player.app();
+        seen.push((app.mode.clone(), app.hint.clone(), app.selected.clone()));
+    }
+    let gate = seen.iter().any(|(m, hint, _)| {
+        matches!(m, Mode::Gate { .. })
+            && hint
+                .as_deref()
+                .is_some_and(|h| h.contains("not production"))
+    });
+    assert!(gate, "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|(m, ..)| matches!(m, Mode::Countdown { .. })),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|(.., sel)| sel.as_deref() == Some("undo")),
+        "{seen:?}"
+    );
 }
 
 // --------------------------------------------------------------- snapshots

@@ -603,13 +603,17 @@ fn gate_enter_with_nothing_typed_asks_again() {
 fn gate_wrong_name_is_submitted_and_the_gate_stays() {
     let (mut s, mut app) = at_gate();
     type_text(&mut app, &mut s, AT, "prod");
+    let commands = app.handle_key(&s, key(KeyCode::Enter), AT);
     assert_eq!(
-        app.handle_key(&s, key(KeyCode::Enter), AT),
+        commands,
         submit_msg(Msg::GateAnswered {
             step: "wipe".into(),
             typed: "prod".into()
         })
     );
+    // The engine says the name is wrong (an effect), and the gate stays.
+    assert!(run_commands(&mut app, &mut s, commands, AT).is_empty());
+    assert_eq!(status(&s, "wipe"), StepStatus::AwaitingGate);
     assert_eq!(gate_input(&app), "");
     assert!(
         app.hint

@@ -440,7 +440,8 @@ fn search_in_output() {
 #[test]
 fn running_longer_than_every_rehearsal() {
     let (mut s, mut app, mut out) = start("production");
-    s.rehearsed.insert(
+    let mut rehearsed = s.rehearsed().clone();
+    rehearsed.insert(
         BACKUP.into(),
         runsheet::session::state::Rehearsed {
             runs: 2,
@@ -448,6 +449,7 @@ fn running_longer_than_every_rehearsal() {
             slowest_ms: 3_000,
         },
     );
+    s.set_rehearsed(rehearsed);
     backup_running(&mut app, &mut s);
     let screen = screen(&s, &mut app, &mut out, (120, 40), T0 + 66_000, &PLAIN);
     assert!(
@@ -462,16 +464,21 @@ fn running_longer_than_every_rehearsal() {
 /// A drill on the sandbox's "production": the header says where it runs.
 #[test]
 fn a_drill_in_the_sandbox_says_so_beside_the_target() {
-    let (mut s, mut app, mut outputs) = start("production");
-    s.info.drill = true;
-    s.info.sandbox = true;
+    let (s, mut app, mut outputs) = start("production");
+    let with = |drill: bool, sandbox: bool| {
+        let mut info = s.info().clone();
+        info.drill = drill;
+        info.sandbox = sandbox;
+        Session::new(s.runbook().clone(), info, T0)
+    };
+    let s = with(true, true);
     let shown = screen(&s, &mut app, &mut outputs, (100, 30), T0, &PLAIN);
     let header = shown.lines().next().unwrap_or_default();
     assert!(
         header.starts_with(" PRODUCTION · protected   DRILL   SANDBOX  "),
         "{header}"
     );
-    s.info.sandbox = false;
+    let s = with(true, false);
     let shown = screen(&s, &mut app, &mut outputs, (100, 30), T0, &PLAIN);
     assert!(!shown.contains("SANDBOX"), "{shown}");
 }

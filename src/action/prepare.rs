@@ -45,7 +45,7 @@ pub fn prepare(
         values,
         target.as_ref(),
         &target_name,
-        &session.info.runbook_path,
+        &session.info().runbook_path,
         step,
         &process_env,
     );

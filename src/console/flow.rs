@@ -88,7 +88,7 @@ impl Flow {
     fn first_in_doubt(&self) -> Option<String> {
         let session = self.driver.session();
         session
-            .runbook
+            .runbook()
             .steps()
             .map(|(_, s)| s.id.clone())
             .find(|id| {

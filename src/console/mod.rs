@@ -83,7 +83,7 @@ impl Console {
 
     pub fn session_start(&self, session: &Session, journal: &Path, resumed: bool) {
         let p = &self.paint;
-        let target = &session.info.target;
+        let target = &session.info().target;
         let protected = session.target(target).is_some_and(|t| t.protected);
         let badge = if protected {
             p.red(&format!(" {} ", target.to_uppercase()))
@@ -94,8 +94,8 @@ impl Console {
         self.line(&format!(
             "{} · {} · target {badge}{}",
             p.bold(verb),
-            session.runbook.title,
-            match (session.info.drill, session.info.sandbox) {
+            session.runbook().title,
+            match (session.info().drill, session.info().sandbox) {
                 (true, true) => " · drill in the sandbox",
                 (true, false) => " · drill",
                 (false, true) => " · in the sandbox",
@@ -115,7 +115,7 @@ impl Console {
             || "rollback".to_string(),
             |i| format!("{}/{}", i + 1, flow.len()),
         );
-        let est = match session.rehearsed.get(step) {
+        let est = match session.rehearsed().get(step) {
             Some(r) => format!(
                 " · rehearsed: median {}, slowest {} ({} run{})",
                 short_ms(r.median_ms),

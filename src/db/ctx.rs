@@ -38,7 +38,7 @@ pub fn config_of(
 ) -> Result<DbConfig, String> {
     let Some(target) = session.target(name) else {
         let known: Vec<&str> = session
-            .runbook
+            .runbook()
             .targets
             .iter()
             .map(|t| t.name.as_str())
@@ -69,7 +69,7 @@ impl DbCtx {
             .collect();
         DbCtx {
             databases,
-            known: session.databases.clone(),
+            known: session.databases().clone(),
             progress: session
                 .state(step)
                 .and_then(|s| s.batches.clone())

@@ -25,13 +25,13 @@ const REACH: Duration = Duration::from_secs(5);
 /// uses (without a `database:`, it connects through the PG* environment).
 pub fn database_targets(session: &Session) -> BTreeSet<String> {
     let mut out: BTreeSet<String> = session
-        .runbook
+        .runbook()
         .targets
         .iter()
         .filter(|t| declared_database(t).is_some())
         .map(|t| t.name.clone())
         .collect();
-    for phase in &session.runbook.phases {
+    for phase in &session.runbook().phases {
         for step in &phase.steps {
             for action in &step.actions {
                 match &action.kind {
@@ -72,7 +72,7 @@ pub fn add_passwords(
     env: &dyn Fn(&str) -> Option<String>,
     secrets: &mut Secrets,
 ) {
-    for target in &session.runbook.targets {
+    for target in &session.runbook().targets {
         if let Ok(cfg) = config_of(session, values, &target.name, env)
             && let Some(pw) = cfg.password().filter(|p| !p.is_empty())
         {

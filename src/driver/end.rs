@@ -1,6 +1,6 @@
 //! How a session ends, whichever front end ran it.
 
-use crate::session::{Msg, Outcome};
+use crate::session::{Msg, SessionEnd};
 
 /// How a run ended; each maps to an exit code scripts can rely on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,10 +31,10 @@ impl RunEnd {
     pub fn closing_record(&self) -> Option<Msg> {
         match self {
             RunEnd::Completed => Some(Msg::SessionEnded {
-                outcome: Outcome::Completed,
+                outcome: SessionEnd::Completed,
             }),
             RunEnd::Abandoned => Some(Msg::SessionEnded {
-                outcome: Outcome::Abandoned,
+                outcome: SessionEnd::Abandoned,
             }),
             RunEnd::Interrupted { reason } => Some(Msg::Interrupted {
                 reason: reason.clone(),

@@ -92,17 +92,6 @@ enum Woke {
     Signal(Sig),
 }
 
-/// Where a message comes from, which says what a refusal means.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Source {
-    /// Typed by the operator, or asked for by a native action: the engine
-    /// may refuse it, and the refusal goes back.
-    Outside,
-    /// The driver's own bookkeeping (output, an action's start and end,
-    /// the closing record): a refusal is a bug, and fatal.
-    Own,
-}
-
 pub struct Driver {
     session: Session,
     journal: JournalWriter<Msg>,
@@ -213,7 +202,7 @@ impl Driver {
     /// A message from the operator: masked, validated, applied, journaled
     /// before anything else happens, and its effects performed.
     pub async fn submit(&mut self, msg: Msg) -> Result<Submitted> {
-        match self.apply(msg, Source::Outside).await? {
+        match self.apply(msg).await? {
             Err(refused) => Ok(Submitted::Refused(refused)),
             Ok(effects) => {
                 self.perform(effects).await?;
@@ -293,7 +282,7 @@ impl Driver {
                             // The engine's refusal (two targets on one
                             // database) goes back to the action, which
                             // stops; only a journal failure is fatal here.
-                            let verdict = self.apply(*msg, Source::Outside).await?.map(|_| ());
+                            let verdict = self.apply(*msg).await?.map(|_| ());
                             let _ = ack.send(verdict);
                         }
                     }
@@ -355,10 +344,7 @@ impl Driver {
                 if let Some(step) = self.running_step().map(str::to_string) {
                     self.events
                         .push_back(Event::Cancelling { step: step.clone() });
-                    if let Ok(effects) = self
-                        .apply(Msg::CancelRequested { step }, Source::Outside)
-                        .await?
-                    {
+                    if let Ok(effects) = self.apply(Msg::CancelRequested { step }).await? {
                         self.perform(effects).await?;
                     }
                     if let Some(c) = &self.running {
@@ -439,7 +425,7 @@ impl Driver {
         }
         self.events
             .push_back(Event::ActionStarting(ready.header.clone()));
-        let slowest = self.session.rehearsed.get(step).map(|r| r.slowest_ms);
+        let slowest = self.session.rehearsed().get(step).map(|r| r.slowest_ms);
         match Current::spawn(&ready, &self.secrets, slowest) {
             Ok(current) => {
                 let pid = current.pid();
@@ -463,7 +449,7 @@ impl Driver {
     }
 
     async fn apply_own(&mut self, msg: Msg) -> Result<Vec<Effect>> {
-        self.apply(msg, Source::Own)
+        self.apply(msg)
             .await?
             .map_err(|r| format!("runsheet refused its own step: {r}"))
     }
@@ -471,20 +457,9 @@ impl Driver {
     /// The one place a message meets the engine: masked, validated,
     /// applied, then journaled before anything else happens. The outer
     /// error is fatal (the journal failed); the inner one is a refusal.
-    async fn apply(
-        &mut self,
-        msg: Msg,
-        source: Source,
-    ) -> Result<std::result::Result<Vec<Effect>, String>> {
+    async fn apply(&mut self, msg: Msg) -> Result<std::result::Result<Vec<Effect>, String>> {
         let msg = mask(msg, &self.secrets);
         let at = now_ms();
-        // Until `update` validates before it mutates, ask first what may be
-        // refused; the driver's own messages skip the (cloning) check.
-        if source == Source::Outside
-            && let Err(r) = self.session.check(at, &msg)
-        {
-            return Ok(Err(r.0));
-        }
         match self.session.update(at, msg) {
             Ok(effects) => record(&self.journal, at, effects).await.map(Ok),
             Err(r) => Ok(Err(r.0)),

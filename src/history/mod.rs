@@ -12,7 +12,7 @@ use crate::journal::paths::runbook_slug;
 use crate::journal::record::decode_line;
 use crate::runbook;
 use crate::session::state::Rehearsed;
-use crate::session::{Millis, Msg, Outcome, Session, SessionInfo, StepStatus};
+use crate::session::{Millis, Msg, Session, SessionEnd, SessionInfo, StepStatus};
 
 /// One past session, as its journal tells it.
 #[derive(Debug, Clone)]
@@ -96,8 +96,8 @@ fn read(path: &Path) -> Option<PastSession> {
         last_at = record.ts.as_millisecond();
         if let Msg::SessionEnded { outcome } = &record.body {
             ending = match outcome {
-                Outcome::Completed => Ending::Completed,
-                Outcome::Abandoned => Ending::Abandoned,
+                SessionEnd::Completed => Ending::Completed,
+                SessionEnd::Abandoned => Ending::Abandoned,
             };
         }
         if let Err(e) = session.replay(last_at, &record.body) {
@@ -106,7 +106,7 @@ fn read(path: &Path) -> Option<PastSession> {
         }
     }
     let step_ms = session
-        .steps
+        .steps()
         .iter()
         .filter(|(_, st)| st.status == StepStatus::Done && st.attempts > 0)
         .filter_map(|(id, st)| st.duration_ms().map(|d| (id.clone(), d)))

@@ -34,8 +34,9 @@ pub struct Controls {
     pub event: Option<String>,
 }
 
+/// What the replay does after a key: go on, or leave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum AfterKey {
     Stay,
     Quit,
 }
@@ -90,29 +91,29 @@ impl Controls {
         });
     }
 
-    pub fn handle_key(&mut self, key: KeyEvent, wall: Millis) -> Outcome {
+    pub fn handle_key(&mut self, key: KeyEvent, wall: Millis) -> AfterKey {
         if key.kind == KeyEventKind::Release {
-            return Outcome::Stay;
+            return AfterKey::Stay;
         }
         if let Some(input) = self.seek_input.take() {
             self.seek_key(input, key, wall);
-            return Outcome::Stay;
+            return AfterKey::Stay;
         }
         if let Some(scroll) = self.help {
             self.help_key(scroll, key);
-            return Outcome::Stay;
+            return AfterKey::Stay;
         }
         if matches!(self.player.app().mode, Mode::Search { .. }) {
             return self.pass_to_view(key, wall);
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && key.code == KeyCode::Char('c') {
-            return Outcome::Quit;
+            return AfterKey::Quit;
         }
         let app = self.player.app();
         let searching = app.focus == Focus::Output && app.search.is_some();
         let result = match key.code {
-            KeyCode::Char('q') => return Outcome::Quit,
+            KeyCode::Char('q') => return AfterKey::Quit,
             KeyCode::Char(' ') => {
                 self.play_pause(wall);
                 Ok(())
@@ -175,7 +176,7 @@ impl Controls {
         if let Err(e) = result {
             self.alert(e, wall);
         }
-        Outcome::Stay
+        AfterKey::Stay
     }
 
     fn play_pause(&mut self, wall: Millis) {
@@ -266,7 +267,7 @@ impl Controls {
 
     /// Keys of the live UI that only move the view go to it; keys that
     /// would change the session are refused.
-    fn look_around(&mut self, key: KeyEvent, wall: Millis) -> Outcome {
+    fn look_around(&mut self, key: KeyEvent, wall: Millis) -> AfterKey {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let view_only = match key.code {
             KeyCode::Char('j' | 'k' | 'G' | '/' | 'n' | 'N')
@@ -293,20 +294,20 @@ impl Controls {
         if changes || modal {
             self.alert(READ_ONLY, wall);
         }
-        Outcome::Stay
+        AfterKey::Stay
     }
 
-    fn pass_to_view(&mut self, key: KeyEvent, wall: Millis) -> Outcome {
+    fn pass_to_view(&mut self, key: KeyEvent, wall: Millis) -> AfterKey {
         let now = self.player.now();
         let (app, session) = self.player.view_mut();
         let commands = app.handle_key(session, key, now);
         for c in commands {
             match c {
-                Command::Quit => return Outcome::Quit,
+                Command::Quit => return AfterKey::Quit,
                 Command::Submit(_) | Command::Variable { .. } => self.alert(READ_ONLY, wall),
                 Command::Bell => {}
             }
         }
-        Outcome::Stay
+        AfterKey::Stay
     }
 }

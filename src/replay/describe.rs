@@ -1,6 +1,6 @@
 //! A record in a few words, for the replay bar: what just happened.
 
-use crate::session::{Decision, Msg, Outcome, Session, StepStatus};
+use crate::session::{Decision, Msg, Session, SessionEnd, StepStatus};
 
 /// `msg` as it reads once applied (`session` is the state after it).
 pub fn event(msg: &Msg, session: &Session) -> String {
@@ -106,8 +106,8 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         ),
         Msg::Interrupted { reason } => format!("interrupted: {reason}"),
         Msg::SessionEnded { outcome } => match outcome {
-            Outcome::Completed => "session completed".into(),
-            Outcome::Abandoned => "session abandoned".into(),
+            SessionEnd::Completed => "session completed".into(),
+            SessionEnd::Abandoned => "session abandoned".into(),
         },
     }
 }

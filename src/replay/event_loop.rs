@@ -8,7 +8,7 @@ use crossterm::event::{self, Event};
 use ratatui::DefaultTerminal;
 use ratatui::layout::Rect;
 
-use super::controls::{Controls, Outcome};
+use super::controls::{AfterKey, Controls};
 use super::screen;
 use crate::driver::now_ms;
 use crate::tui::Theme;
@@ -52,7 +52,7 @@ fn event_loop(
         }
         match event::read().map_err(|e| format!("cannot read the terminal: {e}"))? {
             Event::Key(key) => {
-                if controls.handle_key(key, now_ms()) == Outcome::Quit {
+                if controls.handle_key(key, now_ms()) == AfterKey::Quit {
                     return Ok(());
                 }
                 dirty = true;

@@ -1,13 +1,12 @@
 //! One journaled message applied as the live session applied it: through
 //! `Session::update`, its effects to `App::on_effect`, and a frame's
-//! reconcile after it (the live loop draws after every event). Where the
-//! live screen changed because of a key rather than an effect (a gate
-//! answered, a rollback chosen), the key is played to the `App` the same way.
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+//! reconcile after it (the live loop draws after every event). What the
+//! live screen did in answer to the operator (a wrong name at a gate, a
+//! rollback chosen) comes back from the engine as effects, so nothing here
+//! plays keys.
 
 use crate::session::{Effect, Millis, Msg, Rejected, Session, StepStatus};
-use crate::tui::{App, Mode};
+use crate::tui::App;
 
 /// What the replay's `App`s are made with: the live session's view
 /// settings, and read-only.
@@ -20,14 +19,24 @@ impl View {
     /// The `App` a session's front end starts with (at the start, and again
     /// after each resume).
     pub fn app(&self, session: &Session) -> App {
-        let mut app = App::new(session).with_journal_path(self.journal_path.clone());
+        self.read_only(App::new(session))
+    }
+
+    /// The view of a session at any point, from its state alone: what a
+    /// seek starts from (the index keeps sessions, not screens).
+    pub fn restored(&self, session: &Session) -> App {
+        self.read_only(App::restore(session))
+    }
+
+    fn read_only(&self, app: App) -> App {
+        let mut app = app.with_journal_path(self.journal_path.clone());
         app.read_only = true;
         app
     }
 }
 
 /// Applies `msg` (journaled at `at`) to the session and its view. A refusal
-/// leaves both as they were, but for a gate's typed name (shown already).
+/// leaves both as they were.
 pub fn apply(
     session: &mut Session,
     app: &mut App,
@@ -35,21 +44,6 @@ pub fn apply(
     at: Millis,
     msg: Msg,
 ) -> Result<Vec<Effect>, Rejected> {
-    match &msg {
-        Msg::GateAnswered { step, typed } => {
-            if matches!(&app.mode, Mode::Gate { step: shown, .. } if shown == step) {
-                app.mode = Mode::Gate {
-                    step: step.clone(),
-                    input: typed.clone(),
-                };
-                let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-                // Its command is this very message, applied below.
-                let _ = app.handle_key(session, enter, at);
-            }
-        }
-        Msg::RollbackRequested { rollback, .. } => app.select(rollback),
-        _ => {}
-    }
     let resumed = matches!(msg, Msg::Resumed { .. });
     let effects = session.update(at, msg)?;
     if resumed {

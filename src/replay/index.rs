@@ -10,7 +10,9 @@
 //!
 //! Alongside, the index folds every record but output into a session (the
 //! "tip"): that is where it learns which records are failures or gates,
-//! and it checks that the journal fits its runbook.
+//! and it checks that the journal fits its runbook. It keeps sessions
+//! only, never screens: a seek rebuilds the view from the session
+//! (`View::restored`) and the effects of the records after it.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,13 +23,12 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 
-use super::fold::{self, Marks, View};
+use super::fold::{Marks, View};
 use super::line;
 use super::rehearsed;
 use crate::journal::record::{decode_header, decode_line};
 use crate::journal::verify::Chain;
 use crate::session::{Millis, Msg, Session, SessionInfo};
-use crate::tui::App;
 
 /// A snapshot of the session every this many records other than output.
 const CHECKPOINT_EVERY: usize = 512;
@@ -73,19 +74,17 @@ pub enum Stop {
     Truncated,
 }
 
-/// The session and view after the first `pos` records, output left out.
+/// The session after the first `pos` records, output left out.
 #[derive(Clone)]
 pub struct Checkpoint {
     pub pos: usize,
     pub session: Session,
-    pub app: App,
     /// Output bytes of each step (by step index) in records before `pos`.
     pub bytes: Vec<u64>,
 }
 
 struct Tip {
     session: Session,
-    app: App,
     bytes: Vec<u64>,
     since_checkpoint: usize,
 }
@@ -274,11 +273,9 @@ impl Index {
     fn start(&mut self, info: SessionInfo, at: Millis) {
         let rb = Arc::new(crate::session::protection::journal_runbook(&info, &[]));
         let mut session = Session::new(rb, info, at);
-        session.rehearsed = rehearsed::before(&self.path, &session, at, false);
-        let app = self.view.app(&session);
+        session.set_rehearsed(rehearsed::before(&self.path, &session, at, false));
         self.tip = Some(Tip {
             session,
-            app,
             bytes: Vec::new(),
             since_checkpoint: 0,
         });
@@ -302,14 +299,15 @@ impl Index {
                 epoch = true;
             }
             if let Some(tip) = self.tip.as_mut() {
-                tip.session.rehearsed = rehearsed::before(&self.path, &tip.session, at, true);
+                let times = rehearsed::before(&self.path, &tip.session, at, true);
+                tip.session.set_rehearsed(times);
             }
         }
         let Some(tip) = self.tip.as_mut() else {
             return Ok(Next::Stopped);
         };
         let copy = msg.clone();
-        let effects = match fold::apply(&mut tip.session, &mut tip.app, &self.view, at, msg) {
+        let effects = match tip.session.update(at, msg) {
             Ok(e) => e,
             Err(r) => return self.refused(line_no, r.0),
         };
@@ -341,8 +339,8 @@ impl Index {
         let Some(first) = self.checkpoints.first() else {
             return Err("no session to resume".into());
         };
-        let info = first.session.info.clone();
-        let started = first.session.started_at;
+        let info = first.session.info().clone();
+        let started = first.session.started_at();
         let mut buf = Vec::new();
         // The runbooks accepted at earlier resumes still fix its targets.
         let mut records = Vec::new();
@@ -363,9 +361,8 @@ impl Index {
             &info, &accepted,
         ));
         let mut session = Session::new(rb, info, started);
-        let mut app = self.view.app(&session);
         for (i, at, msg) in records {
-            fold::apply(&mut session, &mut app, &self.view, at, msg).map_err(|r| {
+            session.update(at, msg).map_err(|r| {
                 format!(
                     "the runbook changed at this resume no longer fits line {}: {r}",
                     i + 1
@@ -374,7 +371,6 @@ impl Index {
         }
         if let Some(tip) = self.tip.as_mut() {
             tip.session = session;
-            tip.app = app;
         }
         Ok(())
     }
@@ -437,7 +433,6 @@ impl Index {
         self.checkpoints.push(Checkpoint {
             pos,
             session: tip.session.clone(),
-            app: tip.app.clone(),
             bytes: tip.bytes.clone(),
         });
     }
@@ -472,13 +467,13 @@ impl Index {
             self.tip = None;
             return Ok(());
         };
-        let (from, mut session, mut app) = (cp.pos, cp.session.clone(), cp.app.clone());
+        let (from, mut session) = (cp.pos, cp.session.clone());
         let mut buf = Vec::new();
         let mut since = 0;
         let first = self.others.partition_point(|r| (*r as usize) < from);
         for i in self.others[first..].iter().map(|i| *i as usize) {
             let (at, msg) = self.read(i, &mut buf)?;
-            fold::apply(&mut session, &mut app, &self.view, at, msg).map_err(|r| r.0)?;
+            session.update(at, msg).map_err(|r| r.0)?;
             since += 1;
         }
         let bytes = self
@@ -492,7 +487,6 @@ impl Index {
             .collect();
         self.tip = Some(Tip {
             session,
-            app,
             bytes,
             since_checkpoint: since,
         });

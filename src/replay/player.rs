@@ -63,8 +63,8 @@ impl Player {
         let first = first.clone();
         let now = index.started_at();
         let mut player = Player {
+            app: index.view().restored(&first.session),
             session: first.session.clone(),
-            app: first.app.clone(),
             index,
             outputs: Outputs::new(),
             pos: 1,
@@ -260,7 +260,7 @@ impl Player {
     /// going on; once it has ended or stopped, its last record's time.
     fn follow_clock(&self, wall: Millis) -> Millis {
         let last = self.index.last_at();
-        if self.session.ended.is_some() || self.session.interrupted.is_some() {
+        if self.session.ended().is_some() || self.session.interrupted().is_some() {
             last
         } else {
             wall.max(last)
@@ -313,7 +313,7 @@ impl Player {
     }
 
     fn restore(&mut self, cp: &Checkpoint) -> Result<(), String> {
-        let mut app = cp.app.clone();
+        let mut app = self.index.view().restored(&cp.session);
         carry_view(&self.app, &mut app);
         self.app = app;
         self.session = cp.session.clone();
@@ -341,17 +341,19 @@ impl Player {
             .iter()
             .map(|r| self.data_len(*r as usize))
             .sum();
+        let name = name.to_string();
         let wanted: Vec<usize> = recs[start..upto].iter().map(|r| *r as usize).collect();
-        let Some(state) = self.session.steps.get_mut(name) else {
-            return Ok(());
-        };
-        state.output_tail.clear();
-        state.output_bytes = total.saturating_sub(kept);
+        let mut tail = Vec::with_capacity(wanted.len());
         for r in wanted {
             if let (_, Msg::Output { data, .. }) = self.index.read(r, &mut self.buf)? {
-                state.push_output(&data);
+                tail.push(data);
             }
         }
+        self.session.restore_output(
+            &name,
+            total.saturating_sub(kept),
+            tail.iter().map(String::as_str),
+        );
         Ok(())
     }
 
@@ -384,12 +386,9 @@ impl Player {
             };
             if e.output
                 && read_from.get(&e.step).is_some_and(|first| i < *first)
-                && let Some(state) = self
-                    .index
-                    .step_name(e.step)
-                    .and_then(|n| self.session.steps.get_mut(n))
+                && let Some(name) = self.index.step_name(e.step)
             {
-                state.output_bytes += u64::from(e.data_len);
+                self.session.skip_output(name, u64::from(e.data_len));
                 self.pos = i + 1;
                 continue;
             }

@@ -22,27 +22,27 @@ pub fn before(
     let Some(dir) = journal.parent() else {
         return HashMap::new();
     };
-    let runbook = Path::new(&session.info.runbook_path);
-    let mut past: Vec<PastSession> = history::sessions(dir, runbook, &session.runbook.title)
+    let runbook = Path::new(&session.info().runbook_path);
+    let mut past: Vec<PastSession> = history::sessions(dir, runbook, &session.runbook().title)
         .into_iter()
         .filter(|s| s.started_at < at && !same_file(&s.journal, journal))
         .collect();
     if own {
         past.push(PastSession {
             journal: journal.to_path_buf(),
-            info: session.info.clone(),
-            started_at: session.started_at,
-            last_at: session.last_at,
+            info: session.info().clone(),
+            started_at: session.started_at(),
+            last_at: session.last_at(),
             ending: Ending::Unfinished,
             step_ms: session
-                .steps
+                .steps()
                 .iter()
                 .filter(|(_, st)| st.status == StepStatus::Done && st.attempts > 0)
                 .filter_map(|(id, st)| st.duration_ms().map(|d| (id.clone(), d)))
                 .collect(),
         });
     }
-    history::rehearsed(&past, session.info.sandbox)
+    history::rehearsed(&past, session.info().sandbox)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -331,16 +331,16 @@ impl Fold {
                 }
             })
             .collect();
-        let outcome = match session.ended {
-            Some(session::Outcome::Completed) => Ending::Completed,
-            Some(session::Outcome::Abandoned) => Ending::Abandoned,
+        let outcome = match session.ended() {
+            Some(session::SessionEnd::Completed) => Ending::Completed,
+            Some(session::SessionEnd::Abandoned) => Ending::Abandoned,
             None => Ending::Unfinished,
         };
         Report {
-            info: session.info.clone(),
+            info: session.info().clone(),
             title: runbook.title.clone(),
-            started_at: session.started_at,
-            last_at: session.last_at,
+            started_at: session.started_at(),
+            last_at: session.last_at(),
             outcome,
             resumes: self.resumes,
             steps,
@@ -350,7 +350,7 @@ impl Fold {
             failures: self.failures,
             comparisons: self.comparisons,
             databases: session
-                .databases
+                .databases()
                 .iter()
                 .map(|(t, id)| (t.clone(), id.clone()))
                 .collect(),

@@ -145,12 +145,12 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     };
     let at = now_ms();
     let mut session = Session::new(Arc::new(rb), info.clone(), at);
-    session.rehearsed = rehearsed(
+    session.set_rehearsed(rehearsed(
         &dir,
         &opts.runbook,
-        &session.runbook.title,
-        session.info.sandbox,
-    );
+        &session.runbook().title,
+        session.info().sandbox,
+    ));
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
         .map_err(|e| e.to_string())?;
@@ -340,13 +340,13 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             path.display()
         )
     })?;
-    session.rehearsed = rehearsed(
+    session.set_rehearsed(rehearsed(
         &dir,
         &runbook_path,
-        &session.runbook.title,
-        session.info.sandbox,
-    );
-    let resolved = resolve_vars(&session.runbook, opts.auto)?;
+        &session.runbook().title,
+        session.info().sandbox,
+    ));
+    let resolved = resolve_vars(session.runbook(), opts.auto)?;
     let resumed = Msg::Resumed {
         runbook_hash: sha256_hex(&text),
         runbook_changed: changed,
@@ -401,7 +401,7 @@ async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
                 continue;
             }
         };
-        let refused = match driver.session().databases.get(&target) {
+        let refused = match driver.session().databases().get(&target) {
             Some(known) if known.same_database(&identity) => continue,
             Some(known) => {
                 let declared = driver

@@ -140,7 +140,7 @@ impl Msg {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::{DbIdentity, Outcome, Stream};
+    use crate::session::{DbIdentity, SessionEnd, Stream};
     use serde_json::json;
 
     const CANARY: &str = "CANARY-typed";
@@ -227,7 +227,7 @@ mod tests {
                 },
             },
             Msg::SessionEnded {
-                outcome: Outcome::Completed,
+                outcome: SessionEnd::Completed,
             },
         ];
         for msg in &mut msgs {

@@ -14,7 +14,8 @@ mod tests;
 
 pub use free_text::FreeText;
 pub use msg::{
-    ActionOutcome, DbIdentity, Decision, Millis, Msg, Outcome, SessionInfo, Stream, TargetSettings,
+    ActionOutcome, DbIdentity, Decision, Millis, Msg, SessionEnd, SessionInfo, Stream,
+    TargetSettings,
 };
 pub use state::{Session, StepState, StepStatus};
 pub use update::{Effect, Gate, Rejected};

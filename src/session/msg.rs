@@ -148,7 +148,7 @@ pub enum Msg {
         reason: String,
     },
     SessionEnded {
-        outcome: Outcome,
+        outcome: SessionEnd,
     },
 }
 
@@ -291,9 +291,10 @@ pub enum Decision {
     },
 }
 
+/// How a session ended (`session-ended`'s `outcome` in the journal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum SessionEnd {
     /// Every step done or skipped.
     Completed,
     /// The operator ended the session before the end, on purpose.

@@ -1,7 +1,7 @@
 //! The session as a fold over its messages: where each step stands, what
 //! the operator decided, and when.
 
-use super::msg::{ActionOutcome, DbIdentity, Millis, Outcome, SessionInfo};
+use super::msg::{ActionOutcome, DbIdentity, Millis, SessionEnd, SessionInfo};
 use crate::runbook::duration::Estimate;
 use crate::runbook::model::{Action, Phase, Runbook, Step, Target};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -57,7 +57,7 @@ impl StepStatus {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StepState {
     pub status: StepStatus,
     pub ticked: Vec<bool>,
@@ -75,6 +75,10 @@ pub struct StepState {
     /// Checkpoints by (action, key), in the order they were journaled;
     /// an action's are dropped when it succeeds.
     pub checkpoints: BTreeMap<(usize, String), Vec<serde_json::Value>>,
+    /// When its gate or countdown was last shown.
+    pub guarded_at: Option<Millis>,
+    /// The wrong name last typed at the gate now shown, if any.
+    pub wrong_answer: Option<String>,
 }
 
 /// What a step took in earlier sessions of the runbook (drills and live),
@@ -122,6 +126,8 @@ impl StepState {
             output_bytes: 0,
             batches: None,
             checkpoints: BTreeMap::new(),
+            guarded_at: None,
+            wrong_answer: None,
         }
     }
 
@@ -129,7 +135,7 @@ impl StepState {
         self.ticked.iter().all(|t| *t)
     }
 
-    pub fn push_output(&mut self, data: &str) {
+    pub(super) fn push_output(&mut self, data: &str) {
         self.output_bytes += data.len() as u64;
         // Only the end of a large chunk can stay in the tail.
         let bytes = data.as_bytes();
@@ -153,7 +159,7 @@ impl StepState {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NoteEntry {
     pub at: Millis,
     pub step: Option<String>,
@@ -167,26 +173,49 @@ pub struct StepRef {
     pub step: usize,
 }
 
+/// The session: written only by its own transitions (`update`, `replay`),
+/// read through the accessors below.
 #[derive(Clone, Debug)]
 pub struct Session {
-    pub runbook: Arc<Runbook>,
-    pub info: SessionInfo,
-    pub started_at: Millis,
-    pub last_at: Millis,
-    pub steps: HashMap<String, StepState>,
-    pub notes: Vec<NoteEntry>,
+    runbook: Arc<Runbook>,
+    pub(super) info: SessionInfo,
+    started_at: Millis,
+    pub(super) last_at: Millis,
+    pub(super) steps: HashMap<String, StepState>,
+    pub(super) notes: Vec<NoteEntry>,
     /// The step the operator last turned to from a failure, if any.
-    pub rollback_from: Option<String>,
-    pub interrupted: Option<String>,
-    pub ended: Option<Outcome>,
+    pub(super) rollback_from: Option<String>,
+    pub(super) interrupted: Option<String>,
+    pub(super) ended: Option<SessionEnd>,
     /// Databases identified so far, by target name.
-    pub databases: BTreeMap<String, DbIdentity>,
+    pub(super) databases: BTreeMap<String, DbIdentity>,
+    /// The step the session is at (see `current`).
+    pub(super) current: Option<String>,
     /// Steps' times in earlier sessions of this runbook; not journaled
     /// (it comes from the other journals), set when a session starts.
-    pub rehearsed: HashMap<String, Rehearsed>,
+    rehearsed: HashMap<String, Rehearsed>,
     index: HashMap<String, StepRef>,
     /// Steps of the normal flow (rollback sections excluded), in order.
     flow: Vec<String>,
+}
+
+/// Two sessions are equal when they run the same runbook (the same one,
+/// not an equal copy) and every fold-made field is equal.
+impl PartialEq for Session {
+    fn eq(&self, other: &Session) -> bool {
+        Arc::ptr_eq(&self.runbook, &other.runbook)
+            && self.info == other.info
+            && self.started_at == other.started_at
+            && self.last_at == other.last_at
+            && self.steps == other.steps
+            && self.notes == other.notes
+            && self.rollback_from == other.rollback_from
+            && self.interrupted == other.interrupted
+            && self.ended == other.ended
+            && self.databases == other.databases
+            && self.current == other.current
+            && self.rehearsed == other.rehearsed
+    }
 }
 
 impl Session {
@@ -209,7 +238,7 @@ impl Session {
                 }
             }
         }
-        Session {
+        let mut session = Session {
             runbook,
             info,
             started_at: at,
@@ -220,9 +249,132 @@ impl Session {
             interrupted: None,
             ended: None,
             databases: BTreeMap::new(),
+            current: None,
             rehearsed: HashMap::new(),
             index,
             flow,
+        };
+        session.current = session.first_current();
+        session
+    }
+
+    /// Where a session stands when it starts or resumes: at its step in
+    /// doubt, else at the first step not done or skipped, else the first.
+    pub(super) fn first_current(&self) -> Option<String> {
+        self.runbook
+            .steps()
+            .map(|(_, s)| &s.id)
+            .find(|id| {
+                self.state(id)
+                    .is_some_and(|s| s.status == StepStatus::InDoubt)
+            })
+            .cloned()
+            .or_else(|| self.next_step().map(str::to_string))
+            .or_else(|| self.runbook.steps().next().map(|(_, s)| s.id.clone()))
+    }
+
+    /// The step the session is at: the one whose gate or countdown was
+    /// last shown, whose actions last started, or the rollback last turned
+    /// to; once that one is done or skipped, the next step of the flow.
+    /// A failure stays current. What the full-screen UI shows selected
+    /// when nobody has moved the selection.
+    pub fn current(&self) -> Option<&str> {
+        self.current.as_deref()
+    }
+
+    /// When the countdown now running for `step` ends.
+    pub fn countdown_ends_at(&self, step: &str) -> Option<Millis> {
+        let st = self.state(step)?;
+        if st.status != StepStatus::Countdown {
+            return None;
+        }
+        let seconds = self.countdown_seconds(step)?;
+        let secs = i64::try_from(seconds).unwrap_or(i64::MAX / 2_000);
+        Some(st.guarded_at?.saturating_add(secs.saturating_mul(1000)))
+    }
+
+    pub fn runbook(&self) -> &Arc<Runbook> {
+        &self.runbook
+    }
+
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    /// When the session started (its first record).
+    pub fn started_at(&self) -> Millis {
+        self.started_at
+    }
+
+    /// The time of the latest message applied.
+    pub fn last_at(&self) -> Millis {
+        self.last_at
+    }
+
+    /// Every step's state, by id.
+    pub fn steps(&self) -> &HashMap<String, StepState> {
+        &self.steps
+    }
+
+    pub fn notes(&self) -> &[NoteEntry] {
+        &self.notes
+    }
+
+    /// The failed step the operator last turned to a rollback from.
+    pub fn rollback_from(&self) -> Option<&str> {
+        self.rollback_from.as_deref()
+    }
+
+    /// Why the session last stopped while it could go on, until a resume.
+    pub fn interrupted(&self) -> Option<&str> {
+        self.interrupted.as_deref()
+    }
+
+    /// How the session ended, once it has.
+    pub fn ended(&self) -> Option<SessionEnd> {
+        self.ended
+    }
+
+    /// Databases identified so far, by target name.
+    pub fn databases(&self) -> &BTreeMap<String, DbIdentity> {
+        &self.databases
+    }
+
+    /// Steps' times in earlier sessions of this runbook.
+    pub fn rehearsed(&self) -> &HashMap<String, Rehearsed> {
+        &self.rehearsed
+    }
+
+    /// Sets the earlier sessions' times: they come from other journals,
+    /// not from this one's messages, so they are the one thing set from
+    /// outside the fold (when a session starts or resumes).
+    pub fn set_rehearsed(&mut self, rehearsed: HashMap<String, Rehearsed>) {
+        self.rehearsed = rehearsed;
+    }
+
+    /// What folding `Output` records of `step` carrying `bytes` bytes
+    /// does, for records whose text is not read: replay skips output that
+    /// would leave the bounded tail before the position it shows.
+    pub fn skip_output(&mut self, step: &str, bytes: u64) {
+        if let Some(s) = self.steps.get_mut(step) {
+            s.output_bytes += bytes;
+        }
+    }
+
+    /// Replaces `step`'s output tail with `tail`, after `before` bytes
+    /// whose text is not read: what folding all of them would leave.
+    pub fn restore_output<'a>(
+        &mut self,
+        step: &str,
+        before: u64,
+        tail: impl IntoIterator<Item = &'a str>,
+    ) {
+        if let Some(s) = self.steps.get_mut(step) {
+            s.output_tail.clear();
+            s.output_bytes = before;
+            for data in tail {
+                s.push_output(data);
+            }
         }
     }
 

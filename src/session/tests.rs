@@ -429,19 +429,27 @@ fn a_destructive_step_on_production_waits_for_the_targets_name() {
     assert_eq!(gate.reasons[0].rule, Rule::ShellRmRecursiveForce);
     assert!(gate.code[0].contains("rm -rf /tmp/x"));
     assert_eq!(status(&s, "wipe"), StepStatus::AwaitingGate);
-    // A wrong name is recorded and changes nothing.
+    // A wrong name is recorded, runs nothing, and says so to the screen.
     assert_eq!(
         ok(
             &mut s,
             6,
             Msg::GateAnswered {
                 step: "wipe".into(),
-                typed: "prod".into()
+                typed: " prod ".into()
             }
         ),
-        vec![]
+        vec![Effect::GateMistyped {
+            step: "wipe".into(),
+            typed: "prod".into(),
+            target: "production".into(),
+        }]
     );
     assert_eq!(status(&s, "wipe"), StepStatus::AwaitingGate);
+    assert_eq!(
+        s.state("wipe").and_then(|st| st.wrong_answer.as_deref()),
+        Some("prod")
+    );
     let e = ok(
         &mut s,
         7,
@@ -639,7 +647,7 @@ fn several_actions_run_in_turn_and_the_checklist_closes_the_step() {
         &mut s,
         12,
         Msg::SessionEnded {
-            outcome: Outcome::Completed,
+            outcome: SessionEnd::Completed,
         },
     );
     assert!(rejected(&mut s, run("undo")).contains("ended"));
@@ -660,7 +668,7 @@ fn a_session_with_steps_left_can_only_be_abandoned() {
         rejected(
             &mut s,
             Msg::SessionEnded {
-                outcome: Outcome::Completed
+                outcome: SessionEnd::Completed
             }
         )
         .contains("abandoned")
@@ -669,7 +677,7 @@ fn a_session_with_steps_left_can_only_be_abandoned() {
         &mut s,
         1,
         Msg::SessionEnded {
-            outcome: Outcome::Abandoned,
+            outcome: SessionEnd::Abandoned,
         },
     );
 }
@@ -706,14 +714,21 @@ fn a_failure_offers_the_rollback_of_its_phase() {
         )
         .contains("does not undo")
     );
-    ok(
-        &mut s,
-        5,
-        Msg::RollbackRequested {
+    assert_eq!(
+        ok(
+            &mut s,
+            5,
+            Msg::RollbackRequested {
+                failed: "dump".into(),
+                rollback: "undo".into(),
+            },
+        ),
+        vec![Effect::RollbackChosen {
             failed: "dump".into(),
             rollback: "undo".into(),
-        },
+        }]
     );
+    assert_eq!(s.current(), Some("undo"));
     // Rollback steps are outside the flow: they run despite the failure.
     assert_eq!(
         ok(&mut s, 6, run("undo")),
@@ -883,7 +898,7 @@ fn folding_the_recorded_messages_rebuilds_the_same_session() {
         }
         records.push((at, msg));
     }
-    let rebuilt = match fold(live.runbook.clone(), records) {
+    let rebuilt = match fold(live.runbook().clone(), records) {
         Ok(s) => s,
         Err(e) => panic!("fold: {e}"),
     };
@@ -897,7 +912,7 @@ fn folding_the_recorded_messages_rebuilds_the_same_session() {
 #[test]
 fn a_journal_that_does_not_start_a_session_does_not_fold() {
     let s = session();
-    let r = fold(s.runbook.clone(), vec![(0, run("dump"))]);
+    let r = fold(s.runbook().clone(), vec![(0, run("dump"))]);
     assert!(r.is_err());
 }
 
@@ -1012,7 +1027,7 @@ fn the_journal_form_of_every_message_is_stable() {
             reason: "SIGHUP".into(),
         },
         Msg::SessionEnded {
-            outcome: Outcome::Completed,
+            outcome: SessionEnd::Completed,
         },
     ];
     let lines: Vec<String> = msgs
@@ -1163,4 +1178,245 @@ fn checkpoints_are_kept_in_order_until_the_action_succeeds() {
     ok(&mut s, 8, cp(3));
     ok(&mut s, 9, success("dump", 0));
     assert!(s.state("dump").is_some_and(|x| x.checkpoints.is_empty()));
+}
+
+// ------------------------------------------------- refusals change nothing
+
+mod refusals {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Steps of the test runbook, and one it does not have.
+    const STEPS: [&str; 8] = [
+        "check",
+        "dump",
+        "wipe",
+        "wipe-staging",
+        "manual",
+        "two",
+        "undo",
+        "nope",
+    ];
+
+    fn step() -> impl Strategy<Value = String> {
+        (0..STEPS.len()).prop_map(|i| STEPS[i].to_string())
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("  ".to_string()),
+            Just("production".to_string()),
+            Just("prod".to_string()),
+            Just("disk full".to_string()),
+        ]
+    }
+
+    fn outcome() -> impl Strategy<Value = ActionOutcome> {
+        (prop::option::of(0..3i32), any::<bool>()).prop_map(|(exit_code, cancelled)| {
+            ActionOutcome {
+                exit_code,
+                cancelled,
+                duration_ms: 5,
+                ..ActionOutcome::default()
+            }
+        })
+    }
+
+    fn identity() -> impl Strategy<Value = DbIdentity> {
+        (0..2u8, 0..2u8).prop_map(|(server, db)| DbIdentity {
+            server: format!("127.0.0.1:{}", 5432 + u16::from(server)),
+            database: format!("db{db}"),
+            version: "15".into(),
+            system_identifier: None,
+        })
+    }
+
+    /// Any message but the first, in forms the engine accepts and refuses.
+    fn msg() -> impl Strategy<Value = Msg> {
+        prop_oneof![
+            4 => step().prop_map(|step| Msg::RunRequested { step }),
+            2 => (step(), text()).prop_map(|(step, typed)| Msg::GateAnswered { step, typed }),
+            1 => step().prop_map(|step| Msg::GateRefused { step }),
+            1 => step().prop_map(|step| Msg::CountdownElapsed { step }),
+            1 => step().prop_map(|step| Msg::CountdownCancelled { step }),
+            1 => (step(), 0..3usize).prop_map(|(step, action)| Msg::ActionStarted {
+                step,
+                action,
+                pid: None
+            }),
+            1 => (step(), 0..2usize).prop_map(|(step, action)| Msg::Output {
+                step,
+                action,
+                stream: Stream::Stdout,
+                data: "out\n".into()
+            }),
+            4 => (step(), 0..3usize, outcome()).prop_map(|(step, action, outcome)| {
+                Msg::ActionFinished {
+                    step,
+                    action,
+                    outcome,
+                }
+            }),
+            1 => (step(), 0..2usize, 1..4u64, prop::option::of(0..3u8), 0..3u8).prop_map(
+                |(step, action, batch, after, upto)| Msg::BatchStarted {
+                    step,
+                    action,
+                    batch,
+                    after: after.map(|a| a.to_string()),
+                    upto: upto.to_string(),
+                    xid: "7".into(),
+                    rows: 2,
+                }
+            ),
+            1 => (step(), 0..2usize, 1..4u64).prop_map(|(step, action, batch)| {
+                Msg::BatchCommitted {
+                    step,
+                    action,
+                    batch,
+                }
+            }),
+            1 => (step(), 0..2usize).prop_map(|(step, action)| Msg::Checkpoint {
+                step,
+                action,
+                key: "upload".into(),
+                data: serde_json::json!(1),
+            }),
+            1 => (0..3u8, identity()).prop_map(|(t, identity)| Msg::DatabaseIdentified {
+                target: ["staging", "production", "other"][usize::from(t)].into(),
+                identity
+            }),
+            1 => step().prop_map(|step| Msg::CancelRequested { step }),
+            3 => (step(), 0..3usize, any::<bool>()).prop_map(|(step, item, checked)| {
+                Msg::ChecklistTicked {
+                    step,
+                    item,
+                    checked,
+                }
+            }),
+            1 => step().prop_map(|step| Msg::ConfirmedDone { step }),
+            1 => (step(), text()).prop_map(|(step, reason)| Msg::Skipped { step, reason }),
+            1 => (prop::option::of(step()), text()).prop_map(|(step, text)| Msg::Note { step, text }),
+            1 => (step(), step()).prop_map(|(failed, rollback)| Msg::RollbackRequested {
+                failed,
+                rollback
+            }),
+            1 => (step(), 0..3u8, text()).prop_map(|(step, d, reason)| Msg::InDoubtResolved {
+                step,
+                decision: match d {
+                    0 => Decision::Rerun,
+                    1 => Decision::MarkDone,
+                    _ => Decision::Skip { reason },
+                },
+            }),
+            1 => Just(resumed()),
+            1 => text().prop_map(|reason| Msg::Interrupted { reason }),
+            1 => any::<bool>().prop_map(|done| Msg::SessionEnded {
+                outcome: if done {
+                    SessionEnd::Completed
+                } else {
+                    SessionEnd::Abandoned
+                },
+            }),
+        ]
+    }
+
+    fn resumed() -> Msg {
+        Msg::Resumed {
+            runbook_hash: "h".into(),
+            runbook_changed: false,
+            runbook_text: None,
+            operator: None,
+            host: None,
+        }
+    }
+
+    /// Where a sequence starts: fresh, or in one of the states where a
+    /// transition has the most to check (a random walk seldom gets there).
+    fn seeded(seed: u8) -> Session {
+        let mut s = session();
+        if seed == 0 {
+            return s;
+        }
+        settle_check(&mut s);
+        ok(&mut s, 3, run("dump"));
+        match seed {
+            // dump running, with a batch in flight and a checkpoint
+            1 => {
+                ok(&mut s, 4, batch_started(1, None, "10"));
+                ok(
+                    &mut s,
+                    4,
+                    Msg::Checkpoint {
+                        step: "dump".into(),
+                        action: 0,
+                        key: "upload".into(),
+                        data: serde_json::json!(1),
+                    },
+                );
+            }
+            // dump in doubt after a crash
+            2 => {
+                ok(&mut s, 4, resumed());
+            }
+            // dump failed
+            3 => {
+                ok(&mut s, 4, finished("dump", 0, Some(1)));
+            }
+            // wipe at its gate, answered wrong once
+            4 => {
+                ok(&mut s, 4, success("dump", 0));
+                ok(&mut s, 5, run("wipe"));
+                ok(
+                    &mut s,
+                    6,
+                    Msg::GateAnswered {
+                        step: "wipe".into(),
+                        typed: "prod".into(),
+                    },
+                );
+            }
+            // dump running
+            _ => {}
+        }
+        s
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Whatever came before, a message the engine refuses leaves the
+        /// session exactly as it was, so front ends need not ask first.
+        #[test]
+        fn a_refused_message_leaves_the_session_as_it_was(
+            seed in 0..6u8,
+            msgs in prop::collection::vec(msg(), 1..40)
+        ) {
+            let mut s = seeded(seed);
+            for (i, msg) in msgs.into_iter().enumerate() {
+                let before = s.clone();
+                if s.update(i as Millis + 10, msg.clone()).is_err() {
+                    prop_assert!(s == before, "{msg:?} was refused but changed the session");
+                }
+            }
+        }
+
+        /// Folding the accepted messages again (resume) gives the session
+        /// they built live, refusals left out as they are from a journal.
+        #[test]
+        fn the_accepted_messages_fold_to_the_live_session(
+            msgs in prop::collection::vec(msg(), 1..60)
+        ) {
+            let mut live = session();
+            let mut journal = vec![(0, Msg::SessionStarted(live.info().clone()))];
+            for (i, msg) in msgs.into_iter().enumerate() {
+                let at = i as Millis + 1;
+                if live.update(at, msg.clone()).is_ok() {
+                    journal.push((at, msg));
+                }
+            }
+            let folded = fold(live.runbook().clone(), journal);
+            prop_assert!(folded.as_ref().is_ok_and(|f| *f == live), "{folded:?}");
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! No I/O and no clock: the runtime performs the effects and feeds their
 //! results back as messages.
 
-use super::msg::{Decision, Millis, Msg, Outcome};
+use super::msg::{Decision, Millis, Msg, SessionEnd};
 use super::state::{BatchProgress, InFlightBatch, Session, StepStatus};
 use crate::runbook::destructive::Rule;
 use crate::runbook::model::{ActionKind, Expect};
@@ -33,6 +33,19 @@ pub enum Effect {
     },
     /// Every step of the flow is done or skipped.
     FlowComplete,
+    /// The name typed at a gate was not the target's: nothing ran, and
+    /// the gate stays up for another try.
+    GateMistyped {
+        step: String,
+        /// What was typed, trimmed (secrets already masked).
+        typed: String,
+        target: String,
+    },
+    /// After a failure, the operator turned to this rollback step.
+    RollbackChosen {
+        failed: String,
+        rollback: String,
+    },
 }
 
 /// What the operator must see before a destructive step runs.
@@ -78,6 +91,9 @@ enum Guard {
 
 impl Session {
     /// Applies `msg` at time `at`. On success the first effect records it.
+    /// A refused message changes nothing: every transition checks all it
+    /// needs before its first change, so front ends submit operator input
+    /// as it comes and show a refusal instead of asking first.
     pub fn update(&mut self, at: Millis, msg: Msg) -> Result<Vec<Effect>, Rejected> {
         if self.ended.is_some() && !matches!(msg, Msg::Note { .. }) {
             return reject("the session has ended");
@@ -86,12 +102,6 @@ impl Session {
         self.last_at = self.last_at.max(at);
         effects.insert(0, Effect::Record(msg));
         Ok(effects)
-    }
-
-    /// Would `msg` be accepted now? Nothing is applied. Front ends ask
-    /// before journaling operator input, so a refusal is shown, not fatal.
-    pub fn check(&self, at: Millis, msg: &Msg) -> Result<(), Rejected> {
-        self.clone().apply(at, msg).map(|_| ())
     }
 
     /// Rebuilds a session from journaled messages (resume, replay). They were
@@ -120,6 +130,7 @@ impl Session {
                     };
                 }
                 self.interrupted = None;
+                self.current = self.first_current();
                 Ok(Vec::new())
             }
             Msg::RunRequested { step } => self.run_requested(at, step),
@@ -188,7 +199,7 @@ impl Session {
                 rows,
             } => {
                 self.expect_running(step, *action, "a batch cannot start in")?;
-                let progress = self.batch_progress(step, *action)?;
+                let progress = self.batch_progress(step, *action);
                 // Starting the in-flight batch again is allowed: the runner
                 // asked the database first, and it did not commit.
                 if let Some(f) = &progress.in_flight
@@ -205,13 +216,17 @@ impl Session {
                         progress.batches, progress.last_key
                     ));
                 }
-                progress.in_flight = Some(InFlightBatch {
-                    batch: *batch,
-                    after: after.clone(),
-                    upto: upto.clone(),
-                    xid: xid.clone(),
-                    rows: *rows,
-                });
+                let progress = BatchProgress {
+                    in_flight: Some(InFlightBatch {
+                        batch: *batch,
+                        after: after.clone(),
+                        upto: upto.clone(),
+                        xid: xid.clone(),
+                        rows: *rows,
+                    }),
+                    ..progress
+                };
+                self.set_batches(step, progress);
                 Ok(Vec::new())
             }
             Msg::BatchCommitted {
@@ -221,18 +236,16 @@ impl Session {
             } => {
                 // Also accepted outside a run: on resume, the database
                 // says whether the batch in flight at the crash committed.
-                let progress = self.batch_progress(step, *action)?;
+                let mut progress = self.batch_progress(step, *action);
                 match progress.in_flight.take() {
                     Some(f) if f.batch == *batch => {
                         progress.batches = f.batch;
                         progress.rows += f.rows;
                         progress.last_key = Some(f.upto);
+                        self.set_batches(step, progress);
                         Ok(Vec::new())
                     }
-                    other => {
-                        progress.in_flight = other;
-                        reject(format!("batch {batch} of `{step}` was not in flight"))
-                    }
+                    _ => reject(format!("batch {batch} of `{step}` was not in flight")),
                 }
             }
             Msg::Checkpoint {
@@ -302,7 +315,11 @@ impl Session {
                     ));
                 }
                 self.rollback_from = Some(failed.clone());
-                Ok(Vec::new())
+                self.current = Some(rollback.clone());
+                Ok(vec![Effect::RollbackChosen {
+                    failed: failed.clone(),
+                    rollback: rollback.clone(),
+                }])
             }
             Msg::InDoubtResolved { step, decision } => {
                 self.expect_status(
@@ -310,15 +327,16 @@ impl Session {
                     |s| *s == StepStatus::InDoubt,
                     "nothing is in doubt in",
                 )?;
+                // Checked as if it were pending, before anything changes.
                 match decision {
                     Decision::Rerun => {
-                        self.set(step, StepStatus::Pending);
-                        self.run_requested(at, step)
+                        self.may_run(step)?;
+                        Ok(self.turn_to(at, step))
                     }
                     Decision::MarkDone => Ok(self.settle(at, step, StepStatus::Done)),
                     Decision::Skip { reason } => {
-                        self.set(step, StepStatus::Pending);
-                        self.skipped(at, step, reason)
+                        let reason = skip_reason(reason)?;
+                        Ok(self.settle(at, step, StepStatus::Skipped { reason }))
                     }
                 }
             }
@@ -332,7 +350,7 @@ impl Session {
                         "`{r}` is still running; stop it before ending the session"
                     ));
                 }
-                if *outcome == Outcome::Completed && !self.is_complete() {
+                if *outcome == SessionEnd::Completed && !self.is_complete() {
                     return reject("steps remain; the session can only be abandoned");
                 }
                 self.ended = Some(*outcome);
@@ -355,22 +373,23 @@ impl Session {
         )
     }
 
-    /// The step's batch progress, started afresh for another action.
-    fn batch_progress(
-        &mut self,
-        step: &str,
-        action: usize,
-    ) -> Result<&mut BatchProgress, Rejected> {
-        let Some(state) = self.steps.get_mut(step) else {
-            return reject(format!("no step `{step}`"));
-        };
-        if state.batches.as_ref().is_none_or(|b| b.action != action) {
-            state.batches = Some(BatchProgress {
+    /// The step's batch progress, a fresh one for another action. A copy:
+    /// the caller writes it back once the message is known to be accepted.
+    fn batch_progress(&self, step: &str, action: usize) -> BatchProgress {
+        self.steps
+            .get(step)
+            .and_then(|s| s.batches.clone())
+            .filter(|b| b.action == action)
+            .unwrap_or(BatchProgress {
                 action,
                 ..BatchProgress::default()
-            });
+            })
+    }
+
+    fn set_batches(&mut self, step: &str, progress: BatchProgress) {
+        if let Some(s) = self.steps.get_mut(step) {
+            s.batches = Some(progress);
         }
-        Ok(state.batches.get_or_insert_with(BatchProgress::default))
     }
 
     fn status(&self, step: &str) -> StepStatus {
@@ -400,6 +419,12 @@ impl Session {
                 return reject(format!("`{step}` cannot start: it is {}", other.label()));
             }
         }
+        self.may_run(step)?;
+        Ok(self.turn_to(at, step))
+    }
+
+    /// Could `step` start now, were it pending? Everything but its status.
+    fn may_run(&self, step: &str) -> Result<(), Rejected> {
         if let Some(r) = self.running() {
             return reject(format!("`{r}` is running; one step runs at a time"));
         }
@@ -414,7 +439,20 @@ impl Session {
                 "`{step}` has nothing to run: tick its checklist or confirm it is done"
             ));
         }
-        Ok(match self.guard(step) {
+        Ok(())
+    }
+
+    /// Starts a step that may run: its gate, its countdown, or its actions.
+    fn turn_to(&mut self, at: Millis, step: &str) -> Vec<Effect> {
+        let guard = self.guard(step);
+        if !matches!(guard, Guard::None) {
+            self.current = Some(step.to_string());
+            if let Some(s) = self.steps.get_mut(step) {
+                s.guarded_at = Some(at);
+                s.wrong_answer = None;
+            }
+        }
+        match guard {
             Guard::None => self.start_actions(at, step),
             Guard::Gate(gate) => {
                 self.set(step, StepStatus::AwaitingGate);
@@ -427,7 +465,7 @@ impl Session {
                     seconds,
                 }]
             }
-        })
+        }
     }
 
     /// The first flow step before `step` that is not settled. Rollback steps
@@ -438,6 +476,22 @@ impl Session {
             .iter()
             .find(|s| !self.status(s).is_settled())
             .cloned()
+    }
+
+    /// The gate `step` stops at, if it is gated (shown or not).
+    pub fn gate(&self, step: &str) -> Option<Gate> {
+        match self.guard(step) {
+            Guard::Gate(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// How long `step` counts down before it runs, if it does.
+    pub fn countdown_seconds(&self, step: &str) -> Option<u64> {
+        match self.guard(step) {
+            Guard::Countdown(secs) => Some(secs),
+            _ => None,
+        }
     }
 
     fn guard(&self, step: &str) -> Guard {
@@ -530,12 +584,20 @@ impl Session {
         };
         if typed.trim() != gate.target {
             // Journaled all the same: a mistyped confirmation is part of the story.
-            return Ok(Vec::new());
+            if let Some(s) = self.steps.get_mut(step) {
+                s.wrong_answer = Some(typed.trim().to_string());
+            }
+            return Ok(vec![Effect::GateMistyped {
+                step: step.to_string(),
+                typed: typed.trim().to_string(),
+                target: gate.target,
+            }]);
         }
         Ok(self.start_actions(at, step))
     }
 
     fn start_actions(&mut self, at: Millis, step: &str) -> Vec<Effect> {
+        self.current = Some(step.to_string());
         if let Some(s) = self.steps.get_mut(step) {
             s.status = StepStatus::Running { action: 0 };
             s.attempts += 1;
@@ -683,29 +745,29 @@ impl Session {
     }
 
     fn skipped(&mut self, at: Millis, step: &str, reason: &str) -> Result<Vec<Effect>, Rejected> {
-        if reason.trim().is_empty() {
-            return reject("a skip needs a reason, for whoever reads the journal");
-        }
+        let reason = skip_reason(reason)?;
         match self.status(step) {
             StepStatus::Running { .. } => {
                 reject(format!("`{step}` is running: stop it before skipping it"))
             }
             StepStatus::Done => reject(format!("`{step}` is already done")),
             StepStatus::Skipped { .. } => reject(format!("`{step}` is already skipped")),
-            _ => Ok(self.settle(
-                at,
-                step,
-                StepStatus::Skipped {
-                    reason: reason.trim().to_string(),
-                },
-            )),
+            _ => Ok(self.settle(at, step, StepStatus::Skipped { reason })),
         }
     }
 
     fn settle(&mut self, at: Millis, step: &str, status: StepStatus) -> Vec<Effect> {
+        let failed = matches!(status, StepStatus::Failed { .. });
         if let Some(s) = self.steps.get_mut(step) {
             s.status = status;
             s.finished_at = Some(at);
+        }
+        // The flow moves on from its current step, not from a failure.
+        if !failed
+            && self.current.as_deref() == Some(step)
+            && let Some(next) = self.next_step()
+        {
+            self.current = Some(next.to_string());
         }
         let mut effects = vec![Effect::StepSettled {
             step: step.to_string(),
@@ -714,6 +776,14 @@ impl Session {
             effects.push(Effect::FlowComplete);
         }
         effects
+    }
+}
+
+/// A skip's reason, trimmed; an empty one is refused.
+fn skip_reason(reason: &str) -> Result<String, Rejected> {
+    match reason.trim() {
+        "" => reject("a skip needs a reason, for whoever reads the journal"),
+        r => Ok(r.to_string()),
     }
 }
 

@@ -205,7 +205,7 @@ impl Outputs {
     /// that was dropped is rebuilt from the session's tail.
     pub fn catch_up(&mut self, session: &Session, show: Option<&str>) {
         let running = session.running();
-        for (id, state) in &session.steps {
+        for (id, state) in session.steps() {
             let fed = self.terms.get(id).map(|t| t.fed);
             let wanted = match fed {
                 Some(fed) => fed < state.output_bytes,

@@ -215,7 +215,7 @@ impl App {
             .clone()
             .or_else(|| session.running().map(str::to_string))
             .or_else(|| session.next_step().map(str::to_string))
-            .or_else(|| session.runbook.steps().next().map(|(_, s)| s.id.clone()));
+            .or_else(|| session.runbook().steps().next().map(|(_, s)| s.id.clone()));
         App {
             selected,
             focus: Focus::Steps,
@@ -334,9 +334,58 @@ impl App {
             Effect::FlowComplete => {
                 self.flash_info("Every step is done or skipped: q to finish", now_ms);
             }
+            Effect::GateMistyped {
+                step,
+                typed,
+                target,
+            } => {
+                // Nothing ran (the answer is journaled); the gate stays up.
+                self.hint = Some(mistyped_hint(typed, target));
+                self.mode = Mode::Gate {
+                    step: step.clone(),
+                    input: String::new(),
+                };
+            }
+            Effect::RollbackChosen { rollback, .. } => self.select(rollback),
             Effect::Record(_) | Effect::CancelAction { .. } => {}
         }
         Vec::new()
+    }
+
+    /// The view of a session nobody has looked around in: where its flow
+    /// is, the gate, countdown or in-doubt question it is at. What replay
+    /// shows after a seek, from the session alone; at a session's start
+    /// and after each resume, the same as `App::new`.
+    pub fn restore(session: &Session) -> App {
+        let mut app = App::new(session);
+        if let Some(current) = session.current() {
+            app.select(current);
+        }
+        let Some(step) = app.selected.clone() else {
+            return app;
+        };
+        let Some(state) = session.state(&step) else {
+            return app;
+        };
+        match state.status {
+            StepStatus::AwaitingGate => {
+                app.gate = session.gate(&step);
+                if let (Some(typed), Some(gate)) = (&state.wrong_answer, &app.gate) {
+                    app.hint = Some(mistyped_hint(typed, &gate.target));
+                }
+                app.mode = Mode::Gate {
+                    step,
+                    input: String::new(),
+                };
+            }
+            StepStatus::Countdown => {
+                if let Some(ends_at_ms) = session.countdown_ends_at(&step) {
+                    app.mode = Mode::Countdown { step, ends_at_ms };
+                }
+            }
+            _ => {}
+        }
+        app
     }
 
     fn settled(&mut self, session: &Session, step: &str, now_ms: i64) -> Vec<Command> {
@@ -512,6 +561,11 @@ impl App {
     }
 }
 
+/// What the gate says under a wrong name.
+fn mistyped_hint(typed: &str, target: &str) -> String {
+    format!("“{typed}” is not {target}: nothing ran (journaled). Type {target}, or Esc to refuse.")
+}
+
 fn is_failed(session: &Session, step: &str) -> bool {
     session
         .state(step)
@@ -520,7 +574,7 @@ fn is_failed(session: &Session, step: &str) -> bool {
 
 fn in_doubt_step(session: &Session) -> Option<String> {
     session
-        .runbook
+        .runbook()
         .steps()
         .map(|(_, s)| s.id.clone())
         .find(|id| {
@@ -532,5 +586,9 @@ fn in_doubt_step(session: &Session) -> Option<String> {
 
 /// Every step in tree order, rollback steps included.
 pub fn all_steps(session: &Session) -> Vec<String> {
-    session.runbook.steps().map(|(_, s)| s.id.clone()).collect()
+    session
+        .runbook()
+        .steps()
+        .map(|(_, s)| s.id.clone())
+        .collect()
 }

@@ -43,23 +43,10 @@ impl App {
                 Vec::new()
             }
             Edit::Submit => {
-                let name = self.gate_target(&step);
-                let typed = input.clone();
-                if typed.trim() == name {
-                    self.hint = None;
-                } else {
-                    // The engine journals a wrong name and runs nothing; the
-                    // gate stays up for another try.
-                    self.hint = Some(format!(
-                        "“{}” is not {name}: nothing ran (journaled). Type {name}, or Esc to refuse.",
-                        typed.trim()
-                    ));
-                    self.mode = Mode::Gate {
-                        step: step.clone(),
-                        input: String::new(),
-                    };
-                }
-                vec![Command::Submit(Msg::GateAnswered { step, typed })]
+                // The engine says whether the name was right: a wrong one
+                // comes back as `Effect::GateMistyped`, and the gate with it.
+                self.hint = None;
+                vec![Command::Submit(Msg::GateAnswered { step, typed: input })]
             }
             Edit::Changed | Edit::Ignored => {
                 self.mode = Mode::Gate { step, input };

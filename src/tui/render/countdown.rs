@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .iter()
         .find(|a| a.destructive.is_destructive())
         .map_or_else(
-            || s.info.target.clone(),
+            || s.info().target.clone(),
             |a| s.action_target(phase, st, a).to_string(),
         );
     let modal_w = area.width.saturating_sub(2).min(80);

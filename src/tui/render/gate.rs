@@ -109,7 +109,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         return;
     };
     let gate = ctx.app.gate.as_ref().filter(|g| g.step == *step);
-    let target = gate.map_or_else(|| s.info.target.clone(), |g| g.target.clone());
+    let target = gate.map_or_else(|| s.info().target.clone(), |g| g.target.clone());
     let reasons: Vec<(String, String, String)> = match gate {
         Some(g) => g
             .reasons

@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let s = ctx.session;
     let t = ctx.theme;
-    let target = &s.info.target;
+    let target = &s.info().target;
     let protected = s.target(target).is_some_and(|t| t.protected);
     let badge = if protected {
         format!(" {} · protected ", target.to_uppercase())
@@ -22,24 +22,24 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     };
     let mut first = vec![Span::styled(badge.clone(), t.target_badge(protected))];
     let mut used = width(&badge);
-    if s.info.drill {
+    if s.info().drill {
         first.push(Span::raw(" "));
         first.push(Span::styled(" DRILL ", t.drill_badge()));
         used += 8;
     }
     // The target's name reads "PRODUCTION" in a rehearsal too: say where
     // it really is.
-    if s.info.sandbox {
+    if s.info().sandbox {
         first.push(Span::raw(" "));
         first.push(Span::styled(" SANDBOX ", t.drill_badge()));
         used += 10;
     }
     let room = usize::from(area.width).saturating_sub(used + 1);
     first.push(Span::raw(" "));
-    first.push(Span::styled(truncate(&s.runbook.title, room), t.title()));
+    first.push(Span::styled(truncate(&s.runbook().title, room), t.title()));
 
     let now = ctx.now_ms;
-    let elapsed = now - s.started_at;
+    let elapsed = now - s.started_at();
     let mut parts: Vec<Span> = vec![Span::raw(format!("elapsed {}", millis(elapsed)))];
     if let Some(plan) = plan(s) {
         let over = elapsed > i64::try_from(plan.high.as_millis()).unwrap_or(i64::MAX);
@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             _ => String::new(),
         }));
     }
-    if let Some(end) = s.ended {
+    if let Some(end) = s.ended() {
         parts.push(Span::styled(
             format!(" · session ended ({end:?})"),
             t.hint(),
@@ -88,7 +88,7 @@ fn plan(s: &Session) -> Option<Estimate> {
     if sum != Estimate::ZERO {
         Some(sum)
     } else {
-        s.runbook.declared_estimate
+        s.runbook().declared_estimate
     }
 }
 

@@ -149,7 +149,7 @@ pub fn tree_rows(session: &Session, app: &App) -> u16 {
     app.selected
         .as_deref()
         .and_then(|id| session.step_ref(id))
-        .and_then(|r| session.runbook.phases.get(r.phase))
+        .and_then(|r| session.runbook().phases.get(r.phase))
         .map_or(1, |p| u16::try_from(p.steps.len()).unwrap_or(u16::MAX))
 }
 

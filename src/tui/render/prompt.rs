@@ -48,7 +48,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             input,
         } => {
             let description = s
-                .runbook
+                .runbook()
                 .variables
                 .iter()
                 .find(|v| v.name == *name)

@@ -45,7 +45,7 @@ pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Li
     let s = ctx.session;
     let mut out = vec![Line::from(Span::styled(step.title.clone(), t.title()))];
     let mut meta = vec![phase.title.clone(), step.kind_label()];
-    if let Some(r) = ctx.session.rehearsed.get(&step.id) {
+    if let Some(r) = ctx.session.rehearsed().get(&step.id) {
         meta.push(format!(
             "rehearsed: median {}, slowest {} ({} run{})",
             millis(r.median_ms),
@@ -68,7 +68,7 @@ pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Li
             .undoes
             .iter()
             .map(|id| {
-                s.runbook
+                s.runbook()
                     .phases
                     .iter()
                     .find(|p| p.id == *id)
@@ -97,7 +97,7 @@ pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Li
         out.extend(body);
     }
     let notes: Vec<_> = s
-        .notes
+        .notes()
         .iter()
         .filter(|n| n.step.as_deref() == Some(step.id.as_str()))
         .collect();
@@ -105,7 +105,7 @@ pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Li
         out.push(Line::default());
         for n in notes {
             out.push(Line::from(vec![
-                Span::styled(format!("✎ +{} ", millis(n.at - s.started_at)), t.dim()),
+                Span::styled(format!("✎ +{} ", millis(n.at - s.started_at())), t.dim()),
                 Span::raw(n.text.clone()),
             ]));
         }

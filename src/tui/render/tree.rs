@@ -35,8 +35,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let selected_phase = selected.and_then(|id| s.step_ref(id)).map(|r| r.phase);
     let block_title = match (ctx.regions.compact, selected_phase) {
         (true, Some(p)) => {
-            let total = s.runbook.phases.iter().filter(|p| !p.rollback).count();
-            let phase = s.runbook.phases.get(p);
+            let total = s.runbook().phases.iter().filter(|p| !p.rollback).count();
+            let phase = s.runbook().phases.get(p);
             match phase {
                 Some(ph) if ph.rollback => format!("Rollback · {}", ph.title),
                 Some(ph) => format!("Phase {}/{total} · {}", p + 1, ph.title),
@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 
     let mut lines: Vec<Line> = Vec::new();
     let mut sel_line = 0;
-    for (pi, phase) in s.runbook.phases.iter().enumerate() {
+    for (pi, phase) in s.runbook().phases.iter().enumerate() {
         if ctx.regions.compact && Some(pi) != selected_phase {
             continue;
         }
@@ -98,7 +98,7 @@ fn step_line(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Line<'static> {
             StepStatus::Running { .. } => st.started_at.map(|at| clock(ctx.now_ms - at)),
             _ => st.duration_ms().map(millis),
         });
-    let estimate = match s.rehearsed.get(&step.id) {
+    let estimate = match s.rehearsed().get(&step.id) {
         Some(r) if s.overran_rehearsals(&step.id, ctx.now_ms) => {
             Some(format!("⚠ >{}", millis(r.slowest_ms)))
         }
