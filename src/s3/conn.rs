@@ -39,6 +39,7 @@ pub async fn connect(native: &StepCtx) -> Result<Conn, String> {
     // A part that fails is retried a few times before the upload stops
     // (resumable): more than the default, as a part is costly to lose.
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(super::https::client())
         .retry_config(RetryConfig::standard().with_max_attempts(4));
     if let Some(region) = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")) {
         loader = loader.region(Region::new(region));

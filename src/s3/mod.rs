@@ -19,6 +19,7 @@ mod download;
 mod error;
 mod folder;
 mod hash;
+mod https;
 mod inspect;
 mod job;
 mod local;

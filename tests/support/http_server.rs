@@ -1,8 +1,8 @@
 //! A small HTTP/1.1 server for tests, on 127.0.0.1 (std::net and a thread
 //! per connection, optionally TLS): replies programmed per path, in
 //! sequence (the last one repeats), optionally late; it remembers every
-//! request it received. Include with
-//! `#[path = "support/http_server.rs"] mod http_server;`.
+//! request it received. Use it from a test
+//! module with `use crate::support::http_server;`.
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
@@ -137,11 +137,8 @@ impl Server {
     }
 
     fn listen(tls: Option<Arc<rustls::ServerConfig>>) -> Server {
-        let listener =
-            TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind 127.0.0.1:0: {e}"));
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("local_addr: {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local_addr");
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let server = Server {
@@ -210,10 +207,8 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 
 /// A port nothing listens on (bound, then released).
 pub fn closed_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
-    l.local_addr()
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("{e}"))
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().map(|a| a.port()).unwrap()
 }
 
 fn serve(conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, state: &Mutex<State>) {
@@ -301,13 +296,12 @@ fn tls_config() -> Arc<rustls::ServerConfig> {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(SERVER_CERT_PEM.as_bytes())
             .collect::<Result<_, _>>()
-            .unwrap_or_else(|e| panic!("test certificate: {e}"));
-    let key = PrivateKeyDer::from_pem_slice(SERVER_KEY_PEM.as_bytes())
-        .unwrap_or_else(|e| panic!("test key: {e}"));
+            .expect("test certificate");
+    let key = PrivateKeyDer::from_pem_slice(SERVER_KEY_PEM.as_bytes()).expect("test key");
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let cfg = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_no_client_auth().with_single_cert(certs, key))
-        .unwrap_or_else(|e| panic!("test TLS config: {e}"));
+        .expect("test TLS config");
     Arc::new(cfg)
 }

@@ -1,8 +1,8 @@
 //! An operator at the keyboard of `runsheet run --plain`: reads what the
 //! session prints, and answers each question as it is asked, the way a
 //! person would, instead of a script of answers typed ahead that goes out
-//! of step at the first surprise. Include with
-//! `#[path = "support/operator.rs"] mod operator;`.
+//! of step at the first surprise. Use it from a test
+//! module with `use crate::support::operator;`.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
@@ -93,7 +93,7 @@ impl Operator {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("spawn runsheet: {e}"));
+            .expect("spawn runsheet");
         let (tx, rx) = channel();
         for stream in [
             child

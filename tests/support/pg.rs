@@ -1,11 +1,6 @@
 //! Real, throwaway PostgreSQL clusters for integration tests.
 //!
-//! Include it from a test file with
-//!
-//! ```ignore
-//! #[path = "support/pg.rs"]
-//! mod pg;
-//! ```
+//! Use it from a test module with `use crate::support::pg;`.
 //!
 //! Each [`Cluster`] is a fresh `initdb` under the system temp dir, listening on
 //! a free loopback TCP port with TLS (a self-signed CA and a server certificate
@@ -23,7 +18,8 @@
 //! PostgreSQL refuses to run as root, so when the tests run as root, `initdb`,
 //! `pg_ctl`, the server and the watchdog run as the `postgres` system user
 //! (created by Debian's `postgresql` package). `psql` runs as the current user.
-#![allow(dead_code)]
+// Also included by benches/, which do not allow unwrap crate-wide.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::ffi::OsStr;
 use std::io::{PipeWriter, Read, Write};
@@ -462,7 +458,7 @@ fn effective_uid() -> u32 {
             let out = Command::new("id").arg("-u").output().ok()?;
             String::from_utf8_lossy(&out.stdout).trim().parse().ok()
         })
-        .unwrap_or_else(|| panic!("cannot tell which user runs the tests"))
+        .expect("cannot tell which user runs the tests")
 }
 
 /// Gives `path` to the server's user (when running as root).
@@ -591,11 +587,10 @@ fn make_certs(openssl: &Path, dir: &Path, run_as: Option<(u32, u32)>) {
 /// for end-of-file on a pipe only this process can write to, then stops the
 /// server and deletes `dir`.
 fn spawn_watchdog(dir: &Path, data: &Path, run_as: Option<(u32, u32)>) -> (Child, PipeWriter) {
-    let (reader, writer) =
-        std::io::pipe().unwrap_or_else(|e| panic!("pg watchdog: cannot make a pipe: {e}"));
+    let (reader, writer) = std::io::pipe().expect("pg watchdog: cannot make a pipe");
     let script =
         r#"read -r _; "$1" stop -D "$2" -m immediate -w -t 30 >/dev/null 2>&1; rm -rf -- "$3""#;
-    let bash = on_path("bash").unwrap_or_else(|| panic!("pg watchdog: `bash` not found on PATH"));
+    let bash = on_path("bash").expect("pg watchdog: `bash` not found on PATH");
     let mut cmd = match on_path("setsid") {
         Some(setsid) => {
             let mut cmd = Command::new(setsid);
@@ -632,14 +627,14 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
-        .unwrap_or_else(|e| panic!("cannot find a free port on 127.0.0.1: {e}"))
+        .expect("cannot find a free port on 127.0.0.1")
 }
 
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(&mut buf))
-        .unwrap_or_else(|e| panic!("cannot read /dev/urandom: {e}"));
+        .expect("cannot read /dev/urandom");
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -1,8 +1,9 @@
 //! One HTTP/1.1 request over a fresh loopback connection, written by hand:
 //! the tests ask servers (moto, the sandbox's health endpoint) directly,
-//! not through the code under test. Include with
-//! `#[path = "support/raw_http.rs"] mod raw_http;`.
-#![allow(dead_code)]
+//! not through the code under test. Use it from a test
+//! module with `use crate::support::raw_http;`.
+// Also included by benches/, which do not allow unwrap crate-wide.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,8 +1,7 @@
 //! A seed runbook rehearsed against a real sandbox (`runsheet sandbox`:
 //! two PostgreSQL clusters, moto, the health endpoint), by an operator at
-//! the plain console, then verified and reported. Include with
-//! `#[path = "support/rehearsal.rs"] mod rehearsal;` after `workdir` and
-//! `operator`.
+//! the plain console, then verified and reported. Use it from a test
+//! module with `use crate::support::rehearsal;`.
 #![allow(dead_code)]
 
 use super::operator::Operator;
@@ -97,7 +96,7 @@ impl Rehearsal {
                 sql,
             ])
             .output()
-            .unwrap_or_else(|e| panic!("psql: {e}"));
+            .expect("psql");
         assert!(out.status.success(), "psql {sql}: {}", text(&out));
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
@@ -109,7 +108,7 @@ impl Rehearsal {
             .journals()
             .into_iter()
             .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-            .unwrap_or_else(|| panic!("no journal was written"))
+            .expect("no journal was written")
     }
 
     /// `runsheet verify` passes on the journal, and `runsheet report` names
@@ -151,8 +150,7 @@ impl Rehearsal {
 
     /// The session journal's records of one type.
     pub fn of_type(&self, kind: &str) -> Vec<serde_json::Value> {
-        let text = std::fs::read_to_string(self.journal())
-            .unwrap_or_else(|e| panic!("read the journal: {e}"));
+        let text = std::fs::read_to_string(self.journal()).expect("read the journal");
         text.lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("journal line {l}: {e}")))
             .filter(|r: &serde_json::Value| r["type"] == kind)

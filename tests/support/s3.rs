@@ -1,12 +1,7 @@
 //! A real S3-compatible server for integration tests: moto (PyPI
 //! `moto[server]`, `bash .ci/run` installs it) on a free loopback port.
 //!
-//! Include it from a test file with
-//!
-//! ```ignore
-//! #[path = "support/s3.rs"]
-//! mod s3;
-//! ```
+//! Use it from a test module with `use crate::support::s3;`.
 //!
 //! [`server`] starts one, lazily, per test binary; it accepts any keys.
 //! [`guarded`] starts a second one that checks them against its own IAM
@@ -21,7 +16,8 @@
 //! reads end-of-file and kills moto. Moto logs every request it serves
 //! (`"PUT /bucket/key?partNumber=3&uploadId=… HTTP/1.1" 200`), which
 //! [`Moto::requests`] reads back.
-#![allow(dead_code)]
+// Also included by benches/, which do not allow unwrap crate-wide.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::PipeWriter;
 use std::net::{TcpListener, TcpStream};
@@ -265,8 +261,11 @@ impl Moto {
             Some(k) => (k.id.clone(), k.secret.clone()),
             None => (ANY_KEY.to_string(), ANY_SECRET.to_string()),
         };
+        // The SDK comes without its default HTTP client (Cargo.toml): plain
+        // HTTP to the loopback server is all a check needs.
         let config = aws_sdk_s3::config::Builder::new()
             .behavior_version_latest()
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
             .region(Region::new("us-east-1"))
             .endpoint_url(self.endpoint())
             .force_path_style(true)
@@ -348,7 +347,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap_or_else(|e| panic!("tokio runtime: {e}"))
+        .expect("tokio runtime")
         .block_on(f)
 }
 
@@ -418,8 +417,7 @@ fn moto_command() -> Vec<String> {
 /// end-of-file on a pipe only this process can write to, then kills moto
 /// and deletes `dir`.
 fn spawn_watchdog(dir: &Path, log: &Path, port: u16, moto: &[String]) -> (Child, PipeWriter) {
-    let (reader, writer) =
-        std::io::pipe().unwrap_or_else(|e| panic!("moto watchdog: cannot make a pipe: {e}"));
+    let (reader, writer) = std::io::pipe().expect("moto watchdog: cannot make a pipe");
     let script = r#"dir="$1"; log="$2"; port="$3"; shift 3
 "$@" -H 127.0.0.1 -p "$port" >"$log" 2>&1 </dev/null &
 pid=$!
@@ -454,7 +452,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
-        .unwrap_or_else(|e| panic!("cannot find a free port on 127.0.0.1: {e}"))
+        .expect("cannot find a free port on 127.0.0.1")
 }
 
 /// Deterministic bytes that do not compress or repeat: a xorshift stream.

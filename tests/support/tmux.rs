@@ -1,6 +1,6 @@
 //! A real terminal for end-to-end tests: a tmux server of the test's own,
-//! driven with send-keys and read with capture-pane. Include with
-//! `#[path = "support/tmux.rs"] mod tmux;`.
+//! driven with send-keys and read with capture-pane. Use it from a test
+//! module with `use crate::support::tmux;`.
 #![allow(dead_code)]
 
 use std::process::{Command, Output};

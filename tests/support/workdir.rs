@@ -1,6 +1,6 @@
 //! A scratch directory to run `runsheet` in, with its own data dir, and
-//! readers for what it journaled. Include with
-//! `#[path = "support/workdir.rs"] mod workdir;`.
+//! readers for what it journaled. Use it from a test
+//! module with `use crate::support::workdir;`.
 #![allow(dead_code)]
 
 use std::io::Write;
@@ -15,7 +15,7 @@ pub struct Workdir {
 impl Workdir {
     pub fn new() -> Workdir {
         Workdir {
-            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}")),
+            dir: tempfile::tempdir().expect("tempdir"),
             env: Vec::new(),
         }
     }
@@ -73,13 +73,11 @@ impl Workdir {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("spawn runsheet: {e}"));
+            .expect("spawn runsheet");
         if let Some(mut i) = child.stdin.take() {
             let _ = i.write_all(stdin.as_bytes());
         }
-        child
-            .wait_with_output()
-            .unwrap_or_else(|e| panic!("wait runsheet: {e}"))
+        child.wait_with_output().expect("wait runsheet")
     }
 
     /// `runsheet run RUNBOOK --target TARGET --auto`.
@@ -110,7 +108,7 @@ impl Workdir {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("spawn runsheet: {e}"))
+        .expect("spawn runsheet")
     }
 
     pub fn journals(&self) -> Vec<PathBuf> {
@@ -127,7 +125,7 @@ impl Workdir {
         let Some(path) = self.journals().pop() else {
             return Vec::new();
         };
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read journal: {e}"));
+        let text = std::fs::read_to_string(&path).expect("read journal");
         text.lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("journal line {l}: {e}")))
             .collect()

@@ -1,0 +1,516 @@
+//! Seed 000, migrating a pilot client from staging to production, rehearsed
+//! end to end against the sandbox (`runsheet sandbox`: two PostgreSQL
+//! clusters, moto for S3, the health endpoint) by an operator at the plain
+//! console, on the target `production`, as a drill.
+//!
+//! The sandbox is seeded from `assets/sandbox/000-migration-client-pilote/
+//! dataset.sql`: both databases get the schema, only staging gets the
+//! clients' rows (by `cluster_name`), so production starts empty.
+//!
+//! First session: the staging backup goes to S3 and is verified there
+//! (the test makes the archive the skipped `kubectl exec … pg_dump | gzip`
+//! would have made, with a real pg_dump of staging); the active users are
+//! counted on staging; production's health and Keycloak discovery answer;
+//! staging is exported with pg_dump; the restore into production stops at
+//! its gate, refuses a wrong name, runs once `production` is typed; the
+//! count comparison passes. Everything that needs EKS, Keycloak, a
+//! browser or email is skipped with its reason.
+//!
+//! Second session: rows deleted from a production table after the import
+//! make the comparison fail; the phase stops there, the rollback of phase 2
+//! is offered and run (through its own gate), and the comparison, retried,
+//! passes again.
+
+use crate::support::operator;
+use crate::support::raw_http;
+use crate::support::rehearsal;
+use crate::support::workdir;
+
+use operator::{Ask, Moment, say};
+use rehearsal::Rehearsal;
+use std::process::Command;
+
+const RUNBOOK: &str = "000-migration-client-pilote.md";
+const BUCKET: &str = "veylant-backups-production";
+
+/// The tables step 2.1 exports and 2.3 compares.
+const TABLES: [&str; 5] = [
+    "users",
+    "api_keys",
+    "routing_rules",
+    "gdpr_processing_registry",
+    "ai_act_classifications",
+];
+
+const BACKUP: &str = "1.1 Backup complet du staging";
+const UPLOAD: &str = "1.1 bis Envoi du backup vers S3";
+const ACTIVE: &str = "1.2 bis Utilisateurs actifs à migrer";
+const HTTP: &str = "1.3 bis Vérifications HTTP de la production";
+const EXPORT: &str = "2.1 Export depuis staging";
+const DDL: &str = "2.2 Import vers production : migrations DDL";
+const IMPORT: &str = "2.2 bis Import vers production : données";
+const COMPARE: &str = "2.3 Vérification post-import";
+const ROLLBACK: &str = "Rollback Phase 2 (avant cutover)";
+const URLS: &str = "5.1 Mise à jour des URLs côté client";
+
+/// Steps that need what cannot exist in a sandbox, and why.
+fn cannot_run_here(step: &str) -> Option<&'static str> {
+    let reasons: [(&str, &str); 13] = [
+        (
+            BACKUP,
+            "kubectl exec into the EKS postgres pod: no Kubernetes cluster in the sandbox; the same pg_dump | gzip of staging was made beside the session",
+        ),
+        (
+            "1.2 Inventaire des utilisateurs à migrer",
+            "kcadm.sh through kubectl exec: no Keycloak nor EKS in the sandbox",
+        ),
+        (
+            "1.3 Validation de l'environnement production",
+            "kubectl against the EKS production cluster: none in the sandbox (the HTTP checks run in 1.3 bis)",
+        ),
+        (
+            "1.4 Communication client",
+            "email to the client: nobody to write to in a rehearsal",
+        ),
+        (
+            DDL,
+            "kubectl exec of the proxy's migrate: no EKS in the sandbox; the dataset created the schema",
+        ),
+        (
+            "3.1 Création du realm production",
+            "Keycloak admin API: no Keycloak in the sandbox",
+        ),
+        (
+            "3.2 Import des utilisateurs",
+            "Keycloak admin API: no Keycloak in the sandbox",
+        ),
+        (
+            "3.3 Réinitialisation des mots de passe",
+            "Keycloak admin API and reset emails: no Keycloak nor email in the sandbox",
+        ),
+        (
+            "4.1 Smoke tests API",
+            "needs a Keycloak token and the real proxy: neither exists in the sandbox",
+        ),
+        (
+            "4.2 Validation des audit logs",
+            "needs a Keycloak token and ClickHouse behind the real API: not in the sandbox",
+        ),
+        (
+            "4.3 Validation du dashboard",
+            "opens the real dashboard in a browser: not in a rehearsal",
+        ),
+        (
+            "5.2 Mise à jour CORS production",
+            "kubectl edit and rollout on EKS: no Kubernetes cluster in the sandbox",
+        ),
+        (
+            "5.3 Confirmation Go-Live",
+            "go-live emails to the client: nothing went live in a rehearsal",
+        ),
+    ];
+    if step == "Checklist finale" {
+        return Some("the go-live's closing checks: nothing to confirm after a rehearsal");
+    }
+    reasons.iter().find(|(s, _)| *s == step).map(|(_, r)| *r)
+}
+
+/// Rows in each of the migrated tables.
+fn counts(r: &Rehearsal, url_var: &str) -> Vec<i64> {
+    TABLES
+        .iter()
+        .map(|t| {
+            r.psql(url_var, &format!("SELECT count(*) FROM {t}"))
+                .parse()
+                .unwrap_or(-1)
+        })
+        .collect()
+}
+
+/// Today as `date +%Y%m%d` says it, as step 1.1 names its backup.
+fn today() -> String {
+    let out = Command::new("date").arg("+%Y%m%d").output().expect("date");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// One plain HTTP/1.1 request to moto (it checks no signature on a bucket
+/// or a listing); the status and the body.
+fn moto(endpoint: &str, method: &str, path: &str) -> (u16, String) {
+    raw_http::request(endpoint, method, path, &[], b"")
+}
+
+/// The text between `a` and `b` in `s`.
+fn between(s: &str, a: &str, b: &str) -> String {
+    s.split_once(a)
+        .and_then(|(_, rest)| rest.split_once(b))
+        .map(|(inside, _)| inside.to_string())
+        .unwrap_or_default()
+}
+
+/// What the operator was asked, in order.
+type Asked = Vec<(String, Ask)>;
+
+fn first(asked: &Asked, step: &str, ask: &Ask) -> usize {
+    asked
+        .iter()
+        .position(|(s, a)| s == step && a == ask)
+        .unwrap_or_else(|| panic!("never asked {ask:?} at {step:?}: {asked:#?}"))
+}
+
+#[test]
+fn seed_000_pilot_client_migration_rehearsed_on_production() {
+    let r = Rehearsal::start(RUNBOOK);
+    let staging = counts(&r, "STAGING_DB_URL");
+    assert_eq!(
+        staging,
+        vec![3000, 4500, 1200, 800, 600],
+        "staging's dataset"
+    );
+    // Production has the schema, not the clients' rows; its own settings.
+    assert_eq!(counts(&r, "PROD_DB_URL"), vec![0; 5]);
+    let settings = "SELECT string_agg(key || '=' || value, ',' ORDER BY key) FROM system_settings";
+    let prod_settings = r.psql("PROD_DB_URL", settings);
+    assert!(
+        prod_settings.contains("environment=production"),
+        "{prod_settings}"
+    );
+    let active = r.psql(
+        "STAGING_DB_URL",
+        "SELECT count(*) FROM users WHERE last_login > now() - interval '30 days'",
+    );
+    assert_eq!(active, "1500");
+
+    // The archive `kubectl exec deploy/postgres -- pg_dump | gzip` makes in
+    // step 1.1, made from the sandbox's staging with the same tools.
+    let date = today();
+    let backup = format!("backup_staging_{date}.sql.gz");
+    let out = Command::new("bash")
+        .args([
+            "-e",
+            "-o",
+            "pipefail",
+            "-c",
+            "pg_dump --dbname=\"$STAGING_DB_URL\" | gzip > \"$BACKUP\"",
+        ])
+        .current_dir(r.w.path())
+        .env("STAGING_DB_URL", r.env("STAGING_DB_URL"))
+        .env("BACKUP", &backup)
+        .output()
+        .expect("pg_dump | gzip");
+    assert!(out.status.success(), "{}", workdir::text(&out));
+    let backup_size = std::fs::metadata(r.w.path().join(&backup))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(backup_size > 10_000, "backup of {backup_size} bytes");
+    // The production bucket exists before the migration, as it would.
+    let s3 = r.env("AWS_ENDPOINT_URL");
+    let (status, head) = moto(&s3, "PUT", &format!("/{BUCKET}"));
+    assert_eq!(status, 200, "create the bucket: {head}");
+
+    let vars = [("BACKUP_DATE", date.as_str())];
+
+    // ── First session: the migration, phase by phase. ──────────────────
+    let mut op = r.run("production", &vars, true);
+    let mut asked: Asked = Vec::new();
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    let mut gates = 0;
+    let status = op.drive(|m: &Moment| {
+        asked.push((m.step.clone(), m.ask.clone()));
+        let skip = cannot_run_here(&m.step);
+        match (&m.ask, skip) {
+            (Ask::Run | Ask::Tick(_), Some(_)) => say(["s"]),
+            (Ask::Reason, Some(reason)) => say([reason]),
+            (Ask::Run, None) => say([""]),
+            (Ask::Done, None) if m.step == URLS => say(["y"]),
+            (Ask::Gate, None) if m.step == IMPORT => {
+                gates += 1;
+                // A slip first: the name of the other target.
+                if gates == 1 {
+                    say(["staging"])
+                } else {
+                    say(["production"])
+                }
+            }
+            _ => {
+                outputs.push((m.step.clone(), m.since_header.clone()));
+                say(["q"])
+            }
+        }
+    });
+    assert!(
+        status.success(),
+        "the first session did not complete ({status}); unexpected: {outputs:#?}\n{}",
+        op.transcript
+    );
+    let transcript = op.transcript.clone();
+
+    // Step 1.1 bis: the archive is intact and in the bucket, with its size.
+    let (status, listing) = moto(
+        &s3,
+        "GET",
+        &format!("/{BUCKET}?list-type=2&prefix=migration/"),
+    );
+    assert_eq!(status, 200, "{listing}");
+    let objects: Vec<(String, String)> = listing
+        .split("<Contents>")
+        .skip(1)
+        .map(|o| {
+            (
+                between(o, "<Key>", "</Key>"),
+                between(o, "<Size>", "</Size>"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        objects,
+        vec![(format!("migration/{backup}"), backup_size.to_string())],
+        "the backup in S3: {listing}"
+    );
+    assert!(transcript.contains("Backup OK"), "{transcript}");
+    // Step 1.2 bis counted the active users on staging.
+    let active_step = transcript
+        .split("▶ ")
+        .find(|s| s.starts_with(ACTIVE))
+        .unwrap_or_default();
+    assert!(active_step.contains("1500"), "{active_step}");
+    // Step 2.1 wrote the dump beside the session.
+    assert!(r.w.path().join("migration_data.dump").exists());
+    // Steps 2.2 bis and 2.3: production now holds staging's rows, table
+    // by table; its own configuration was left alone.
+    assert_eq!(counts(&r, "PROD_DB_URL"), staging);
+    assert_eq!(r.psql("PROD_DB_URL", settings), prod_settings);
+    assert!(
+        transcript.contains("`staging` is not the target's name; nothing ran"),
+        "{transcript}"
+    );
+    assert_eq!(gates, 2, "{asked:#?}");
+    for step in [UPLOAD, ACTIVE, HTTP, EXPORT, IMPORT, COMPARE] {
+        first(&asked, step, &Ask::Run);
+    }
+    // Nothing failed, so nothing but the gate's second answer was needed.
+    assert!(!asked.iter().any(|(_, a)| *a == Ask::Failed), "{asked:#?}");
+
+    // The journal of the first session.
+    let gate_answers: Vec<(String, String)> = r
+        .of_type("gate-answered")
+        .iter()
+        .map(|g| {
+            (
+                g["step"].as_str().unwrap_or_default().to_string(),
+                g["typed"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let import_id = "2-2-bis-import-vers-production-donnees";
+    assert_eq!(
+        gate_answers,
+        vec![
+            (import_id.to_string(), "staging".to_string()),
+            (import_id.to_string(), "production".to_string()),
+        ]
+    );
+    let skipped = r.of_type("skipped");
+    for title in r.step_titles() {
+        if let Some(reason) = cannot_run_here(&title) {
+            assert!(
+                skipped.iter().any(|s| s["reason"] == reason),
+                "{title} was not skipped with its reason: {skipped:#?}"
+            );
+        }
+    }
+    assert_eq!(skipped.len(), 14, "{skipped:#?}");
+    assert_eq!(r.of_type("confirmed-done").len(), 1);
+    let finished = r.of_type("action-finished");
+    let ran: Vec<&str> = finished.iter().filter_map(|f| f["step"].as_str()).collect();
+    for step in [
+        "1-1-bis-envoi-du-backup-vers-s3",
+        "1-2-bis-utilisateurs-actifs-a-migrer",
+        "1-3-bis-verifications-http-de-la-production",
+        "2-1-export-depuis-staging",
+        import_id,
+        "2-3-verification-post-import",
+    ] {
+        assert!(ran.contains(&step), "{step} did not run: {ran:?}");
+    }
+    let results = r.of_type("action-result");
+    let result_of = |step: &str, action: u64| {
+        results
+            .iter()
+            .find(|x| x["step"] == step && x["action"] == action)
+            .map(|x| x["result"].clone())
+            .unwrap_or_else(|| panic!("no result for {step} #{action}: {results:#?}"))
+    };
+    // 1.1 bis: the upload then the verification, each journaled.
+    let s3_result = result_of("1-1-bis-envoi-du-backup-vers-s3", 1);
+    let ops = s3_result["ops"].as_array().cloned().unwrap_or_default();
+    assert_eq!(ops.len(), 2, "{s3_result:#}");
+    assert!(
+        ops.iter().all(|o| o.get("error").is_none()),
+        "{s3_result:#}"
+    );
+    assert!(s3_result.to_string().contains(&backup), "{s3_result:#}");
+    // 1.3 bis: both requests reached the sandbox and passed; the issuer is
+    // the one the target's KEYCLOAK_URL names.
+    let health = result_of("1-3-bis-verifications-http-de-la-production", 0);
+    assert_eq!(health["passed"], true, "{health:#}");
+    assert_eq!(health["status"], 200, "{health:#}");
+    let openid = result_of("1-3-bis-verifications-http-de-la-production", 1);
+    assert_eq!(openid["passed"], true, "{openid:#}");
+    let app_url = r.env("APP_URL");
+    assert!(
+        openid["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with(&app_url)),
+        "{openid:#}"
+    );
+    // 2.3: every migrated table, equal on both sides.
+    let compare = result_of("2-3-verification-post-import", 1);
+    assert_eq!(compare["passed"], true, "{compare:#}");
+    let compared: Vec<(String, i64, i64)> = compare["tables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap_or_default().to_string(),
+                t["left"].as_i64().unwrap_or(-1),
+                t["right"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64, i64)> = TABLES
+        .iter()
+        .zip(&staging)
+        .map(|(t, n)| (t.to_string(), *n, *n))
+        .collect();
+    assert_eq!(compared, expected);
+    let report = r.verify_and_report();
+    assert!(report.contains(IMPORT), "{report}");
+    assert!(
+        report.contains("Keycloak admin API: no Keycloak in the sandbox"),
+        "the report gives the skips' reasons:\n{report}"
+    );
+
+    // ── Second session: a production table loses rows after the import. ─
+    let deleted = r.psql(
+        "PROD_DB_URL",
+        "WITH d AS (DELETE FROM api_keys WHERE id % 10 = 0 RETURNING 1) SELECT count(*) FROM d",
+    );
+    assert_eq!(deleted, "450");
+    let mut op = r.run("production", &vars, true);
+    let mut asked: Asked = Vec::new();
+    let mut unexpected: Vec<(String, String)> = Vec::new();
+    let mut rolled_back = false;
+    let mut after_rollback: Option<Vec<i64>> = None;
+    let done_before = "done in the first rehearsal session, this morning";
+    let status = op.drive(|m: &Moment| {
+        asked.push((m.step.clone(), m.ask.clone()));
+        let phase = m.step.split_whitespace().next().unwrap_or_default();
+        let earlier = phase.starts_with("1.") || [EXPORT, DDL, IMPORT].contains(&m.step.as_str());
+        match &m.ask {
+            Ask::Run | Ask::Tick(_) if earlier => say(["s"]),
+            Ask::Reason if earlier => say([done_before]),
+            Ask::Run if m.step == COMPARE => say([""]),
+            Ask::Failed if m.step == COMPARE && !rolled_back => {
+                if !m.since_header.contains("b rollback") {
+                    unexpected.push((m.step.clone(), m.since_header.clone()));
+                    return say(["q"]);
+                }
+                say(["b"])
+            }
+            Ask::WhichRollback => say(["1"]),
+            Ask::Gate if m.step == ROLLBACK => {
+                rolled_back = true;
+                say(["production"])
+            }
+            Ask::Failed if m.step == COMPARE && after_rollback.is_none() => {
+                // Back at the failed comparison after the rollback ran.
+                after_rollback = Some(counts(&r, "PROD_DB_URL"));
+                say(["r"])
+            }
+            Ask::Run | Ask::Tick(_) if cannot_run_here(&m.step).is_some() => say(["s"]),
+            Ask::Reason => match cannot_run_here(&m.step) {
+                Some(reason) => say([reason]),
+                None => {
+                    unexpected.push((m.step.clone(), m.since_header.clone()));
+                    say(["no reason: the test did not mean to skip this"])
+                }
+            },
+            Ask::Done if m.step == URLS => say(["y"]),
+            _ => {
+                unexpected.push((m.step.clone(), m.since_header.clone()));
+                say(["q"])
+            }
+        }
+    });
+    assert!(
+        status.success(),
+        "the second session did not complete ({status}); unexpected: {unexpected:#?}\n{}",
+        op.transcript
+    );
+    let transcript = op.transcript.clone();
+    // The comparison failed on api_keys and the phase stopped there: the
+    // next question was about that failure, with the rollback offered;
+    // nothing of phase 3 was asked before the comparison passed.
+    let failed_at = first(&asked, COMPARE, &Ask::Failed);
+    let gate_at = first(&asked, ROLLBACK, &Ask::Gate);
+    let phase3_at = first(&asked, "3.1 Création du realm production", &Ask::Run);
+    assert_eq!(asked[failed_at - 1], (COMPARE.to_string(), Ask::Run));
+    assert_eq!(failed_at + 1, gate_at, "{asked:#?}");
+    let retried_at = asked
+        .iter()
+        .rposition(|(s, a)| s == COMPARE && *a == Ask::Failed)
+        .unwrap_or(0);
+    assert!(gate_at < retried_at && retried_at < phase3_at, "{asked:#?}");
+    // The rollback restored production from the dump: counts equal again
+    // before the retry, and after it.
+    assert_eq!(after_rollback, Some(staging.clone()));
+    assert_eq!(counts(&r, "PROD_DB_URL"), staging);
+
+    // The journal of the second session.
+    let rollbacks = r.of_type("rollback-requested");
+    assert_eq!(rollbacks.len(), 1, "{rollbacks:#?}");
+    assert_eq!(rollbacks[0]["failed"], "2-3-verification-post-import");
+    assert_eq!(rollbacks[0]["rollback"], "rollback-phase-2-avant-cutover");
+    let gates = r.of_type("gate-answered");
+    assert_eq!(gates.len(), 1, "{gates:#?}");
+    assert_eq!(gates[0]["step"], "rollback-phase-2-avant-cutover");
+    assert_eq!(gates[0]["typed"], "production");
+    let compares: Vec<serde_json::Value> = r
+        .of_type("action-result")
+        .into_iter()
+        .filter(|x| x["step"] == "2-3-verification-post-import" && x["action"] == 1)
+        .map(|x| x["result"].clone())
+        .collect();
+    // The failed attempt saw api_keys short by the deleted rows; the retry
+    // after the rollback saw every table equal.
+    assert_eq!(compares.len(), 2, "{compares:#?}");
+    assert_eq!(compares[0]["passed"], false);
+    let differing: Vec<(&str, i64)> = compares[0]["tables"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["verdict"] != "equal")
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap_or_default(),
+                t["difference"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(differing, vec![("api_keys", -450)]);
+    assert_eq!(compares[1]["passed"], true, "{compares:#?}");
+    assert!(
+        transcript.contains("api_keys: staging 4500, production 4050 (-450)"),
+        "{transcript}"
+    );
+    let skipped = r.of_type("skipped");
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["step"] == import_id && s["reason"] == done_before),
+        "{skipped:#?}"
+    );
+    let report = r.verify_and_report();
+    assert!(report.contains(ROLLBACK), "{report}");
+}

@@ -1,0 +1,517 @@
+//! Seed 002 (migrations in production: pending-migration detection,
+//! destructive migrations gated in production, /health checks) rehearsed
+//! against the sandbox, in one `--drill` session on production (the
+//! runbook pins Runbook 1 to staging and the rest to production, so one
+//! session walks both databases).
+//!
+//! The sandbox's two databases start where the seed's incident left them:
+//! the code's `db/migrate` holds two migrations `schema_migrations` does not
+//! record, one of them destructive (`remove_column`). `docker exec …
+//! bin/rails db:migrate` cannot run here: where the runbook says it, the
+//! operator skips the step, saying why, and applies by hand what the
+//! migrations do (`rails-db-migrate.sql`, next to them in the sandbox),
+//! the way an operator without the app container would. The runbook's own
+//! `migrations … expect=none` and /health checks must then see nothing
+//! pending.
+
+use crate::support::operator;
+use crate::support::raw_http;
+use crate::support::rehearsal;
+use crate::support::workdir;
+
+use operator::{Ask, Moment, say};
+use rehearsal::Rehearsal;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const RUNBOOK: &str = "002-migrations-production-safeguards.md";
+const PENDING: [&str; 2] = ["20251124020634", "20251201090000"];
+
+fn sandbox_asset(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/sandbox/002-migrations-production-safeguards")
+        .join(name)
+}
+
+/// What `bin/rails db:migrate` would do, applied by hand with psql.
+fn rails_db_migrate(r: &Rehearsal, url_var: &str) {
+    let file = sandbox_asset("rails-db-migrate.sql");
+    let out = Command::new("psql")
+        .arg(r.env(url_var))
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f"])
+        .arg(&file)
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "applying {}: {}",
+        file.display(),
+        workdir::text(&out)
+    );
+}
+
+/// The sandbox's health endpoint, asked directly (not through runsheet).
+fn get(url: &str) -> Value {
+    raw_http::get_json(url)
+}
+
+/// `schema_migrations` and the `users` columns the two migrations touch.
+fn schema(r: &Rehearsal, url_var: &str) -> (String, String) {
+    let versions = r.psql(
+        url_var,
+        "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations",
+    );
+    let columns = r.psql(
+        url_var,
+        "SELECT string_agg(column_name, ',' ORDER BY column_name) FROM information_schema.columns \
+         WHERE table_name = 'users' AND column_name IN ('legacy_phone', 'confirmation_token')",
+    );
+    (versions, columns)
+}
+
+const BEFORE: &str = "20250110090000,20250112090000,20250115090000";
+const AFTER: &str = "20250110090000,20250112090000,20250115090000,20251124020634,20251201090000";
+
+/// Reasons the operator gives, by step title: docker/rails, a timeout that
+/// did not happen, Grafana are not here.
+fn skip_reason(step: &str) -> Option<&'static str> {
+    let reasons = [
+        (
+            "1.2 ",
+            "no docker nor rails in the rehearsal: `bin/rails db:migrate` cannot run; \
+             the two pending migrations were applied by hand to staging \
+             (rails-db-migrate.sql, their SQL) instead",
+        ),
+        (
+            "1.3 Vérifier (db:migrate:status)",
+            "no docker nor rails in the rehearsal: `rails db:migrate:status` cannot run; \
+             the next step checks schema_migrations itself",
+        ),
+        (
+            "2.2 ",
+            "no docker nor rails in the rehearsal; staging was migrated at 1.2 \
+             and checked at 1.3 and 1.4",
+        ),
+        (
+            "2.4 ",
+            "no docker nor rails in the rehearsal: the gate was refused, this command \
+             cannot run here; after manual approval the two migrations were applied by \
+             hand to production (rails-db-migrate.sql, their SQL), backup from 2.1 kept",
+        ),
+        (
+            "2.5 Valider (db:migrate:status)",
+            "no docker nor rails in the rehearsal: `rails db:migrate:status` cannot run; \
+             the next step checks schema_migrations and /health",
+        ),
+        (
+            "3.1 ",
+            "no migration timed out: it finished within production's 10 minutes \
+             (and no docker here)",
+        ),
+        (
+            "3.2 ",
+            "no migration timed out: nothing partially applied to restore",
+        ),
+        ("3.3 ", "no migration timed out: nothing to analyse"),
+        ("3.4 ", "no migration timed out: nothing to optimise"),
+        (
+            "Métriques",
+            "no Grafana or Prometheus in the rehearsal to set the alert in",
+        ),
+    ];
+    reasons
+        .iter()
+        .find(|(prefix, _)| step.starts_with(prefix))
+        .map(|(_, why)| *why)
+}
+
+const APPROVAL: &str = "destructive migration 20251201090000 (remove_column legacy_phone) \
+     approved by hand: read, rehearsed on staging (1.2-1.4), backup taken at 2.1; \
+     it runs at 2.4, behind the gate";
+const ROLLBACK_NOTE: &str = "rollback rehearsed up to its gate and refused: nothing has run \
+     on production yet, and docker (its psql) is not here";
+
+#[test]
+fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
+    let r = Rehearsal::start(RUNBOOK);
+    let app = r.env("APP_URL");
+    let staging_app = r.env("STAGING_APP_URL");
+
+    // The incident's state: both databases two migrations behind the code,
+    // and the app's /health says so.
+    for db in ["STAGING_DB_URL", "PROD_DB_URL"] {
+        assert_eq!(
+            schema(&r, db),
+            (BEFORE.to_string(), "legacy_phone".to_string()),
+            "{db}"
+        );
+    }
+    for base in [&app, &staging_app] {
+        let health = get(&format!("{base}/health"));
+        assert_eq!(health["status"], "degraded", "{health}");
+        assert_eq!(health["migrations"]["pending_count"], 2, "{health}");
+        assert_eq!(
+            health["migrations"]["pending_migrations"][0]["name"], "AddConfirmableToUsers",
+            "{health}"
+        );
+        let m = get(&format!("{base}/health/migrations"));
+        assert_eq!(m["pending_count"], 2, "{m}");
+        assert_eq!(m["status"], "pending", "{m}");
+    }
+
+    let mut op = r.run("production", &[], true);
+    let mut asked: Vec<(String, Ask)> = Vec::new();
+    let mut rolled_back = false;
+    let mut noted = false;
+    let mut gate_seen = false;
+    let status = op.drive(|m: &Moment| {
+        asked.push((m.step.clone(), m.ask.clone()));
+        match &m.ask {
+            // 2.4 is run first: it stops at its gate.
+            Ask::Run if m.step.starts_with("2.4 ") && !gate_seen => say([""]),
+            Ask::Run | Ask::Done => match skip_reason(&m.step) {
+                Some(_) => say(["s"]),
+                None if m.ask == Ask::Done => panic!("unexpected manual step {:?}", m.step),
+                None => say([""]),
+            },
+            Ask::Reason if m.step.starts_with("2.3 ") => say([APPROVAL]),
+            Ask::Reason => {
+                // The manual stand-in for `rails db:migrate`, done when the
+                // operator skips the step that would have run it.
+                if m.step.starts_with("1.2 ") {
+                    assert_eq!(schema(&r, "STAGING_DB_URL").0, BEFORE);
+                    rails_db_migrate(&r, "STAGING_DB_URL");
+                }
+                if m.step.starts_with("2.4 ") {
+                    // The gate was refused: nothing ran on production.
+                    assert_eq!(
+                        schema(&r, "PROD_DB_URL"),
+                        (BEFORE.to_string(), "legacy_phone".to_string())
+                    );
+                    rails_db_migrate(&r, "PROD_DB_URL");
+                }
+                let why = skip_reason(&m.step)
+                    .unwrap_or_else(|| panic!("no reason to skip {:?}", m.step));
+                say([why])
+            }
+            Ask::Tick(_) => say(["y"]),
+            // The rollback's gate, and 2.4's: refused (Enter).
+            Ask::Gate => {
+                assert!(
+                    m.since_header.contains("DESTRUCTIVE step on PRODUCTION"),
+                    "{}",
+                    m.since_header
+                );
+                gate_seen |= m.step.starts_with("2.4 ");
+                say([""])
+            }
+            Ask::Failed if m.step.starts_with("2.3 ") => {
+                // The destructive migration stopped the step; production is
+                // untouched.
+                assert_eq!(schema(&r, "PROD_DB_URL").0, BEFORE);
+                if !rolled_back {
+                    assert!(
+                        m.since_header.contains(
+                            "destructive migration(s) pending on protected `production`: \
+                             20251201090000 remove_legacy_phone_from_users"
+                        ),
+                        "{}",
+                        m.since_header
+                    );
+                    rolled_back = true;
+                    assert!(m.since_header.contains("b rollback"), "{}", m.since_header);
+                    say(["b"])
+                } else if !noted {
+                    noted = true;
+                    say(["n"])
+                } else {
+                    say(["s"])
+                }
+            }
+            Ask::Note => say([ROLLBACK_NOTE]),
+            Ask::Failed => panic!("step {:?} failed:\n{}", m.step, m.since_header),
+            other => panic!("unexpected question {other:?} at {:?}", m.step),
+        }
+    });
+    let transcript = op.transcript.clone();
+    assert!(status.success(), "{transcript}");
+    assert!(gate_seen, "2.4 never reached its gate:\n{transcript}");
+    // Started from a scratch folder with no db/migrate, the migrations
+    // steps read the sandbox's, the one its /health reads.
+    assert!(
+        transcript
+            .contains("rehearsal: no `db/migrate` here; reading the sandbox's migrations folder"),
+        "{transcript}"
+    );
+    // The operator was asked about every step, in order.
+    let titles: Vec<String> = r.step_titles();
+    let mut order: Vec<&str> = asked.iter().map(|(s, _)| s.as_str()).collect();
+    order.dedup();
+    let flow: Vec<&String> = titles
+        .iter()
+        .filter(|t| !t.starts_with("Si rollback"))
+        .collect();
+    for t in &flow {
+        assert!(
+            order.contains(&t.as_str()),
+            "never asked about {t:?}: {order:?}"
+        );
+    }
+    assert!(transcript.contains("■ session complete"), "{transcript}");
+
+    // Both databases migrated, data kept: N pending went to 0.
+    for db in ["STAGING_DB_URL", "PROD_DB_URL"] {
+        assert_eq!(
+            schema(&r, db),
+            (AFTER.to_string(), "confirmation_token".to_string()),
+            "{db}"
+        );
+        assert_eq!(r.psql(db, "SELECT count(*) FROM users"), "120", "{db}");
+    }
+    for base in [&app, &staging_app] {
+        let health = get(&format!("{base}/health"));
+        assert_eq!(health["status"], "ok", "{health}");
+        assert_eq!(health["migrations"]["pending_count"], 0, "{health}");
+    }
+
+    // The backups ran for real (pg_dump "$DATABASE_URL"), before the
+    // migrations: they still hold the removed column.
+    let backups = |dir: &Path, prefix: &str| -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let staging_backup = backups(r.w.path(), "backup_");
+    let prod_backup = backups(&r.w.path().join("backups/production"), "db_");
+    for (what, files) in [("staging", &staging_backup), ("production", &prod_backup)] {
+        assert_eq!(files.len(), 1, "{what} backups: {files:?}");
+        let dump = std::fs::read_to_string(&files[0]).unwrap_or_default();
+        assert!(dump.contains("legacy_phone"), "{what} backup: {dump:.300}");
+        assert!(
+            dump.contains("COPY public.users") && dump.contains("COPY public.schema_migrations"),
+            "{what} backup: {dump:.300}"
+        );
+        assert!(
+            !dump.contains("20251124020634"),
+            "{what} backup is after the migration"
+        );
+    }
+
+    check_journal(&r, &transcript);
+    let report = r.verify_and_report();
+    // Both refusals are in the post-mortem's gates.
+    let gates = report.split("## Gates").nth(1).unwrap_or_default();
+    let gates = gates.split("\n## ").next().unwrap_or_default();
+    for step in ["Si rollback nécessaire", "2.4 Exécuter en production"] {
+        assert!(
+            gates
+                .lines()
+                .any(|l| l.contains(step) && l.ends_with("| refused |")),
+            "the report's gates lack {step:?} refused:\n{report}"
+        );
+    }
+    for needle in [
+        "20251201090000",
+        APPROVAL.split(':').next().unwrap_or(APPROVAL),
+        "no docker nor rails in the rehearsal",
+    ] {
+        assert!(
+            report.contains(needle),
+            "the report lacks {needle:?}:\n{report}"
+        );
+    }
+}
+
+fn check_journal(r: &Rehearsal, transcript: &str) {
+    let started = r.of_type("session-started");
+    assert_eq!(started[0]["drill"], true);
+    assert_eq!(started[0]["target"], "production");
+
+    // The migrations steps: what each saw.
+    let results = r.of_type("action-result");
+    let pending: Vec<&Value> = results
+        .iter()
+        .filter(|x| x["result"]["kind"] == "pending-migrations")
+        .collect();
+    let seen: Vec<(String, String, Vec<String>)> = pending
+        .iter()
+        .map(|x| {
+            (
+                x["step"].as_str().unwrap_or_default().to_string(),
+                x["result"]["target"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                x["result"]["pending"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f["version"].as_str().unwrap_or_default().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let all: Vec<String> = PENDING.iter().map(|v| v.to_string()).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "1-0-detecter-les-migrations-en-attente".into(),
+                "staging".into(),
+                all.clone()
+            ),
+            (
+                "1-3-verifier-schema-migrations".into(),
+                "staging".into(),
+                vec![]
+            ),
+            (
+                "2-3-detecter-les-migrations-destructives-en-production".into(),
+                "production".into(),
+                all
+            ),
+            (
+                "2-5-valider-schema-migrations-health".into(),
+                "production".into(),
+                vec![]
+            ),
+        ],
+        "{transcript}"
+    );
+    // The destructive one is flagged by its name and by its remove_column.
+    let flagged = &pending[2]["result"]["pending"][1]["destructive"];
+    let rules: Vec<&str> = flagged
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"migration-name"), "{flagged}");
+    assert!(rules.iter().any(|r| r.contains("remove")), "{flagged}");
+    assert_eq!(
+        pending[2]["result"]["pending"][0]["destructive"],
+        serde_json::json!([])
+    );
+
+    // Every http check passed, each with nothing pending where asked.
+    let http: Vec<&Value> = results
+        .iter()
+        .filter(|x| x["result"]["kind"] == "http")
+        .collect();
+    let urls: Vec<(&str, &str)> = http
+        .iter()
+        .map(|x| {
+            (
+                x["step"].as_str().unwrap_or_default(),
+                x["result"]["url"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let app = r.env("APP_URL");
+    let staging = r.env("STAGING_APP_URL");
+    assert_eq!(
+        urls,
+        [
+            ("1-4-health-check", format!("{staging}/up").as_str()),
+            ("1-4-health-check", &format!("{staging}/health")),
+            (
+                "2-5-valider-schema-migrations-health",
+                &format!("{app}/health")
+            ),
+            ("health-check-simple-up", &format!("{app}/up")),
+            ("health-check-complet-health", &format!("{app}/health")),
+            (
+                "status-migrations-health-migrations",
+                &format!("{app}/health/migrations")
+            ),
+        ]
+    );
+    for x in &http {
+        assert_eq!(x["result"]["passed"], true, "{x}");
+        assert_eq!(x["result"]["status"], 200, "{x}");
+    }
+    let text = serde_json::to_string(&http).unwrap_or_default();
+    assert!(!text.contains("degraded"), "{text}");
+
+    // The failure that stopped 2.3, then the operator's decisions.
+    let failed: Vec<Value> = r
+        .of_type("action-finished")
+        .into_iter()
+        .filter(|x| x["step"] == "2-3-detecter-les-migrations-destructives-en-production")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0]
+            .to_string()
+            .contains("destructive migration(s) pending on protected"),
+        "{}",
+        failed[0]
+    );
+    let rollback: Vec<Value> = r.of_type("rollback-requested");
+    assert_eq!(rollback.len(), 1);
+    assert_eq!(rollback[0]["rollback"], "si-rollback-necessaire");
+    let refused: Vec<String> = r
+        .of_type("gate-refused")
+        .iter()
+        .filter_map(|x| x["step"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(
+        refused,
+        ["si-rollback-necessaire", "2-4-executer-en-production"],
+        "{transcript}"
+    );
+    assert!(r.of_type("gate-answered").is_empty());
+    // Neither destructive command started.
+    for x in r.of_type("action-started") {
+        assert!(
+            x["step"] != "2-4-executer-en-production" && x["step"] != "si-rollback-necessaire",
+            "{x}"
+        );
+    }
+    let notes = r.of_type("note");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.to_string().contains("rollback rehearsed up to its gate")),
+        "{notes:?}"
+    );
+    let skipped: Vec<(String, String)> = r
+        .of_type("skipped")
+        .iter()
+        .map(|x| {
+            (
+                x["step"].as_str().unwrap_or_default().to_string(),
+                x["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let ids: Vec<&str> = skipped.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "1-2-executer-migration",
+            "1-3-verifier-db-migrate-status",
+            "2-2-tester-en-staging-d-abord",
+            "2-3-detecter-les-migrations-destructives-en-production",
+            "2-4-executer-en-production",
+            "2-5-valider-db-migrate-status",
+            "3-1-verifier-l-etat",
+            "3-2-si-partiellement-executee-restaurer-backup",
+            "3-3-analyser-pourquoi-timeout",
+            "3-4-optimiser-la-migration-avant-reessai",
+            "metriques-recommandees-grafana-prometheus",
+        ],
+        "{skipped:?}"
+    );
+    for (step, reason) in &skipped {
+        assert!(!reason.is_empty(), "{step} skipped without a reason");
+    }
+}
