@@ -13,6 +13,7 @@ mod support;
 
 mod db_batch;
 mod db_compare;
+mod db_errors;
 mod db_migrations;
 mod db_sql;
 mod pg_cluster;

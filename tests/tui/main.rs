@@ -11,6 +11,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod front_ends;
 mod tui_e2e;
 mod tui_keys;
 mod tui_output;

@@ -3,8 +3,7 @@
 //! failure or a bad connection string by the variant of `DbError`, not by
 //! reading its text; and the text still says what to check.
 
-#[path = "support/pg.rs"]
-mod pg;
+use crate::support::pg;
 
 use runsheet::db::conn::{DbConfig, DbError};
 
@@ -23,7 +22,7 @@ fn connect_error(url: &str) -> DbError {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     match runtime.block_on(cfg.connect()) {
         Ok(_) => panic!("{url} connected; expected an error"),
         Err(e) => e,
@@ -32,7 +31,7 @@ fn connect_error(url: &str) -> DbError {
 
 /// A loopback port nothing listens on.
 fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().map(|a| a.port()).unwrap_or(1)
 }
 
@@ -144,9 +143,9 @@ fn a_failed_statement_carries_its_sqlstate() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap_or_else(|e| panic!("{e}"));
+        .unwrap();
     let e = runtime.block_on(async {
-        let client = cfg.connect().await.unwrap_or_else(|e| panic!("{e}"));
+        let client = cfg.connect().await.unwrap();
         match client.simple_query("SELECT * FROM no_such_table").await {
             Ok(_) => panic!("the query succeeded"),
             Err(e) => DbError::query(&cfg.target, e),

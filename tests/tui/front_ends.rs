@@ -5,10 +5,8 @@
 //! wrong then right, a failure, a note, a retry, a step in doubt after a
 //! `kill -9`, resumed and skipped with a reason that quotes a secret.
 
-#[path = "support/tmux.rs"]
-mod tmux;
-#[path = "support/workdir.rs"]
-mod workdir;
+use crate::support::tmux;
+use crate::support::workdir;
 
 use serde_json::Value;
 use std::io::Write;
@@ -201,7 +199,7 @@ fn through_the_console() -> Vec<Value> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("runsheet: {e}"));
+        .expect("runsheet");
     let mut stdin = child.stdin.take().unwrap_or_else(|| panic!("no stdin"));
     let answers = [
         "y",          // tick: the window is announced
@@ -216,7 +214,7 @@ fn through_the_console() -> Vec<Value> {
         "",  // run: long, killed while it runs
     ];
     for a in answers {
-        writeln!(stdin, "{a}").unwrap_or_else(|e| panic!("stdin: {e}"));
+        writeln!(stdin, "{a}").expect("stdin");
     }
     let nothing = || String::new();
     wait_record(&data, "the long step's output", &nothing, |r| {
@@ -234,15 +232,13 @@ fn through_the_console() -> Vec<Value> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("runsheet resume: {e}"));
+        .expect("runsheet resume");
     let mut stdin = resume.stdin.take().unwrap_or_else(|| panic!("no stdin"));
     for a in ["s", REASON] {
-        writeln!(stdin, "{a}").unwrap_or_else(|e| panic!("stdin: {e}"));
+        writeln!(stdin, "{a}").expect("stdin");
     }
     drop(stdin);
-    let out = resume
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("runsheet resume: {e}"));
+    let out = resume.wait_with_output().expect("runsheet resume");
     assert_eq!(
         out.status.code(),
         Some(0),
