@@ -6,7 +6,11 @@
 //! stays in runsheet's process tree where /proc shows it.
 //!
 //! Which of runsheet's adopted children belong to an action: those that
-//! were not its children when the action started. runsheet runs one action
+//! were not its children when the action started, and only while runsheet
+//! is a subreaper: otherwise orphans go to init, and a new child is one
+//! the program started for itself (a test binary spawning sessions beside
+//! its actions, which an action's end once sent SIGTERM). runsheet runs
+//! one action
 //! at a time, and what else it holds (a sandbox's PostgreSQL, moto and
 //! health endpoint started by `run --sandbox` before it replaced itself
 //! with the session) was there before the first action, so it is never
@@ -81,7 +85,20 @@ pub struct Action {
     shell: i32,
     /// runsheet's children when the action started: not the action's.
     before: HashSet<Id>,
+    /// Orphans come to runsheet (a subreaper): its new children are the
+    /// action's.
+    adopts: bool,
     _listed: Arc<Listed>,
+}
+
+#[cfg(target_os = "linux")]
+fn is_subreaper() -> bool {
+    nix::sys::prctl::get_child_subreaper().unwrap_or(false)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn is_subreaper() -> bool {
+    false
 }
 
 impl Action {
@@ -121,7 +138,9 @@ impl Action {
             .filter(|p| {
                 p.pid == self.shell
                     || p.pgrp == self.shell
-                    || (p.ppid == self.me && !self.before.contains(&(p.pid, p.start)))
+                    || (self.adopts
+                        && p.ppid == self.me
+                        && !self.before.contains(&(p.pid, p.start)))
             })
             .collect();
         while let Some(p) = todo.pop() {
@@ -250,6 +269,7 @@ impl ActionBefore {
             me: self.me,
             shell,
             before: self.before,
+            adopts: is_subreaper(),
             _listed: Arc::new(Listed(shell)),
         })
     }

@@ -344,3 +344,29 @@ async fn a_gone_receiver_does_not_block_the_child() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A program that uses the library and starts processes of its own beside
+/// an action (a test binary spawning sessions, say) keeps them: only a
+/// subreaper's adopted orphans are an action's, never a child its program
+/// spawned itself. Once, a shell step ending here sent SIGTERM to a
+/// session another test had just started.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_ending_leaves_the_programs_own_children_alone() {
+    let (_handle, rx) = start(bash("sleep 0.3"), 16);
+    // Started by this program after the action, as a test starts a session.
+    let mut mine = std::process::Command::new("sleep")
+        .arg("5")
+        .spawn()
+        .expect("spawn sleep");
+    let ran = collect(rx).await;
+    assert!(ran.outcome.success(), "{ran:?}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Err: it was killed and even reaped by the action's sweep.
+    let still_running = matches!(mine.try_wait(), Ok(None));
+    let _ = mine.kill();
+    let _ = mine.wait();
+    assert!(
+        still_running,
+        "the action's end ended a process it never started"
+    );
+}

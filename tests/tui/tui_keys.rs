@@ -237,6 +237,38 @@ fn enter_and_r_run_a_pending_step_with_actions() {
     }
 }
 
+/// A terminal in raw mode reads a line feed as Ctrl-J (an Enter typed
+/// before the screen took the terminal): it is Enter, never `j`. Other
+/// Ctrl and Alt letters are chords, never the bare letter's action.
+#[test]
+fn ctrl_and_alt_letters_are_never_the_bare_letter() {
+    let (mut s, mut app) = fresh();
+    check_done(&mut app, &mut s);
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let alt = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
+    for k in [ctrl('j'), ctrl('m')] {
+        assert_eq!(
+            app.handle_key(&s, k, AT),
+            submit_msg(Msg::RunRequested {
+                step: "dump".into()
+            }),
+            "{k:?} is Enter"
+        );
+    }
+    for k in [
+        ctrl('r'),
+        ctrl('s'),
+        ctrl('n'),
+        alt('r'),
+        alt('s'),
+        alt('j'),
+    ] {
+        assert_eq!(app.handle_key(&s, k, AT), Vec::new(), "{k:?} did something");
+        assert_eq!(app.selected.as_deref(), Some("dump"), "{k:?} moved");
+        assert_eq!(app.mode, Mode::Normal, "{k:?} opened a mode");
+    }
+}
+
 #[test]
 fn enter_on_a_checklist_or_manual_step_explains_instead_of_running() {
     let (s, mut app) = fresh();

@@ -478,6 +478,9 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
+        let Some(key) = input::normalize(key) else {
+            return Vec::new();
+        };
         self.reconcile(session);
         let mode = std::mem::replace(&mut self.mode, Mode::Normal);
         match mode {
