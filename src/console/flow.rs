@@ -56,7 +56,7 @@ impl Flow {
             if let Some(reason) = self.driver.take_interrupted() {
                 return Ok(RunEnd::Interrupted { reason });
             }
-            if let Some(step) = self.first_in_doubt() {
+            if let Some(step) = self.driver.session().first_in_doubt().map(str::to_string) {
                 if let Some(end) = self.resolve_in_doubt(&step).await? {
                     return Ok(end);
                 }
@@ -83,19 +83,6 @@ impl Flow {
                 return Ok(end);
             }
         }
-    }
-
-    fn first_in_doubt(&self) -> Option<String> {
-        let session = self.driver.session();
-        session
-            .runbook()
-            .steps()
-            .map(|(_, s)| s.id.clone())
-            .find(|id| {
-                session
-                    .state(id)
-                    .is_some_and(|s| s.status == StepStatus::InDoubt)
-            })
     }
 
     /// Submits a message runsheet itself decided on: a refusal is a bug.

@@ -403,24 +403,18 @@ impl Console {
 
     pub async fn ask_tick(&mut self, driver: &mut Driver, item: &str) -> Reply {
         self.line(&format!("  [ ] {item}"));
-        let answer = match self
-            .text(driver, "      tick it? y · s skip step · n note · q quit >")
+        self.ask_yes(driver, "      tick it? y · s skip step · n note · q quit >")
             .await
-        {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
-        match answer.as_str() {
-            "y" | "yes" | "o" | "oui" => Reply::Yes,
-            other => self.common(driver, other).await.unwrap_or(Reply::No),
-        }
     }
 
     pub async fn ask_done(&mut self, driver: &mut Driver, _step: &str) -> Reply {
-        let answer = match self
-            .text(driver, "done? y · s skip · n note · q quit >")
+        self.ask_yes(driver, "done? y · s skip · n note · q quit >")
             .await
-        {
+    }
+
+    /// A question whose own answer is yes; the rest are the common ones.
+    async fn ask_yes(&mut self, driver: &mut Driver, prompt: &str) -> Reply {
+        let answer = match self.text(driver, prompt).await {
             Ok(a) => a,
             Err(r) => return r,
         };

@@ -282,6 +282,18 @@ impl Session {
         self.current.as_deref()
     }
 
+    /// The first step, in runbook order, that was running when a session
+    /// stopped: resume asks about it before anything else.
+    pub fn first_in_doubt(&self) -> Option<&str> {
+        self.runbook()
+            .steps()
+            .map(|(_, s)| s.id.as_str())
+            .find(|id| {
+                self.state(id)
+                    .is_some_and(|s| s.status == StepStatus::InDoubt)
+            })
+    }
+
     /// When the countdown now running for `step` ends.
     pub fn countdown_ends_at(&self, step: &str) -> Option<Millis> {
         let st = self.state(step)?;

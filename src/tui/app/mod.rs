@@ -210,7 +210,7 @@ pub struct App {
 
 impl App {
     pub fn new(session: &Session) -> App {
-        let in_doubt = in_doubt_step(session);
+        let in_doubt = session.first_in_doubt().map(str::to_string);
         let selected = in_doubt
             .clone()
             .or_else(|| session.running().map(str::to_string))
@@ -448,7 +448,7 @@ impl App {
             return;
         }
         if self.mode == Mode::Normal
-            && let Some(step) = in_doubt_step(session)
+            && let Some(step) = session.first_in_doubt().map(str::to_string)
         {
             self.select(&step);
             self.mode = Mode::InDoubt { step };
@@ -573,18 +573,6 @@ fn is_failed(session: &Session, step: &str) -> bool {
     session
         .state(step)
         .is_some_and(|s| matches!(s.status, StepStatus::Failed { .. }))
-}
-
-fn in_doubt_step(session: &Session) -> Option<String> {
-    session
-        .runbook()
-        .steps()
-        .map(|(_, s)| s.id.clone())
-        .find(|id| {
-            session
-                .state(id)
-                .is_some_and(|s| s.status == StepStatus::InDoubt)
-        })
 }
 
 /// Every step in tree order, rollback steps included.
