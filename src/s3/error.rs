@@ -276,3 +276,43 @@ macro_rules! fail {
     };
 }
 pub(super) use fail;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrapper_says_its_cause_then_what_is_kept() {
+        let cause = || Box::new(fail!(Transfer, "cannot download range 3 of 9: broke off"));
+        let parts = S3Error::PartsKept {
+            cause: cause(),
+            confirmed: 2,
+            total: 9,
+        };
+        assert_eq!(
+            parts.to_string(),
+            "cannot download range 3 of 9: broke off; 2 of 9 parts are on the server and \
+             journaled: run the step again to send the rest"
+        );
+        let ranges = S3Error::RangesKept {
+            cause: cause(),
+            confirmed: 4,
+            total: 9,
+            temp: "/d/.f.runsheet-partial".into(),
+        };
+        assert_eq!(
+            ranges.to_string(),
+            "cannot download range 3 of 9: broke off; 4 of 9 ranges are in \
+             /d/.f.runsheet-partial and journaled: run the step again to fetch only the rest"
+        );
+        let folder = S3Error::PartlyUploaded(cause());
+        assert!(
+            matches!(&folder, S3Error::PartlyUploaded(c) if matches!(**c, S3Error::Transfer(_)))
+        );
+        assert_eq!(
+            folder.to_string(),
+            "cannot download range 3 of 9: broke off; the folder is partly uploaded: run the \
+             step again to upload it all"
+        );
+    }
+}
