@@ -10,6 +10,7 @@ use aws_sdk_s3::config::{
     Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 
+use super::error::S3Error;
 use crate::exec::step::StepCtx;
 
 const DEFAULT_REGION: &str = "us-east-1";
@@ -24,17 +25,17 @@ pub struct Conn {
     pub credentials: &'static str,
 }
 
-pub async fn connect(native: &StepCtx) -> Result<Conn, String> {
+pub async fn connect(native: &StepCtx) -> Result<Conn, S3Error> {
     let var = |name: &str| native.var(name).filter(|v| !v.trim().is_empty());
     let target = native.target.clone();
     let endpoint = var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL"));
     if let Some(e) = &endpoint
         && !(e.starts_with("http://") || e.starts_with("https://"))
     {
-        return Err(format!(
+        return Err(S3Error::Settings(format!(
             "the S3 endpoint of target `{target}` is `{e}`, not a URL: set AWS_ENDPOINT_URL to \
              https://… (e.g. https://s3.fr-par.scw.cloud)"
-        ));
+        )));
     }
     // A part that fails is retried a few times before the upload stops
     // (resumable): more than the default, as a part is costly to lose.
@@ -59,10 +60,10 @@ pub async fn connect(native: &StepCtx) -> Result<Conn, String> {
             }
         }
         (Some(_), None) | (None, Some(_)) => {
-            return Err(format!(
+            return Err(S3Error::Settings(format!(
                 "target `{target}` sets only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: \
                  set both (in the target's env: or the environment), or neither to use a profile"
-            ));
+            )));
         }
         (None, None) => match var("AWS_PROFILE") {
             Some(profile) => {

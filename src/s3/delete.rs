@@ -7,12 +7,13 @@
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 
+use super::error::S3Error;
 use super::job::{Job, url};
 use super::remote;
 use super::tuning::human_bytes;
 use crate::runbook::model::S3Url;
 
-pub async fn run(job: &Job<'_>, at: &S3Url) -> Result<Value, String> {
+pub async fn run(job: &Job<'_>, at: &S3Url) -> Result<Value, S3Error> {
     let here = url(&at.bucket, &at.key);
     let what = format!("cannot delete {here}");
     let targets: Vec<(String, u64)> = if at.key.is_empty() || at.key.ends_with('/') {

@@ -14,6 +14,7 @@ use futures::{FutureExt, StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::error::{S3Error, fail};
 use super::job::{Job, url};
 use super::local::{base_name, resolve, safe_relative};
 use super::md5::Md5;
@@ -53,7 +54,7 @@ struct Fetched {
     checked: Checked,
 }
 
-pub async fn run(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String> {
+pub async fn run(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, S3Error> {
     if from.key.is_empty() || from.key.ends_with('/') {
         return prefix(job, from, to).await;
     }
@@ -95,14 +96,15 @@ pub async fn run(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String>
     }))
 }
 
-async fn prefix(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String> {
+async fn prefix(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, S3Error> {
     let source = url(&from.bucket, &from.key);
     let what = format!("cannot download {source}");
     let mut objects = remote::list(job, &from.bucket, &from.key, &what).await?;
     // Zero-byte keys ending in / are folder markers some tools create.
     objects.retain(|o| !o.key.ends_with('/'));
     if objects.is_empty() {
-        return Err(format!(
+        return Err(fail!(
+            BadOp,
             "{what} on target `{}`: there is no object under it",
             job.conn.target
         ));
@@ -112,7 +114,8 @@ async fn prefix(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String> 
     for o in &objects {
         let rel = o.key.get(from.key.len()..).unwrap_or_default();
         let Some(path) = safe_relative(rel) else {
-            return Err(format!(
+            return Err(fail!(
+                BadOp,
                 "{what}: the key `{}` would not land inside {to} (it has `..`, `//` or an absolute path); nothing was downloaded",
                 o.key
             ));
@@ -137,7 +140,7 @@ async fn prefix(job: &Job<'_>, from: &S3Url, to: &str) -> Result<Value, String> 
                 if let Some(line) = meter.add(0, 1) {
                     job.print(line).await;
                 }
-                Ok::<_, String>(f)
+                Ok::<_, S3Error>(f)
             }
             .boxed()
         })
@@ -186,7 +189,7 @@ async fn fetch(
     dest: &Path,
     meter: Option<&Meter>,
     listed: Option<u64>,
-) -> Result<Fetched, String> {
+) -> Result<Fetched, S3Error> {
     let source = url(bucket, key);
     let what = format!("cannot download {source}");
     let resumable = !job
@@ -225,7 +228,7 @@ async fn fetch_ranged(
     meter: Option<&Meter>,
     object: &Object,
     etag: &str,
-) -> Result<Fetched, String> {
+) -> Result<Fetched, S3Error> {
     let temp = prepare(what, dest).await?;
     let got = ranged::Ranged {
         bucket,
@@ -266,11 +269,15 @@ async fn fetch_ranged(
 }
 
 /// The destination's folder, created, and the hidden file next to it.
-async fn prepare(what: &str, dest: &Path) -> Result<PathBuf, String> {
+async fn prepare(what: &str, dest: &Path) -> Result<PathBuf, S3Error> {
     let parent = dest.parent().unwrap_or(Path::new("."));
-    tokio::fs::create_dir_all(parent)
-        .await
-        .map_err(|e| format!("{what}: cannot create the folder {}: {e}", parent.display()))?;
+    tokio::fs::create_dir_all(parent).await.map_err(|e| {
+        fail!(
+            Local,
+            "{what}: cannot create the folder {}: {e}",
+            parent.display()
+        )
+    })?;
     let name = dest
         .file_name()
         .and_then(|n| n.to_str())
@@ -289,7 +296,7 @@ async fn keep(
     (bytes, sha256, md5): (u64, &str, Option<&str>),
     mut partial: Partial,
     dest: &Path,
-) -> Result<Checked, String> {
+) -> Result<Checked, S3Error> {
     let checked = check(what, object, bytes, sha256, md5)?;
     if let Some(temp) = partial.0.take() {
         rename(what, &temp, dest).await?;
@@ -303,9 +310,10 @@ fn check(
     bytes: u64,
     sha256: &str,
     md5: Option<&str>,
-) -> Result<Checked, String> {
+) -> Result<Checked, S3Error> {
     if bytes != object.size {
-        return Err(format!(
+        return Err(fail!(
+            Mismatch,
             "{what}: got {bytes} bytes of {}; run the step again",
             object.size
         ));
@@ -313,14 +321,16 @@ fn check(
     let md5_wanted = object.sha256.is_none().then(|| object.etag_md5()).flatten();
     Ok(match (&object.sha256, &md5_wanted) {
         (Some(want), _) if want != sha256 => {
-            return Err(format!(
+            return Err(fail!(
+                Mismatch,
                 "{what}: its sha256 is {sha256}, and the sha256 stored at upload is {want}: the \
                  object is not what was uploaded (nothing was written)"
             ));
         }
         (Some(_), _) => Checked::Sha256,
         (None, Some(want)) if md5 != Some(want.as_str()) => {
-            return Err(format!(
+            return Err(fail!(
+                Mismatch,
                 "{what}: its MD5 does not match the ETag {want}: the data changed on its way \
                  (nothing was written); run the step again"
             ));
@@ -330,10 +340,11 @@ fn check(
     })
 }
 
-async fn rename(what: &str, temp: &Path, dest: &Path) -> Result<(), String> {
+async fn rename(what: &str, temp: &Path, dest: &Path) -> Result<(), S3Error> {
     tokio::fs::rename(temp, dest).await.map_err(|e| {
         let _ = std::fs::remove_file(temp);
-        format!(
+        fail!(
+            Local,
             "{what}: cannot move it into place at {}: {e}",
             dest.display()
         )
@@ -349,7 +360,7 @@ async fn fetch_whole(
     key: &str,
     dest: &Path,
     meter: Option<&Meter>,
-) -> Result<(Object, u64, String, Option<String>, Partial), String> {
+) -> Result<(Object, u64, String, Option<String>, Partial), S3Error> {
     let source = url(bucket, key);
     let what = format!("cannot download {source}");
     let out = job
@@ -381,7 +392,8 @@ async fn fetch_whole(
     let mut body = out.body;
     let mut bytes = 0u64;
     while let Some(chunk) = body.try_next().await.map_err(|e| {
-        format!(
+        fail!(
+            Transfer,
             "{what} on target `{}`: the transfer broke off: {e}",
             job.conn.target
         )
@@ -400,7 +412,7 @@ async fn fetch_whole(
     drop(tx);
     let (sha256, md5) = writer
         .await
-        .map_err(|e| format!("{what}: writing failed: {e}"))??;
+        .map_err(|e| fail!(Local, "{what}: writing failed: {e}"))??;
     if let Some(m) = &own {
         job.print(m.done()).await;
     }
@@ -414,15 +426,15 @@ fn write_chunks<T: AsRef<[u8]>>(
     mut rx: tokio::sync::mpsc::Receiver<T>,
     temp: &Path,
     with_md5: bool,
-) -> Result<(String, Option<String>), String> {
-    let mut file =
-        std::fs::File::create(temp).map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
+) -> Result<(String, Option<String>), S3Error> {
+    let mut file = std::fs::File::create(temp)
+        .map_err(|e| fail!(Local, "cannot write {}: {e}", temp.display()))?;
     let mut sha = Sha256::new();
     let mut md5 = with_md5.then(Md5::new);
     while let Some(chunk) = rx.blocking_recv() {
         let chunk = chunk.as_ref();
         file.write_all(chunk)
-            .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;
+            .map_err(|e| fail!(Local, "cannot write {}: {e}", temp.display()))?;
         sha.update(chunk);
         if let Some(m) = md5.as_mut() {
             m.update(chunk);

@@ -182,9 +182,137 @@ pub fn sdk<E>(
     bucket: &str,
     url: &str,
     err: &SdkError<E, HttpResponse>,
-) -> String
+) -> S3Error
 where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
 {
-    explain(conn, what, bucket, url, &Failure::of(err))
+    S3Error::sdk(conn, what, bucket, url, Failure::of(err))
+}
+
+/// Why an `s3` operation failed, as the layers of `s3/` pass it up; the
+/// step entry turns its `Display` into the step's error line. Each variant
+/// holds the finished sentence (the wording tests compare), and says what
+/// failed so a caller can tell, e.g., an unreachable server
+/// (`Sdk` with `Kind::Unreachable`) from a checksum mismatch.
+#[derive(Debug, thiserror::Error)]
+pub enum S3Error {
+    /// The step's settings: endpoint, credentials, tuning, a bucket once
+    /// variables are replaced.
+    #[error("{0}")]
+    Settings(String),
+    /// An SDK call failed; `failure.kind` says how, `line` says it all.
+    #[error("{line}")]
+    Sdk { failure: Failure, line: String },
+    /// A local file or folder could not be read or written.
+    #[error("{0}")]
+    Local(String),
+    /// The operation cannot be done as written (a folder to a key that is
+    /// not a prefix, nothing to transfer, a key that would land outside).
+    #[error("{0}")]
+    BadOp(String),
+    /// A local file changed while it was being read or uploaded.
+    #[error("{0}")]
+    LocalChanged(String),
+    /// The object changed on the server while it was being downloaded.
+    #[error("{0}")]
+    RemoteChanged(String),
+    /// The bytes are not the ones expected: size, SHA-256, MD5.
+    #[error("{0}")]
+    Mismatch(String),
+    /// A body broke off, or the server sent more than asked for.
+    #[error("{0}")]
+    Transfer(String),
+    /// The server's answer lacks what S3 always sends (upload id, ETag).
+    #[error("{0}")]
+    Answer(String),
+    /// A differing object on a protected target, not to be replaced.
+    #[error("{0}")]
+    Overwrite(String),
+    /// Beyond S3's limits (object size).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The transfer or the session stopped.
+    #[error("{0}")]
+    Stopped(String),
+    /// The session refused to journal a checkpoint.
+    #[error("{0}")]
+    Checkpoint(String),
+    /// A file of a folder failed; the others may be on the server.
+    #[error("{0}; the folder is partly uploaded: run the step again to upload it all")]
+    PartlyUploaded(Box<S3Error>),
+    /// A part failed; the parts already sent are kept and journaled.
+    #[error(
+        "{cause}; {confirmed} of {total} parts are on the server and journaled: run the step again to send the rest"
+    )]
+    PartsKept {
+        cause: Box<S3Error>,
+        confirmed: u64,
+        total: u64,
+    },
+    /// A range failed; the ranges already written are kept and journaled.
+    #[error(
+        "{cause}; {confirmed} of {total} ranges are in {temp} and journaled: run the step again to fetch only the rest"
+    )]
+    RangesKept {
+        cause: Box<S3Error>,
+        confirmed: u64,
+        total: u64,
+        temp: String,
+    },
+}
+
+impl S3Error {
+    /// [`explain`]ed, keeping the failure for callers that match on it.
+    pub fn sdk(conn: &Conn, what: &str, bucket: &str, url: &str, failure: Failure) -> S3Error {
+        let line = explain(conn, what, bucket, url, &failure);
+        S3Error::Sdk { failure, line }
+    }
+}
+
+/// `S3Error::$variant(format!(…))`: a sentence, filed under what failed.
+macro_rules! fail {
+    ($variant:ident, $($fmt:tt)*) => {
+        $crate::s3::error::S3Error::$variant(format!($($fmt)*))
+    };
+}
+pub(super) use fail;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wrapper_says_its_cause_then_what_is_kept() {
+        let cause = || Box::new(fail!(Transfer, "cannot download range 3 of 9: broke off"));
+        let parts = S3Error::PartsKept {
+            cause: cause(),
+            confirmed: 2,
+            total: 9,
+        };
+        assert_eq!(
+            parts.to_string(),
+            "cannot download range 3 of 9: broke off; 2 of 9 parts are on the server and \
+             journaled: run the step again to send the rest"
+        );
+        let ranges = S3Error::RangesKept {
+            cause: cause(),
+            confirmed: 4,
+            total: 9,
+            temp: "/d/.f.runsheet-partial".into(),
+        };
+        assert_eq!(
+            ranges.to_string(),
+            "cannot download range 3 of 9: broke off; 4 of 9 ranges are in \
+             /d/.f.runsheet-partial and journaled: run the step again to fetch only the rest"
+        );
+        let folder = S3Error::PartlyUploaded(cause());
+        assert!(
+            matches!(&folder, S3Error::PartlyUploaded(c) if matches!(**c, S3Error::Transfer(_)))
+        );
+        assert_eq!(
+            folder.to_string(),
+            "cannot download range 3 of 9: broke off; the folder is partly uploaded: run the \
+             step again to upload it all"
+        );
+    }
 }

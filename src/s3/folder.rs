@@ -10,6 +10,7 @@ use std::time::Instant;
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
 use serde_json::{Value, json};
 
+use super::error::{S3Error, fail};
 use super::hash;
 use super::job::{Job, url};
 use super::local::{self, LocalFile};
@@ -25,13 +26,14 @@ pub async fn upload(
     root: &Path,
     to: &S3Url,
     allowed: bool,
-) -> Result<Value, String> {
+) -> Result<Value, S3Error> {
     let dir = root.to_path_buf();
     let files = tokio::task::spawn_blocking(move || local::walk(&dir))
         .await
-        .map_err(|e| format!("cannot read the folder {from}: {e}"))??;
+        .map_err(|e| fail!(Local, "cannot read the folder {from}: {e}"))??;
     if files.is_empty() {
-        return Err(format!(
+        return Err(fail!(
+            BadOp,
             "cannot upload {from}: the folder has no files ({})",
             root.display()
         ));
@@ -56,9 +58,7 @@ pub async fn upload(
         .buffer_unordered(job.tuning.files_in_flight)
         .try_collect()
         .await
-        .map_err(|e| {
-            format!("{e}; the folder is partly uploaded: run the step again to upload it all")
-        })?;
+        .map_err(|e| S3Error::PartlyUploaded(Box::new(e)))?;
     job.print(meter.done()).await;
     let took = started.elapsed();
     let resumed = sent.iter().filter(|&&r| r > 0).count();
@@ -84,7 +84,7 @@ pub async fn upload(
 }
 
 /// Uploads one file of the folder; the parts an earlier attempt sent.
-async fn one(job: &Job<'_>, lf: &LocalFile, to: &S3Url, meter: &Meter) -> Result<u64, String> {
+async fn one(job: &Job<'_>, lf: &LocalFile, to: &S3Url, meter: &Meter) -> Result<u64, S3Error> {
     let key = format!("{}{}", to.key, lf.rel);
     let meta = tokio::fs::metadata(&lf.path)
         .await
@@ -117,7 +117,7 @@ async fn check_overwrites(
     files: &[LocalFile],
     to: &S3Url,
     allowed: bool,
-) -> Result<(), String> {
+) -> Result<(), S3Error> {
     let what = format!("cannot upload {from}");
     let existing: HashMap<String, u64> = remote::list(job, &to.bucket, &to.key, &what)
         .await?
@@ -150,7 +150,9 @@ async fn check_overwrites(
                     return Ok(None);
                 };
                 let local = hash::sha256_file(job, &f.path, f.size, false).await?;
-                Ok::<_, String>((remote.sha256.as_deref() != Some(local.as_str())).then_some(f.rel))
+                Ok::<_, S3Error>(
+                    (remote.sha256.as_deref() != Some(local.as_str())).then_some(f.rel),
+                )
             }
             .boxed()
         })
@@ -169,7 +171,8 @@ async fn check_overwrites(
         n => format!(" and {n} more"),
     };
     let prefix = url(&to.bucket, &to.key);
-    Err(format!(
+    Err(fail!(
+        Overwrite,
         "refusing to overwrite {} objects under {prefix} on protected target `{}` that differ \
          from the local files ({}{more}); nothing was uploaded; to replace them, write \
          `upload --overwrite {from} {prefix}` (or mark the block destructive=true)",

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use super::error::{S3Error, fail};
 use super::job::Job;
 use super::md5;
 use super::progress::Meter;
@@ -22,20 +23,22 @@ pub async fn sha256_file(
     path: &Path,
     size: u64,
     show: bool,
-) -> Result<String, String> {
+) -> Result<String, S3Error> {
     let meter = show.then(|| Meter::new(size, None, 0).labelled("sha256"));
     let mut hasher = Sha256::new();
-    let mut file =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| fail!(Local, "cannot read {}: {e}", path.display()))?;
     let mut total = 0u64;
     loop {
         if job.ctx.stop_requested().is_some() {
-            return Err("stopped while computing the file's SHA-256".into());
+            return Err(S3Error::Stopped(
+                "stopped while computing the file's SHA-256".into(),
+            ));
         }
         let shown = path.to_path_buf();
         let (h, f, read) = tokio::task::spawn_blocking(move || slice(hasher, file, &shown))
             .await
-            .map_err(|e| format!("hashing {} failed: {e}", path.display()))??;
+            .map_err(|e| fail!(Local, "hashing {} failed: {e}", path.display()))??;
         (hasher, file) = (h, f);
         total += read;
         if let Some(line) = meter.as_ref().and_then(|m| m.add(read, 0)) {
@@ -49,10 +52,10 @@ pub async fn sha256_file(
         job.print(m.done()).await;
     }
     if total != size {
-        return Err(format!(
+        return Err(S3Error::LocalChanged(format!(
             "{} changed while it was being read ({total} bytes, {size} expected); run the step again once it is written",
             path.display()
-        ));
+        )));
     }
     Ok(hex::encode(hasher.finalize()))
 }
@@ -61,14 +64,14 @@ fn slice(
     mut hasher: Sha256,
     mut file: std::fs::File,
     path: &Path,
-) -> Result<(Sha256, std::fs::File, u64), String> {
+) -> Result<(Sha256, std::fs::File, u64), S3Error> {
     let mut buf = vec![0u8; BUF];
     let mut read = 0u64;
     while read < SLICE {
         let want = usize::try_from((SLICE - read).min(BUF as u64)).unwrap_or(BUF);
         let n = file
             .read(&mut buf[..want])
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            .map_err(|e| fail!(Local, "cannot read {}: {e}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -85,14 +88,15 @@ pub struct Whole {
     pub sha256: String,
 }
 
-pub async fn read_whole(path: &Path) -> Result<Whole, String> {
+pub async fn read_whole(path: &Path) -> Result<Whole, S3Error> {
     let p = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
-        let data = std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let data =
+            std::fs::read(&p).map_err(|e| fail!(Local, "cannot read {}: {e}", p.display()))?;
         let md5 = md5::digest(&data);
         let sha256 = hex::encode(Sha256::digest(&data));
         Ok(Whole { data, md5, sha256 })
     })
     .await
-    .map_err(|e| format!("reading {} failed: {e}", path.display()))?
+    .map_err(|e| fail!(Local, "reading {} failed: {e}", path.display()))?
 }

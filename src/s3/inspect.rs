@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::base64;
+use super::error::{S3Error, fail};
 use super::job::{Job, url};
 use super::remote::{self, Object};
 use super::tuning::human_bytes;
@@ -17,7 +18,7 @@ use crate::runbook::model::{Comparison, S3Check, S3Url};
 /// Lines of a listing shown (and journaled as data); the count is whole.
 const LIST_SHOWN: usize = 1000;
 
-pub async fn list(job: &Job<'_>, at: &S3Url) -> Result<Value, String> {
+pub async fn list(job: &Job<'_>, at: &S3Url) -> Result<Value, S3Error> {
     let here = url(&at.bucket, &at.key);
     let what = format!("cannot list {here}");
     let objects = remote::list(job, &at.bucket, &at.key, &what).await?;
@@ -73,7 +74,7 @@ pub async fn verify(
     job: &Job<'_>,
     at: &S3Url,
     checks: &[S3Check],
-) -> Result<(Value, Option<String>), String> {
+) -> Result<(Value, Option<String>), S3Error> {
     let here = url(&at.bucket, &at.key);
     let what = format!("cannot verify {here}");
     let found = if at.key.is_empty() || at.key.ends_with('/') {
@@ -119,7 +120,7 @@ async fn judge(
     at: &S3Url,
     found: &Found,
     check: &S3Check,
-) -> Result<(bool, String), String> {
+) -> Result<(bool, String), S3Error> {
     let missing = |what: &str| (false, what.to_string());
     Ok(match (found, check) {
         (Found::Object(None), S3Check::Exists) => missing("missing"),
@@ -204,7 +205,7 @@ async fn sha256_of(
     job: &Job<'_>,
     at: &S3Url,
     o: &Object,
-) -> Result<(String, &'static str), String> {
+) -> Result<(String, &'static str), S3Error> {
     if let Some(h) = &o.sha256 {
         return Ok((h.clone(), "stored at upload"));
     }
@@ -232,7 +233,7 @@ async fn sha256_of(
     while let Some(chunk) = body
         .try_next()
         .await
-        .map_err(|e| format!("cannot read {here}: the transfer broke off: {e}"))?
+        .map_err(|e| fail!(Transfer, "cannot read {here}: the transfer broke off: {e}"))?
     {
         hasher.update(&chunk);
     }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::conn::Conn;
-use super::error;
+use super::error::{self, S3Error};
 use super::tuning::{MEMORY_BUDGET, MIB, Tuning};
 use crate::exec::step::StepCtx;
 use crate::exec::task::TaskCtx;
@@ -42,12 +42,12 @@ impl<'a> Job<'a> {
 
     /// Waits until `bytes` more fit in the memory budget; a buffer larger
     /// than the whole budget waits for all of it.
-    pub async fn memory(&self, bytes: u64) -> Result<SemaphorePermit<'_>, String> {
+    pub async fn memory(&self, bytes: u64) -> Result<SemaphorePermit<'_>, S3Error> {
         let permits = bytes.div_ceil(MIB).clamp(1, PERMITS);
         self.memory
             .acquire_many(u32::try_from(permits).unwrap_or(u32::MAX))
             .await
-            .map_err(|_| "the transfer was stopped".to_string())
+            .map_err(|_| S3Error::Stopped("the transfer was stopped".into()))
     }
 
     pub async fn print(&self, text: impl Into<String>) {
@@ -56,7 +56,7 @@ impl<'a> Job<'a> {
 
     /// Journals progress that a retry or resume must find, and returns once
     /// it is on disk.
-    pub async fn checkpoint(&self, key: &str, data: Value) -> Result<(), String> {
+    pub async fn checkpoint(&self, key: &str, data: Value) -> Result<(), S3Error> {
         let msg = Msg::Checkpoint {
             step: self.native.step.clone(),
             action: self.native.index,
@@ -64,8 +64,8 @@ impl<'a> Job<'a> {
             data,
         };
         self.ctx.record(msg).await.map_err(|r| match r.0 {
-            Some(why) => format!("the session refused a checkpoint: {why}"),
-            None => "the session stopped".to_string(),
+            Some(why) => S3Error::Checkpoint(format!("the session refused a checkpoint: {why}")),
+            None => S3Error::Stopped("the session stopped".into()),
         })
     }
 
@@ -84,7 +84,7 @@ impl<'a> Job<'a> {
         bucket: &str,
         url: &str,
         err: &SdkError<E, HttpResponse>,
-    ) -> String
+    ) -> S3Error
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use super::error::{S3Error, fail};
 use crate::exec::step::StepCtx;
 
 pub fn resolve(native: &StepCtx, path: &str) -> PathBuf {
@@ -46,18 +47,19 @@ pub struct LocalFile {
 
 /// Every regular file below `root`, sorted by key. Symbolic links to files
 /// are followed; links to folders are not (a loop would never end).
-pub fn walk(root: &Path) -> Result<Vec<LocalFile>, String> {
+pub fn walk(root: &Path) -> Result<Vec<LocalFile>, S3Error> {
     let mut out = Vec::new();
     let mut pending = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = pending.pop() {
         let entries = std::fs::read_dir(&dir)
-            .map_err(|e| format!("cannot read the folder {}: {e}", dir.display()))?;
+            .map_err(|e| fail!(Local, "cannot read the folder {}: {e}", dir.display()))?;
         for entry in entries {
             let entry =
-                entry.map_err(|e| format!("cannot read the folder {}: {e}", dir.display()))?;
+                entry.map_err(|e| fail!(Local, "cannot read the folder {}: {e}", dir.display()))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else {
-                return Err(format!(
+                return Err(fail!(
+                    Local,
                     "{} has a name that is not UTF-8; S3 keys are UTF-8: rename it",
                     entry.path().display()
                 ));
@@ -66,13 +68,13 @@ pub fn walk(root: &Path) -> Result<Vec<LocalFile>, String> {
             let path = entry.path();
             let file_type = entry
                 .file_type()
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                .map_err(|e| fail!(Local, "cannot read {}: {e}", path.display()))?;
             if file_type.is_dir() {
                 pending.push((path, format!("{rel}/")));
                 continue;
             }
             let meta = std::fs::metadata(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                .map_err(|e| fail!(Local, "cannot read {}: {e}", path.display()))?;
             if meta.is_file() {
                 out.push(LocalFile {
                     path,

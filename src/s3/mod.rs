@@ -38,12 +38,14 @@ use crate::exec::task::{Stop, TaskCtx};
 use crate::runbook::actions::s3::{S3Options, s3_options};
 use crate::runbook::model::{S3Op, S3Url};
 use crate::session::Msg;
+use error::{S3Error, fail};
 use job::Job;
 use tuning::Tuning;
 
 pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdict, String> {
-    let tuning = Tuning::from_vars(|n| native.var(n))?;
-    let conn = conn::connect(native).await?;
+    // The step's verdict is text: here the typed errors become it.
+    let tuning = Tuning::from_vars(|n| native.var(n)).map_err(|e| e.to_string())?;
+    let conn = conn::connect(native).await.map_err(|e| e.to_string())?;
     let mut options = s3_options(&native.action.code);
     if options.len() != ops.len() {
         // Not the text the operations came from: no line may overwrite.
@@ -53,7 +55,7 @@ pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdic
     let mut reports = Vec::new();
     let mut outcome = Ok(Verdict::Passed);
     for (op, opts) in ops.iter().zip(options) {
-        let op = expand(native, op)?;
+        let op = expand(native, op).map_err(|e| e.to_string())?;
         let done = tokio::select! {
             r = one(&job, &op, opts) => r,
             stop = ctx.stopped() => {
@@ -71,7 +73,7 @@ pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdic
                 break;
             }
             Err(e) => {
-                let e = native.secrets.redact(&e);
+                let e = native.secrets.redact(&e.to_string());
                 reports.push(json!({"op": name(&op), "error": e}));
                 outcome = Err(e);
                 break;
@@ -90,7 +92,11 @@ pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdic
 }
 
 /// Runs one operation: its report, and why it failed if it ran and failed.
-async fn one(job: &Job<'_>, op: &S3Op, opts: S3Options) -> Result<(Value, Option<String>), String> {
+async fn one(
+    job: &Job<'_>,
+    op: &S3Op,
+    opts: S3Options,
+) -> Result<(Value, Option<String>), S3Error> {
     let report = match op {
         S3Op::Upload { from, to } => upload::run(job, from, to, opts.overwrite).await?,
         S3Op::Download { from, to } => download::run(job, from, to).await?,
@@ -132,13 +138,15 @@ fn stopped(op: &S3Op, stop: Stop) -> String {
 }
 
 /// `${VAR}` in paths, buckets and keys, from the step's environment.
-fn expand(native: &StepCtx, op: &S3Op) -> Result<S3Op, String> {
+fn expand(native: &StepCtx, op: &S3Op) -> Result<S3Op, S3Error> {
     let url = |u: &S3Url| {
         let bucket = native.expand(&u.bucket);
         if bucket.is_empty() || bucket.contains('/') {
-            return Err(format!(
+            return Err(fail!(
+                Settings,
                 "the bucket of s3://{}/{} is `{bucket}` once variables are replaced; check the variables it uses",
-                u.bucket, u.key
+                u.bucket,
+                u.key
             ));
         }
         Ok(S3Url {

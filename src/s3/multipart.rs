@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::base64;
-use super::error::{Failure, Kind};
+use super::error::{Failure, Kind, S3Error, fail};
 use super::hash;
 use super::job::{Job, url};
 use super::local;
@@ -91,7 +91,7 @@ fn to_json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-pub async fn upload(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, String> {
+pub async fn upload(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, S3Error> {
     let ckey = format!("upload {}", url(f.bucket, f.key));
     let j = journaled(job.checkpoints(&ckey));
     let mut plan = None;
@@ -166,7 +166,7 @@ fn short(id: &str) -> String {
 
 /// Whether the object holds the journaled upload already (completed by an
 /// attempt whose end was not journaled).
-async fn finished(job: &Job<'_>, f: &FileUp<'_>, b: &Begun) -> Result<bool, String> {
+async fn finished(job: &Job<'_>, f: &FileUp<'_>, b: &Begun) -> Result<bool, S3Error> {
     let what = format!("cannot upload {}", f.shown);
     let head = remote::head(job, f.bucket, f.key, &what).await?;
     Ok(head.is_some_and(|o| o.size == b.size && o.sha256.as_deref() == Some(b.sha256.as_str())))
@@ -184,7 +184,7 @@ enum Listed {
     Unreadable(String),
 }
 
-async fn server_parts(job: &Job<'_>, f: &FileUp<'_>, upload_id: &str) -> Result<Listed, String> {
+async fn server_parts(job: &Job<'_>, f: &FileUp<'_>, upload_id: &str) -> Result<Listed, S3Error> {
     let mut pages = job
         .client()
         .list_parts()
@@ -252,7 +252,7 @@ async fn resume(
 /// A new upload: the file's SHA-256 first (it goes in the object's
 /// metadata, which is set when the upload is created), then the id,
 /// journaled before any part is sent.
-async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, String> {
+async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, S3Error> {
     let part_size = job.tuning.part_size_for(f.identity.size)?;
     let sha256 = hash::sha256_file(job, f.path, f.identity.size, f.meter.is_none()).await?;
     if let Some(allowed) = f.check {
@@ -270,7 +270,12 @@ async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, String
         .map_err(|e| job.error(&format!("cannot upload {}", f.shown), f.bucket, &target, &e))?;
     let upload_id = created
         .upload_id()
-        .ok_or_else(|| format!("the server started no upload for {target} (no upload id)"))?
+        .ok_or_else(|| {
+            fail!(
+                Answer,
+                "the server started no upload for {target} (no upload id)"
+            )
+        })?
         .to_string();
     let begun = Begun {
         upload_id: upload_id.clone(),
@@ -288,7 +293,12 @@ async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, String
     })
 }
 
-async fn send_parts(job: &Job<'_>, f: &FileUp<'_>, ckey: &str, plan: Plan) -> Result<Sent, String> {
+async fn send_parts(
+    job: &Job<'_>,
+    f: &FileUp<'_>,
+    ckey: &str,
+    plan: Plan,
+) -> Result<Sent, S3Error> {
     let size = f.identity.size;
     let total = size.div_ceil(plan.part_size);
     let todo: Vec<i32> = (1..=total)
@@ -307,7 +317,7 @@ async fn send_parts(job: &Job<'_>, f: &FileUp<'_>, ckey: &str, plan: Plan) -> Re
     };
     let file = std::fs::File::open(f.path)
         .map(Arc::new)
-        .map_err(|e| format!("cannot read {}: {e}", f.path.display()))?;
+        .map_err(|e| fail!(Local, "cannot read {}: {e}", f.path.display()))?;
     let confirmed = AtomicU64::new(reused);
     let part = Part {
         job,
@@ -325,11 +335,10 @@ async fn send_parts(job: &Job<'_>, f: &FileUp<'_>, ckey: &str, plan: Plan) -> Re
         .buffer_unordered(job.tuning.in_flight_for(plan.part_size))
         .try_collect()
         .await
-        .map_err(|e| {
-            format!(
-                "{e}; {} of {total} parts are on the server and journaled: run the step again to send the rest",
-                confirmed.load(Ordering::Relaxed)
-            )
+        .map_err(|e| S3Error::PartsKept {
+            cause: Box::new(e),
+            confirmed: confirmed.load(Ordering::Relaxed),
+            total,
         })?;
     if f.meter.is_none() {
         job.print(own.done()).await;
@@ -337,7 +346,8 @@ async fn send_parts(job: &Job<'_>, f: &FileUp<'_>, ckey: &str, plan: Plan) -> Re
     let now = std::fs::metadata(f.path).map(|m| local::identity(&m));
     if now.as_ref().ok() != Some(&f.identity) {
         abort(job, f, &plan.upload_id).await;
-        return Err(format!(
+        return Err(fail!(
+            LocalChanged,
             "{} changed while it was being uploaded; the upload was abandoned: run the step again once the file is complete",
             f.shown
         ));
@@ -369,7 +379,7 @@ struct Part<'a> {
 }
 
 impl Part<'_> {
-    async fn send(&self, n: i32) -> Result<(i32, String), String> {
+    async fn send(&self, n: i32) -> Result<(i32, String), S3Error> {
         let (job, f) = (self.job, self.f);
         let offset = (u64::try_from(n).unwrap_or(1) - 1) * self.part_size;
         let len = self.part_size.min(f.identity.size - offset);
@@ -382,8 +392,8 @@ impl Part<'_> {
             Ok::<_, std::io::Error>((buf, md5))
         })
         .await
-        .map_err(|e| format!("reading part {n} failed: {e}"))?
-        .map_err(|e| format!("cannot read part {n} of {}: {e}", f.path.display()))?;
+        .map_err(|e| fail!(Local, "reading part {n} failed: {e}"))?
+        .map_err(|e| fail!(Local, "cannot read part {n} of {}: {e}", f.path.display()))?;
         let target = url(f.bucket, f.key);
         let out = job
             .client()
@@ -407,7 +417,12 @@ impl Part<'_> {
             })?;
         let etag = out
             .e_tag()
-            .ok_or_else(|| format!("the server confirmed part {n} of {target} without an ETag"))?
+            .ok_or_else(|| {
+                fail!(
+                    Answer,
+                    "the server confirmed part {n} of {target} without an ETag"
+                )
+            })?
             .to_string();
         let done = PartDone {
             part: n,
@@ -429,7 +444,7 @@ async fn complete(
     ckey: &str,
     upload_id: &str,
     parts: BTreeMap<i32, String>,
-) -> Result<(), String> {
+) -> Result<(), S3Error> {
     let target = url(f.bucket, f.key);
     let list: Vec<CompletedPart> = parts
         .into_iter()
@@ -465,11 +480,15 @@ async fn complete(
     let what = format!("cannot check the upload of {}", f.shown);
     match remote::head(job, f.bucket, f.key, &what).await? {
         Some(o) if o.size == f.identity.size => Ok(()),
-        Some(o) => Err(format!(
+        Some(o) => Err(fail!(
+            Mismatch,
             "{target} is {} bytes on the server after the upload, and {} is {} bytes",
-            o.size, f.shown, f.identity.size
+            o.size,
+            f.shown,
+            f.identity.size
         )),
-        None => Err(format!(
+        None => Err(fail!(
+            Mismatch,
             "{target} is not on the server after its upload completed"
         )),
     }

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::error::Failure;
+use super::error::{Failure, S3Error, fail};
 use super::job::{Job, url};
 use super::md5::Md5;
 use super::progress::Meter;
@@ -138,7 +138,7 @@ impl Ranged<'_> {
     /// Fetches the ranges still missing into `temp` (synced) and hashes
     /// the whole; the caller checks and renames it. On failure the hidden
     /// file is kept for the next attempt.
-    pub async fn fetch(&self, job: &Job<'_>) -> Result<Got, String> {
+    pub async fn fetch(&self, job: &Job<'_>) -> Result<Got, S3Error> {
         let source = url(self.bucket, self.key);
         let what = format!("cannot download {source}");
         let size = self.object.size;
@@ -209,11 +209,12 @@ impl Ranged<'_> {
             .await
             .map_err(|e| match e {
                 Failed::Changed(e) => e,
-                Failed::Other(e) => format!(
-                    "{e}; {} of {total} ranges are in {} and journaled: run the step again to fetch only the rest",
-                    confirmed.load(Ordering::Relaxed),
-                    self.temp.display()
-                ),
+                Failed::Other(e) => S3Error::RangesKept {
+                    cause: Box::new(e),
+                    confirmed: confirmed.load(Ordering::Relaxed),
+                    total,
+                    temp: self.temp.display().to_string(),
+                },
             })?;
         drop(hashed_tx);
         if self.meter.is_none() {
@@ -221,7 +222,7 @@ impl Ranged<'_> {
         }
         let (sha256, md5) = hasher
             .await
-            .map_err(|e| format!("{what}: hashing failed: {e}"))??;
+            .map_err(|e| fail!(Local, "{what}: hashing failed: {e}"))??;
         Ok(Got {
             bytes: size,
             sha256,
@@ -275,7 +276,7 @@ impl Ranged<'_> {
 
     /// The hidden file: kept as it is to go on, else new, `size` bytes
     /// long (sparse), and its folder entry synced before any range counts.
-    async fn open(&self, what: &str, keep: bool) -> Result<Arc<std::fs::File>, String> {
+    async fn open(&self, what: &str, keep: bool) -> Result<Arc<std::fs::File>, S3Error> {
         let temp = self.temp.to_path_buf();
         let size = self.object.size;
         let opened = tokio::task::spawn_blocking(move || {
@@ -295,8 +296,8 @@ impl Ranged<'_> {
             Ok::<_, std::io::Error>(file)
         })
         .await
-        .map_err(|e| format!("{what}: opening the partial file failed: {e}"))?
-        .map_err(|e| format!("{what}: cannot write {}: {e}", self.temp.display()))?;
+        .map_err(|e| fail!(Local, "{what}: opening the partial file failed: {e}"))?
+        .map_err(|e| fail!(Local, "{what}: cannot write {}: {e}", self.temp.display()))?;
         Ok(Arc::new(opened))
     }
 }
@@ -324,12 +325,12 @@ struct One<'a> {
 enum Failed {
     /// The object is not the one the download began with: the journaled
     /// ranges are of no use any more.
-    Changed(String),
-    Other(String),
+    Changed(S3Error),
+    Other(S3Error),
 }
 
-impl From<String> for Failed {
-    fn from(e: String) -> Failed {
+impl From<S3Error> for Failed {
+    fn from(e: S3Error) -> Failed {
         Failed::Other(e)
     }
 }
@@ -359,7 +360,8 @@ impl One<'_> {
             .map_err(|e| {
                 let f = Failure::of(&e);
                 if f.code() == "PreconditionFailed" || f.status == Some(412) {
-                    Failed::Changed(format!(
+                    Failed::Changed(fail!(
+                        RemoteChanged,
                         "{source} changed on the server while it was being downloaded (it no longer has the ETag {}); nothing was written under {}: run the step again to download the new version",
                         r.etag,
                         r.dest.display()
@@ -368,24 +370,27 @@ impl One<'_> {
                     Failed::Other(job.error(&what, r.bucket, &source, &e))
                 }
             })?;
-        let want = usize::try_from(len).map_err(|_| format!("{what}: range too large"))?;
+        let want = usize::try_from(len).map_err(|_| fail!(TooLarge, "{what}: range too large"))?;
         let mut data = Vec::with_capacity(want);
         let mut body = out.body;
         while let Some(chunk) = body.try_next().await.map_err(|e| {
-            format!(
+            fail!(
+                Transfer,
                 "{what} on target `{}`: the transfer broke off: {e}",
                 job.conn.target
             )
         })? {
             if data.len() + chunk.len() > want {
-                return Err(Failed::Other(format!(
+                return Err(Failed::Other(fail!(
+                    Transfer,
                     "{what}: the server sent more than the {len} bytes asked for"
                 )));
             }
             data.extend_from_slice(&chunk);
         }
         if data.len() != want {
-            return Err(Failed::Other(format!(
+            return Err(Failed::Other(fail!(
+                Transfer,
                 "{what}: got {} bytes of {len}; run the step again",
                 data.len()
             )));
@@ -396,8 +401,8 @@ impl One<'_> {
             file.sync_data()
         })
         .await
-        .map_err(|e| format!("{what}: writing failed: {e}"))?
-        .map_err(|e| format!("{what}: cannot write {}: {e}", r.temp.display()))?;
+        .map_err(|e| fail!(Local, "{what}: writing failed: {e}"))?
+        .map_err(|e| fail!(Local, "{what}: cannot write {}: {e}", r.temp.display()))?;
         let done = RangeDone {
             etag: r.etag.to_string(),
             size,
@@ -427,7 +432,7 @@ fn hash_in_order(
     part_size: u64,
     ready: &std::sync::mpsc::Receiver<u64>,
     with_md5: bool,
-) -> Result<(String, Option<String>), String> {
+) -> Result<(String, Option<String>), S3Error> {
     let total = size.div_ceil(part_size.max(1));
     let mut sha = Sha256::new();
     let mut md5 = with_md5.then(Md5::new);
@@ -443,7 +448,7 @@ fn hash_in_order(
                 let n = usize::try_from(end - at).unwrap_or(HASH_BUF).min(HASH_BUF);
                 let slice = &mut buf[..n];
                 file.read_exact_at(slice, at)
-                    .map_err(|e| format!("cannot read back the partial download: {e}"))?;
+                    .map_err(|e| fail!(Local, "cannot read back the partial download: {e}"))?;
                 sha.update(&*slice);
                 if let Some(m) = md5.as_mut() {
                     m.update(slice);
@@ -454,7 +459,8 @@ fn hash_in_order(
         }
     }
     if next < total {
-        return Err(format!(
+        return Err(fail!(
+            Local,
             "only {next} of {total} ranges were downloaded in order"
         ));
     }

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use aws_sdk_s3::primitives::DateTime;
 use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption};
 
-use super::error::{Failure, explain};
+use super::error::{Failure, S3Error};
 use super::job::{Job, url};
 
 /// The metadata key runsheet sets on every upload (`x-amz-meta-sha256`):
@@ -62,7 +62,7 @@ pub async fn head(
     bucket: &str,
     key: &str,
     what: &str,
-) -> Result<Option<Object>, String> {
+) -> Result<Option<Object>, S3Error> {
     let sent = job
         .client()
         .head_object()
@@ -91,13 +91,13 @@ pub async fn head(
             // says which.
             if f.code.is_none() || f.is_not_found() || f.code() == "Forbidden" {
                 if let Some(cause) = probe(job, bucket, key).await {
-                    return Err(explain(&job.conn, what, bucket, &here, &cause));
+                    return Err(S3Error::sdk(&job.conn, what, bucket, &here, cause));
                 }
                 if f.is_not_found() {
                     return Ok(None);
                 }
             }
-            Err(explain(&job.conn, what, bucket, &here, &f))
+            Err(S3Error::sdk(&job.conn, what, bucket, &here, f))
         }
     }
 }
@@ -139,7 +139,7 @@ pub async fn list(
     bucket: &str,
     prefix: &str,
     what: &str,
-) -> Result<Vec<Listed>, String> {
+) -> Result<Vec<Listed>, S3Error> {
     let mut pages = job
         .client()
         .list_objects_v2()

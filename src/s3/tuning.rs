@@ -3,6 +3,8 @@
 //! `RUNSHEET_S3_CONCURRENCY`), so a target's `env:` or a test can tune them
 //! without a new block attribute.
 
+use super::error::S3Error;
+
 pub const MIB: u64 = 1 << 20;
 /// S3 refuses a smaller part, the last one aside.
 const MIN_PART: u64 = 5 * MIB;
@@ -27,18 +29,20 @@ pub struct Tuning {
 }
 
 impl Tuning {
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Tuning, String> {
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Tuning, S3Error> {
         let size = |name: &str, default: u64| match var(name) {
             None => Ok(default),
             Some(text) => parse_size(&text).ok_or_else(|| {
-                format!("{name}=`{text}` is not a size: write bytes, or e.g. 8MiB, 64MB")
+                S3Error::Settings(format!(
+                    "{name}=`{text}` is not a size: write bytes, or e.g. 8MiB, 64MB"
+                ))
             }),
         };
         let part_size = size("RUNSHEET_S3_PART_SIZE", 8 * MIB)?;
         if !(MIN_PART..=MAX_PART).contains(&part_size) {
-            return Err(format!(
+            return Err(S3Error::Settings(format!(
                 "RUNSHEET_S3_PART_SIZE must be between 5MiB and 5GiB (S3's limits), not {part_size} bytes"
-            ));
+            )));
         }
         // A file below the threshold is read whole: never more than the budget.
         let threshold = size("RUNSHEET_S3_MULTIPART_THRESHOLD", 8 * MIB)?.clamp(1, MEMORY_BUDGET);
@@ -50,7 +54,9 @@ impl Tuning {
                 .ok()
                 .filter(|n| (1..=64).contains(n))
                 .ok_or_else(|| {
-                    format!("RUNSHEET_S3_CONCURRENCY=`{text}` must be a number from 1 to 64")
+                    S3Error::Settings(format!(
+                        "RUNSHEET_S3_CONCURRENCY=`{text}` must be a number from 1 to 64"
+                    ))
                 })?,
         };
         Ok(Tuning {
@@ -63,12 +69,12 @@ impl Tuning {
 
     /// The part size for a file of `size` bytes: the preferred one, larger
     /// when needed to stay within 10,000 parts (rounded to a MiB).
-    pub fn part_size_for(&self, size: u64) -> Result<u64, String> {
+    pub fn part_size_for(&self, size: u64) -> Result<u64, S3Error> {
         if size > MAX_OBJECT {
-            return Err(format!(
+            return Err(S3Error::TooLarge(format!(
                 "the file is {}, and an S3 object is at most 5 TiB",
                 human_bytes(size)
-            ));
+            )));
         }
         let needed = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
         Ok(self.part_size.max(needed).min(MAX_PART))
@@ -128,7 +134,7 @@ pub fn human_bytes(n: u64) -> String {
 mod tests {
     use super::*;
 
-    fn tuning(vars: &[(&str, &str)]) -> Result<Tuning, String> {
+    fn tuning(vars: &[(&str, &str)]) -> Result<Tuning, S3Error> {
         Tuning::from_vars(|n| {
             vars.iter()
                 .find(|(k, _)| *k == n)
@@ -153,22 +159,31 @@ mod tests {
             (t.part_size, t.threshold, t.parts_in_flight),
             (16 * MIB, 1000, 2)
         );
-        assert!(tuning(&[("RUNSHEET_S3_PART_SIZE", "1MiB")]).is_err_and(|e| e.contains("5MiB")));
-        assert!(tuning(&[("RUNSHEET_S3_CONCURRENCY", "0")]).is_err());
+        assert!(
+            tuning(&[("RUNSHEET_S3_PART_SIZE", "1MiB")])
+                .is_err_and(|e| matches!(&e, S3Error::Settings(m) if m.contains("5MiB")))
+        );
+        assert!(
+            tuning(&[("RUNSHEET_S3_CONCURRENCY", "0")])
+                .is_err_and(|e| matches!(e, S3Error::Settings(_)))
+        );
         assert!(tuning(&[("RUNSHEET_S3_PART_SIZE", "lots")]).is_err());
     }
 
     #[test]
     fn parts_grow_to_stay_under_ten_thousand_and_memory_stays_bounded() {
         let t = tuning(&[]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(t.part_size_for(40 * MIB), Ok(8 * MIB));
+        assert_eq!(t.part_size_for(40 * MIB).ok(), Some(8 * MIB));
         let huge = 200 * 1024 * MIB;
         let part = t.part_size_for(huge).unwrap_or(0);
         assert!(
             huge.div_ceil(part) <= 10_000 && part.is_multiple_of(MIB),
             "{part}"
         );
-        assert!(t.part_size_for(6 * 1024 * 1024 * MIB).is_err());
+        assert!(
+            t.part_size_for(6 * 1024 * 1024 * MIB)
+                .is_err_and(|e| matches!(e, S3Error::TooLarge(_)))
+        );
         assert_eq!(t.in_flight_for(8 * MIB), 8);
         assert_eq!(t.in_flight_for(100 * MIB), 2);
         assert_eq!(t.in_flight_for(5 * 1024 * MIB), 1);

@@ -10,6 +10,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{Value, json};
 
 use super::base64;
+use super::error::{S3Error, fail};
 use super::folder;
 use super::hash;
 use super::job::{Job, url};
@@ -46,7 +47,7 @@ pub struct Sent {
     pub already: bool,
 }
 
-pub async fn run(job: &Job<'_>, from: &str, to: &S3Url, overwrite: bool) -> Result<Value, String> {
+pub async fn run(job: &Job<'_>, from: &str, to: &S3Url, overwrite: bool) -> Result<Value, S3Error> {
     let path = local::resolve(job.native, from);
     let meta = tokio::fs::metadata(&path)
         .await
@@ -54,7 +55,8 @@ pub async fn run(job: &Job<'_>, from: &str, to: &S3Url, overwrite: bool) -> Resu
     let allowed = job.may_overwrite(overwrite);
     if meta.is_dir() {
         if !(to.key.is_empty() || to.key.ends_with('/')) {
-            return Err(format!(
+            return Err(fail!(
+                BadOp,
                 "cannot upload {from}: it is a folder, and {} is not a prefix; end the S3 URL with /",
                 url(&to.bucket, &to.key)
             ));
@@ -124,7 +126,7 @@ pub async fn run(job: &Job<'_>, from: &str, to: &S3Url, overwrite: bool) -> Resu
     }))
 }
 
-pub async fn file(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, String> {
+pub async fn file(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, S3Error> {
     if f.identity.size >= job.tuning.threshold {
         multipart::upload(job, f).await
     } else {
@@ -133,7 +135,7 @@ pub async fn file(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, String> {
 }
 
 /// A file below the threshold: read whole, one PUT.
-async fn put_small(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, String> {
+async fn put_small(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, S3Error> {
     let _memory = job.memory(f.identity.size).await?;
     let whole = hash::read_whole(f.path).await?;
     if let Some(allowed) = f.check {
@@ -178,7 +180,7 @@ pub async fn check_overwrite(
     sha256: &str,
     shown: &str,
     allowed: bool,
-) -> Result<(), String> {
+) -> Result<(), S3Error> {
     let target = url(bucket, key);
     let what = format!("cannot upload {shown}");
     let Some(existing) = remote::head(job, bucket, key, &what).await? else {
@@ -202,7 +204,8 @@ pub async fn check_overwrite(
             .await;
         return Ok(());
     }
-    Err(format!(
+    Err(fail!(
+        Overwrite,
         "refusing to overwrite {target} on protected target `{}`: it exists ({about}) and differs \
          from {shown}; to replace it, write `upload --overwrite {shown} {target}` (or mark the \
          block destructive=true), else upload to a new key",
@@ -211,7 +214,7 @@ pub async fn check_overwrite(
 }
 
 /// A local file that cannot be read, said with where it was looked for.
-pub fn local_error(job: &Job<'_>, shown: &str, path: &Path, e: &std::io::Error) -> String {
+pub fn local_error(job: &Job<'_>, shown: &str, path: &Path, e: &std::io::Error) -> S3Error {
     let base = match &job.native.action.cwd {
         Some(cwd) => PathBuf::from(cwd),
         None => std::env::current_dir().unwrap_or_default(),
@@ -221,7 +224,8 @@ pub fn local_error(job: &Job<'_>, shown: &str, path: &Path, e: &std::io::Error) 
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ => e.to_string(),
     };
-    format!(
+    fail!(
+        Local,
         "cannot upload {shown}: {why} ({}; relative paths start from {})",
         base.join(path).display(),
         base.display()
