@@ -10,12 +10,13 @@ use std::sync::OnceLock;
 
 use reqwest::{Certificate, Client, Url, redirect};
 
+use super::error::HttpError;
 use crate::exec::step::StepCtx;
 
 /// The variable naming extra CA certificates to trust.
 pub const CA_CERT_VAR: &str = "RUNSHEET_CA_CERT";
 
-pub fn build(native: &StepCtx, url: &Url) -> Result<Client, String> {
+pub fn build(native: &StepCtx, url: &Url) -> Result<Client, HttpError> {
     let mut builder = Client::builder()
         .redirect(redirect::Policy::none())
         .user_agent(concat!("runsheet/", env!("CARGO_PKG_VERSION")));
@@ -29,9 +30,7 @@ pub fn build(native: &StepCtx, url: &Url) -> Result<Client, String> {
             }
         }
     }
-    builder
-        .build()
-        .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+    builder.build().map_err(HttpError::Client)
 }
 
 /// Read once: the store does not change during a session, and reading it
@@ -47,14 +46,18 @@ fn system_roots() -> &'static [Certificate] {
     })
 }
 
-fn ca_file(path: &str) -> Result<Vec<Certificate>, String> {
-    let pem = std::fs::read(path).map_err(|e| format!("cannot read {CA_CERT_VAR}={path}: {e}"))?;
-    let certs = Certificate::from_pem_bundle(&pem)
-        .map_err(|e| format!("{CA_CERT_VAR}={path} is not a PEM certificate file: {e}"))?;
+fn ca_file(path: &str) -> Result<Vec<Certificate>, HttpError> {
+    let path = path.to_string();
+    let pem = match std::fs::read(&path) {
+        Ok(pem) => pem,
+        Err(source) => return Err(HttpError::CaUnreadable { path, source }),
+    };
+    let certs = match Certificate::from_pem_bundle(&pem) {
+        Ok(certs) => certs,
+        Err(source) => return Err(HttpError::CaNotPem { path, source }),
+    };
     if certs.is_empty() {
-        return Err(format!(
-            "{CA_CERT_VAR}={path} holds no certificate (expected -----BEGIN CERTIFICATE-----)"
-        ));
+        return Err(HttpError::CaEmpty { path });
     }
     Ok(certs)
 }

@@ -6,6 +6,7 @@
 mod attempt;
 mod check;
 mod client;
+mod error;
 mod json_path;
 mod request;
 mod show;
@@ -21,6 +22,7 @@ use crate::runbook::model::HttpCheck;
 use crate::session::Msg;
 use attempt::{NoResponse, Response};
 use check::{Answer, CheckResult};
+pub use error::HttpError;
 use request::Request;
 
 /// How long one attempt waits for its response.
@@ -42,7 +44,19 @@ fn attempt_budget(timeout: Option<Duration>, deadline: Option<Instant>, now: Ins
     }
 }
 
+/// Runs the step. The dispatch takes every step kind's error as the text it
+/// shows and journals: `HttpError` is turned into it here, at that boundary.
 pub async fn run(native: &StepCtx, ctx: &TaskCtx, check: &HttpCheck) -> Result<Verdict, String> {
+    run_typed(native, ctx, check)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn run_typed(
+    native: &StepCtx,
+    ctx: &TaskCtx,
+    check: &HttpCheck,
+) -> Result<Verdict, HttpError> {
     let req = request::prepare(native, check)?;
     ctx.print(native.secrets.redact(&intro(native, check, &req)))
         .await;
@@ -215,7 +229,7 @@ async fn finish(
     req: &Request,
     attempts: usize,
     tried: &Tried,
-) -> Result<(), String> {
+) -> Result<(), HttpError> {
     let secrets = &native.secrets;
     let shown_body = tried
         .result
@@ -269,14 +283,14 @@ fn checks_json(checks: &[CheckResult]) -> Value {
         .collect()
 }
 
-async fn record(native: &StepCtx, ctx: &TaskCtx, result: Value) -> Result<(), String> {
+async fn record(native: &StepCtx, ctx: &TaskCtx, result: Value) -> Result<(), HttpError> {
     ctx.record(Msg::ActionResult {
         step: native.step.clone(),
         action: native.index,
         result: show::redact_value(result, &native.secrets),
     })
     .await
-    .map_err(|_| "the session stopped".to_string())
+    .map_err(|_| HttpError::SessionStopped)
 }
 
 /// Cancelled, or the step's time limit: ends now, saying how far it got.
@@ -287,7 +301,7 @@ async fn stopped(
     attempts: usize,
     last: Option<Tried>,
     stop: Stop,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, HttpError> {
     let why = match stop {
         Stop::Cancelled => "cancelled".to_string(),
         Stop::TimedOut => match native.action.timeout {

@@ -5,6 +5,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::{Method, Url};
 use serde_json::Value;
 
+use super::error::HttpError;
 use super::show;
 use crate::exec::step::StepCtx;
 use crate::runbook::model::{HttpAssert, HttpCheck};
@@ -97,32 +98,29 @@ fn replace_ignoring_ascii_case(text: &str, needle: &str, with: &str) -> String {
     out
 }
 
-pub fn prepare(native: &StepCtx, check: &HttpCheck) -> Result<Request, String> {
+pub fn prepare(native: &StepCtx, check: &HttpCheck) -> Result<Request, HttpError> {
     let secrets = &native.secrets;
     unset(native, &check.url, "the URL")?;
     let raw_url = native.expand(&check.url);
     let shown_url = show::url(&raw_url, secrets);
-    let url =
-        Url::parse(&raw_url).map_err(|e| format!("`{shown_url}` is not a usable URL: {e}"))?;
+    let url = Url::parse(&raw_url).map_err(|e| HttpError::BadUrl {
+        shown: shown_url.clone(),
+        reason: e.to_string(),
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "`{shown_url}` is not an http:// or https:// URL (after filling in variables)"
-        ));
+        return Err(HttpError::NotHttp(shown_url));
     }
     let method = Method::from_bytes(check.method.as_bytes())
-        .map_err(|_| format!("`{}` is not an HTTP method", check.method))?;
+        .map_err(|_| HttpError::BadMethod(check.method.clone()))?;
     let mut headers = Vec::new();
     let mut shown_headers = Vec::new();
     for (name, value) in &check.headers {
         unset(native, value, &format!("the {name} header"))?;
         let value = native.expand(value);
         let header_name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| format!("`{name}` is not a header name"))?;
-        let header_value = HeaderValue::from_str(&value).map_err(|_| {
-            format!(
-                "the {name} header's value has characters a header cannot carry (a line break?)"
-            )
-        })?;
+            .map_err(|_| HttpError::BadHeaderName(name.clone()))?;
+        let header_value =
+            HeaderValue::from_str(&value).map_err(|_| HttpError::BadHeaderValue(name.clone()))?;
         shown_headers.push(show::header(name, &value, secrets));
         headers.push((header_name, header_value));
     }
@@ -147,26 +145,20 @@ pub fn prepare(native: &StepCtx, check: &HttpCheck) -> Result<Request, String> {
 /// `Bearer ${API_TOKEN}` literally would only earn a confusing 401. Looked
 /// for in the text as written, not after expansion, where a `$` inside a
 /// password would look like a reference.
-fn unset(native: &StepCtx, text: &str, place: &str) -> Result<(), String> {
+fn unset(native: &StepCtx, text: &str, place: &str) -> Result<(), HttpError> {
     let mut names: Vec<String> = references(text)
         .into_iter()
         .map(|(name, _)| name)
         .filter(|name| native.var(name).is_none())
         .collect();
     names.dedup();
-    match names.as_slice() {
-        [] => Ok(()),
-        [one] => Err(format!(
-            "{place} uses ${one}, which is not set (declare it in the runbook's variables or the target's env)"
-        )),
-        many => Err(format!(
-            "{place} uses {}, which are not set (declare them in the runbook's variables or the target's env)",
-            many.iter()
-                .map(|n| format!("${n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+    if names.is_empty() {
+        return Ok(());
     }
+    Err(HttpError::Unset {
+        place: place.to_string(),
+        names,
+    })
 }
 
 fn expand_assert(native: &StepCtx, a: &HttpAssert) -> HttpAssert {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use super::clock;
 use super::controls::Controls;
+use super::error::ReplayError;
 use super::event_loop;
 use super::player::Player;
 use crate::driver::now_ms;
@@ -40,13 +41,12 @@ impl Default for ReplayOptions {
 
 /// Opens the journal and sets the player up as the options ask, at real
 /// time `wall`.
-pub fn open(journal: &Path, opts: &ReplayOptions, wall: i64) -> Result<Controls, String> {
+pub fn open(journal: &Path, opts: &ReplayOptions, wall: i64) -> Result<Controls, ReplayError> {
     let mut player = Player::open(journal)?;
     player.set_speed(opts.speed);
     player.set_skip_idle(opts.skip_idle);
     if let Some(at) = &opts.at {
-        let offset = clock::parse_offset(at)
-            .ok_or_else(|| format!("--at {at}: expected mm:ss or hh:mm:ss since the start"))?;
+        let offset = clock::parse_offset(at).ok_or_else(|| ReplayError::BadOffset(at.clone()))?;
         let start = player.index().started_at();
         player.seek_time(start.saturating_add(offset))?;
     }
@@ -58,16 +58,12 @@ pub fn open(journal: &Path, opts: &ReplayOptions, wall: i64) -> Result<Controls,
 }
 
 pub fn replay(journal: &Path, opts: ReplayOptions) -> color_eyre::Result<ExitCode> {
-    let fail = |e: String| {
+    let fail = |e: ReplayError| {
         eprintln!("runsheet: {e}");
         Ok(ExitCode::from(2))
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return fail(
-            "replay is full-screen and needs a terminal; for a written account of the session \
-             use `runsheet report`"
-                .into(),
-        );
+        return fail(ReplayError::NoTerminal);
     }
     let controls = match open(journal, &opts, now_ms()) {
         Ok(c) => c,

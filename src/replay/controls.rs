@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::clock;
+use super::error::ReplayError;
 use super::index::Mark;
 use super::player::Player;
 use crate::session::Millis;
@@ -58,11 +59,11 @@ impl Controls {
         let mut changed = false;
         match self.player.poll(wall) {
             Ok(grew) => changed |= grew,
-            Err(e) => self.alert(e, wall),
+            Err(e) => self.alert(e.to_string(), wall),
         }
         match self.player.tick(wall) {
             Ok(moved) => changed |= moved,
-            Err(e) => self.alert(e, wall),
+            Err(e) => self.alert(e.to_string(), wall),
         }
         if self.flash.as_ref().is_some_and(|f| wall >= f.until) {
             self.flash = None;
@@ -174,7 +175,7 @@ impl Controls {
             _ => return self.look_around(key, wall),
         };
         if let Err(e) = result {
-            self.alert(e, wall);
+            self.alert(e.to_string(), wall);
         }
         AfterKey::Stay
     }
@@ -195,15 +196,21 @@ impl Controls {
     fn unfollow_then(
         &mut self,
         wall: Millis,
-        seek: impl FnOnce(&mut Player) -> Result<(), String>,
-    ) -> Result<(), String> {
+        seek: impl FnOnce(&mut Player) -> Result<(), ReplayError>,
+    ) -> Result<(), ReplayError> {
         if self.player.following() {
             self.player.set_follow(false, wall)?;
         }
         seek(&mut self.player)
     }
 
-    fn jump(&mut self, mark: Mark, back: bool, what: &str, wall: Millis) -> Result<(), String> {
+    fn jump(
+        &mut self,
+        mark: Mark,
+        back: bool,
+        what: &str,
+        wall: Millis,
+    ) -> Result<(), ReplayError> {
         if self.player.following() {
             self.player.set_follow(false, wall)?;
         }
@@ -231,7 +238,7 @@ impl Controls {
                     let start = self.player.index().started_at();
                     let r = self.unfollow_then(wall, |p| p.seek_time(start.saturating_add(offset)));
                     if let Err(e) = r {
-                        self.alert(e, wall);
+                        self.alert(e.to_string(), wall);
                     }
                 }
                 None => {

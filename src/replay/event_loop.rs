@@ -9,6 +9,7 @@ use ratatui::DefaultTerminal;
 use ratatui::layout::Rect;
 
 use super::controls::{AfterKey, Controls};
+use super::error::ReplayError;
 use super::screen;
 use crate::driver::now_ms;
 use crate::tui::Theme;
@@ -19,8 +20,8 @@ const FRAME: Duration = Duration::from_millis(33);
 const PAUSED: Duration = Duration::from_millis(250);
 const IDLE_REDRAW: Duration = Duration::from_secs(1);
 
-pub fn run(mut controls: Controls, theme: Theme) -> Result<(), String> {
-    let mut terminal = init_terminal()?;
+pub fn run(mut controls: Controls, theme: Theme) -> Result<(), ReplayError> {
+    let mut terminal = init_terminal().map_err(ReplayError::TerminalSetup)?;
     let guard = TerminalGuard;
     let result = event_loop(&mut controls, &mut terminal, &theme);
     drop(guard);
@@ -34,7 +35,7 @@ fn event_loop(
     controls: &mut Controls,
     terminal: &mut DefaultTerminal,
     theme: &Theme,
-) -> Result<(), String> {
+) -> Result<(), ReplayError> {
     let mut dirty = true;
     let mut last_draw = Instant::now();
     loop {
@@ -47,10 +48,10 @@ fn event_loop(
         }
         let moving = controls.player.playing() || controls.player.following();
         let wait = if moving { FRAME } else { PAUSED };
-        if !event::poll(wait).map_err(|e| format!("cannot read the terminal: {e}"))? {
+        if !event::poll(wait).map_err(ReplayError::TerminalRead)? {
             continue;
         }
-        match event::read().map_err(|e| format!("cannot read the terminal: {e}"))? {
+        match event::read().map_err(ReplayError::TerminalRead)? {
             Event::Key(key) => {
                 if controls.handle_key(key, now_ms()) == AfterKey::Quit {
                     return Ok(());
@@ -71,13 +72,11 @@ fn draw(
     terminal: &mut DefaultTerminal,
     theme: &Theme,
     wall: i64,
-) -> Result<(), String> {
-    let size = terminal
-        .size()
-        .map_err(|e| format!("cannot read the terminal size: {e}"))?;
+) -> Result<(), ReplayError> {
+    let size = terminal.size().map_err(ReplayError::TerminalSize)?;
     screen::prepare(controls, Rect::new(0, 0, size.width, size.height));
     terminal
         .draw(|f| screen::draw(f, controls, theme, wall))
-        .map_err(|e| format!("cannot draw on the terminal: {e}"))?;
+        .map_err(ReplayError::Draw)?;
     Ok(())
 }

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use serde::de::IgnoredAny;
 
+use super::error::ReplayError;
 use super::fold::{Marks, View};
 use super::line;
 use super::rehearsed;
@@ -116,14 +117,17 @@ pub struct Index {
 impl Index {
     /// Opens and indexes a journal. Fails if it is not a runsheet journal
     /// or nothing of it can be trusted.
-    pub fn open(path: &Path) -> Result<Index, String> {
+    pub fn open(path: &Path) -> Result<Index, ReplayError> {
         Index::open_as(path, &path.display().to_string())
     }
 
     /// [`Index::open`], the header showing the journal as `shown` (a
     /// copy replayed in place of the original, a stable name in tests).
-    pub fn open_as(path: &Path, shown: &str) -> Result<Index, String> {
-        let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    pub fn open_as(path: &Path, shown: &str) -> Result<Index, ReplayError> {
+        let file = File::open(path).map_err(|source| ReplayError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut index = Index {
             file,
             path: path.to_path_buf(),
@@ -146,12 +150,12 @@ impl Index {
         };
         index.extend()?;
         if index.entries.is_empty() {
-            return Err(match &index.stop {
-                Some(Stop::Broken { line, reason }) => format!(
-                    "{} fails verification at line {line} ({reason}): nothing in it can be trusted",
-                    path.display()
-                ),
-                _ => format!("{} holds no whole record", path.display()),
+            let path = path.to_path_buf();
+            return Err(match index.stop.take() {
+                Some(Stop::Broken { line, reason }) => {
+                    ReplayError::BrokenChain { path, line, reason }
+                }
+                _ => ReplayError::Empty { path },
             });
         }
         Ok(index)
@@ -159,30 +163,27 @@ impl Index {
 
     /// Reads the lines appended since the last call; returns how many
     /// records were added. Only an I/O failure is an error.
-    pub fn extend(&mut self) -> Result<usize, String> {
+    pub fn extend(&mut self) -> Result<usize, ReplayError> {
         if self.stop.is_some() {
             return Ok(0);
         }
         let before = self.entries.len();
-        let size = self.file.metadata().map_err(|e| e.to_string())?.len();
+        let size = self.file.metadata()?.len();
         if size < self.read_to {
             self.stop = Some(Stop::Truncated);
             return Ok(0);
         }
         // A second handle on the file: records are read back (by offset)
         // through the first while this one streams.
-        let mut file = self.file.try_clone().map_err(|e| e.to_string())?;
-        file.seek(SeekFrom::Start(self.read_to))
-            .map_err(|e| e.to_string())?;
+        let mut file = self.file.try_clone()?;
+        file.seek(SeekFrom::Start(self.read_to))?;
         // Up to the size seen: what is appended meanwhile is for next time.
         let mut reader = BufReader::with_capacity(1 << 20, file.take(size - self.read_to));
         let mut buf = Vec::with_capacity(4096);
         self.torn = false;
         loop {
             buf.clear();
-            let n = reader
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| e.to_string())?;
+            let n = reader.read_until(b'\n', &mut buf)?;
             if n == 0 {
                 break;
             }
@@ -204,10 +205,10 @@ impl Index {
         Ok(self.entries.len().saturating_sub(before))
     }
 
-    fn line(&mut self, offset: u64, body: &[u8], last: bool) -> Result<Next, String> {
+    fn line(&mut self, offset: u64, body: &[u8], last: bool) -> Result<Next, ReplayError> {
         let line_no = self.entries.len() + 1;
         let len =
-            u32::try_from(body.len()).map_err(|_| format!("line {line_no} is longer than 4 GB"))?;
+            u32::try_from(body.len()).map_err(|_| ReplayError::LineTooLong { line: line_no })?;
         // A chain that does not hold here is left to the full decoder
         // below, which says why the way `verify` does.
         if self.tip.is_some()
@@ -227,7 +228,7 @@ impl Index {
                     }
                     Err(header) => {
                         if line_no == 1 {
-                            return Err(format!("not a runsheet journal: line 1 is {header}"));
+                            return Err(ReplayError::NotAJournal(header));
                         }
                         self.broken(line_no, header.to_string())
                     }
@@ -261,11 +262,7 @@ impl Index {
                 self.checkpoint();
                 Ok(Next::Go)
             }
-            _ if self.tip.is_none() => Err(
-                "the journal does not start with a session-started record; it is not a \
-                 runsheet journal"
-                    .into(),
-            ),
+            _ if self.tip.is_none() => Err(ReplayError::NoSessionStart),
             msg => self.apply(line_no, offset, len, at, msg),
         }
     }
@@ -288,7 +285,7 @@ impl Index {
         len: u32,
         at: Millis,
         msg: Msg,
-    ) -> Result<Next, String> {
+    ) -> Result<Next, ReplayError> {
         let mut epoch = false;
         if let Msg::Resumed { runbook_text, .. } = &msg {
             if let Some(text) = runbook_text {
@@ -335,6 +332,8 @@ impl Index {
 
     /// Folds every record so far again on `text`'s runbook, as a resume
     /// with a changed runbook did.
+    /// The error is the reason of a [`Stop::Refused`], shown as it is:
+    /// it stays text.
     fn refold(&mut self, text: &str) -> Result<(), String> {
         let Some(first) = self.checkpoints.first() else {
             return Err("no session to resume".into());
@@ -346,7 +345,7 @@ impl Index {
         let mut records = Vec::new();
         let mut accepted = Vec::new();
         for i in self.others.iter().skip(1).map(|i| *i as usize) {
-            let (at, msg) = self.read(i, &mut buf)?;
+            let (at, msg) = self.read(i, &mut buf).map_err(|e| e.to_string())?;
             if let Msg::Resumed {
                 runbook_text: Some(t),
                 ..
@@ -437,7 +436,7 @@ impl Index {
         });
     }
 
-    fn broken(&mut self, line: usize, reason: String) -> Result<Next, String> {
+    fn broken(&mut self, line: usize, reason: String) -> Result<Next, ReplayError> {
         // A break at line N: N's prev does not match line N-1, and either
         // may be the edited one.
         self.truncate(line.saturating_sub(2))?;
@@ -445,14 +444,14 @@ impl Index {
         Ok(Next::Stopped)
     }
 
-    fn refused(&mut self, line: usize, reason: String) -> Result<Next, String> {
+    fn refused(&mut self, line: usize, reason: String) -> Result<Next, ReplayError> {
         self.stop = Some(Stop::Refused { line, reason });
         Ok(Next::Stopped)
     }
 
     /// Forgets every record from `n` on (what a break makes untrusted,
     /// possibly already indexed when following a growing file).
-    fn truncate(&mut self, n: usize) -> Result<(), String> {
+    fn truncate(&mut self, n: usize) -> Result<(), ReplayError> {
         if n >= self.entries.len() {
             return Ok(());
         }
@@ -473,7 +472,12 @@ impl Index {
         let first = self.others.partition_point(|r| (*r as usize) < from);
         for i in self.others[first..].iter().map(|i| *i as usize) {
             let (at, msg) = self.read(i, &mut buf)?;
-            session.update(at, msg).map_err(|r| r.0)?;
+            session
+                .update(at, msg)
+                .map_err(|reason| ReplayError::RefusedRefold {
+                    line: i + 1,
+                    reason,
+                })?;
             since += 1;
         }
         let bytes = self
@@ -494,16 +498,15 @@ impl Index {
     }
 
     /// Reads and decodes record `i` (0-based): its time and message.
-    pub fn read(&self, i: usize, buf: &mut Vec<u8>) -> Result<(Millis, Msg), String> {
-        let e = self
-            .entries
-            .get(i)
-            .ok_or_else(|| format!("no record {}", i + 1))?;
+    pub fn read(&self, i: usize, buf: &mut Vec<u8>) -> Result<(Millis, Msg), ReplayError> {
+        let line = i + 1;
+        let e = self.entries.get(i).ok_or(ReplayError::NoRecord { line })?;
         buf.resize(e.len as usize, 0);
         self.file
             .read_exact_at(buf, e.offset)
-            .map_err(|err| format!("cannot read line {}: {err}", i + 1))?;
-        let r = decode_line::<Msg>(buf).map_err(|reason| format!("line {}: {reason}", i + 1))?;
+            .map_err(|source| ReplayError::LineUnreadable { line, source })?;
+        let r =
+            decode_line::<Msg>(buf).map_err(|source| ReplayError::BadRecord { line, source })?;
         Ok((r.ts.as_millisecond(), r.body))
     }
 

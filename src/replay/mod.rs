@@ -18,6 +18,7 @@ pub mod cli;
 pub mod clock;
 pub mod controls;
 mod describe;
+pub mod error;
 pub mod event_loop;
 pub mod fold;
 pub mod index;
@@ -28,5 +29,6 @@ pub mod screen;
 
 pub use cli::{ReplayOptions, replay};
 pub use controls::Controls;
+pub use error::ReplayError;
 pub use index::{Index, Mark, Stop};
 pub use player::Player;

@@ -16,6 +16,7 @@ use ratatui::layout::Rect;
 
 use super::clock::{self, SPEEDS};
 use super::describe;
+use super::error::ReplayError;
 use super::fold;
 use super::index::{Checkpoint, Index, Mark};
 use crate::session::state::OUTPUT_TAIL_BYTES;
@@ -50,16 +51,14 @@ pub struct Player {
 }
 
 impl Player {
-    pub fn open(path: &Path) -> Result<Player, String> {
+    pub fn open(path: &Path) -> Result<Player, ReplayError> {
         Player::open_as(path, &path.display().to_string())
     }
 
     /// [`Player::open`], the header showing the journal as `shown`.
-    pub fn open_as(path: &Path, shown: &str) -> Result<Player, String> {
+    pub fn open_as(path: &Path, shown: &str) -> Result<Player, ReplayError> {
         let index = Index::open_as(path, shown)?;
-        let first = index
-            .checkpoint_before(1)
-            .ok_or("the journal has no start to replay from")?;
+        let first = index.checkpoint_before(1).ok_or(ReplayError::NoStart)?;
         let first = first.clone();
         let now = index.started_at();
         let mut player = Player {
@@ -161,7 +160,7 @@ impl Player {
 
     /// Following sticks to the end of the journal as it grows, on the
     /// real clock; turning it off pauses where it is.
-    pub fn set_follow(&mut self, on: bool, wall: Millis) -> Result<(), String> {
+    pub fn set_follow(&mut self, on: bool, wall: Millis) -> Result<(), ReplayError> {
         self.follow = on;
         self.playing = on;
         if on {
@@ -173,7 +172,7 @@ impl Player {
     }
 
     /// Moves to just after record `to - 1`, its time on the clock.
-    pub fn seek(&mut self, to: usize) -> Result<(), String> {
+    pub fn seek(&mut self, to: usize) -> Result<(), ReplayError> {
         self.go(to)?;
         self.now = self.index.entry(self.pos - 1).map_or(self.now, |e| e.at);
         self.idle_pace = None;
@@ -181,7 +180,7 @@ impl Player {
     }
 
     /// Moves to `at` on the replay clock: every record up to then applied.
-    pub fn seek_time(&mut self, at: Millis) -> Result<(), String> {
+    pub fn seek_time(&mut self, at: Millis) -> Result<(), ReplayError> {
         let at = at.clamp(self.index.started_at(), self.index.last_at());
         self.go(self.index.position_at(at))?;
         self.now = at;
@@ -191,7 +190,7 @@ impl Player {
 
     /// Seeks to the next (or, `back`, previous) record with `mark`;
     /// false when there is none.
-    pub fn jump(&mut self, mark: Mark, back: bool) -> Result<bool, String> {
+    pub fn jump(&mut self, mark: Mark, back: bool) -> Result<bool, ReplayError> {
         let to = if back {
             self.index.prev_mark(mark, self.pos)
         } else {
@@ -205,7 +204,7 @@ impl Player {
 
     /// Looks for lines appended to the journal (at most every 250 ms of
     /// real time); true if the index grew or shrank.
-    pub fn poll(&mut self, wall: Millis) -> Result<bool, String> {
+    pub fn poll(&mut self, wall: Millis) -> Result<bool, ReplayError> {
         if self.polled_at.is_some_and(|t| wall - t < POLL_MS) {
             return Ok(false);
         }
@@ -223,7 +222,7 @@ impl Player {
 
     /// Real time passing: moves the replay clock and applies the records it
     /// reaches. True if anything changed on screen.
-    pub fn tick(&mut self, wall: Millis) -> Result<bool, String> {
+    pub fn tick(&mut self, wall: Millis) -> Result<bool, ReplayError> {
         let dt = self.last_wall.map_or(0, |w| (wall - w).max(0));
         self.last_wall = Some(wall);
         if self.follow {
@@ -287,7 +286,7 @@ impl Player {
     }
 
     /// Moves the state to position `to` (clamped to what can be replayed).
-    fn go(&mut self, to: usize) -> Result<(), String> {
+    fn go(&mut self, to: usize) -> Result<(), ReplayError> {
         let to = to.clamp(1, self.index.len().max(1));
         if to == self.pos {
             return Ok(());
@@ -299,12 +298,12 @@ impl Player {
             let cp = self
                 .index
                 .checkpoint_before(to)
-                .ok_or("no checkpoint to replay from")?
+                .ok_or(ReplayError::NoCheckpoint)?
                 .clone();
             self.restore(&cp)?;
         }
         if let Err(e) = self.apply_range(to) {
-            self.failed = Some(e.clone());
+            self.failed = Some(e.to_string());
             self.playing = false;
             self.follow = false;
             return Err(e);
@@ -312,7 +311,7 @@ impl Player {
         Ok(())
     }
 
-    fn restore(&mut self, cp: &Checkpoint) -> Result<(), String> {
+    fn restore(&mut self, cp: &Checkpoint) -> Result<(), ReplayError> {
         let mut app = self.index.view().restored(&cp.session);
         carry_view(&self.app, &mut app);
         self.app = app;
@@ -330,7 +329,7 @@ impl Player {
 
     /// Gives step `id` the output counters and tail it has after the first
     /// `pos` records (`total` bytes in all), reading only the tail.
-    fn rebuild_tail(&mut self, id: u32, pos: usize, total: u64) -> Result<(), String> {
+    fn rebuild_tail(&mut self, id: u32, pos: usize, total: u64) -> Result<(), ReplayError> {
         let Some(name) = self.index.step_name(id) else {
             return Ok(());
         };
@@ -365,7 +364,7 @@ impl Player {
 
     /// Applies records from `pos` to `to`. Output that the step's tail
     /// would drop again before `to` is counted without being read.
-    fn apply_range(&mut self, to: usize) -> Result<(), String> {
+    fn apply_range(&mut self, to: usize) -> Result<(), ReplayError> {
         let from = self.pos;
         if to <= from {
             return Ok(());
@@ -393,8 +392,12 @@ impl Player {
                 continue;
             }
             let (at, msg) = self.index.read(i, &mut self.buf)?;
-            fold::apply(&mut self.session, &mut self.app, self.index.view(), at, msg)
-                .map_err(|r| format!("line {} cannot be replayed: {r}", i + 1))?;
+            fold::apply(&mut self.session, &mut self.app, self.index.view(), at, msg).map_err(
+                |reason| ReplayError::Refused {
+                    line: i + 1,
+                    reason,
+                },
+            )?;
             self.pos = i + 1;
         }
         Ok(())

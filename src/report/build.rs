@@ -105,11 +105,17 @@ pub struct Comparison {
     pub result: serde_json::Value,
 }
 
+/// The journal's first record does not start a session: there is nothing
+/// to fold a report from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the journal does not start with a session-started record")]
+pub struct NotASession;
+
 /// Folds `records` (time, message) into a report. The runbook is the one
 /// the journal holds (the last version a resume accepted).
-pub fn build(records: &[(Millis, Msg)]) -> Result<Report, String> {
+pub fn build(records: &[(Millis, Msg)]) -> Result<Report, NotASession> {
     let Some((started_at, first)) = records.first() else {
-        return Err("the journal does not start with a session-started record".into());
+        return Err(NotASession);
     };
     let accepted: Vec<String> = records
         .iter()
@@ -150,9 +156,9 @@ impl Builder {
     /// Starts from the journal's first record; `accepted` are the texts of
     /// the changed runbooks resumes accepted, in order. The report follows
     /// the last, as strict as any before it, as the session ran.
-    pub fn new(at: Millis, first: &Msg, accepted: &[String]) -> Result<Builder, String> {
+    pub fn new(at: Millis, first: &Msg, accepted: &[String]) -> Result<Builder, NotASession> {
         let Msg::SessionStarted(info) = first else {
-            return Err("the journal does not start with a session-started record".into());
+            return Err(NotASession);
         };
         let runbook = Arc::new(session::protection::journal_runbook(info, accepted));
         Ok(Builder {

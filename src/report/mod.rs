@@ -28,8 +28,8 @@ pub enum ReportError {
     )]
     Untrusted { path: PathBuf },
     /// The first trusted record does not start a session.
-    #[error("{0}")]
-    Fold(String),
+    #[error(transparent)]
+    NotASession(#[from] build::NotASession),
 }
 
 use std::path::{Path, PathBuf};
@@ -164,7 +164,7 @@ pub fn write(path: &Path, format: Format) -> Result<String, ReportError> {
     })?;
     let report = match (builder, start_error) {
         (Some(b), _) => b.finish(),
-        (None, Some(e)) => return Err(ReportError::Fold(e)),
+        (None, Some(e)) => return Err(ReportError::NotASession(e)),
         (None, None) => {
             return Err(ReportError::Untrusted {
                 path: path.to_path_buf(),
