@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 
+use futures::FutureExt;
 use futures::future::BoxFuture;
 
+use super::error::StepError;
 use crate::db::ctx::DbCtx;
 use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
@@ -73,36 +75,11 @@ impl InProcess {
         InProcess { step, db }
     }
 
-    /// Runs the action to its end.
+    /// Runs the action to its end: its outcome, the verdict's text or the
+    /// error's, redacted.
     pub async fn run(self, ctx: TaskCtx) -> ActionOutcome {
-        let InProcess { step, db } = self;
-        // Boxed with `Send` spelled out here, where the lifetimes are
-        // concrete: rustc otherwise tries to prove `Send` for every
-        // lifetime of these borrowing futures, and cannot.
-        type Run<'a> = BoxFuture<'a, Result<Verdict, String>>;
-        let run: Run<'_> = match (&step.action.kind, &db) {
-            (ActionKind::Sql { writes }, Some(db)) => {
-                Box::pin(crate::db::sql::run(&step, db, &ctx, *writes))
-            }
-            (ActionKind::Compare(spec), Some(db)) => {
-                Box::pin(crate::db::compare::run(&step, db, &ctx, spec))
-            }
-            (ActionKind::Migrations(spec), Some(db)) => {
-                Box::pin(crate::db::pending::run(&step, db, &ctx, spec))
-            }
-            (ActionKind::Batch(spec), Some(db)) => {
-                Box::pin(crate::db::batch::run(&step, db, &ctx, spec))
-            }
-            (ActionKind::Http(check), _) => Box::pin(crate::http::run(&step, &ctx, check)),
-            (ActionKind::S3(ops), _) => Box::pin(crate::s3::run(&step, &ctx, ops)),
-            (ActionKind::Shell { .. }, _) => {
-                Box::pin(async { Err("a shell action is not run inside runsheet".into()) })
-            }
-            (_, None) => Box::pin(async {
-                Err("a database action was prepared without its database settings".into())
-            }),
-        };
-        let result = run.await;
+        let result = self.attempt(&ctx).await;
+        let secrets = &self.step.secrets;
         match result {
             Ok(Verdict::Passed) => ActionOutcome {
                 exit_code: Some(0),
@@ -110,13 +87,54 @@ impl InProcess {
             },
             Ok(Verdict::Failed(why)) => ActionOutcome {
                 exit_code: Some(0),
-                failure: Some(step.secrets.redact(&why)),
+                failure: Some(secrets.redact(&why)),
                 ..ActionOutcome::default()
             },
             Err(e) => ActionOutcome {
-                error: Some(step.secrets.redact(&e)),
+                error: Some(secrets.redact(&e.to_string())),
                 ..ActionOutcome::default()
             },
         }
     }
+
+    /// Runs the action by its step kind: the verdict, or the kind's typed
+    /// error (not yet redacted: `run` does that for what is shown).
+    pub async fn attempt(&self, ctx: &TaskCtx) -> Result<Verdict, StepError> {
+        let InProcess { step, db } = self;
+        // Boxed with `Send` spelled out here, where the lifetimes are
+        // concrete: rustc otherwise tries to prove `Send` for every
+        // lifetime of these borrowing futures, and cannot.
+        type Run<'a> = BoxFuture<'a, Result<Verdict, StepError>>;
+        let run: Run<'_> = match (&step.action.kind, db) {
+            (ActionKind::Sql { writes }, Some(db)) => crate::db::sql::run(step, db, ctx, *writes)
+                .map(db_kind)
+                .boxed(),
+            (ActionKind::Compare(spec), Some(db)) => crate::db::compare::run(step, db, ctx, spec)
+                .map(db_kind)
+                .boxed(),
+            (ActionKind::Migrations(spec), Some(db)) => {
+                crate::db::pending::run(step, db, ctx, spec)
+                    .map(db_kind)
+                    .boxed()
+            }
+            (ActionKind::Batch(spec), Some(db)) => crate::db::batch::run(step, db, ctx, spec)
+                .map(db_kind)
+                .boxed(),
+            (ActionKind::Http(check), _) => crate::http::run(step, ctx, check)
+                .map(|r| r.map_err(StepError::Http))
+                .boxed(),
+            (ActionKind::S3(ops), _) => crate::s3::run(step, ctx, ops)
+                .map(|r| r.map_err(StepError::S3))
+                .boxed(),
+            (ActionKind::Shell { .. }, _) => {
+                futures::future::ready(Err(StepError::NotInProcess)).boxed()
+            }
+            (_, None) => futures::future::ready(Err(StepError::NoDatabaseSettings)).boxed(),
+        };
+        run.await
+    }
+}
+
+fn db_kind(r: Result<Verdict, crate::db::DbStepError>) -> Result<Verdict, StepError> {
+    r.map_err(StepError::Db)
 }

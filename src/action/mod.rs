@@ -8,12 +8,14 @@
 
 mod dispatch;
 pub mod env;
+mod error;
 mod interactive;
 mod output;
 mod prepare;
 mod running;
 
 pub use dispatch::InProcess;
+pub use error::StepError;
 pub use interactive::run_interactive;
 pub use output::OutputPipe;
 pub use prepare::{Prepared, prepare};

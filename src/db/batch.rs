@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Statement};
 
+use super::conn::DbError;
 use super::ctx::DbCtx;
+use super::error::DbStepError;
 use super::sql::stoppable;
 use crate::exec::progress;
 use crate::exec::step::{StepCtx, Verdict};
@@ -34,12 +36,12 @@ pub async fn run(
     db: &DbCtx,
     ctx: &TaskCtx,
     spec: &BatchSpec,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, DbStepError> {
     let target = native.target.as_str();
     // Each batch is its own transaction, begun and committed by runsheet;
     // the statement is prepared, so the server takes it as one statement.
     if let Some(why) = super::sql::refusal(&native.action.code) {
-        return Err(why);
+        return Err(why.into());
     }
     let client = db.connect(ctx, target).await?;
     let q = |e| db.query_error(target, e);
@@ -48,20 +50,16 @@ pub async fn run(
     let statement = client
         .prepare(native.action.code.trim())
         .await
-        .map_err(|e| format!("{} (the batch statement)", q(e)))?;
+        .map_err(|e| DbStepError::BatchStatement(q(e)))?;
     let [low_ty, high_ty] = match statement.params() {
         [a, b] => [a.clone(), b.clone()],
         other => {
-            return Err(format!(
-                "a batch statement takes $1 (the last key of the previous batch) and $2 \
-                 (the last key of this one); this one takes {} parameter(s)",
-                other.len()
-            ));
+            return Err(DbStepError::BatchParameters(other.len()));
         }
     };
     // Two statements, not one with `$1 IS NULL OR …`: that form keeps the
     // planner from using the key's index, and every batch would scan.
-    let ty = key_type(&client, &spec.table, &spec.key).await?;
+    let ty = key_type(&client, target, &spec.table, &spec.key).await?;
     let size = spec.size.max(1);
     let first_key = client
         .prepare(&format!(
@@ -161,7 +159,7 @@ async fn one_batch(
     (statement, low_ty, high_ty): (&Statement, &Type, &Type),
     (first_key, next_key): (&Statement, &Statement),
     state: &mut Progress,
-) -> Result<bool, String> {
+) -> Result<bool, DbStepError> {
     let target = native.target.as_str();
     let q = |e| db.query_error(target, e);
     client.batch_execute("BEGIN").await.map_err(q)?;
@@ -196,18 +194,15 @@ async fn one_batch(
         }
         Err(e) => {
             let _ = client.batch_execute("ROLLBACK").await;
-            return Err(format!(
-                "batch {} failed and was rolled back: {}",
-                state.batches + 1,
-                q(e)
-            ));
+            return Err(DbStepError::BatchFailed {
+                batch: state.batches + 1,
+                source: q(e),
+            });
         }
     };
     let Some(rows) = rows else {
         let _ = client.batch_execute("ROLLBACK").await;
-        return Err(format!(
-            "the batch statement's parameters must be integers or text (the key `{upto}` does not fit)"
-        ));
+        return Err(DbStepError::BatchKeyType(upto));
     };
     let batch = state.batches + 1;
     let started = Msg::BatchStarted {
@@ -221,16 +216,17 @@ async fn one_batch(
     };
     if ctx.record(started).await.is_err() {
         let _ = client.batch_execute("ROLLBACK").await;
-        return Err("the session stopped; the batch was rolled back".into());
+        return Err(DbStepError::BatchNotJournaled);
     }
     // If the connection dies during COMMIT, whether it happened is for the
     // next run to ask the database, by the journaled transaction id.
-    client.batch_execute("COMMIT").await.map_err(|e| {
-        format!(
-            "batch {batch}: COMMIT failed ({}); run the step again: it checks whether the batch committed",
-            q(e)
-        )
-    })?;
+    client
+        .batch_execute("COMMIT")
+        .await
+        .map_err(|e| DbStepError::CommitFailed {
+            batch,
+            source: q(e),
+        })?;
     committed(native, ctx, batch).await?;
     state.batches = batch;
     state.rows += rows;
@@ -238,14 +234,14 @@ async fn one_batch(
     Ok(false)
 }
 
-async fn committed(native: &StepCtx, ctx: &TaskCtx, batch: u64) -> Result<(), String> {
+async fn committed(native: &StepCtx, ctx: &TaskCtx, batch: u64) -> Result<(), DbStepError> {
     ctx.record(Msg::BatchCommitted {
         step: native.step.clone(),
         action: native.index,
         batch,
     })
     .await
-    .map_err(|_| "the session stopped".to_string())
+    .map_err(|_| DbStepError::SessionStopped)
 }
 
 /// Settles the batch a crash left in flight: committed or not, by its
@@ -257,7 +253,7 @@ async fn settle(
     client: &Client,
     f: &InFlightBatch,
     state: &mut Progress,
-) -> Result<(), String> {
+) -> Result<(), DbStepError> {
     let q = |e| db.query_error(&native.target, e);
     let waited = Instant::now();
     loop {
@@ -293,13 +289,11 @@ async fn settle(
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             other => {
-                return Err(format!(
-                    "cannot tell whether batch {} (transaction {}) committed: the database says {}; \
-                     check by hand, then skip or re-run the step",
-                    f.batch,
-                    f.xid,
-                    other.unwrap_or("nothing (too old)")
-                ));
+                return Err(DbStepError::Unsettled {
+                    batch: f.batch,
+                    xid: f.xid.clone(),
+                    said: other.map(str::to_string),
+                });
             }
         }
     }
@@ -327,7 +321,12 @@ fn param(ty: &Type, key: Option<&str>, low: bool) -> Result<Box<dyn ToSql + Sync
 }
 
 /// The key column's SQL type, for casting keys kept as text.
-async fn key_type(client: &Client, table: &str, key: &str) -> Result<String, String> {
+async fn key_type(
+    client: &Client,
+    target: &str,
+    table: &str,
+    key: &str,
+) -> Result<String, DbStepError> {
     let row = client
         .query_opt(
             "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
@@ -335,12 +334,13 @@ async fn key_type(client: &Client, table: &str, key: &str) -> Result<String, Str
             &[&quote_qualified(table), &key],
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| DbError::query(target, e))?;
     match row {
         Some(r) => Ok(r.get(0)),
-        None => Err(format!(
-            "the batch key `{table}.{key}` does not exist in this database; check batch=TABLE.KEY"
-        )),
+        None => Err(DbStepError::NoBatchKey {
+            table: table.to_string(),
+            key: key.to_string(),
+        }),
     }
 }
 

@@ -19,6 +19,7 @@ use self::narrow::{Differing, Probe, Range, Sum};
 use self::report::{Estimate, Line, Sides};
 use self::side::{Found, Key, Side, Totals};
 use super::ctx::DbCtx;
+use super::error::DbStepError;
 use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
 use crate::runbook::model::{CompareMode, CompareSpec, Expect};
@@ -29,7 +30,7 @@ pub async fn run(
     db: &DbCtx,
     ctx: &TaskCtx,
     spec: &CompareSpec,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, DbStepError> {
     let started = Instant::now();
     // Both identified before anything is read: the session refuses a
     // second target on the same database, and that ends the step here.
@@ -72,7 +73,7 @@ async fn compare(
     spec: &CompareSpec,
     left: &Side<'_>,
     right: &Side<'_>,
-) -> Result<Vec<Line>, String> {
+) -> Result<Vec<Line>, DbStepError> {
     let key = query::unquote(&spec.key);
     let items = items(spec, left, right, &key).await?;
     if items.is_empty() {
@@ -103,7 +104,7 @@ async fn items(
     left: &Side<'_>,
     right: &Side<'_>,
     key: &str,
-) -> Result<Vec<Item>, String> {
+) -> Result<Vec<Item>, DbStepError> {
     if !spec.tables.is_empty() {
         let names: Vec<String> = spec.tables.iter().map(|t| t.name.clone()).collect();
         let (l, r) = tokio::try_join!(left.resolve(&names, key), right.resolve(&names, key))?;
@@ -171,15 +172,15 @@ fn check_keys(
     spec: &CompareSpec,
     left: &Side<'_>,
     right: &Side<'_>,
-) -> Result<(), String> {
+) -> Result<(), DbStepError> {
     for item in items {
         for (found, target) in [(&item.left, left.target), (&item.right, right.target)] {
             if found.as_ref().is_some_and(|f| f.key == Key::Missing) {
-                return Err(format!(
-                    "on `{target}`: table `{}` has no column `{}` to use as key; \
-                     set key= to its key column (an integer one narrows differences down)",
-                    item.table, spec.key
-                ));
+                return Err(DbStepError::NoKeyColumn {
+                    target: target.to_string(),
+                    table: item.table.clone(),
+                    key: spec.key.clone(),
+                });
             }
         }
     }
@@ -210,7 +211,7 @@ async fn counted(
     side: &Side<'_>,
     statements: &[Option<String>],
     checksum: bool,
-) -> Result<Vec<Option<Totals>>, String> {
+) -> Result<Vec<Option<Totals>>, DbStepError> {
     let started = Instant::now();
     let totals = side.totals(statements).await?;
     ctx.print(format!(
@@ -238,7 +239,7 @@ async fn line(
     r: Option<Totals>,
     left: &Side<'_>,
     right: &Side<'_>,
-) -> Result<Line, String> {
+) -> Result<Line, DbStepError> {
     let mut line = Line {
         table: item.table.clone(),
         filter: item.filter.clone(),
@@ -292,10 +293,11 @@ struct Both<'a, 'b> {
 }
 
 impl Probe for Both<'_, '_> {
-    async fn sums(&mut self, ranges: &[Range]) -> Result<Vec<(Sum, Sum)>, String> {
+    type Error = DbStepError;
+    async fn sums(&mut self, ranges: &[Range]) -> Result<Vec<(Sum, Sum)>, DbStepError> {
         // A stop asked between two rounds has no query to cancel.
         if self.ctx.stop_requested().is_some() {
-            return Err("stopped before the comparison finished".to_string());
+            return Err(DbStepError::CompareStopped);
         }
         let (l, r) = tokio::try_join!(
             self.left.sums(&self.sql.0, ranges),
@@ -326,7 +328,7 @@ async fn finish(
     spec: &CompareSpec,
     lines: &[Line],
     started: Instant,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, DbStepError> {
     let sides = Sides {
         left: &spec.left,
         right: &spec.right,
@@ -367,7 +369,7 @@ async fn finish(
     };
     ctx.record(record)
         .await
-        .map_err(|_| "the session stopped".to_string())?;
+        .map_err(|_| DbStepError::SessionStopped)?;
     Ok(failure.map_or(Verdict::Passed, Verdict::Failed))
 }
 
@@ -377,8 +379,8 @@ async fn stoppable<T>(
     ctx: &TaskCtx,
     left: &Side<'_>,
     right: &Side<'_>,
-    work: impl Future<Output = Result<T, String>>,
-) -> Result<T, String> {
+    work: impl Future<Output = Result<T, DbStepError>>,
+) -> Result<T, DbStepError> {
     pin_mut!(work);
     tokio::select! {
         r = &mut work => r,

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use tokio_postgres::Client;
 
 use super::conn::{DbConfig, DbError};
+use super::error::{DbStepError, SettingsError};
 use super::identity;
 use crate::exec::task::TaskCtx;
 use crate::runbook::vars::expand;
@@ -20,7 +21,7 @@ use crate::session::{DbIdentity, Msg, Session};
 #[derive(Clone)]
 pub struct DbCtx {
     /// Connection settings of every target the action touches.
-    pub databases: BTreeMap<String, Result<DbConfig, String>>,
+    pub databases: BTreeMap<String, Result<DbConfig, SettingsError>>,
     /// Databases the session identified before.
     pub known: BTreeMap<String, DbIdentity>,
     /// A batched migration's progress so far, for this action.
@@ -35,21 +36,20 @@ pub fn config_of(
     values: &HashMap<String, String>,
     name: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<DbConfig, String> {
+) -> Result<DbConfig, SettingsError> {
     let Some(target) = session.target(name) else {
-        let known: Vec<&str> = session
-            .runbook()
-            .targets
-            .iter()
-            .map(|t| t.name.as_str())
-            .collect();
-        return Err(format!(
-            "no target `{name}` in this runbook (targets: {})",
-            known.join(", ")
-        ));
+        return Err(SettingsError::UnknownTarget {
+            name: name.to_string(),
+            known: session
+                .runbook()
+                .targets
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+        });
     };
     let conn = crate::db::preflight::declared_database(target).map(|d| expand(d, values, env));
-    DbConfig::parse(name, conn.as_deref(), env).map_err(|e| e.to_string())
+    Ok(DbConfig::parse(name, conn.as_deref(), env)?)
 }
 
 impl DbCtx {
@@ -79,24 +79,22 @@ impl DbCtx {
 
     /// Connects to `target` and makes sure it is the database the session
     /// knows under that name, or records it if it is the first time.
-    pub async fn connect(&self, ctx: &TaskCtx, target: &str) -> Result<Client, String> {
+    pub async fn connect(&self, ctx: &TaskCtx, target: &str) -> Result<Client, DbStepError> {
         let cfg = match self.databases.get(target) {
             Some(Ok(cfg)) => cfg,
-            Some(Err(e)) => return Err(e.clone()),
-            None => return Err(format!("no connection settings for target `{target}`")),
+            Some(Err(e)) => return Err(e.clone().into()),
+            None => return Err(DbStepError::NoSettings(target.to_string())),
         };
-        let client = cfg.connect().await.map_err(|e| e.to_string())?;
-        let identity = identity::identify(&client, cfg)
-            .await
-            .map_err(|e| e.to_string())?;
+        let client = cfg.connect().await?;
+        let identity = identity::identify(&client, cfg).await?;
         match self.known.get(target) {
             Some(known) if known.same_database(&identity) => {}
             Some(known) => {
-                return Err(format!(
-                    "the database of target `{target}` is not the one this session used before \
-                     (then {} on {}, now {} on {}); check the connection settings before going on",
-                    known.database, known.server, identity.database, identity.server
-                ));
+                return Err(DbStepError::OtherDatabase {
+                    target: target.to_string(),
+                    then: Box::new(known.clone()),
+                    now: Box::new(identity),
+                });
             }
             None => {
                 let msg = Msg::DatabaseIdentified {
@@ -105,8 +103,8 @@ impl DbCtx {
                 };
                 if let Err(refused) = ctx.record(msg).await {
                     return Err(match refused.0 {
-                        Some(reason) => format!("stopped before anything ran: {reason}"),
-                        None => "the session stopped".into(),
+                        Some(reason) => DbStepError::IdentityRefused(reason),
+                        None => DbStepError::SessionStopped,
                     });
                 }
             }
@@ -118,7 +116,8 @@ impl DbCtx {
         self.databases.get(target).and_then(|r| r.as_ref().ok())
     }
 
-    pub fn query_error(&self, target: &str, e: tokio_postgres::Error) -> String {
-        DbError::query(target, e).to_string()
+    /// A statement's failure on `target`, with its SQLSTATE.
+    pub fn query_error(&self, target: &str, e: tokio_postgres::Error) -> DbError {
+        DbError::query(target, e)
     }
 }

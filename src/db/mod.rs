@@ -6,9 +6,12 @@ pub mod batch;
 pub mod compare;
 pub mod conn;
 pub mod ctx;
+pub mod error;
 pub mod identity;
 pub mod migrations;
 pub mod pending;
 pub mod preflight;
 pub mod sql;
 pub mod table;
+
+pub use error::{DbStepError, Escape, Refusal, SettingsError};

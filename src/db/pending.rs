@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::ctx::DbCtx;
+use super::error::DbStepError;
 use super::migrations::{self, Pending};
 use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
@@ -19,7 +20,7 @@ pub async fn run(
     db: &DbCtx,
     ctx: &TaskCtx,
     spec: &MigrationsSpec,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, DbStepError> {
     let target = native.target.as_str();
     // Relative to the step's `cwd`, else where runsheet runs, as a shell
     // step would see it.
@@ -42,11 +43,14 @@ pub async fn run(
         }
         None => dir,
     };
-    let files = migrations::scan_dir(&dir).map_err(|e| e.to_string())?;
+    let files = migrations::scan_dir(&dir)?;
     let client = db.connect(ctx, target).await?;
     let applied = migrations::applied(&client, &spec.table)
         .await
-        .map_err(|e| format!("on `{target}`: {e}"))?;
+        .map_err(|source| DbStepError::Applied {
+            target: target.to_string(),
+            source,
+        })?;
     let pending = migrations::pending(files, &applied);
     ctx.print(migrations::report(&pending, &spec.dir, &spec.table))
         .await;
@@ -65,7 +69,7 @@ pub async fn run(
     };
     ctx.record(result)
         .await
-        .map_err(|_| "the session stopped".to_string())?;
+        .map_err(|_| DbStepError::SessionStopped)?;
     Ok(verdict(
         &pending,
         native.action.expect.as_ref(),

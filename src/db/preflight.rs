@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::conn::{DbConfig, DbError};
 use super::ctx::config_of;
+use super::error::SettingsError;
 use super::identity;
 use crate::runbook::model::{ActionKind, Target};
 use crate::secrets::Secrets;
@@ -88,7 +89,7 @@ pub async fn identify_all(
     values: &HashMap<String, String>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<(String, Result<DbIdentity, PreflightError>)> {
-    let targets: Vec<(String, Result<DbConfig, String>)> = database_targets(session)
+    let targets: Vec<(String, Result<DbConfig, SettingsError>)> = database_targets(session)
         .into_iter()
         .map(|t| {
             let cfg = config_of(session, values, &t, env);
@@ -109,9 +110,9 @@ pub async fn identify_all(
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum PreflightError {
     /// The target's connection settings cannot be used (unknown target,
-    /// unreadable connection string): the text says which and why.
-    #[error("{0}")]
-    Settings(String),
+    /// unreadable connection string): the variant says which.
+    #[error(transparent)]
+    Settings(SettingsError),
     /// Connecting or reading who the database is failed.
     #[error(transparent)]
     Db(#[from] DbError),

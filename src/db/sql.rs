@@ -10,6 +10,7 @@ use serde_json::json;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::ctx::DbCtx;
+use super::error::{DbStepError, Escape, Refusal};
 use super::table;
 use crate::exec::step::{StepCtx, Verdict};
 use crate::exec::task::TaskCtx;
@@ -25,12 +26,12 @@ pub async fn run(
     db: &DbCtx,
     ctx: &TaskCtx,
     writes: bool,
-) -> Result<Verdict, String> {
+) -> Result<Verdict, DbStepError> {
     let target = native.target.as_str();
     let code = native.action.code.as_str();
     // Refused before anything is sent: `check` reports the same as errors.
     if let Some(why) = refusal(code) {
-        return Err(why);
+        return Err(why.into());
     }
     let client = db.connect(ctx, target).await?;
     let started = Instant::now();
@@ -40,8 +41,11 @@ pub async fn run(
         Err(e) => {
             let _ = client.batch_execute("ROLLBACK").await;
             return Err(match e {
-                BlockError::Query(e) => db.query_error(target, e),
-                BlockError::Escaped(why) => format!("{why} (on `{target}`)"),
+                BlockError::Query(e) => db.query_error(target, e).into(),
+                BlockError::Escaped(why) => DbStepError::Escaped {
+                    target: target.to_string(),
+                    why,
+                },
             });
         }
     };
@@ -83,7 +87,7 @@ pub async fn run(
     };
     ctx.record(record)
         .await
-        .map_err(|_| "the session stopped".to_string())?;
+        .map_err(|_| DbStepError::SessionStopped)?;
     Ok(check(native.action.expect.as_ref(), result.count))
 }
 
@@ -123,7 +127,7 @@ pub enum BlockError {
     Query(tokio_postgres::Error),
     /// A statement got out of the transaction runsheet runs the block in,
     /// or out of its read-only mode; nothing after it ran.
-    Escaped(String),
+    Escaped(Escape),
 }
 
 impl From<tokio_postgres::Error> for BlockError {
@@ -134,24 +138,17 @@ impl From<tokio_postgres::Error> for BlockError {
 
 /// Why a block is not sent at all: a psql meta-command, or a statement that
 /// begins, ends or re-modes the transaction.
-pub fn refusal(code: &str) -> Option<String> {
+pub fn refusal(code: &str) -> Option<Refusal> {
     if let Some(meta) = destructive::sql_statements(code)
         .into_iter()
         .find(|s| s.meta)
     {
         let text = code.get(meta.range).unwrap_or_default().trim();
-        return Some(format!(
-            "`{text}` is a psql command, not SQL: run it in a shell step with psql; nothing was sent"
-        ));
+        return Some(Refusal::PsqlCommand(text.to_string()));
     }
     let found = destructive::sql_transaction_control(code);
     let first = found.first()?;
-    Some(format!(
-        "`{}` controls the transaction, and a sql block runs in one transaction that runsheet \
-         begins and ends; nothing was sent (remove it; work that needs several transactions \
-         goes in several steps)",
-        first.excerpt
-    ))
+    Some(Refusal::TransactionControl(first.excerpt.clone()))
 }
 
 /// Runs a block in one transaction, a statement at a time, and ends it:
@@ -171,7 +168,7 @@ pub async fn run_block(
     writes: bool,
 ) -> Result<QueryResult, BlockError> {
     if let Some(why) = refusal(code) {
-        return Err(BlockError::Escaped(why));
+        return Err(BlockError::Escaped(why.into()));
     }
     let nonce = nonce();
     client
@@ -220,16 +217,10 @@ async fn still_ours(
     let (read_only, block) = row.unwrap_or_default();
     let shown = destructive::excerpt_of(sql);
     if block != nonce {
-        return Err(BlockError::Escaped(format!(
-            "statement {n} (`{shown}`) ended the transaction runsheet runs the block in; \
-             nothing after it ran"
-        )));
+        return Err(BlockError::Escaped(Escape::Ended { n, shown }));
     }
     if !writes && read_only != "on" {
-        return Err(BlockError::Escaped(format!(
-            "statement {n} (`{shown}`) turned the read-only transaction read-write; \
-             runsheet rolled everything back and ran nothing after it"
-        )));
+        return Err(BlockError::Escaped(Escape::TurnedReadWrite { n, shown }));
     }
     Ok(())
 }

@@ -44,19 +44,9 @@ fn attempt_budget(timeout: Option<Duration>, deadline: Option<Instant>, now: Ins
     }
 }
 
-/// Runs the step. The dispatch takes every step kind's error as the text it
-/// shows and journals: `HttpError` is turned into it here, at that boundary.
-pub async fn run(native: &StepCtx, ctx: &TaskCtx, check: &HttpCheck) -> Result<Verdict, String> {
-    run_typed(native, ctx, check)
-        .await
-        .map_err(|e| e.to_string())
-}
-
-async fn run_typed(
-    native: &StepCtx,
-    ctx: &TaskCtx,
-    check: &HttpCheck,
-) -> Result<Verdict, HttpError> {
+/// Runs the step: its verdict, or why it could not be tried or journaled
+/// (the dispatch turns that into the step's text, redacted).
+pub async fn run(native: &StepCtx, ctx: &TaskCtx, check: &HttpCheck) -> Result<Verdict, HttpError> {
     let req = request::prepare(native, check)?;
     ctx.print(native.secrets.redact(&intro(native, check, &req)))
         .await;

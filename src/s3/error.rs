@@ -237,6 +237,9 @@ pub enum S3Error {
     /// The session refused to journal a checkpoint.
     #[error("{0}")]
     Checkpoint(String),
+    /// The session ended before the step's result was journaled.
+    #[error("the session stopped before the result was journaled")]
+    NotJournaled,
     /// A file of a folder failed; the others may be on the server.
     #[error("{0}; the folder is partly uploaded: run the step again to upload it all")]
     PartlyUploaded(Box<S3Error>),

@@ -38,14 +38,16 @@ use crate::exec::task::{Stop, TaskCtx};
 use crate::runbook::actions::s3::{S3Options, s3_options};
 use crate::runbook::model::{S3Op, S3Url};
 use crate::session::Msg;
-use error::{S3Error, fail};
+use error::fail;
+pub use error::{Failure, Kind, S3Error};
 use job::Job;
 use tuning::Tuning;
 
-pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdict, String> {
-    // The step's verdict is text: here the typed errors become it.
-    let tuning = Tuning::from_vars(|n| native.var(n)).map_err(|e| e.to_string())?;
-    let conn = conn::connect(native).await.map_err(|e| e.to_string())?;
+/// Runs the operations in order: the verdict, or the error of the first
+/// that failed (the dispatch turns it into the step's text, redacted).
+pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdict, S3Error> {
+    let tuning = Tuning::from_vars(|n| native.var(n))?;
+    let conn = conn::connect(native).await?;
     let mut options = s3_options(&native.action.code);
     if options.len() != ops.len() {
         // Not the text the operations came from: no line may overwrite.
@@ -55,7 +57,7 @@ pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdic
     let mut reports = Vec::new();
     let mut outcome = Ok(Verdict::Passed);
     for (op, opts) in ops.iter().zip(options) {
-        let op = expand(native, op).map_err(|e| e.to_string())?;
+        let op = expand(native, op)?;
         let done = tokio::select! {
             r = one(&job, &op, opts) => r,
             stop = ctx.stopped() => {
@@ -73,8 +75,8 @@ pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdic
                 break;
             }
             Err(e) => {
-                let e = native.secrets.redact(&e.to_string());
-                reports.push(json!({"op": name(&op), "error": e}));
+                let shown = native.secrets.redact(&e.to_string());
+                reports.push(json!({"op": name(&op), "error": shown}));
                 outcome = Err(e);
                 break;
             }
@@ -86,7 +88,7 @@ pub async fn run(native: &StepCtx, ctx: &TaskCtx, ops: &[S3Op]) -> Result<Verdic
         result: json!({"kind": "s3", "target": native.target, "ops": reports}),
     };
     if ctx.record(record).await.is_err() && matches!(outcome, Ok(Verdict::Passed)) {
-        return Err("the session stopped before the result was journaled".into());
+        return Err(S3Error::NotJournaled);
     }
     outcome
 }

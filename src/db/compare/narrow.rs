@@ -51,12 +51,14 @@ pub struct Narrowed {
 
 /// Reads both sides.
 pub trait Probe {
+    /// Why the sides could not be read.
+    type Error;
     /// The left and right sums of each range, in order.
-    async fn sums(&mut self, ranges: &[Range]) -> Result<Vec<(Sum, Sum)>, String>;
+    async fn sums(&mut self, ranges: &[Range]) -> Result<Vec<(Sum, Sum)>, Self::Error>;
 }
 
 /// Narrows `start` (known to differ) down.
-pub async fn narrow(start: Differing, probe: &mut impl Probe) -> Result<Narrowed, String> {
+pub async fn narrow<P: Probe>(start: Differing, probe: &mut P) -> Result<Narrowed, P::Error> {
     let mut found = Vec::new();
     let mut open = vec![start];
     let mut coarse = false;
@@ -154,7 +156,8 @@ mod tests {
     }
 
     impl Probe for Fake {
-        async fn sums(&mut self, ranges: &[Range]) -> Result<Vec<(Sum, Sum)>, String> {
+        type Error = std::convert::Infallible;
+        async fn sums(&mut self, ranges: &[Range]) -> Result<Vec<(Sum, Sum)>, Self::Error> {
             self.probes += 1;
             Ok(ranges
                 .iter()

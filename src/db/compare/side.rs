@@ -9,7 +9,9 @@ use tokio_postgres::{Client, Row};
 
 use super::narrow::{Range, Sum};
 use super::query::Relation;
+use crate::db::conn::DbError;
 use crate::db::ctx::DbCtx;
+use crate::db::error::DbStepError;
 use crate::exec::task::TaskCtx;
 
 /// Every count of one side sees the same instant. The display settings are
@@ -66,7 +68,7 @@ pub struct Totals {
 impl<'a> Side<'a> {
     /// Connects (identifying the database; the session refuses a second
     /// target on the same one) and opens the snapshot.
-    pub async fn open(db: &'a DbCtx, ctx: &TaskCtx, target: &'a str) -> Result<Self, String> {
+    pub async fn open(db: &'a DbCtx, ctx: &TaskCtx, target: &'a str) -> Result<Self, DbStepError> {
         let client = db.connect(ctx, target).await?;
         let side = Side { db, target, client };
         side.client
@@ -76,7 +78,7 @@ impl<'a> Side<'a> {
         Ok(side)
     }
 
-    pub async fn commit(&self) -> Result<(), String> {
+    pub async fn commit(&self) -> Result<(), DbError> {
         self.client
             .batch_execute("COMMIT")
             .await
@@ -91,13 +93,17 @@ impl<'a> Side<'a> {
         }
     }
 
-    fn error(&self, e: tokio_postgres::Error) -> String {
+    fn error(&self, e: tokio_postgres::Error) -> DbError {
         self.db.query_error(self.target, e)
     }
 
     /// The tables `names` (as written, schema-qualified or not, quoted or
     /// not) stand for here, in order; `None` where there is none.
-    pub async fn resolve(&self, names: &[String], key: &str) -> Result<Vec<Option<Found>>, String> {
+    pub async fn resolve(
+        &self,
+        names: &[String],
+        key: &str,
+    ) -> Result<Vec<Option<Found>>, DbError> {
         let sql = format!(
             "SELECT {FOUND_COLUMNS} FROM unnest($1::text[]) WITH ORDINALITY AS u(name, i) \
              LEFT JOIN pg_class c ON c.oid = to_regclass(u.name) \
@@ -112,7 +118,7 @@ impl<'a> Side<'a> {
     }
 
     /// The tables of `schema` (partitions aside: their parent counts them).
-    pub async fn list(&self, schema: &str, key: &str) -> Result<Vec<Found>, String> {
+    pub async fn list(&self, schema: &str, key: &str) -> Result<Vec<Found>, DbError> {
         let sql = format!(
             "SELECT {FOUND_COLUMNS} FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace {KEY_JOIN} \
@@ -131,7 +137,7 @@ impl<'a> Side<'a> {
     pub async fn totals(
         &self,
         statements: &[Option<String>],
-    ) -> Result<Vec<Option<Totals>>, String> {
+    ) -> Result<Vec<Option<Totals>>, DbError> {
         let runs = statements.iter().map(|sql| async move {
             match sql {
                 Some(sql) => self.client.query_typed_one(sql, &[]).await.map(Some),
@@ -151,7 +157,7 @@ impl<'a> Side<'a> {
 
     /// Count and checksum of each key range, by the statement of
     /// `query::range`.
-    pub async fn sums(&self, sql: &str, ranges: &[Range]) -> Result<Vec<Sum>, String> {
+    pub async fn sums(&self, sql: &str, ranges: &[Range]) -> Result<Vec<Sum>, DbError> {
         let runs = ranges.iter().map(|r| async move {
             self.client
                 .query_typed_one(sql, &[(&r.from, Type::INT8), (&r.to, Type::INT8)])
