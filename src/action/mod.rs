@@ -18,5 +18,5 @@ pub use dispatch::InProcess;
 pub use error::StepError;
 pub use interactive::run_interactive;
 pub use output::OutputPipe;
-pub use prepare::{Prepared, prepare};
+pub use prepare::{PrepareError, Prepared, prepare};
 pub use running::{Batch, Item, Running};

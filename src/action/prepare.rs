@@ -24,6 +24,23 @@ pub struct Prepared {
     pub in_process: Option<InProcess>,
 }
 
+/// The action asked for is not in the runbook: a caller's mistake (the
+/// driver asks only for what the session started).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrepareError {
+    #[error("no step `{0}`")]
+    NoStep(String),
+    #[error("step `{step}` has no action {index}")]
+    NoAction { step: String, index: usize },
+}
+
+/// The driver's errors are the text it reports (`driver::Result`).
+impl From<PrepareError> for String {
+    fn from(e: PrepareError) -> String {
+        e.to_string()
+    }
+}
+
 /// Resolves action `index` of `step`.
 pub fn prepare(
     session: &Session,
@@ -31,12 +48,15 @@ pub fn prepare(
     secrets: &Secrets,
     step: &str,
     index: usize,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, PrepareError> {
     let Some((phase, s)) = session.step(step) else {
-        return Err(format!("no step `{step}`"));
+        return Err(PrepareError::NoStep(step.to_string()));
     };
     let Some(action) = s.actions.get(index).cloned() else {
-        return Err(format!("step `{step}` has no action {index}"));
+        return Err(PrepareError::NoAction {
+            step: step.to_string(),
+            index,
+        });
     };
     let process_env = |n: &str| std::env::var(n).ok();
     let target_name = session.action_target(phase, s, &action).to_string();

@@ -234,24 +234,23 @@ impl Ranged<'_> {
 
     /// Whether the journaled ranges can be kept: same object (ETag, size),
     /// and the hidden file is still there, at least as long as they reach.
-    async fn reusable(&self, j: &Journaled, temp_text: &str) -> Result<(), String> {
+    async fn reusable(&self, j: &Journaled, temp_text: &str) -> Result<(), Stale> {
         if j.etag != self.etag || j.size != self.object.size {
-            return Err(format!(
-                "the object changed since the download began (it was {} with ETag {}, it is now {} with ETag {})",
-                human_bytes(j.size),
-                j.etag,
-                human_bytes(self.object.size),
-                self.etag
-            ));
+            return Err(Stale::ObjectChanged {
+                size_then: j.size,
+                etag_then: j.etag.clone(),
+                size_now: self.object.size,
+                etag_now: self.etag.to_string(),
+            });
         }
         if j.temp != temp_text {
-            return Err(format!(
-                "the earlier attempt wrote to {}, not {temp_text}",
-                j.temp
-            ));
+            return Err(Stale::OtherFile {
+                then: j.temp.clone(),
+                now: temp_text.to_string(),
+            });
         }
         if j.part_size == 0 {
-            return Err("the journaled ranges have no size".into());
+            return Err(Stale::NoRangeSize);
         }
         let reach = j
             .ranges
@@ -259,18 +258,16 @@ impl Ranged<'_> {
             .map(|r| r.saturating_mul(j.part_size) + range_len(*r, j.part_size, j.size))
             .max()
             .unwrap_or(0);
+        let temp = self.temp.display().to_string();
         match tokio::fs::metadata(self.temp).await {
             Ok(m) if m.is_file() && m.len() >= reach => Ok(()),
-            Ok(m) if m.is_file() => Err(format!(
-                "the partial file {} is {} bytes, shorter than the {reach} bytes journaled",
-                self.temp.display(),
-                m.len()
-            )),
-            Ok(_) => Err(format!("{} is not a file any more", self.temp.display())),
-            Err(e) => Err(format!(
-                "the partial file {} cannot be used ({e})",
-                self.temp.display()
-            )),
+            Ok(m) if m.is_file() => Err(Stale::Shorter {
+                temp,
+                len: m.len(),
+                reach,
+            }),
+            Ok(_) => Err(Stale::NotAFile(temp)),
+            Err(source) => Err(Stale::Unusable { temp, source }),
         }
     }
 
@@ -468,6 +465,36 @@ fn hash_in_order(
         hex::encode(sha.finalize()),
         md5.map(|m| hex::encode(m.finish())),
     ))
+}
+
+/// Why the ranges an earlier attempt journaled cannot be kept: said, and
+/// the download starts over.
+#[derive(Debug, thiserror::Error)]
+enum Stale {
+    #[error(
+        "the object changed since the download began (it was {} with ETag {etag_then}, it is now {} with ETag {etag_now})",
+        human_bytes(*size_then),
+        human_bytes(*size_now)
+    )]
+    ObjectChanged {
+        size_then: u64,
+        etag_then: String,
+        size_now: u64,
+        etag_now: String,
+    },
+    #[error("the earlier attempt wrote to {then}, not {now}")]
+    OtherFile { then: String, now: String },
+    #[error("the journaled ranges have no size")]
+    NoRangeSize,
+    #[error("the partial file {temp} is {len} bytes, shorter than the {reach} bytes journaled")]
+    Shorter { temp: String, len: u64, reach: u64 },
+    #[error("{0} is not a file any more")]
+    NotAFile(String),
+    #[error("the partial file {temp} cannot be used ({source})")]
+    Unusable {
+        temp: String,
+        source: std::io::Error,
+    },
 }
 
 #[cfg(test)]
