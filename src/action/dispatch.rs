@@ -79,6 +79,13 @@ impl InProcess {
     /// error's, redacted.
     pub async fn run(self, ctx: TaskCtx) -> ActionOutcome {
         let result = self.attempt(&ctx).await;
+        self.outcome(&result)
+    }
+
+    /// What the session records of `result`: a failed verdict's reason or
+    /// the error's `Display`, with this action's secrets masked (an error
+    /// may quote an expanded value: a bucket, a URL).
+    pub fn outcome(&self, result: &Result<Verdict, StepError>) -> ActionOutcome {
         let secrets = &self.step.secrets;
         match result {
             Ok(Verdict::Passed) => ActionOutcome {
@@ -87,7 +94,7 @@ impl InProcess {
             },
             Ok(Verdict::Failed(why)) => ActionOutcome {
                 exit_code: Some(0),
-                failure: Some(secrets.redact(&why)),
+                failure: Some(secrets.redact(why)),
                 ..ActionOutcome::default()
             },
             Err(e) => ActionOutcome {

@@ -13,3 +13,4 @@ mod support;
 
 mod http_steps;
 mod s3_steps;
+mod step_errors;

@@ -5,6 +5,7 @@
 //! Each part allows dead code: a binary uses only some of what it includes.
 
 pub mod http_server;
+pub mod in_process;
 pub mod operator;
 pub mod pg;
 pub mod raw_http;
