@@ -16,4 +16,5 @@ mod db_compare;
 mod db_errors;
 mod db_migrations;
 mod db_sql;
+mod db_step_errors;
 mod pg_cluster;
