@@ -47,6 +47,18 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             l.push(key_line(&[("y", "quit"), ("any other key", "stay")]));
             ("Quit?", l)
         }
+        Mode::ConfirmCancel { step } => {
+            let question = crate::driver::interrupt::protected_run(s)
+                .filter(|r| r.step == *step)
+                .map_or_else(|| format!("Stop “{}”?", title_of(step)), |r| r.question());
+            let mut l = para(&question);
+            l.push(key_line(&[
+                ("y", "stop it"),
+                ("Ctrl-C", "stop it"),
+                ("any other key", "let it run"),
+            ]));
+            ("Stop the command?", l)
+        }
         Mode::Rollback {
             failed,
             choices,
