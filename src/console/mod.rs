@@ -178,9 +178,16 @@ impl Console {
             .duration_ms()
             .map(|ms| format!(" in {}", human_ms(ms)))
             .unwrap_or_default();
+        // What it printed, counted: a step that printed nothing says so too.
+        let printed = match st.output_bytes {
+            0 if st.attempts == 0 => String::new(),
+            0 => " · no output".to_string(),
+            1 => " · 1 byte of output".to_string(),
+            n => format!(" · {n} bytes of output"),
+        };
         let line = match &st.status {
-            StepStatus::Done => p.green(&format!("✔ done{took}")),
-            StepStatus::Failed { reason } => p.red(&format!("✖ failed{took}: {reason}")),
+            StepStatus::Done => p.green(&format!("✔ done{took}{printed}")),
+            StepStatus::Failed { reason } => p.red(&format!("✖ failed{took}{printed}: {reason}")),
             StepStatus::Skipped { reason } => p.yellow(&format!("↷ skipped: {reason}")),
             other => other.label().to_string(),
         };

@@ -104,17 +104,18 @@ fn the_demo_on_production_hang_up_resume_gate_and_skip() {
     t.wait_record("the checklist done", |r| {
         is(r, "checklist-ticked", "pre-flight-checklist") && r["item"] == 2
     });
-    t.keys(&["Enter"]);
+    // A settled step stays in view: Enter selects the next, Enter runs it.
+    t.keys(&["Enter", "Enter"]);
     t.wait_record("the scratch setup", |r| {
         is(r, "action-finished", "create-the-scratch-environment")
     });
     t.wait_screen("Announce the maintenance window");
-    t.keys(&["d"]);
+    t.keys(&["Enter", "d"]);
     t.wait_record("the manual step confirmed", |r| {
         is(r, "confirmed-done", "announce-the-maintenance-window")
     });
     // The backup runs for a few seconds: hang up in the middle of it.
-    t.keys(&["Enter"]);
+    t.keys(&["Enter", "Enter"]);
     t.wait_record("backup output", |r| {
         is(r, "output", "back-up-the-current-release")
     });
@@ -182,7 +183,7 @@ fn the_demo_on_production_hang_up_resume_gate_and_skip() {
     assert_eq!(typed, vec!["prod", "production"]);
     // Skip a step with a reason typed in the UI.
     t.wait_screen("Install the new release");
-    t.keys(&["s"]);
+    t.keys(&["Enter", "s"]);
     t.type_text("installed by hand");
     t.keys(&["Enter"]);
     t.wait_record("the skip", |r| {

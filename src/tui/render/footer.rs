@@ -27,6 +27,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .sum();
     let mut spans = Vec::new();
     let mut used = 0;
+    // HOOK (issue 15, item 1, "rolled back" as a session outcome): once
+    // `Session::outcome()` exists (helper "reports"), an
+    // `Outcome::RolledBack` is shown here first, as a badge that is never
+    // dropped: ` ↺ rolled back: “{failed title}” undone by “{rollback}” `.
     if let Some(flash) = ctx.app.flash_at(ctx.now_ms) {
         let room = w.saturating_sub(kept + 1).max(w.min(12));
         let text = truncate(&format!(" {} ", flash.text), room);
