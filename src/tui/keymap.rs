@@ -447,10 +447,10 @@ pub const MAP: &[Binding] = &[
     b(
         InDoubtLook,
         Questions,
-        "Tab, PgUp/PgDn, j/k, /",
+        "PgUp/PgDn, Tab, /",
         "PgUp/PgDn",
         "look",
-        "in doubt: look at its output before deciding (focus, scroll, search)",
+        "in doubt: look at its output before deciding (scroll, focus, j/k on the output, search)",
         3,
     ),
     b(

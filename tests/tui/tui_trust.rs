@@ -355,7 +355,11 @@ fn a_note_a_refused_gate_a_cancelled_countdown_and_a_skip_each_say_so_by_title()
     press(&mut app, &mut s, AT, ch('s'));
     type_text(&mut app, &mut s, AT, "done by hand");
     press(&mut app, &mut s, AT, key(KeyCode::Enter));
-    assert_eq!(flash(&app), "↷ “Wipe the cache” skipped: done by hand");
+    // The last step: the flow is complete too, and both are said.
+    assert_eq!(
+        flash(&app),
+        "↷ “Wipe the cache” skipped: done by hand · Every step is done or skipped: q to finish"
+    );
 }
 
 // ------------------------------------------ 6: the footer, from the map

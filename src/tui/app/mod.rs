@@ -341,7 +341,13 @@ impl App {
             }
             Effect::StepSettled { step } => return self.settled(session, step, now_ms),
             Effect::FlowComplete => {
-                self.flash_info("Every step is done or skipped: q to finish", now_ms);
+                // What the last action said stays said (a skip, a note).
+                let done = "Every step is done or skipped: q to finish";
+                let text = match self.flash_at(now_ms).filter(|f| !f.alert) {
+                    Some(f) => format!("{} · {done}", f.text),
+                    None => done.to_string(),
+                };
+                self.flash_info(text, now_ms);
             }
             Effect::GateMistyped {
                 step,
