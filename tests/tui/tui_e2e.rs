@@ -109,8 +109,11 @@ fn the_demo_on_production_hang_up_resume_gate_and_skip() {
     t.wait_record("the scratch setup", |r| {
         is(r, "action-finished", "create-the-scratch-environment")
     });
+    // The scratch step stays in view: Enter selects the announcement.
+    t.wait_screen("Enter next step");
+    t.keys(&["Enter"]);
     t.wait_screen("Announce the maintenance window");
-    t.keys(&["Enter", "d"]);
+    t.keys(&["d"]);
     t.wait_record("the manual step confirmed", |r| {
         is(r, "confirmed-done", "announce-the-maintenance-window")
     });
@@ -216,7 +219,9 @@ fn an_interactive_step_gets_the_terminal_and_gives_it_back() {
     t.wait_record("the interactive step", |r| {
         is(r, "action-finished", "ask") && r["outcome"]["exit_code"] == 0
     });
-    // The UI is back.
+    // The UI is back, the step just run still in view; Enter moves on.
+    t.wait_screen("Enter next step");
+    t.keys(&["Enter"]);
     t.wait_screen("looked");
     let greeting = std::fs::read_to_string(t.dir.path().join("greeting")).unwrap_or_default();
     assert_eq!(greeting, "hello bob\n");

@@ -123,7 +123,10 @@ fn in_a_terminal_a_done_step_stays_ctrl_c_asks_and_each_action_says_so() {
     t.term.wait_screen("Stop the command?");
     let asked = t.term.screen();
     assert!(asked.contains("running on PRODUCTION"), "{asked}");
-    assert!(asked.contains("kills `sleep 30`"), "{asked}");
+    assert!(
+        asked.contains("Yes kills") && asked.contains("`sleep 30`"),
+        "{asked}"
+    );
     t.term.keys(&["n"]);
     t.term.wait_screen("goes on running");
     std::thread::sleep(Duration::from_millis(300));
