@@ -358,7 +358,7 @@ fn a_note_a_refused_gate_a_cancelled_countdown_and_a_skip_each_say_so_by_title()
     // The last step: the flow is complete too, and both are said.
     assert_eq!(
         flash(&app),
-        "↷ “Wipe the cache” skipped: done by hand · Every step is done or skipped: q to finish"
+        "↷ “Wipe the cache” skipped (reason journaled). · Every step is done or skipped: q to finish"
     );
 }
 

@@ -92,7 +92,9 @@ impl App {
                 self.hint = None;
                 let reason = input.trim().to_string();
                 let title = step_title(session, &step);
-                self.flash_info(format!("↷ “{title}” skipped: {reason}"), now_ms);
+                // Not the reason itself: the footer is drawn outside the
+                // screen's secret mask, and what was typed may hold one.
+                self.flash_info(format!("↷ “{title}” skipped (reason journaled)."), now_ms);
                 let in_doubt = session
                     .state(&step)
                     .is_some_and(|s| s.status == StepStatus::InDoubt);
