@@ -19,6 +19,7 @@ pub async fn run(driver: Driver, console: Console) -> Result<RunEnd> {
         shown: None,
         failed_here: HashSet::new(),
         countdown_secs: None,
+        cancel_asked: None,
     };
     let end = match flow.drive().await {
         Ok(end) => end,
@@ -44,6 +45,9 @@ struct Flow {
     failed_here: HashSet<String>,
     /// The length of the countdown the engine asked for last.
     countdown_secs: Option<u64>,
+    /// A Ctrl-C asked whether to stop this step's command (a protected
+    /// target): the next line typed answers.
+    cancel_asked: Option<String>,
 }
 
 impl Flow {
@@ -114,10 +118,38 @@ impl Flow {
         loop {
             self.show_events().await?;
             if !self.driver.busy() {
+                self.end_cancel_question();
                 return Ok(());
+            }
+            if let Some(step) = self.cancel_asked.clone() {
+                // The command runs on while the operator answers.
+                if let Some(line) = self.console.line_or_wake(&mut self.driver).await? {
+                    self.cancel_asked = None;
+                    if super::is_yes(&line) {
+                        self.console.cancelling();
+                        // The loop goes on to show the command stopping.
+                        if let Submitted::Refused(r) =
+                            self.driver.submit(Msg::CancelRequested { step }).await?
+                        {
+                            self.console.refused(&r);
+                        }
+                    } else {
+                        self.driver.cancel_declined();
+                        self.console.goes_on(self.driver.session(), &step);
+                    }
+                }
+                continue;
             }
             let wake = self.driver.wait().await;
             self.driver.handle(wake).await?;
+        }
+    }
+
+    /// The question about stopping a command is moot (it ended, or a
+    /// second Ctrl-C stopped it).
+    fn end_cancel_question(&mut self) {
+        if self.cancel_asked.take().is_some() {
+            self.console.stop_waiting_for_line();
         }
     }
 
@@ -148,7 +180,14 @@ impl Flow {
                     self.driver.hand_over().await?;
                 }
                 Event::Output { stream, data } => self.console.output(stream, &data),
-                Event::Cancelling { .. } => self.console.cancelling(),
+                Event::Cancelling { .. } => {
+                    self.end_cancel_question();
+                    self.console.cancelling()
+                }
+                Event::CancelAsked { step } => {
+                    self.console.ask_cancel(self.driver.session(), &step);
+                    self.cancel_asked = Some(step);
+                }
                 Event::Overran { slowest_ms, .. } => self.console.overrun(slowest_ms),
                 Event::Warning(text) => eprintln!("note: {text}"),
                 // The policy is the driver's; a question watches for them
@@ -207,11 +246,15 @@ impl Flow {
                 .await?;
             }
             Reply::Note(text) => {
-                self.try_submit(Msg::Note {
-                    step: Some(step.to_string()),
-                    text,
-                })
-                .await?;
+                let added = self
+                    .try_submit(Msg::Note {
+                        step: Some(step.to_string()),
+                        text,
+                    })
+                    .await?;
+                if added {
+                    self.console.noted(self.driver.session(), step);
+                }
             }
             Reply::Quit => return Ok(Some(quit(step))),
             _ => {}
@@ -320,6 +363,8 @@ impl Flow {
         if cancelled {
             self.submit(Msg::CountdownCancelled { step: step.into() })
                 .await?;
+            self.console
+                .countdown_cancelled(self.driver.session(), step);
             if auto {
                 return Ok(Some(RunEnd::Stopped {
                     step: Some(step.into()),

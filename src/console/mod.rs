@@ -178,9 +178,16 @@ impl Console {
             .duration_ms()
             .map(|ms| format!(" in {}", human_ms(ms)))
             .unwrap_or_default();
+        // What it printed, counted: a step that printed nothing says so too.
+        let printed = match st.output_bytes {
+            0 if st.attempts == 0 => String::new(),
+            0 => " · no output".to_string(),
+            1 => " · 1 byte of output".to_string(),
+            n => format!(" · {n} bytes of output"),
+        };
         let line = match &st.status {
-            StepStatus::Done => p.green(&format!("✔ done{took}")),
-            StepStatus::Failed { reason } => p.red(&format!("✖ failed{took}: {reason}")),
+            StepStatus::Done => p.green(&format!("✔ done{took}{printed}")),
+            StepStatus::Failed { reason } => p.red(&format!("✖ failed{took}{printed}: {reason}")),
             StepStatus::Skipped { reason } => p.yellow(&format!("↷ skipped: {reason}")),
             other => other.label().to_string(),
         };
@@ -205,7 +212,7 @@ impl Console {
 
     pub fn countdown_start(&self, _step: &str, seconds: u64) {
         self.line(&self.paint.yellow(&format!(
-            "⚠  destructive step: it runs in {seconds}s (press Enter to cancel)"
+            "⚠  destructive step: it runs in {seconds}s (Enter cancels)"
         )));
     }
 
@@ -221,10 +228,7 @@ impl Console {
                 (Some(input), true) => {
                     tokio::select! {
                         _ = tick => {}
-                        _ = input.recv() => {
-                            self.line("cancelled");
-                            return true;
-                        }
+                        _ = input.recv() => return true,
                     }
                 }
                 _ => tick.await,
@@ -233,6 +237,24 @@ impl Console {
         self.unwant_line();
         self.line("go");
         false
+    }
+
+    pub fn countdown_cancelled(&self, session: &Session, step: &str) {
+        let title = session.step(step).map_or(step, |(_, s)| s.title.as_str());
+        self.line(
+            &self
+                .paint
+                .yellow(&format!("cancelled: “{title}” did not run (journaled)")),
+        );
+    }
+
+    pub fn noted(&self, session: &Session, step: &str) {
+        let title = session.step(step).map_or(step, |(_, s)| s.title.as_str());
+        self.line(
+            &self
+                .paint
+                .dim(&format!("  ✎ note added to the journal on “{title}”")),
+        );
     }
 
     pub fn mistyped(&self, typed: &str) {
@@ -259,6 +281,52 @@ impl Console {
                 .paint
                 .yellow("\n⏹  stopping the command (SIGTERM, then SIGKILL)…"),
         );
+    }
+
+    /// Ctrl-C on a protected target: the question, answered by the next
+    /// line while the command runs on.
+    pub fn ask_cancel(&mut self, session: &Session, step: &str) {
+        let question = crate::driver::interrupt::protected_run(session)
+            .filter(|r| r.step == step)
+            .map_or_else(
+                || format!("Stop the running step `{step}`?"),
+                |r| r.question(),
+            );
+        self.line("");
+        self.line(&self.paint.red(&format!("⚠  {question}")));
+        self.print(&format!(
+            "{} ",
+            self.paint
+                .bold("y + Enter stops it · Enter alone lets it run · Ctrl-C again stops it >")
+        ));
+        self.want_line();
+    }
+
+    /// The operator let the command run.
+    pub fn goes_on(&self, session: &Session, step: &str) {
+        let title = session.step(step).map_or(step, |(_, s)| s.title.as_str());
+        self.line(&self.paint.dim(&format!("  “{title}” goes on running")));
+    }
+
+    /// A line typed, or else whatever woke the driver, handled (None).
+    async fn line_or_wake(&mut self, driver: &mut Driver) -> Result<Option<String>, String> {
+        let Some(input) = self.input.as_mut() else {
+            let wake = driver.wait().await;
+            driver.handle(wake).await?;
+            return Ok(None);
+        };
+        tokio::select! {
+            line = input.recv() => Ok(Some(line.unwrap_or_default())),
+            wake = driver.wait() => {
+                driver.handle(wake).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A question ended without its answer: what is typed next is not for it.
+    fn stop_waiting_for_line(&mut self) {
+        self.unwant_line();
     }
 
     pub fn interactive_start(&self) {
@@ -419,7 +487,7 @@ impl Console {
             Err(r) => return r,
         };
         match answer.as_str() {
-            "y" | "yes" | "o" | "oui" => Reply::Yes,
+            a if is_yes(a) => Reply::Yes,
             other => self.common(driver, other).await.unwrap_or(Reply::No),
         }
     }
@@ -532,6 +600,11 @@ fn prose_of(body: &str) -> String {
         }
     }
     out.join("\n").trim().to_string()
+}
+
+/// A yes, as the console's questions take it.
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim(), "y" | "Y" | "yes" | "o" | "oui")
 }
 
 fn human_ms(ms: i64) -> String {

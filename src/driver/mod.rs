@@ -20,6 +20,7 @@
 mod action;
 pub mod clock;
 mod end;
+pub mod interrupt;
 pub mod signals;
 mod warnings;
 
@@ -75,6 +76,11 @@ pub enum Event {
     Output { stream: Stream, data: String },
     /// SIGINT while an action ran: it is being stopped.
     Cancelling { step: String },
+    /// SIGINT while an action runs on a protected target: nothing is
+    /// stopped yet. Ask the operator ([`interrupt::protected_run`] says
+    /// what); yes is `Msg::CancelRequested`, no is
+    /// [`Driver::cancel_declined`]. A second SIGINT meanwhile is a yes.
+    CancelAsked { step: String },
     /// A signal arrived; the policy is applied already (the action
     /// cancelled, the session to stop once nothing runs).
     Signal(Sig),
@@ -109,6 +115,8 @@ pub struct Driver {
     interrupted: Option<String>,
     /// The operator quit: what runs is cancelled, nothing new starts.
     nothing_new: bool,
+    /// The step a SIGINT asked about (`Event::CancelAsked`), unanswered.
+    cancel_asked: Option<String>,
     echo_output: bool,
     _lock: SessionLock,
 }
@@ -133,6 +141,7 @@ impl Driver {
             events,
             interrupted: None,
             nothing_new: false,
+            cancel_asked: None,
             echo_output: false,
             _lock: parts.lock,
         })
@@ -197,6 +206,12 @@ impl Driver {
         if let Some(c) = &self.running {
             c.cancel();
         }
+    }
+
+    /// The operator answered no to `Event::CancelAsked`: the command goes
+    /// on, and the next SIGINT asks again.
+    pub fn cancel_declined(&mut self) {
+        self.cancel_asked = None;
     }
 
     /// A message from the operator: masked, validated, applied, journaled
@@ -289,6 +304,7 @@ impl Driver {
                 }
                 if let Some(outcome) = batch.finished {
                     self.running = None;
+                    self.cancel_asked = None;
                     self.finished(&step, index, outcome).await?;
                 }
             }
@@ -340,8 +356,20 @@ impl Driver {
         match sig {
             Sig::Int => {
                 // Stops the running step (recorded); with nothing running,
-                // the front end decides (the console's question quits).
+                // the front end decides (the console's question quits). On
+                // a protected target it asks first, unless nobody can
+                // answer (`--auto`) or it has asked already (a second
+                // Ctrl-C is the answer).
                 if let Some(step) = self.running_step().map(str::to_string) {
+                    let protected =
+                        interrupt::protected_run(&self.session).is_some_and(|r| r.step == step);
+                    if protected && !self.auto && self.cancel_asked.as_deref() != Some(&step) {
+                        self.cancel_asked = Some(step.clone());
+                        self.events.push_back(Event::CancelAsked { step });
+                        self.events.push_back(Event::Signal(sig));
+                        return Ok(());
+                    }
+                    self.cancel_asked = None;
                     self.events
                         .push_back(Event::Cancelling { step: step.clone() });
                     if let Ok(effects) = self.apply(Msg::CancelRequested { step }).await? {

@@ -312,7 +312,7 @@ impl Controls {
             match c {
                 Command::Quit => return AfterKey::Quit,
                 Command::Submit(_) | Command::Variable { .. } => self.alert(READ_ONLY, wall),
-                Command::Bell => {}
+                Command::Bell | Command::KeepRunning => {}
             }
         }
         AfterKey::Stay

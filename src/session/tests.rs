@@ -208,7 +208,8 @@ fn an_unknown_checklist_item_or_step_is_rejected() {
 fn steps_run_in_order() {
     let mut s = session();
     let why = rejected(&mut s, run("dump"));
-    assert!(why.contains("comes after `check`"), "{why}");
+    // Named by their titles, as the operator sees them.
+    assert!(why.contains("“Dump” comes after “Check”"), "{why}");
 }
 
 #[test]
@@ -295,7 +296,7 @@ fn a_failed_step_can_be_retried_or_skipped_with_a_reason() {
             reason: "exit 3".into()
         }
     );
-    assert!(rejected(&mut s, run("wipe")).contains("comes after `dump`"));
+    assert!(rejected(&mut s, run("wipe")).contains("comes after “Dump”"));
     // Retry runs it again.
     assert_eq!(
         ok(&mut s, 5, run("dump")),

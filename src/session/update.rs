@@ -412,11 +412,21 @@ impl Session {
         }
     }
 
+    /// A step as a refusal names it for the operator: its title.
+    fn named(&self, step: &str) -> String {
+        self.step(step)
+            .map_or_else(|| format!("`{step}`"), |(_, s)| format!("“{}”", s.title))
+    }
+
     fn run_requested(&mut self, at: Millis, step: &str) -> Result<Vec<Effect>, Rejected> {
         match self.status(step) {
             StepStatus::Pending | StepStatus::Failed { .. } => {}
             other => {
-                return reject(format!("`{step}` cannot start: it is {}", other.label()));
+                return reject(format!(
+                    "{} cannot start: it is {}",
+                    self.named(step),
+                    other.label()
+                ));
             }
         }
         self.may_run(step)?;
@@ -426,17 +436,23 @@ impl Session {
     /// Could `step` start now, were it pending? Everything but its status.
     fn may_run(&self, step: &str) -> Result<(), Rejected> {
         if let Some(r) = self.running() {
-            return reject(format!("`{r}` is running; one step runs at a time"));
+            return reject(format!(
+                "{} is running; one step runs at a time",
+                self.named(r)
+            ));
         }
         if let Some(blocker) = self.unsettled_before(step) {
             return reject(format!(
-                "`{step}` comes after `{blocker}`, which is not done or skipped"
+                "{} comes after {}, which is not done or skipped",
+                self.named(step),
+                self.named(&blocker)
             ));
         }
         let has_actions = self.step(step).is_some_and(|(_, s)| !s.actions.is_empty());
         if !has_actions {
             return reject(format!(
-                "`{step}` has nothing to run: tick its checklist or confirm it is done"
+                "{} has nothing to run: tick its checklist or confirm it is done",
+                self.named(step)
             ));
         }
         Ok(())
@@ -678,7 +694,8 @@ impl Session {
         let status = self.status(step);
         if status.is_settled() {
             return reject(format!(
-                "`{step}` is {}; its checklist is closed",
+                "{} is {}; its checklist is closed",
+                self.named(step),
                 status.label()
             ));
         }
@@ -686,7 +703,11 @@ impl Session {
             return reject(format!("no step `{step}`"));
         };
         let Some(slot) = s.ticked.get_mut(item) else {
-            return reject(format!("`{step}` has no checklist item {}", item + 1));
+            return reject(format!(
+                "{} has no checklist item {}",
+                self.named(step),
+                item + 1
+            ));
         };
         *slot = checked;
         let complete = s.checklist_complete();
@@ -713,29 +734,31 @@ impl Session {
             _ => return reject(format!("no step `{step}`")),
         };
         let status = self.status(step);
+        let named = self.named(step);
         if has_actions {
             return reject(match status {
                 StepStatus::AwaitingChecklist => {
-                    format!("`{step}` still has unticked checklist items")
+                    format!("{named} still has unticked checklist items")
                 }
                 _ => format!(
-                    "`{step}` is done when its actions succeed, not by confirmation (it is {})",
+                    "{named} is done when its actions succeed, not by confirmation (it is {})",
                     status.label()
                 ),
             });
         }
         if status != StepStatus::Pending {
             return reject(format!(
-                "`{step}` cannot be confirmed: it is {}",
+                "{named} cannot be confirmed: it is {}",
                 status.label()
             ));
         }
         if !complete {
-            return reject(format!("tick every checklist item of `{step}` first"));
+            return reject(format!("tick every checklist item of {named} first"));
         }
         if let Some(blocker) = self.unsettled_before(step) {
             return reject(format!(
-                "`{step}` comes after `{blocker}`, which is not done or skipped"
+                "{named} comes after {}, which is not done or skipped",
+                self.named(&blocker)
             ));
         }
         if let Some(s) = self.steps.get_mut(step) {
@@ -746,12 +769,13 @@ impl Session {
 
     fn skipped(&mut self, at: Millis, step: &str, reason: &str) -> Result<Vec<Effect>, Rejected> {
         let reason = skip_reason(reason)?;
+        let named = self.named(step);
         match self.status(step) {
             StepStatus::Running { .. } => {
-                reject(format!("`{step}` is running: stop it before skipping it"))
+                reject(format!("{named} is running: stop it before skipping it"))
             }
-            StepStatus::Done => reject(format!("`{step}` is already done")),
-            StepStatus::Skipped { .. } => reject(format!("`{step}` is already skipped")),
+            StepStatus::Done => reject(format!("{named} is already done")),
+            StepStatus::Skipped { .. } => reject(format!("{named} is already skipped")),
             _ => Ok(self.settle(at, step, StepStatus::Skipped { reason })),
         }
     }

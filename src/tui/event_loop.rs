@@ -231,6 +231,7 @@ impl Loop {
                     self.quit = true;
                     self.driver.quit();
                 }
+                Command::KeepRunning => self.driver.cancel_declined(),
                 Command::Bell => bell(),
                 Command::Variable { .. } => {}
             }
@@ -283,6 +284,7 @@ impl Loop {
                     self.terminal_lost = true;
                     stop_reading(&mut self.events);
                 }
+                DriverEvent::CancelAsked { step } => self.app.ask_cancel(&step),
                 DriverEvent::Signal(_)
                 | DriverEvent::ActionStarting(_)
                 | DriverEvent::Output { .. }

@@ -1,93 +1,81 @@
-//! Which keys do something now (the footer), and every key (the help).
+//! Which keys do something now (the footer), and every key (the help),
+//! both read from the one key map (`keymap`).
 
 use super::app::{App, Focus, Mode};
+use super::keymap::{self, Act, Section};
 use crate::session::{Session, StepStatus};
 
-/// Every key, by section, for the help overlay.
-pub const HELP: &[(&str, &[(&str, &str)])] = &[
-    (
-        "Steps",
-        &[
-            ("j/k ↓/↑", "select the next/previous step (tree focus)"),
-            ("g/Home", "first step (tree focus)"),
-            (
-                "Enter, r",
-                "run the selected step; retry it after a failure",
-            ),
-            ("space, x", "tick the next checklist item"),
-            ("1–9", "tick or untick checklist item N"),
-            ("d", "confirm a manual step is done"),
-            ("s", "skip the selected step (asks for a reason)"),
-            ("b", "after a failure: choose a rollback step of its phase"),
-            ("c, Ctrl-C", "cancel the running step"),
-            ("n", "add a note to the journal (any time)"),
-        ],
-    ),
-    (
-        "Panes",
-        &[
-            ("Tab/Shift-Tab", "focus: steps → instructions → output"),
-            ("j/k ↓/↑", "scroll the focused pane by a line"),
-            (
-                "PgUp/PgDn",
-                "scroll the output (the instructions when focused)",
-            ),
-            ("Ctrl-U/Ctrl-D", "scroll the output half a page"),
-            ("g/Home", "top of the output (output focus)"),
-            ("G/End", "follow the newest output"),
-            ("/", "search the output"),
-            ("n/N", "next/previous match (output focus, while searching)"),
-            ("Esc", "clear the search"),
-        ],
-    ),
-    (
-        "Gate, countdown, prompts",
-        &[
-            ("type the name", "at a gate: the target's name, then Enter"),
-            ("Esc (gate)", "refuse to run it (journaled)"),
-            ("Esc, c, Enter", "during a countdown: cancel it"),
-            ("Enter", "confirm what was typed"),
-            ("Backspace, Ctrl-U", "erase a character, the whole line"),
-            ("Esc", "close the prompt"),
-        ],
-    ),
-    (
-        "In doubt (after a crash)",
-        &[
-            (
-                "r",
-                "run it again (a destructive step goes through its gate)",
-            ),
-            ("d", "it completed: mark it done"),
-            ("s", "skip it, with a reason"),
-        ],
-    ),
-    (
-        "Session",
-        &[
-            ("?", "this help"),
-            (
-                "q",
-                "quit; the session stays resumable (asks while a step runs)",
-            ),
-            (
-                "Ctrl-C",
-                "cancel the running step, or quit when nothing runs",
-            ),
-        ],
-    ),
-    (
-        "Marks",
-        &[
-            (
-                "○ ◐ ◆ ◑",
-                "pending, running, at a gate/countdown, checklist to tick",
-            ),
-            ("✔ ✖ ↷ ?", "done, failed, skipped, in doubt"),
-            ("⚠", "destructive: gated on a protected target"),
-        ],
-    ),
-];
+/// One section of the help overlay: a title and (keys, what they do).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelpSection {
+    pub title: &'static str,
+    pub keys: Vec<(&'static str, &'static str)>,
+}
+
+impl HelpSection {
+    fn of(fixed: (&'static str, &'static [(&'static str, &'static str)])) -> HelpSection {
+        HelpSection {
+            title: fixed.0,
+            keys: fixed.1.to_vec(),
+        }
+    }
+}
+
+/// Every live key, by section, from the key map; then the marks.
+pub fn live_help() -> Vec<HelpSection> {
+    Section::ALL
+        .iter()
+        .map(|s| HelpSection {
+            title: s.title(),
+            keys: keymap::section(*s).map(|b| (b.keys, b.help)).collect(),
+        })
+        .chain(std::iter::once(HelpSection::of(MARKS)))
+        .collect()
+}
+
+/// A key the footer shows now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FooterKey {
+    pub key: String,
+    pub label: String,
+    /// See `keymap::Binding::priority`: the highest go first when the
+    /// footer is short of room.
+    pub priority: u8,
+}
+
+impl FooterKey {
+    fn of(act: Act) -> FooterKey {
+        let b = keymap::binding(act);
+        FooterKey {
+            key: b.key.to_string(),
+            label: b.label.to_string(),
+            priority: b.priority,
+        }
+    }
+
+    /// The same binding, its key spelt for this moment (`1–3`, the
+    /// target's name).
+    fn keyed(act: Act, key: impl Into<String>) -> FooterKey {
+        FooterKey {
+            key: key.into(),
+            ..FooterKey::of(act)
+        }
+    }
+}
+
+/// The marks the tree and the step pane draw: not keys, but the help
+/// explains them beside the keys.
+pub const MARKS: (&str, &[(&str, &str)]) = (
+    "Marks",
+    &[
+        (
+            "○ ◐ ◆ ◑",
+            "pending, running, at a gate/countdown, checklist to tick",
+        ),
+        ("✔ ✖ ↷ ?", "done, failed, skipped, in doubt"),
+        ("⚠", "destructive: gated on a protected target"),
+    ],
+);
 
 /// A replay's own keys, for its help; the live UI's keys for looking
 /// around (tree, panes, search) work there too.
@@ -139,44 +127,56 @@ const REPLAY_LOOK: (&str, &[(&str, &str)]) = (
 
 /// The help overlay's sections: a replay's keys and the live keys that
 /// only look around, or every live key.
-pub fn help_sections(app: &App) -> Vec<(&'static str, &'static [(&'static str, &'static str)])> {
+pub fn help_sections(app: &App) -> Vec<HelpSection> {
     if app.read_only {
-        [REPLAY_HELP, REPLAY_LOOK]
-            .into_iter()
-            .chain(HELP.iter().copied().filter(|(title, _)| *title == "Marks"))
-            .collect()
+        vec![
+            HelpSection::of(REPLAY_HELP),
+            HelpSection::of(REPLAY_LOOK),
+            HelpSection::of(MARKS),
+        ]
     } else {
-        HELP.to_vec()
+        live_help()
     }
 }
 
-fn replay_keys() -> Vec<(String, String)> {
-    [
-        ("space", "play/pause"),
-        ("+/-", "speed"),
-        ("→/←", "step"),
-        ("n", "failure"),
-        ("g", "gate"),
-        ("o", "note"),
-        ("t", "time"),
-        ("f", "follow"),
-        ("i", "idle"),
-        ("?", "help"),
-        ("q", "quit"),
-    ]
-    .iter()
-    .map(|(k, w)| (k.to_string(), w.to_string()))
-    .collect()
+fn replay_keys() -> Vec<FooterKey> {
+    let n = REPLAY_FOOTER.len();
+    REPLAY_FOOTER
+        .iter()
+        .enumerate()
+        .map(|(i, (k, w))| FooterKey {
+            key: k.to_string(),
+            label: w.to_string(),
+            // Help and quit are kept; the rest go from the end.
+            priority: if i + 2 >= n { 0 } else { 1 + i as u8 },
+        })
+        .collect()
 }
 
-/// The keys that do something in the current mode and selection.
-pub fn available(app: &App, session: &Session) -> Vec<(String, String)> {
-    let k = |key: &str, what: &str| (key.to_string(), what.to_string());
+/// A replay's footer, in the order shown; `? help` and `q quit` last.
+const REPLAY_FOOTER: &[(&str, &str)] = &[
+    ("space", "play/pause"),
+    ("+/-", "speed"),
+    ("→/←", "step"),
+    ("n", "failure"),
+    ("g", "gate"),
+    ("o", "note"),
+    ("t", "time"),
+    ("f", "follow"),
+    ("i", "idle"),
+    ("?", "help"),
+    ("q", "quit"),
+];
+
+/// The keys that do something in the current mode and selection, in the
+/// order the footer shows them.
+pub fn available(app: &App, session: &Session) -> Vec<FooterKey> {
+    use FooterKey as K;
     if app.read_only && !matches!(app.mode, Mode::Help | Mode::Search { .. }) {
         return replay_keys();
     }
     match &app.mode {
-        Mode::Help => vec![k("j/k", "scroll"), k("Esc", "close")],
+        Mode::Help => vec![K::of(Act::HelpScroll), K::of(Act::HelpClose)],
         Mode::Gate { step, .. } => {
             let name = app
                 .gate
@@ -184,31 +184,44 @@ pub fn available(app: &App, session: &Session) -> Vec<(String, String)> {
                 .filter(|g| g.step == *step)
                 .map_or_else(|| "the target".to_string(), |g| g.target.clone());
             vec![
-                (name, "type it".into()),
-                k("Enter", "confirm"),
-                k("Esc", "refuse"),
+                K::keyed(Act::GateType, name),
+                K::of(Act::GateConfirm),
+                K::of(Act::GateRefuse),
             ]
         }
-        Mode::Countdown { .. } => vec![k("Esc/c", "cancel")],
-        Mode::Skip { .. } | Mode::Note { .. } | Mode::Search { .. } => {
-            vec![k("Enter", "ok"), k("Ctrl-U", "clear"), k("Esc", "cancel")]
-        }
-        Mode::Prompt { .. } => vec![k("Enter", "ok"), k("Ctrl-U", "clear"), k("Esc", "quit")],
-        Mode::ConfirmQuit => vec![k("y", "quit"), k("any key", "stay")],
-        Mode::Rollback { .. } => vec![k("j/k", "choose"), k("Enter", "go"), k("Esc", "back")],
+        Mode::Countdown { .. } => vec![K::of(Act::CountdownCancel)],
+        Mode::Skip { .. } | Mode::Note { .. } | Mode::Search { .. } => vec![
+            K::of(Act::InputOk),
+            K::of(Act::InputClear),
+            K::of(Act::InputClose),
+        ],
+        Mode::Prompt { .. } => vec![
+            K::of(Act::InputOk),
+            K::of(Act::InputClear),
+            K::of(Act::PromptQuit),
+        ],
+        Mode::ConfirmQuit => vec![K::of(Act::QuitYes), K::of(Act::QuitNo)],
+        Mode::ConfirmCancel { .. } => vec![K::of(Act::StopYes), K::of(Act::StopNo)],
+        Mode::Rollback { .. } => vec![
+            K::of(Act::RollbackChoose),
+            K::of(Act::RollbackGo),
+            K::of(Act::RollbackBack),
+        ],
         Mode::InDoubt { .. } => vec![
-            k("r", "re-run"),
-            k("d", "mark done"),
-            k("s", "skip"),
-            k("n", "note"),
-            k("q", "quit"),
+            K::of(Act::InDoubtRerun),
+            K::of(Act::InDoubtDone),
+            K::of(Act::InDoubtSkip),
+            K::of(Act::InDoubtLook),
+            K::of(Act::Note),
+            K::of(Act::Help),
+            K::of(Act::Quit),
         ],
         Mode::Normal => normal(app, session),
     }
 }
 
-fn normal(app: &App, session: &Session) -> Vec<(String, String)> {
-    let k = |key: &str, what: &str| (key.to_string(), what.to_string());
+fn normal(app: &App, session: &Session) -> Vec<FooterKey> {
+    use FooterKey as K;
     let mut keys = Vec::new();
     let selected = app.selected.as_deref();
     let step = selected.and_then(|id| session.step(id)).map(|(_, s)| s);
@@ -217,73 +230,113 @@ fn normal(app: &App, session: &Session) -> Vec<(String, String)> {
         let has_actions = !step.actions.is_empty();
         let items = step.checklist.len();
         let unticked = state.ticked.iter().any(|t| !t);
-        let tick = |keys: &mut Vec<(String, String)>| {
+        let tick = |keys: &mut Vec<FooterKey>| {
             if unticked {
-                keys.push(k("space", "tick next"));
+                keys.push(K::of(Act::Tick));
             }
             if items > 1 {
-                keys.push(k(&format!("1–{}", items.min(9)), "tick item"));
+                keys.push(K::keyed(Act::TickItem, format!("1–{}", items.min(9))));
             } else if items == 1 {
-                keys.push(k("1", "tick item"));
+                keys.push(K::keyed(Act::TickItem, "1"));
             }
         };
         match &state.status {
             StepStatus::Pending if has_actions => {
-                keys.push(k("Enter", "run"));
-                keys.push(k("s", "skip"));
+                keys.push(K::of(Act::Run));
+                keys.push(K::of(Act::Skip));
             }
             StepStatus::Pending => {
                 tick(&mut keys);
                 if !unticked {
-                    keys.push(k("d", "done"));
+                    keys.push(K::of(Act::Done));
                 }
-                keys.push(k("s", "skip"));
+                keys.push(K::of(Act::Skip));
             }
-            StepStatus::Running { .. } => keys.push(k("c", "cancel")),
+            StepStatus::Running { .. } => keys.push(K::of(Act::Cancel)),
             StepStatus::Failed { .. } => {
-                keys.push(k("r", "retry"));
+                keys.push(K::of(Act::Retry));
                 if !session.rollbacks_for(&step.id).is_empty() {
-                    keys.push(k("b", "rollback"));
+                    keys.push(K::of(Act::Rollback));
                 }
-                keys.push(k("s", "skip"));
+                keys.push(K::of(Act::Skip));
             }
             StepStatus::AwaitingChecklist => {
                 tick(&mut keys);
-                keys.push(k("s", "skip"));
+                keys.push(K::of(Act::Skip));
             }
-            StepStatus::AwaitingGate => keys.push(k("Enter", "gate")),
-            StepStatus::InDoubt => keys.push(k("Enter", "decide")),
-            StepStatus::Done | StepStatus::Skipped { .. } => keys.push(k("Enter", "next step")),
+            StepStatus::AwaitingGate => keys.push(K::of(Act::ShowGate)),
+            StepStatus::InDoubt => keys.push(K::of(Act::Decide)),
+            // Only when there is a next step to go to.
+            StepStatus::Done | StepStatus::Skipped { .. } => {
+                if session.next_step().is_some_and(|n| n != step.id) {
+                    keys.push(K::of(Act::NextStep));
+                }
+            }
             StepStatus::Countdown => {}
         }
     }
     if session.running().is_some()
         && !matches!(state.map(|s| &s.status), Some(StepStatus::Running { .. }))
     {
-        keys.push(k("c", "cancel running"));
+        keys.push(K::of(Act::CancelRunning));
     }
     let searching = app.focus == Focus::Output && app.search.is_some();
     if searching {
-        keys.push(k("n/N", "match"));
-        keys.push(k("Esc", "end search"));
+        keys.push(K::of(Act::Match));
+        keys.push(K::of(Act::EndSearch));
     } else {
-        keys.push(k("n", "note"));
+        keys.push(K::of(Act::Note));
     }
     keys.push(match app.focus {
-        Focus::Steps => k("j/k", "select"),
-        Focus::Step | Focus::Output => k("j/k", "scroll"),
+        Focus::Steps => K::of(Act::Select),
+        Focus::Step | Focus::Output => K::of(Act::Scroll),
     });
     if app.shows_output(session) {
-        keys.push(k("PgUp/PgDn", "output"));
+        keys.push(K::of(Act::Page));
         if !app.follow {
-            keys.push(k("G", "follow"));
+            keys.push(K::of(Act::Follow));
         }
         if !searching {
-            keys.push(k("/", "search"));
+            keys.push(K::of(Act::Search));
         }
     }
-    keys.push(k("Tab", "focus"));
-    keys.push(k("?", "help"));
-    keys.push(k("q", "quit"));
+    keys.push(K::of(Act::Focus));
+    keys.push(K::of(Act::Help));
+    keys.push(K::of(Act::Quit));
     keys
+}
+
+/// What fits in `width` columns: the keys shown in their order, those
+/// with the highest priority number left out first until the rest fit.
+/// `item_width` is what one key takes on screen.
+pub fn fit(
+    mut keys: Vec<FooterKey>,
+    width: usize,
+    item_width: impl Fn(&FooterKey) -> usize,
+) -> Vec<FooterKey> {
+    loop {
+        let used: usize = keys.iter().map(&item_width).sum();
+        if used <= width {
+            return keys;
+        }
+        let drop = keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.priority > 0)
+            // The last of the least important goes first.
+            .max_by_key(|(i, k)| (k.priority, *i))
+            .map(|(i, _)| i);
+        match drop {
+            Some(i) => {
+                keys.remove(i);
+            }
+            // Only keys that are never dropped are left: cut from the end.
+            None => {
+                keys.pop();
+                if keys.is_empty() {
+                    return keys;
+                }
+            }
+        }
+    }
 }

@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod event_loop;
+pub mod keymap;
 pub mod keys;
 pub mod output;
 pub mod render;

@@ -322,11 +322,11 @@ fn the_full_screen_ui_never_shows_or_journals_the_canary() {
         });
         std::thread::sleep(Duration::from_millis(300));
         look();
-        // Back to the step just run: its output pane, at rest.
-        t.keys(&["Up"]);
+        // The step just run stays in view: its output pane, at rest.
         std::thread::sleep(Duration::from_millis(200));
         look();
-        t.keys(&["Down"]);
+        // Enter selects the next step.
+        t.keys(&["Enter"]);
     }
     // The gate: the canary typed (pasted by mistake), then the name.
     t.keys(&["Enter"]);

@@ -142,9 +142,13 @@ fn seed_001_recovery_plan_through_the_tui() {
 
     // Pré-requis, gt1, gt2: checklists, ticked item by item.
     t.wait_screen("Pré-requis");
+    // A settled step stays in view: Enter selects the next one.
     tick_all(&t, &j, "prerequis", 5);
+    t.keys(&["Enter"]);
     tick_all(&t, &j, "gt1", 2);
+    t.keys(&["Enter"]);
     tick_all(&t, &j, "gt2", 5);
+    t.keys(&["Enter"]);
 
     // gt3: the checklist, then the two services' HTTP checks.
     tick_all(&t, &j, "gt3", 4);
@@ -152,18 +156,19 @@ fn seed_001_recovery_plan_through_the_tui() {
     wait_record(&t, &j, "the second service's check", |r| {
         is(r, "action-finished", "gt3") && r["action"] == 1
     });
+    t.keys(&["Enter"]);
     tick_all(&t, &j, "gt4", 3);
 
     // tt1: the CI deployment, done by hand.
     t.wait_screen("Déploiement via la CI");
-    t.keys(&["d"]);
+    t.keys(&["Enter", "d"]);
     wait_record(&t, &j, "the CI deployment confirmed", |r| {
         is(r, "confirmed-done", "tt1")
     });
 
     // tt2: the restore, destructive on production: its gate.
     t.wait_screen("Restauration du backup");
-    t.keys(&["Enter"]);
+    t.keys(&["Enter", "Enter"]);
     t.wait_screen("DESTRUCTIVE STEP");
     t.type_text("production");
     t.keys(&["Enter"]);
@@ -171,20 +176,20 @@ fn seed_001_recovery_plan_through_the_tui() {
 
     // tt3: kubectl: no cluster here.
     t.wait_screen("Ingestion des données externes");
-    t.keys(&["s"]);
+    t.keys(&["Enter", "s"]);
     t.type_text(KUBECTL_REASON);
     t.keys(&["Enter"]);
     wait_record(&t, &j, "the kubectl skip", |r| is(r, "skipped", "tt3"));
 
     // tt4, tt5, tp1: done by hand in the administration and the CI.
     for step in ["tt4", "tt5", "tp1"] {
-        t.keys(&["d"]);
+        t.keys(&["Enter", "d"]);
         wait_record(&t, &j, step, |r| is(r, "confirmed-done", step));
     }
 
     // The site's check, then the session is complete.
     t.wait_screen("Vérification du site");
-    t.keys(&["Enter"]);
+    t.keys(&["Enter", "Enter"]);
     wait_record(&t, &j, "the site's check", |r| {
         is(r, "action-finished", "verification-site")
     });

@@ -33,6 +33,8 @@ pub enum Ask {
     Note,
     /// A variable's value, before the session starts.
     Variable(String),
+    /// Ctrl-C while a command runs on a protected target: stop it?
+    Stop,
 }
 
 /// Where the session is when it asks.
@@ -63,6 +65,10 @@ const PROMPTS: &[(&str, Ask)] = &[
         Ask::InDoubt,
     ),
     ("which rollback? > ", Ask::WhichRollback),
+    (
+        "y + Enter stops it · Enter alone lets it run · Ctrl-C again stops it > ",
+        Ask::Stop,
+    ),
     ("reason for skipping: ", Ask::Reason),
     ("note: ", Ask::Note),
 ];
@@ -214,6 +220,11 @@ impl Operator {
             ask,
             since_header: since,
         })
+    }
+
+    /// The process id of runsheet (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Types `line` and Enter.

@@ -275,7 +275,8 @@ fn through_the_tui() -> Vec<Value> {
     wait_record(&data, "the checklist done", &screen, |r| {
         is(r, "checklist-ticked", "check") && r["item"] == 1
     });
-    term.keys(&["Enter"]);
+    // The ticked step stays in view: Enter selects the next, Enter runs it.
+    term.keys(&["Enter", "Enter"]);
     term.wait_screen("PRODUCTION");
     term.type_text("prod");
     term.keys(&["Enter"]);
@@ -287,7 +288,7 @@ fn through_the_tui() -> Vec<Value> {
     wait_record(&data, "the wipe", &screen, |r| {
         is(r, "action-finished", "wipe")
     });
-    term.keys(&["Enter"]);
+    term.keys(&["Enter", "Enter"]);
     wait_record(&data, "the failure", &screen, |r| {
         is(r, "action-finished", "flaky")
     });
@@ -315,7 +316,7 @@ fn through_the_tui() -> Vec<Value> {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    term.keys(&["Enter"]);
+    term.keys(&["Enter", "Enter"]);
     wait_record(&data, "the long step's output", &screen, |r| {
         is(r, "output", "long") && r["data"].as_str().is_some_and(|d| d.contains("started"))
     });

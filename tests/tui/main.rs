@@ -12,7 +12,10 @@
 mod support;
 
 mod front_ends;
+mod keymap_docs;
 mod tui_e2e;
 mod tui_keys;
 mod tui_output;
 mod tui_screens;
+mod tui_trust;
+mod tui_trust_e2e;

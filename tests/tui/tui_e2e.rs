@@ -104,17 +104,21 @@ fn the_demo_on_production_hang_up_resume_gate_and_skip() {
     t.wait_record("the checklist done", |r| {
         is(r, "checklist-ticked", "pre-flight-checklist") && r["item"] == 2
     });
-    t.keys(&["Enter"]);
+    // A settled step stays in view: Enter selects the next, Enter runs it.
+    t.keys(&["Enter", "Enter"]);
     t.wait_record("the scratch setup", |r| {
         is(r, "action-finished", "create-the-scratch-environment")
     });
+    // The scratch step stays in view: Enter selects the announcement.
+    t.wait_screen("Enter next step");
+    t.keys(&["Enter"]);
     t.wait_screen("Announce the maintenance window");
     t.keys(&["d"]);
     t.wait_record("the manual step confirmed", |r| {
         is(r, "confirmed-done", "announce-the-maintenance-window")
     });
     // The backup runs for a few seconds: hang up in the middle of it.
-    t.keys(&["Enter"]);
+    t.keys(&["Enter", "Enter"]);
     t.wait_record("backup output", |r| {
         is(r, "output", "back-up-the-current-release")
     });
@@ -182,7 +186,7 @@ fn the_demo_on_production_hang_up_resume_gate_and_skip() {
     assert_eq!(typed, vec!["prod", "production"]);
     // Skip a step with a reason typed in the UI.
     t.wait_screen("Install the new release");
-    t.keys(&["s"]);
+    t.keys(&["Enter", "s"]);
     t.type_text("installed by hand");
     t.keys(&["Enter"]);
     t.wait_record("the skip", |r| {
@@ -215,7 +219,9 @@ fn an_interactive_step_gets_the_terminal_and_gives_it_back() {
     t.wait_record("the interactive step", |r| {
         is(r, "action-finished", "ask") && r["outcome"]["exit_code"] == 0
     });
-    // The UI is back.
+    // The UI is back, the step just run still in view; Enter moves on.
+    t.wait_screen("Enter next step");
+    t.keys(&["Enter"]);
     t.wait_screen("looked");
     let greeting = std::fs::read_to_string(t.dir.path().join("greeting")).unwrap_or_default();
     assert_eq!(greeting, "hello bob\n");

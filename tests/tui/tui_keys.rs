@@ -78,6 +78,17 @@ fn check_done(app: &mut App, s: &mut Session) {
     submit(app, s, AT, tick("check", 1, true));
 }
 
+/// Enter on the step that just settled (kept in view): the next is selected.
+fn move_on(app: &mut App, s: &mut Session, from: &str, to: &str) {
+    assert_eq!(
+        app.selected.as_deref(),
+        Some(from),
+        "a settled step stays in view"
+    );
+    assert!(press(app, s, AT, key(KeyCode::Enter)).is_empty());
+    assert_eq!(app.selected.as_deref(), Some(to));
+}
+
 fn dump_running() -> (Session, App) {
     let (mut s, mut app) = fresh();
     check_done(&mut app, &mut s);
@@ -102,7 +113,7 @@ fn dump_failed() -> (Session, App) {
 fn at_gate() -> (Session, App) {
     let (mut s, mut app) = dump_running();
     submit(&mut app, &mut s, AT + 500, finished("dump", 0, 0, 500));
-    assert_eq!(app.selected.as_deref(), Some("wipe"));
+    move_on(&mut app, &mut s, "dump", "wipe");
     press(&mut app, &mut s, AT + 600, key(KeyCode::Enter));
     assert!(matches!(app.mode, Mode::Gate { .. }), "{:?}", app.mode);
     (s, app)
@@ -113,7 +124,7 @@ fn at_countdown() -> (Session, App) {
     type_text(&mut app, &mut s, AT + 700, "production");
     press(&mut app, &mut s, AT + 700, key(KeyCode::Enter));
     submit(&mut app, &mut s, AT + 800, finished("wipe", 0, 0, 100));
-    assert_eq!(app.selected.as_deref(), Some("wipe-staging"));
+    move_on(&mut app, &mut s, "wipe", "wipe-staging");
     press(&mut app, &mut s, AT + 1_000, key(KeyCode::Enter));
     (s, app)
 }
@@ -222,11 +233,7 @@ fn j_k_scroll_the_instructions_when_they_have_the_focus() {
 fn enter_and_r_run_a_pending_step_with_actions() {
     let (mut s, mut app) = fresh();
     check_done(&mut app, &mut s);
-    assert_eq!(
-        app.selected.as_deref(),
-        Some("dump"),
-        "moved on when check settled"
-    );
+    move_on(&mut app, &mut s, "check", "dump");
     for k in [key(KeyCode::Enter), ch('r')] {
         assert_eq!(
             app.handle_key(&s, k, AT),
@@ -244,6 +251,7 @@ fn enter_and_r_run_a_pending_step_with_actions() {
 fn ctrl_and_alt_letters_are_never_the_bare_letter() {
     let (mut s, mut app) = fresh();
     check_done(&mut app, &mut s);
+    move_on(&mut app, &mut s, "check", "dump");
     let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
     let alt = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT);
     for k in [ctrl('j'), ctrl('m')] {
@@ -910,7 +918,7 @@ fn in_doubt_r_reruns_and_d_marks_done() {
     run_commands(&mut app, &mut s, commands, AT);
     assert_eq!(status(&s, "dump"), StepStatus::Done);
     assert_eq!(app.mode, Mode::Normal);
-    assert_eq!(app.selected.as_deref(), Some("wipe"));
+    move_on(&mut app, &mut s, "dump", "wipe");
 }
 
 #[test]
@@ -982,8 +990,8 @@ fn countdown_starts_from_the_effect_with_its_end_time() {
 }
 
 #[test]
-fn countdown_esc_c_enter_and_ctrl_c_cancel() {
-    for k in [key(KeyCode::Esc), ch('c'), key(KeyCode::Enter), ctrl('c')] {
+fn countdown_esc_c_and_ctrl_c_cancel() {
+    for k in [key(KeyCode::Esc), ch('c'), ctrl('c')] {
         let (mut s, mut app) = at_countdown();
         let commands = app.handle_key(&s, k, AT);
         assert_eq!(
@@ -995,7 +1003,20 @@ fn countdown_esc_c_enter_and_ctrl_c_cancel() {
         run_commands(&mut app, &mut s, commands, AT);
         assert_eq!(status(&s, "wipe-staging"), StepStatus::Pending);
         assert_eq!(app.mode, Mode::Normal);
+        let said = app.flash_at(AT).map(|f| f.text.clone()).unwrap_or_default();
+        assert_eq!(said, "Countdown cancelled: “Wipe staging” did not run.");
     }
+}
+
+/// A second Enter (pressed in a hurry after the one that started the
+/// countdown) must not cancel it silently: it says what does.
+#[test]
+fn countdown_enter_does_not_cancel_and_says_what_does() {
+    let (s, mut app) = at_countdown();
+    assert!(app.handle_key(&s, key(KeyCode::Enter), AT).is_empty());
+    assert!(matches!(app.mode, Mode::Countdown { .. }));
+    assert_eq!(status(&s, "wipe-staging"), StepStatus::Countdown);
+    assert!(flash(&app).contains("Esc or c cancels"), "{}", flash(&app));
 }
 
 #[test]

@@ -121,6 +121,9 @@ fn backed_up(app: &mut App, s: &mut Session) {
 fn at_gate(app: &mut App, s: &mut Session) {
     backed_up(app, s);
     let now = T0 + 80_000;
+    // The backup stays in view once done: Enter selects the next step,
+    // Enter again runs it (its gate).
+    press(app, s, now, key(KeyCode::Enter));
     let commands = app.handle_key(s, key(KeyCode::Enter), now);
     run_commands(app, s, commands, now);
     type_text(app, s, now, "prod");
@@ -138,6 +141,7 @@ fn install_failed(app: &mut App, s: &mut Session) {
         output(REMOVE, "Old release removed. Remaining releases:\n2.4.0\n"),
     );
     submit(app, s, T0 + 82_000, finished(REMOVE, 0, 0, 500));
+    press(app, s, T0 + 90_000, key(KeyCode::Enter));
     press(app, s, T0 + 90_000, key(KeyCode::Enter));
     submit(
         app,
@@ -164,6 +168,7 @@ fn health_failed(app: &mut App, s: &mut Session) {
     );
     submit(app, s, T0 + 82_000, finished(REMOVE, 0, 0, 500));
     press(app, s, T0 + 90_000, key(KeyCode::Enter));
+    press(app, s, T0 + 90_000, key(KeyCode::Enter));
     submit(
         app,
         s,
@@ -174,6 +179,7 @@ fn health_failed(app: &mut App, s: &mut Session) {
         ),
     );
     submit(app, s, T0 + 92_000, finished(INSTALL, 0, 0, 1_500));
+    press(app, s, T0 + 100_000, key(KeyCode::Enter));
     press(app, s, T0 + 100_000, key(KeyCode::Enter));
     submit(
         app,
@@ -370,6 +376,7 @@ fn wide_250x70() {
 fn countdown_on_rehearsal() {
     let (mut s, mut app, mut out) = start("rehearsal");
     backed_up(&mut app, &mut s);
+    press(&mut app, &mut s, T0 + 80_000, key(KeyCode::Enter));
     press(&mut app, &mut s, T0 + 80_000, key(KeyCode::Enter));
     insta::assert_snapshot!(screen(
         &s,

@@ -52,6 +52,10 @@ pub enum Mode {
         input: String,
     },
     ConfirmQuit,
+    /// Ctrl-C (or c) while a command runs on a protected target: stop it?
+    ConfirmCancel {
+        step: String,
+    },
     Rollback {
         failed: String,
         choices: Vec<String>,
@@ -80,6 +84,7 @@ impl fmt::Debug for Mode {
             Mode::Normal => f.write_str("Normal"),
             Mode::Help => f.write_str("Help"),
             Mode::ConfirmQuit => f.write_str("ConfirmQuit"),
+            Mode::ConfirmCancel { step } => write!(f, "ConfirmCancel {{ step: {step:?} }}"),
             Mode::Gate { step, input } => write!(f, "Gate {{ step: {step:?}, input: {input:?} }}"),
             Mode::Skip { step, input } => write!(f, "Skip {{ step: {step:?}, input: {input:?} }}"),
             Mode::Note { step, input } => write!(f, "Note {{ step: {step:?}, input: {input:?} }}"),
@@ -122,6 +127,9 @@ pub enum Command {
     Submit(Msg),
     /// Leave; the session stays resumable.
     Quit,
+    /// The operator let a command on a protected target run on (see
+    /// `Driver::cancel_declined`).
+    KeepRunning,
     Bell,
     /// The value typed at a variable prompt.
     Variable {
@@ -135,6 +143,7 @@ impl fmt::Debug for Command {
         match self {
             Command::Submit(m) => write!(f, "Submit({m:?})"),
             Command::Quit => f.write_str("Quit"),
+            Command::KeepRunning => f.write_str("KeepRunning"),
             Command::Bell => f.write_str("Bell"),
             Command::Variable { name, .. } => write!(f, "Variable {{ name: {name:?}, .. }}"),
         }
@@ -332,7 +341,13 @@ impl App {
             }
             Effect::StepSettled { step } => return self.settled(session, step, now_ms),
             Effect::FlowComplete => {
-                self.flash_info("Every step is done or skipped: q to finish", now_ms);
+                // What the last action said stays said (a skip, a note).
+                let done = "Every step is done or skipped: q to finish";
+                let text = match self.flash_at(now_ms).filter(|f| !f.alert) {
+                    Some(f) => format!("{} · {done}", f.text),
+                    None => done.to_string(),
+                };
+                self.flash_info(text, now_ms);
             }
             Effect::GateMistyped {
                 step,
@@ -392,14 +407,11 @@ impl App {
         let Some(state) = session.state(step) else {
             return Vec::new();
         };
-        let failed = matches!(state.status, StepStatus::Failed { .. });
-        if self.selected.as_deref() == Some(step)
-            && !failed
-            && let Some(next) = session.next_step()
-        {
-            let next = next.to_string();
-            self.select(&next);
-        }
+        // The selection stays on the step that just settled, with its mark,
+        // its time and its output, until the operator moves on (Enter on a
+        // settled step selects the next one): what a step just did, the
+        // output of a command confirmed at its gate, is seen, not jumped
+        // past. A rollback step stays in view the same way.
         let long = state.duration_ms().is_some_and(|d| d > LONG_STEP_MS);
         if !long {
             return Vec::new();
@@ -438,6 +450,9 @@ impl App {
                 !matches!(status(failed), Some(StepStatus::Failed { .. }))
             }
             Mode::ConfirmQuit => session.running().is_none(),
+            Mode::ConfirmCancel { step } => {
+                !matches!(status(step), Some(StepStatus::Running { .. }))
+            }
             _ => false,
         };
         if stale {
@@ -489,27 +504,31 @@ impl App {
                 self.help_key(key);
                 Vec::new()
             }
-            Mode::Gate { step, input } => self.gate_key(step, input, key),
-            Mode::Skip { step, input } => self.skip_key(session, step, input, key),
-            Mode::Note { step, input } => self.note_key(step, input, key),
+            Mode::Gate { step, input } => self.gate_key(session, step, input, key, now_ms),
+            Mode::Skip { step, input } => self.skip_key(session, step, input, key, now_ms),
+            Mode::Note { step, input } => self.note_key(session, step, input, key, now_ms),
             Mode::Search { input } => self.search_key(input, key),
             Mode::ConfirmQuit => match key.code {
                 KeyCode::Char('y' | 'Y') => vec![Command::Quit],
                 _ if is_ctrl(&key, 'c') => vec![Command::Quit],
                 _ => Vec::new(),
             },
+            Mode::ConfirmCancel { step } => self.confirm_cancel_key(session, step, key, now_ms),
             Mode::Rollback {
                 failed,
                 choices,
                 selected,
             } => self.rollback_key(failed, choices, selected, key),
-            Mode::InDoubt { step } => self.in_doubt_key(step, key),
+            Mode::InDoubt { step } => self.in_doubt_key(session, step, key),
             Mode::Countdown { step, ends_at_ms } => match key.code {
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('c') => {
-                    vec![Command::Submit(Msg::CountdownCancelled { step })]
-                }
-                _ if is_ctrl(&key, 'c') => vec![Command::Submit(Msg::CountdownCancelled { step })],
-                _ => {
+                KeyCode::Esc | KeyCode::Char('c') => self.cancel_countdown(session, step, now_ms),
+                _ if is_ctrl(&key, 'c') => self.cancel_countdown(session, step, now_ms),
+                other => {
+                    // Enter (a second one, pressed in a hurry) neither
+                    // cancels nor hurries the step: it says what does.
+                    if other == KeyCode::Enter {
+                        self.flash_alert("Esc or c cancels the countdown.", now_ms);
+                    }
                     self.mode = Mode::Countdown { step, ends_at_ms };
                     Vec::new()
                 }
@@ -537,6 +556,47 @@ impl App {
         }
     }
 
+    fn cancel_countdown(&mut self, session: &Session, step: String, now_ms: i64) -> Vec<Command> {
+        let title = step_title(session, &step);
+        self.flash_info(
+            format!("Countdown cancelled: “{title}” did not run."),
+            now_ms,
+        );
+        vec![Command::Submit(Msg::CountdownCancelled { step })]
+    }
+
+    /// Stops the running step, asking first when it runs on a protected
+    /// target (the driver's rule for SIGINT, the same for keys).
+    pub(super) fn cancel_running(&mut self, session: &Session, step: &str) -> Vec<Command> {
+        if crate::driver::interrupt::protected_run(session).is_some_and(|r| r.step == step) {
+            self.ask_cancel(step);
+            return Vec::new();
+        }
+        vec![Command::Submit(Msg::CancelRequested { step: step.into() })]
+    }
+
+    /// Asks whether to stop `step`'s command (a key, or the driver's
+    /// `Event::CancelAsked` for a SIGINT).
+    pub fn ask_cancel(&mut self, step: &str) {
+        self.mode = Mode::ConfirmCancel { step: step.into() };
+    }
+
+    fn confirm_cancel_key(
+        &mut self,
+        session: &Session,
+        step: String,
+        key: KeyEvent,
+        now_ms: i64,
+    ) -> Vec<Command> {
+        // A second Ctrl-C is the answer a hurried operator gives: yes.
+        if matches!(key.code, KeyCode::Char('y' | 'Y')) || is_ctrl(&key, 'c') {
+            return vec![Command::Submit(Msg::CancelRequested { step })];
+        }
+        let title = step_title(session, &step);
+        self.flash_info(format!("“{title}” goes on running."), now_ms);
+        vec![Command::KeepRunning]
+    }
+
     /// Moves the tree selection by `delta` steps (rollback steps included).
     pub fn move_selection(&mut self, session: &Session, delta: i64) {
         let ids = all_steps(session);
@@ -562,6 +622,13 @@ impl App {
                 || session.state(id).is_some_and(|s| s.output_bytes > 0)
         })
     }
+}
+
+/// A step as messages name it: its title.
+pub(crate) fn step_title(session: &Session, step: &str) -> String {
+    session
+        .step(step)
+        .map_or_else(|| step.to_string(), |(_, s)| s.title.clone())
 }
 
 /// What the gate says under a wrong name.

@@ -2,7 +2,7 @@
 //! rollback choice, the in-doubt question.
 
 use super::input::{Edit, edit, is_ctrl};
-use super::{App, Command, Focus, Jump, Mode, Search};
+use super::{App, Command, Focus, Jump, Mode, Search, step_title};
 use crate::session::{Decision, Msg, Session, StepStatus};
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -27,13 +27,21 @@ impl App {
 
     pub(super) fn gate_key(
         &mut self,
+        session: &Session,
         step: String,
         mut input: String,
         key: KeyEvent,
+        now_ms: i64,
     ) -> Vec<Command> {
         match edit(&mut input, &key) {
             Edit::Cancel => {
                 self.hint = None;
+                let title = step_title(session, &step);
+                // A refusal overwrites this if the engine refuses.
+                self.flash_info(
+                    format!("Refused: “{title}” did not run (journaled)."),
+                    now_ms,
+                );
                 vec![Command::Submit(Msg::GateRefused { step })]
             }
             Edit::Submit if input.trim().is_empty() => {
@@ -68,6 +76,7 @@ impl App {
         step: String,
         mut input: String,
         key: KeyEvent,
+        now_ms: i64,
     ) -> Vec<Command> {
         match edit(&mut input, &key) {
             Edit::Cancel => {
@@ -82,6 +91,10 @@ impl App {
             Edit::Submit => {
                 self.hint = None;
                 let reason = input.trim().to_string();
+                let title = step_title(session, &step);
+                // Not the reason itself: the footer is drawn outside the
+                // screen's secret mask, and what was typed may hold one.
+                self.flash_info(format!("↷ “{title}” skipped (reason journaled)."), now_ms);
                 let in_doubt = session
                     .state(&step)
                     .is_some_and(|s| s.status == StepStatus::InDoubt);
@@ -104,9 +117,11 @@ impl App {
 
     pub(super) fn note_key(
         &mut self,
+        session: &Session,
         step: Option<String>,
         mut input: String,
         key: KeyEvent,
+        now_ms: i64,
     ) -> Vec<Command> {
         match edit(&mut input, &key) {
             Edit::Cancel => {
@@ -120,6 +135,11 @@ impl App {
             }
             Edit::Submit => {
                 self.hint = None;
+                let on = step
+                    .as_deref()
+                    .map(|s| format!(" on “{}”", step_title(session, s)))
+                    .unwrap_or_default();
+                self.flash_info(format!("✎ Note added to the journal{on}."), now_ms);
                 vec![Command::Submit(Msg::Note {
                     step,
                     text: input.trim().to_string(),
@@ -185,7 +205,12 @@ impl App {
         Vec::new()
     }
 
-    pub(super) fn in_doubt_key(&mut self, step: String, key: KeyEvent) -> Vec<Command> {
+    pub(super) fn in_doubt_key(
+        &mut self,
+        session: &Session,
+        step: String,
+        key: KeyEvent,
+    ) -> Vec<Command> {
         let resolve = |decision| {
             vec![Command::Submit(Msg::InDoubtResolved {
                 step: step.clone(),
@@ -203,7 +228,7 @@ impl App {
                 };
                 return Vec::new();
             }
-            KeyCode::Char('n') => {
+            KeyCode::Char('n') if !(self.focus == Focus::Output && self.search.is_some()) => {
                 self.mode = Mode::Note {
                     step: Some(step),
                     input: String::new(),
@@ -218,7 +243,12 @@ impl App {
             _ if is_ctrl(&key, 'c') => return vec![Command::Quit],
             _ => {}
         }
+        // "Check, then decide": the output can be scrolled and searched,
+        // the focus moved, while the question stays open (the selection
+        // stays on the step it is about). A search typed now comes back
+        // to the question once it is entered.
         self.mode = Mode::InDoubt { step };
+        self.look(session, key, false);
         Vec::new()
     }
 }

@@ -16,36 +16,87 @@ impl App {
     ) -> Vec<Command> {
         if is_ctrl(&key, 'c') {
             return match session.running() {
-                Some(step) => vec![Command::Submit(Msg::CancelRequested { step: step.into() })],
+                Some(step) => self.cancel_running(session, step),
                 None => vec![Command::Quit],
             };
         }
+        if self.look(session, key, true) {
+            return Vec::new();
+        }
+        match key.code {
+            KeyCode::Enter | KeyCode::Char('r') => return self.run(session, now_ms),
+            KeyCode::Char(' ' | 'x') => return self.tick_next(session, now_ms),
+            KeyCode::Char(c @ '1'..='9') => {
+                return self.toggle_item(session, c as usize - '1' as usize, now_ms);
+            }
+            KeyCode::Char('d') => {
+                if let Some(step) = self.selected.clone() {
+                    return vec![Command::Submit(Msg::ConfirmedDone { step })];
+                }
+            }
+            KeyCode::Char('s') => self.open_skip(session, now_ms),
+            KeyCode::Char('n') => {
+                self.hint = None;
+                self.mode = Mode::Note {
+                    step: self.selected.clone(),
+                    input: String::new(),
+                };
+            }
+            KeyCode::Char('b') => self.open_rollback(session, now_ms),
+            KeyCode::Char('c') => match session.running() {
+                Some(step) => return self.cancel_running(session, step),
+                None => self.flash_alert("Nothing is running.", now_ms),
+            },
+            KeyCode::Char('?') => {
+                self.help_scroll = 0;
+                self.mode = Mode::Help;
+            }
+            KeyCode::Char('q') => {
+                if session.running().is_some() {
+                    self.mode = Mode::ConfirmQuit;
+                } else {
+                    return vec![Command::Quit];
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The keys that only look around (focus, scroll, search, follow):
+    /// true when `key` was one. `may_select`: j/k and g move the tree's
+    /// selection when it has the focus (not while a question is about
+    /// the selected step).
+    pub(super) fn look(&mut self, session: &Session, key: KeyEvent, may_select: bool) -> bool {
         if is_ctrl(&key, 'u') {
             self.scroll_by(-(self.half_page() as i64));
-            return Vec::new();
+            return true;
         }
         if is_ctrl(&key, 'd') {
             self.scroll_by(self.half_page() as i64);
-            return Vec::new();
+            return true;
         }
         let searching = self.focus == Focus::Output && self.search.is_some();
+        let tree = self.focus == Focus::Steps;
         match key.code {
-            KeyCode::Char('j') | KeyCode::Down if self.focus == Focus::Steps => {
+            KeyCode::Char('j') | KeyCode::Down if tree && may_select => {
                 self.move_selection(session, 1)
             }
-            KeyCode::Char('k') | KeyCode::Up if self.focus == Focus::Steps => {
+            KeyCode::Char('k') | KeyCode::Up if tree && may_select => {
                 self.move_selection(session, -1)
             }
+            KeyCode::Char('j' | 'k') | KeyCode::Down | KeyCode::Up if tree => return false,
             KeyCode::Char('j') | KeyCode::Down => self.scroll_by(1),
             KeyCode::Char('k') | KeyCode::Up => self.scroll_by(-1),
             KeyCode::PageDown => self.scroll_by(self.page() as i64),
             KeyCode::PageUp => self.scroll_by(-(self.page() as i64)),
             KeyCode::Char('g') | KeyCode::Home => match self.focus {
-                Focus::Steps => {
+                Focus::Steps if may_select => {
                     if let Some(first) = all_steps(session).first() {
                         self.select(first);
                     }
                 }
+                Focus::Steps => return false,
                 Focus::Step => self.step_scroll = 0,
                 Focus::Output => {
                     self.follow = false;
@@ -70,53 +121,17 @@ impl App {
                     Focus::Output => Focus::Step,
                 }
             }
-            KeyCode::Enter | KeyCode::Char('r') => return self.run(session, now_ms),
-            KeyCode::Char(' ' | 'x') => return self.tick_next(session, now_ms),
-            KeyCode::Char(c @ '1'..='9') => {
-                return self.toggle_item(session, c as usize - '1' as usize, now_ms);
-            }
-            KeyCode::Char('d') => {
-                if let Some(step) = self.selected.clone() {
-                    return vec![Command::Submit(Msg::ConfirmedDone { step })];
-                }
-            }
-            KeyCode::Char('s') => self.open_skip(session, now_ms),
             KeyCode::Char('n') if searching => self.jump(Jump::Next),
             KeyCode::Char('N') if searching => self.jump(Jump::Prev),
-            KeyCode::Char('n') => {
-                self.hint = None;
-                self.mode = Mode::Note {
-                    step: self.selected.clone(),
-                    input: String::new(),
-                };
-            }
-            KeyCode::Char('b') => self.open_rollback(session, now_ms),
-            KeyCode::Char('c') => match session.running() {
-                Some(step) => {
-                    return vec![Command::Submit(Msg::CancelRequested { step: step.into() })];
-                }
-                None => self.flash_alert("Nothing is running.", now_ms),
-            },
             KeyCode::Char('/') => {
                 self.mode = Mode::Search {
                     input: String::new(),
                 }
             }
-            KeyCode::Char('?') => {
-                self.help_scroll = 0;
-                self.mode = Mode::Help;
-            }
-            KeyCode::Char('q') => {
-                if session.running().is_some() {
-                    self.mode = Mode::ConfirmQuit;
-                } else {
-                    return vec![Command::Quit];
-                }
-            }
-            KeyCode::Esc => self.search = None,
-            _ => {}
+            KeyCode::Esc if self.search.is_some() => self.search = None,
+            _ => return false,
         }
-        Vec::new()
+        true
     }
 
     fn jump(&mut self, jump: Jump) {
@@ -202,12 +217,13 @@ impl App {
                 self.flash_alert("Its actions are done: tick the remaining items.", now_ms)
             }
             StepStatus::InDoubt => self.mode = Mode::InDoubt { step },
-            StepStatus::Done | StepStatus::Skipped { .. } => {
-                if let Some(next) = session.next_step() {
+            StepStatus::Done | StepStatus::Skipped { .. } => match session.next_step() {
+                Some(next) if next != step => {
                     let next = next.to_string();
                     self.select(&next);
                 }
-            }
+                _ => self.flash_info("Every step is done or skipped: q to finish.", now_ms),
+            },
         }
         Vec::new()
     }

@@ -47,6 +47,18 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             l.push(key_line(&[("y", "quit"), ("any other key", "stay")]));
             ("Quit?", l)
         }
+        Mode::ConfirmCancel { step } => {
+            let question = crate::driver::interrupt::protected_run(s)
+                .filter(|r| r.step == *step)
+                .map_or_else(|| format!("Stop “{}”?", title_of(step)), |r| r.question());
+            let mut l = para(&question);
+            l.push(key_line(&[
+                ("y", "stop it"),
+                ("Ctrl-C", "stop it"),
+                ("any other key", "let it run"),
+            ]));
+            ("Stop the command?", l)
+        }
         Mode::Rollback {
             failed,
             choices,
@@ -100,7 +112,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         _ => return,
     };
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let modal = centered(if h <= host.height { host } else { area }, modal_w, h);
+    let mut modal = centered(if h <= host.height { host } else { area }, modal_w, h);
+    // Too tall for the step pane of a narrow screen: at the top instead
+    // of the middle, so the output below stays in view (the in-doubt
+    // question is answered by looking at it).
+    if h > host.height && ctx.regions.output.height > 0 {
+        modal.y = ctx.regions.tree.y.max(area.y);
+    }
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(t.hint())

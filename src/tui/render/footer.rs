@@ -1,33 +1,47 @@
-//! One row: a flash when there is one, then the keys that work right now.
+//! One row: a flash when there is one, then the keys that work right now,
+//! the least important left out first when the row is short (`q quit`
+//! and `? keys` never are).
 
 use super::Ctx;
 use super::text::{truncate, width};
-use crate::tui::keys;
+use crate::tui::keys::{self, FooterKey};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// What one key takes: ` key label `.
+fn item_width(k: &FooterKey) -> usize {
+    width(&k.key) + width(&k.label) + 3
+}
+
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let t = ctx.theme;
     let w = usize::from(area.width);
+    let available = keys::available(ctx.app, ctx.session);
+    // A flash gives way to the keys that are never dropped.
+    let kept: usize = available
+        .iter()
+        .filter(|k| k.priority == 0)
+        .map(item_width)
+        .sum();
     let mut spans = Vec::new();
     let mut used = 0;
+    // HOOK (issue 15, item 1, "rolled back" as a session outcome): once
+    // `Session::outcome()` exists (helper "reports"), an
+    // `Outcome::RolledBack` is shown here first, as a badge that is never
+    // dropped: ` ↺ rolled back: “{failed title}” undone by “{rollback}” `.
     if let Some(flash) = ctx.app.flash_at(ctx.now_ms) {
-        let text = truncate(&format!(" {} ", flash.text), w);
+        let room = w.saturating_sub(kept + 1).max(w.min(12));
+        let text = truncate(&format!(" {} ", flash.text), room);
         used += width(&text);
         spans.push(Span::styled(text, t.flash(flash.alert)));
         spans.push(Span::raw(" "));
         used += 1;
     }
-    for (key, what) in keys::available(ctx.app, ctx.session) {
-        let item = width(&key) + width(&what) + 3;
-        if used + item > w {
-            break;
-        }
-        spans.push(Span::styled(format!(" {key}"), t.key()));
-        spans.push(Span::raw(format!(" {what} ")));
-        used += item;
+    for k in keys::fit(available, w.saturating_sub(used), item_width) {
+        spans.push(Span::styled(format!(" {}", k.key), t.key()));
+        spans.push(Span::raw(format!(" {} ", k.label)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

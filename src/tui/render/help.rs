@@ -2,20 +2,17 @@
 
 use super::Ctx;
 use super::text::{centered, pad, width, wrap};
-use crate::tui::keys::help_sections;
+use crate::tui::keys::{HelpSection, help_sections};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-type Section = (&'static str, &'static [(&'static str, &'static str)]);
-
-fn section(sec: &Section, col_w: usize, key_w: usize, t: &Theme) -> Vec<Line<'static>> {
-    let (title, keys) = sec;
-    let mut lines = vec![Line::from(Span::styled(*title, t.title()))];
+fn section(sec: &HelpSection, col_w: usize, key_w: usize, t: &Theme) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(sec.title, t.title()))];
     let what_w = col_w.saturating_sub(key_w + 4).max(10);
-    for (key, what) in *keys {
+    for (key, what) in &sec.keys {
         for (i, part) in wrap(what, what_w).into_iter().enumerate() {
             let k = if i == 0 {
                 pad(key, key_w)
@@ -40,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let help = help_sections(ctx.app);
     let key_w = help
         .iter()
-        .flat_map(|(_, keys)| keys.iter())
+        .flat_map(|s| s.keys.iter())
         .map(|(k, _)| width(k))
         .max()
         .unwrap_or(10);

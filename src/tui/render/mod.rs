@@ -207,9 +207,10 @@ pub fn draw_in(
         Mode::Skip { .. } | Mode::Note { .. } | Mode::Search { .. } | Mode::Prompt { .. } => {
             prompt::render(frame, area, &ctx)
         }
-        Mode::ConfirmQuit | Mode::Rollback { .. } | Mode::InDoubt { .. } => {
-            dialog::render(frame, area, &ctx)
-        }
+        Mode::ConfirmQuit
+        | Mode::ConfirmCancel { .. }
+        | Mode::Rollback { .. }
+        | Mode::InDoubt { .. } => dialog::render(frame, area, &ctx),
     }
     mask::rows(frame.buffer_mut(), area, outputs.secrets(), &|_| false);
 }
