@@ -77,6 +77,7 @@ fn session() -> Session {
         sandbox: false,
         targets: Vec::new(),
         variables: vec![],
+        values: Default::default(),
     };
     Session::new(Arc::new(parsed.runbook), info, 0)
 }
@@ -776,6 +777,7 @@ fn a_step_running_when_the_session_died_is_in_doubt_after_resume() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         },
     );
     assert_eq!(status(&s, "wipe"), StepStatus::InDoubt);
@@ -806,6 +808,7 @@ fn an_in_doubt_step_can_be_marked_done_or_skipped() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         },
     );
     assert!(
@@ -929,6 +932,7 @@ fn the_journal_form_of_every_message_is_stable() {
                 timeout_ms: 600_000,
                 database: Some("$PROD_DB_URL".into()),
             }],
+            values: [("RELEASE".to_string(), "2.4.1".to_string())].into(),
             ..info
         }),
         Msg::Resumed {
@@ -937,6 +941,7 @@ fn the_journal_form_of_every_message_is_stable() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: [("RELEASE".to_string(), "2.4.2".to_string())].into(),
         },
         run("dump"),
         Msg::GateAnswered {
@@ -1328,6 +1333,7 @@ mod refusals {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         }
     }
 

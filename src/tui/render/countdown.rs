@@ -2,7 +2,7 @@
 //! reaches zero unless the operator cancels.
 
 use super::Ctx;
-use super::gate::{code_lines, reason_lines, reasons_of};
+use super::gate::{code_lines, landing_lines, reason_lines, reasons_of, shown_code};
 use super::text::{centered, truncate};
 use crate::tui::app::Mode;
 use ratatui::Frame;
@@ -47,11 +47,18 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ]),
         Line::default(),
     ];
+    lines.extend(landing_lines(s, step, &target, w, t));
+    lines.push(Line::from(Span::styled("Why it is destructive:", t.bold())));
     lines.extend(reason_lines(&reasons_of(st), w, t));
-    let code: Vec<String> = st.actions.iter().map(|a| a.code.clone()).collect();
+    lines.push(Line::from(vec![
+        Span::styled("What will run on ", t.bold()),
+        Span::styled(target.clone(), t.gate_name()),
+        Span::styled(":", t.bold()),
+    ]));
+    let code = shown_code(s, step);
     let room = usize::from(area.height.saturating_sub(4))
         .saturating_sub(lines.len())
-        .clamp(2, 8);
+        .clamp(3, 10);
     lines.extend(code_lines(&code, w, room, t));
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let modal = centered(area, modal_w, h);
