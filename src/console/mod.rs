@@ -215,11 +215,12 @@ impl Console {
         )));
         self.landing(session, &gate.step, &gate.target);
         self.line(&p.bold("   why it is destructive:"));
+        let values = display::Values::on_target(session, &gate.target);
         for r in &gate.reasons {
             let excerpt = if r.excerpt.is_empty() {
                 String::new()
             } else {
-                format!(" — {}", r.excerpt)
+                format!(" — {}", values.fill(&r.excerpt))
             };
             self.line(&format!("   {}: {}{excerpt}", p.yellow(r.rule.id()), r.why));
         }
@@ -290,13 +291,14 @@ impl Console {
             "⚠  `{}` is destructive and runs on {target} after a countdown:",
             st.title
         )));
+        let values = display::Values::on_target(session, &target);
         for a in st.actions.iter().filter(|a| a.destructive.is_destructive()) {
             for f in &a.destructive.findings {
                 self.line(&format!(
                     "   {}: {} — {}",
                     p.yellow(f.rule.id()),
                     f.rule.describe(),
-                    f.excerpt
+                    values.fill(&f.excerpt)
                 ));
             }
             if let Some(o) = a.destructive.overridden.as_ref().filter(|o| o.destructive) {

@@ -13,6 +13,7 @@ mod support;
 
 mod front_ends;
 mod tui_e2e;
+mod tui_gate_values;
 mod tui_keys;
 mod tui_output;
 mod tui_screens;

@@ -2,8 +2,9 @@
 //! reaches zero unless the operator cancels.
 
 use super::Ctx;
-use super::gate::{code_lines, landing_lines, reason_lines, reasons_of, shown_code};
+use super::gate::{code_lines, landing_lines, reason_lines, reasons_of, shown_code, with_values};
 use super::text::{centered, truncate};
+use crate::session::display::Values;
 use crate::tui::app::Mode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,7 +50,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     ];
     lines.extend(landing_lines(s, step, &target, w, t));
     lines.push(Line::from(Span::styled("Why it is destructive:", t.bold())));
-    lines.extend(reason_lines(&reasons_of(st), w, t));
+    let reasons = with_values(reasons_of(st), &Values::on_target(s, &target));
+    lines.extend(reason_lines(&reasons, w, t));
     lines.push(Line::from(vec![
         Span::styled("What will run on ", t.bold()),
         Span::styled(target.clone(), t.gate_name()),

@@ -42,6 +42,17 @@ pub fn reasons_of(step: &Step) -> Vec<(String, String, String)> {
     out
 }
 
+/// The reasons with the values their excerpts run with.
+pub fn with_values(
+    reasons: Vec<(String, String, String)>,
+    values: &Values,
+) -> Vec<(String, String, String)> {
+    reasons
+        .into_iter()
+        .map(|(rule, why, excerpt)| (rule, why, values.fill(&excerpt)))
+        .collect()
+}
+
 /// Reasons as lines, wrapped to `w`.
 pub fn reason_lines(
     reasons: &[(String, String, String)],
@@ -125,10 +136,8 @@ pub fn code_lines(
     let value_style = t.code().add_modifier(Modifier::UNDERLINED | Modifier::BOLD);
     let mut all: Vec<Line<'static>> = Vec::new();
     for row in code {
-        for (i, segs) in wrap_segs(row, w.saturating_sub(4).max(8))
-            .into_iter()
-            .enumerate()
-        {
+        let (first, rest) = (w.saturating_sub(2).max(8), w.saturating_sub(4).max(8));
+        for (i, segs) in wrap_segs(row, first, rest).into_iter().enumerate() {
             let mut spans = vec![Span::styled(if i == 0 { "┃ " } else { "┃   " }, t.code())];
             spans.extend(segs.into_iter().map(|(text, value)| {
                 Span::styled(text, if value { value_style } else { t.code() })
@@ -163,18 +172,21 @@ pub fn code_lines(
     lines
 }
 
-/// One code line's pieces cut into rows of at most `w` columns.
-fn wrap_segs(row: &[Seg], w: usize) -> Vec<Vec<Seg>> {
+/// One code line's pieces cut into rows of at most `first` columns, then
+/// `rest` (the continuations' gutter is wider).
+fn wrap_segs(row: &[Seg], first: usize, rest: usize) -> Vec<Vec<Seg>> {
     let mut out: Vec<Vec<Seg>> = vec![Vec::new()];
     let mut used = 0;
     for (text, value) in row {
         let mut cur = String::new();
         for c in text.chars() {
             let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            let w = if out.len() == 1 { first } else { rest };
             if used + cw > w && used > 0 {
-                if !cur.is_empty() {
-                    out.last_mut()
-                        .map(|r| r.push((std::mem::take(&mut cur), *value)));
+                if !cur.is_empty()
+                    && let Some(r) = out.last_mut()
+                {
+                    r.push((std::mem::take(&mut cur), *value));
                 }
                 out.push(Vec::new());
                 used = 0;
@@ -244,6 +256,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             .collect(),
         None => reasons_of(st),
     };
+    let reasons = with_values(reasons, &Values::on_target(s, &target));
     let code = shown_code(s, step);
 
     let modal_w = area.width.saturating_sub(2).min(92);
