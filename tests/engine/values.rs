@@ -146,7 +146,10 @@ fn a_resume_with_another_value_says_so_and_asks() {
     let all = text(&out);
     assert_ne!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("RELEASE: 2.4.1 → 2.4.2"), "{all}");
-    assert!(all.contains("--auto does not change a session's values"), "{all}");
+    assert!(
+        all.contains("--auto does not change a session's values"),
+        "{all}"
+    );
     assert!(all.contains("export RELEASE=2.4.1"), "{all}");
     assert!(w.of_type("resumed").is_empty(), "{all}");
 
