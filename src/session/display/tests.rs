@@ -150,3 +150,41 @@ fn a_landing_says_host_port_database_version_and_cluster() {
         vec!["no database declared: the commands run here, on ops-1"]
     );
 }
+
+#[test]
+fn the_fold_keeps_the_first_records_values_then_each_resumes() {
+    use crate::session::{Msg, SessionInfo, fold};
+    let rb = std::sync::Arc::new(parse("r.md", RB).runbook);
+    let info = SessionInfo {
+        runbook_path: "r.md".into(),
+        runbook_hash: "h".into(),
+        runbook_text: RB.into(),
+        target: "staging".into(),
+        operator: "alice".into(),
+        host: "laptop".into(),
+        tool_version: "0".into(),
+        drill: false,
+        variables: vec!["RELEASE".into(), "PROD_DB_HOST".into()],
+        values: [
+            ("RELEASE".to_string(), "2.4.1".to_string()),
+            ("PROD_DB_HOST".to_string(), "db.prod".to_string()),
+        ]
+        .into(),
+        sandbox: false,
+        targets: Vec::new(),
+    };
+    let resumed = Msg::Resumed {
+        runbook_hash: "h".into(),
+        runbook_changed: false,
+        runbook_text: None,
+        operator: None,
+        host: None,
+        values: [("RELEASE".to_string(), "2.4.2".to_string())].into(),
+    };
+    let s = fold(rb, vec![(0, Msg::SessionStarted(info)), (10, resumed)])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.values()["RELEASE"], "2.4.2");
+    assert_eq!(s.values()["PROD_DB_HOST"], "db.prod");
+    let v = Values::for_step(&s, "p");
+    assert_eq!(v.fill("$RELEASE on $PROD_DB_HOST"), "2.4.2 on db.prod");
+}
