@@ -74,7 +74,13 @@ impl Values {
                 )
                 .collect();
             for (k, v) in set {
-                values.shown.insert(k, Shown::Value(v));
+                // `DATABASE_URL: $PROD_DB_URL`, a secret, is one too.
+                let shown = if v == MASK {
+                    Shown::Secret
+                } else {
+                    Shown::Value(v)
+                };
+                values.shown.insert(k, shown);
             }
         }
         values
