@@ -30,6 +30,7 @@ fn main() {
         sandbox: false,
         targets: Vec::new(),
         variables: vec![],
+        values: Default::default(),
     };
     let mut session = Session::new(Arc::new(parsed.runbook), info, T0);
     let step = "create-the-scratch-environment";

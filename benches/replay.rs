@@ -103,6 +103,7 @@ fn write_journal(path: &Path) -> u64 {
             sandbox: false,
             targets: Vec::new(),
             variables: vec![],
+            values: Default::default(),
         }),
         at,
     );

@@ -5,6 +5,7 @@
 
 use super::{Console, Reply};
 use crate::driver::{Driver, Event, RunEnd, Submitted};
+use crate::session::display;
 use crate::session::{Decision, Effect, Msg, StepStatus};
 use std::collections::HashSet;
 
@@ -159,6 +160,7 @@ impl Flow {
                 Event::Effect(Effect::ShowGate(g)) => self.console.gate(&g, self.driver.session()),
                 Event::Effect(Effect::StartCountdown { step, seconds }) => {
                     self.countdown_secs = Some(seconds);
+                    self.console.countdown_details(self.driver.session(), &step);
                     self.console.countdown_start(&step, seconds)
                 }
                 Event::Effect(Effect::StepSettled { step }) => {
@@ -288,7 +290,9 @@ impl Flow {
             if ticked.get(i).copied().unwrap_or(false) {
                 continue;
             }
-            match self.console.ask_tick(&mut self.driver, item).await {
+            // With the values it means (`$RELEASE` → 2.4.1).
+            let item = display::Values::for_step(self.driver.session(), step).fill(item);
+            match self.console.ask_tick(&mut self.driver, &item).await {
                 Reply::Yes => {
                     self.try_submit(Msg::ChecklistTicked {
                         step: step.into(),

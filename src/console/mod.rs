@@ -11,6 +11,7 @@ pub use stdin::read_stdin_line;
 use crate::driver::{Driver, Event, RunEnd, Sig};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::Action;
+use crate::session::display;
 use crate::session::{Gate, Session, StepStatus, Stream};
 use crate::term::Paint;
 use std::io::Write;
@@ -136,11 +137,30 @@ impl Console {
             p.dim(&format!("[{position}] {}", phase.title)),
             p.dim(&est)
         ));
+        // Values in place (`$RELEASE` → 2.4.1), and which is which after.
+        let values = display::Values::for_step(session, step);
         let prose = prose_of(&s.body);
+        let pieces = display::pieces(&prose, &values, display::Syntax::Plain);
+        let prose = display::render(&pieces);
         if !prose.is_empty() {
             for l in prose.lines() {
                 self.line(&format!("  {l}"));
             }
+        }
+        let mut named = display::legend(&pieces);
+        for item in &s.checklist {
+            for entry in display::legend(&display::pieces(
+                &item.text,
+                &values,
+                display::Syntax::Plain,
+            )) {
+                if !named.iter().any(|(n, _)| *n == entry.0) {
+                    named.push(entry);
+                }
+            }
+        }
+        if !named.is_empty() {
+            self.line(&p.dim(&format!("  values: {}", display::legend_text(&named))));
         }
     }
 
@@ -194,20 +214,110 @@ impl Console {
         self.line(&line);
     }
 
-    pub fn gate(&self, gate: &Gate, _session: &Session) {
+    pub fn gate(&self, gate: &Gate, session: &Session) {
         let p = &self.paint;
         self.line(&p.red(&format!(
             "⚠  DESTRUCTIVE step on {}: it needs the target's name typed to run",
             gate.target.to_uppercase()
         )));
+        self.landing(session, &gate.step, &gate.target);
+        self.line(&p.bold("   why it is destructive:"));
+        let values = display::Values::on_target(session, &gate.target);
         for r in &gate.reasons {
             let excerpt = if r.excerpt.is_empty() {
                 String::new()
             } else {
-                format!(" — {}", r.excerpt)
+                format!(" — {}", values.fill(&r.excerpt))
             };
             self.line(&format!("   {}: {}{excerpt}", p.yellow(r.rule.id()), r.why));
         }
+        self.shown_code(session, &gate.step, &gate.target);
+    }
+
+    /// Where a gated or counted-down step lands, as identified at the start.
+    fn landing(&self, session: &Session, step: &str, target: &str) {
+        let p = &self.paint;
+        for (i, l) in display::landings(session, step, target).iter().enumerate() {
+            let head = if i == 0 { "where it lands" } else { "also on" };
+            let protected = if l.protected { " (protected)" } else { "" };
+            self.line(&format!(
+                "   {} {}{protected}",
+                p.bold(&format!("{head}:")),
+                l.target
+            ));
+            for fact in l.lines() {
+                self.line(&format!("     {fact}"));
+            }
+        }
+    }
+
+    /// The step's commands with the values they run with (secrets `***`),
+    /// then which variable each value is.
+    fn shown_code(&self, session: &Session, step: &str, target: &str) {
+        let p = &self.paint;
+        let Some((phase, st)) = session.step(step) else {
+            return;
+        };
+        self.line(&p.bold(&format!("   what will run on {target}:")));
+        let mut named = Vec::new();
+        for a in &st.actions {
+            let values = display::Values::on_target(session, session.action_target(phase, st, a));
+            let pieces = display::code(a, &values);
+            for entry in display::legend(&pieces) {
+                if !named
+                    .iter()
+                    .any(|(n, _): &(String, display::Shown)| *n == entry.0)
+                {
+                    named.push(entry);
+                }
+            }
+            for l in display::render(&pieces).lines() {
+                self.line(&format!("   │ {l}"));
+            }
+        }
+        if !named.is_empty() {
+            self.line(&p.dim(&format!("   values: {}", display::legend_text(&named))));
+        }
+    }
+
+    /// The countdown's reasons, landing and command, before it counts.
+    pub fn countdown_details(&self, session: &Session, step: &str) {
+        let p = &self.paint;
+        let Some((phase, st)) = session.step(step) else {
+            return;
+        };
+        let target = st
+            .actions
+            .iter()
+            .find(|a| a.destructive.is_destructive())
+            .map_or_else(
+                || session.info().target.clone(),
+                |a| session.action_target(phase, st, a).to_string(),
+            );
+        self.line(&p.yellow(&format!(
+            "⚠  `{}` is destructive and runs on {target} after a countdown:",
+            st.title
+        )));
+        let values = display::Values::on_target(session, &target);
+        for a in st.actions.iter().filter(|a| a.destructive.is_destructive()) {
+            for f in &a.destructive.findings {
+                self.line(&format!(
+                    "   {}: {} — {}",
+                    p.yellow(f.rule.id()),
+                    f.rule.describe(),
+                    values.fill(&f.excerpt)
+                ));
+            }
+            if let Some(o) = a.destructive.overridden.as_ref().filter(|o| o.destructive) {
+                let why = o
+                    .reason
+                    .as_deref()
+                    .unwrap_or("marked destructive by the runbook");
+                self.line(&format!("   {}: {why}", p.yellow("attribute")));
+            }
+        }
+        self.landing(session, step, &target);
+        self.shown_code(session, step, &target);
     }
 
     pub fn countdown_start(&self, _step: &str, seconds: u64) {

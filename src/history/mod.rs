@@ -285,6 +285,7 @@ mod tests {
                 sandbox: false,
                 targets: Vec::new(),
                 variables: vec![],
+                values: Default::default(),
             },
             started_at: 0,
             last_at: 0,

@@ -411,6 +411,7 @@ mod tests {
             sandbox: false,
             targets: Vec::new(),
             variables: vec![],
+            values: Default::default(),
         };
         let step = || "counts".to_string();
         let records = vec![

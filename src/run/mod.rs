@@ -2,6 +2,7 @@
 //! then handing it, through the one driver, to the chosen front end.
 
 pub mod changes;
+pub mod resume_values;
 pub mod vars;
 
 use crate::console::{self, Console};
@@ -101,8 +102,18 @@ impl vars::Ask for PlainAsk {
     }
 }
 
-fn resolve_vars(rb: &Runbook, auto: bool) -> Result<vars::Resolved, String> {
-    let env = |n: &str| std::env::var(n).ok();
+/// `kept`: a resumed session's values, which stand in for a variable the
+/// environment does not set (before its default and before asking).
+fn resolve_vars(
+    rb: &Runbook,
+    auto: bool,
+    kept: &std::collections::BTreeMap<String, String>,
+) -> Result<vars::Resolved, String> {
+    let env = |n: &str| {
+        std::env::var(n)
+            .ok()
+            .or_else(|| resume_values::from_journal(kept, n))
+    };
     let resolved = if auto {
         vars::resolve(rb, &env, &mut vars::NoOne)
     } else {
@@ -124,7 +135,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
             names.join(", ")
         ));
     }
-    let resolved = resolve_vars(&rb, opts.auto)?;
+    let resolved = resolve_vars(&rb, opts.auto, &Default::default())?;
     let dir = paths::journal_dir().map_err(|e| e.to_string())?;
     let started = journal::now();
     let path = paths::free_journal_path(&dir, &opts.runbook, &opts.target, started);
@@ -140,11 +151,17 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         drill: opts.drill,
         variables: resolved.names.clone(),
+        values: Default::default(),
         sandbox: crate::sandbox::active(),
         targets: session::protection::settings_of(&rb),
     };
     let at = now_ms();
-    let mut session = Session::new(Arc::new(rb), info.clone(), at);
+    let rb = Arc::new(rb);
+    let info = SessionInfo {
+        values: kept_values(&rb, &info, &resolved, at),
+        ..info
+    };
+    let mut session = Session::new(rb, info.clone(), at);
     session.set_rehearsed(rehearsed(
         &dir,
         &opts.runbook,
@@ -165,6 +182,22 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     };
     let driver = with_databases(parts).await?;
     drive(driver, opts.ui, opts.color, &path, false).await
+}
+
+/// The non-secret values the session's first record keeps, masked with
+/// every secret known before the first step, database passwords included
+/// (which need a session to be found: the targets say where to look).
+fn kept_values(
+    rb: &Arc<Runbook>,
+    info: &SessionInfo,
+    resolved: &vars::Resolved,
+    at: session::Millis,
+) -> std::collections::BTreeMap<String, String> {
+    let env = |n: &str| std::env::var(n).ok();
+    let mut secrets = resolved.secrets.clone();
+    let probe = Session::new(rb.clone(), info.clone(), at);
+    crate::db::preflight::add_passwords(&probe, &resolved.values, &env, &mut secrets);
+    session::display::kept(&rb.variables, &resolved.values, &secrets)
 }
 
 /// Runs a session in the chosen front end.
@@ -346,13 +379,15 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         &session.runbook().title,
         session.info().sandbox,
     ));
-    let resolved = resolve_vars(session.runbook(), opts.auto)?;
+    let resolved = resolve_vars(session.runbook(), opts.auto, session.values())?;
+    let values = resumed_values(&session, &resolved, opts.auto)?;
     let resumed = Msg::Resumed {
         runbook_hash: sha256_hex(&text),
         runbook_changed: changed,
         runbook_text: changed.then(|| text.clone()),
         operator: Some(operator()),
         host: Some(host()),
+        values,
     };
     let mut parts = Parts {
         session,
@@ -371,6 +406,43 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
     }
     let driver = check_databases(driver).await?;
     drive(driver, opts.ui, opts.color, &path, true).await
+}
+
+/// The values this resume journals: those that differ from the session's
+/// (after the operator agreed to each change; `--auto` refuses) and those
+/// the session never kept.
+fn resumed_values(
+    session: &Session,
+    resolved: &vars::Resolved,
+    auto: bool,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    let env = |n: &str| std::env::var(n).ok();
+    let mut secrets = resolved.secrets.clone();
+    crate::db::preflight::add_passwords(session, &resolved.values, &env, &mut secrets);
+    let now = session::display::kept(&session.runbook().variables, &resolved.values, &secrets);
+    let compared = resume_values::compare(&now, session.values());
+    if compared.changed.is_empty() {
+        return Ok(compared.record);
+    }
+    eprintln!(
+        "{} not the one this session used:\n{}",
+        if compared.changed.len() == 1 {
+            "a variable's value is"
+        } else {
+            "variables' values are"
+        },
+        resume_values::describe(&compared.changed)
+    );
+    if auto {
+        return Err(resume_values::refused_under_auto(&compared.changed));
+    }
+    if !confirm("go on with the new values from here?", auto) {
+        return Err(
+            "not resumed: the values differ from this session's (listed above). Set them back and resume again, or answer y to go on with the new ones"
+                .into(),
+        );
+    }
+    Ok(compared.record)
 }
 
 /// Database passwords join the secrets, then the driver is made and the

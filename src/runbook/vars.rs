@@ -112,7 +112,9 @@ pub fn expand(
     out
 }
 
-fn reference_bounds(text: &str, name_start: usize, name_end: usize) -> (usize, usize) {
+/// The full extent of the reference whose name is at `name_start..name_end`:
+/// `$`, `${…}` or `{{ … }}` around it (just the name when it is none of those).
+pub fn reference_bounds(text: &str, name_start: usize, name_end: usize) -> (usize, usize) {
     let before = &text[..name_start];
     if before.ends_with("${") && text[name_end..].starts_with('}') {
         return (name_start - 2, name_end + 1);

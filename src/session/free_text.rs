@@ -37,17 +37,20 @@ impl Msg {
                 tool_version: _,
                 drill: _,
                 variables: _,
+                // A value not marked secret may hold one (a URL's password).
+                values,
                 sandbox: _,
                 // As declared in the runbook (`$PROD_DB_URL`), like its text.
                 targets: _,
-            }) => {}
+            }) => f.text.extend(values.values_mut()),
             Msg::Resumed {
                 runbook_hash: _,
                 runbook_changed: _,
                 runbook_text: _,
                 operator: _,
                 host: _,
-            } => {}
+                values,
+            } => f.text.extend(values.values_mut()),
             Msg::RunRequested { step: _ }
             | Msg::GateRefused { step: _ }
             | Msg::CountdownElapsed { step: _ }

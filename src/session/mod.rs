@@ -3,6 +3,7 @@
 //! gate, record this). The same fold serves a live session, a resumed one
 //! and a replay.
 
+pub mod display;
 mod free_text;
 pub mod msg;
 pub mod protection;

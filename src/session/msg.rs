@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Milliseconds since the Unix epoch. The engine never reads a clock: time
 /// arrives in the messages.
@@ -30,6 +31,11 @@ pub enum Msg {
         operator: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host: Option<String>,
+        /// Non-secret variables whose value this resume changed (or that
+        /// the session did not have), as the operator agreed to them: from
+        /// this record on they are the session's values.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        values: BTreeMap<String, String>,
     },
     /// The operator asked to run a step's actions (or re-run after a failure).
     RunRequested {
@@ -164,8 +170,16 @@ pub struct SessionInfo {
     pub tool_version: String,
     /// A rehearsal: its timings feed the expected durations of live sessions.
     pub drill: bool,
-    /// Names of the variables the session was given (values are not kept).
+    /// Names of the variables the session was given.
     pub variables: Vec<String>,
+    /// Values of the variables that are not secret, by name, so that what
+    /// the operator is shown (a gate's command, instructions) and what a
+    /// replay or a report shows can say `2.4.1` where the runbook says
+    /// `$RELEASE`. Secrets are never kept, and any secret inside a value
+    /// (a URL's password) is masked like every free-text field. Empty in
+    /// journals written before values were kept.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, String>,
     /// Run against `runsheet sandbox`: a resume goes back to the sandbox,
     /// never to whatever databases the resuming shell points at.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

@@ -267,6 +267,7 @@ mod tests {
             tool_version: "0".into(),
             drill: false,
             variables: Vec::new(),
+            values: Default::default(),
             sandbox: false,
             targets: settings_of(&rb),
         }

@@ -189,6 +189,9 @@ pub struct Session {
     pub(super) ended: Option<SessionEnd>,
     /// Databases identified so far, by target name.
     pub(super) databases: BTreeMap<String, DbIdentity>,
+    /// The non-secret variables' values now: the first record's, then
+    /// what each resume changed.
+    pub(super) values: BTreeMap<String, String>,
     /// The step the session is at (see `current`).
     pub(super) current: Option<String>,
     /// Steps' times in earlier sessions of this runbook; not journaled
@@ -213,6 +216,7 @@ impl PartialEq for Session {
             && self.interrupted == other.interrupted
             && self.ended == other.ended
             && self.databases == other.databases
+            && self.values == other.values
             && self.current == other.current
             && self.rehearsed == other.rehearsed
     }
@@ -238,9 +242,11 @@ impl Session {
                 }
             }
         }
+        let values = info.values.clone();
         let mut session = Session {
             runbook,
             info,
+            values,
             started_at: at,
             last_at: at,
             steps,
@@ -345,6 +351,12 @@ impl Session {
     /// How the session ended, once it has.
     pub fn ended(&self) -> Option<SessionEnd> {
         self.ended
+    }
+
+    /// The non-secret variables' values as the session uses them now (a
+    /// resume may have changed some), any secret inside them masked.
+    pub fn values(&self) -> &BTreeMap<String, String> {
+        &self.values
     }
 
     /// Databases identified so far, by target name.

@@ -77,6 +77,7 @@ fn session() -> Session {
         sandbox: false,
         targets: Vec::new(),
         variables: vec![],
+        values: Default::default(),
     };
     Session::new(Arc::new(parsed.runbook), info, 0)
 }
@@ -777,6 +778,7 @@ fn a_step_running_when_the_session_died_is_in_doubt_after_resume() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         },
     );
     assert_eq!(status(&s, "wipe"), StepStatus::InDoubt);
@@ -807,6 +809,7 @@ fn an_in_doubt_step_can_be_marked_done_or_skipped() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         },
     );
     assert!(
@@ -930,6 +933,7 @@ fn the_journal_form_of_every_message_is_stable() {
                 timeout_ms: 600_000,
                 database: Some("$PROD_DB_URL".into()),
             }],
+            values: [("RELEASE".to_string(), "2.4.1".to_string())].into(),
             ..info
         }),
         Msg::Resumed {
@@ -938,6 +942,7 @@ fn the_journal_form_of_every_message_is_stable() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: [("RELEASE".to_string(), "2.4.2".to_string())].into(),
         },
         run("dump"),
         Msg::GateAnswered {
@@ -1329,6 +1334,7 @@ mod refusals {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         }
     }
 

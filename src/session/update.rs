@@ -121,7 +121,9 @@ impl Session {
         }
         match msg {
             Msg::SessionStarted(_) => reject("the session has already started"),
-            Msg::Resumed { .. } => {
+            Msg::Resumed { values, .. } => {
+                self.values
+                    .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
                 for s in self.steps.values_mut() {
                     s.status = match &s.status {
                         StepStatus::Running { .. } => StepStatus::InDoubt,

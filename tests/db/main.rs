@@ -14,6 +14,7 @@ mod support;
 mod db_batch;
 mod db_compare;
 mod db_errors;
+mod db_gate;
 mod db_migrations;
 mod db_sql;
 mod db_step_errors;

@@ -69,6 +69,7 @@ fn info(text: &str) -> SessionInfo {
         sandbox: false,
         targets: Vec::new(),
         variables: vec![],
+        values: Default::default(),
     }
 }
 
@@ -876,6 +877,7 @@ fn a_runbook_changed_at_a_resume_is_the_one_shown_from_there() {
                 runbook_text: Some(changed),
                 operator: Some("bob".into()),
                 host: Some("laptop".into()),
+                values: Default::default(),
             },
         ),
         (

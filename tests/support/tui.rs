@@ -32,6 +32,7 @@ pub fn session_of(text: &str, target: &str) -> Session {
         sandbox: false,
         targets: Vec::new(),
         variables: vec![],
+        values: Default::default(),
     };
     Session::new(Arc::new(parsed.runbook), info, T0)
 }

@@ -257,6 +257,7 @@ fn a_resumed_session_shows_the_output_it_had() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         },
     );
     let mut app = App::new(&s);

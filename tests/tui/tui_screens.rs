@@ -410,6 +410,7 @@ fn in_doubt_after_resume() {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         },
     );
     let mut app = App::new(&s).with_journal_path(JOURNAL);

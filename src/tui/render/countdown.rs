@@ -2,8 +2,9 @@
 //! reaches zero unless the operator cancels.
 
 use super::Ctx;
-use super::gate::{code_lines, reason_lines, reasons_of};
+use super::gate::{code_lines, landing_lines, reason_lines, reasons_of, shown_code, with_values};
 use super::text::{centered, truncate};
+use crate::session::display::Values;
 use crate::tui::app::Mode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -47,11 +48,19 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         ]),
         Line::default(),
     ];
-    lines.extend(reason_lines(&reasons_of(st), w, t));
-    let code: Vec<String> = st.actions.iter().map(|a| a.code.clone()).collect();
+    lines.extend(landing_lines(s, step, &target, w, t));
+    lines.push(Line::from(Span::styled("Why it is destructive:", t.bold())));
+    let reasons = with_values(reasons_of(st), &Values::on_target(s, &target));
+    lines.extend(reason_lines(&reasons, w, t));
+    lines.push(Line::from(vec![
+        Span::styled("What will run on ", t.bold()),
+        Span::styled(target.clone(), t.gate_name()),
+        Span::styled(":", t.bold()),
+    ]));
+    let code = shown_code(s, step);
     let room = usize::from(area.height.saturating_sub(4))
         .saturating_sub(lines.len())
-        .clamp(2, 8);
+        .clamp(3, 10);
     lines.extend(code_lines(&code, w, room, t));
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let modal = centered(area, modal_w, h);

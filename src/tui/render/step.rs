@@ -85,7 +85,10 @@ pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Li
     let ticked = state.ticked.clone();
     let action = |n: usize| action_header(s, t, phase, step, state, n);
     let body = markdown::render(
-        &step.body,
+        &crate::session::display::markdown(
+            &step.body,
+            &crate::session::display::Values::for_step(s, &step.id),
+        ),
         t,
         &Embeds {
             ticked: &ticked,
