@@ -90,6 +90,7 @@ mod tests {
             sandbox: false,
             targets: Vec::new(),
             variables: vec![],
+            values: Default::default(),
         };
         let mut s = Session::new(Arc::new(parsed.runbook), info, 0);
         for id in ["restore", "look"] {

@@ -39,6 +39,7 @@ pub fn run(text: &str, target: &str, step: &str, values: &[(&str, &str)], secret
         sandbox: false,
         targets: Vec::new(),
         variables: vec![],
+        values: Default::default(),
     };
     let session = Session::new(Arc::new(parsed.runbook), info, 0);
     let values: HashMap<String, String> = values

@@ -261,6 +261,7 @@ fn in_doubt() -> (Session, App) {
             runbook_text: None,
             operator: None,
             host: None,
+            values: Default::default(),
         },
     );
     let app = App::new(&s);
