@@ -103,6 +103,9 @@ impl Console {
             }
         ));
         self.line(&p.dim(&format!("journal {}", journal.display())));
+        if let Some(plan) = plan_line(session, resumed) {
+            self.line(&p.dim(&plan));
+        }
     }
 
     pub fn step_header(&self, session: &Session, step: &str) {
@@ -532,6 +535,30 @@ fn prose_of(body: &str) -> String {
         }
     }
     out.join("\n").trim().to_string()
+}
+
+/// `plan 2m45s`, and on a resume how far the session got against it:
+/// the time it ran (its time down left out) and what is left.
+fn plan_line(session: &Session, resumed: bool) -> Option<String> {
+    let plan = session.plan()?;
+    if !resumed {
+        return Some(format!("plan {plan}"));
+    }
+    let now = session.last_at();
+    let mut line = format!("plan {plan} · ran {}", human_ms(session.elapsed(now)));
+    if session.down_ms() > 0 {
+        line.push_str(&format!(
+            " (and down {}, not counted)",
+            human_ms(session.down_ms())
+        ));
+    }
+    match session.remaining() {
+        Some(left) if left != crate::runbook::duration::Estimate::ZERO => {
+            line.push_str(&format!(" · left ~{left}"));
+        }
+        _ => {}
+    }
+    Some(line)
 }
 
 fn human_ms(ms: i64) -> String {
