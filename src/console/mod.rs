@@ -537,28 +537,31 @@ fn prose_of(body: &str) -> String {
     out.join("\n").trim().to_string()
 }
 
-/// `plan 2m45s`, and on a resume how far the session got against it:
-/// the time it ran (its time down left out) and what is left.
+/// `plan 2m45s`, and on a resume how far the session got: the time it
+/// ran, the time it was down (not counted), what is left of the plan.
 fn plan_line(session: &Session, resumed: bool) -> Option<String> {
-    let plan = session.plan()?;
-    if !resumed {
-        return Some(format!("plan {plan}"));
+    let mut parts = Vec::new();
+    let plan = session.plan();
+    if let Some(plan) = plan {
+        parts.push(format!("plan {plan}"));
     }
-    let now = session.last_at();
-    let mut line = format!("plan {plan} · ran {}", human_ms(session.elapsed(now)));
-    if session.down_ms() > 0 {
-        line.push_str(&format!(
-            " (and down {}, not counted)",
-            human_ms(session.down_ms())
-        ));
-    }
-    match session.remaining() {
-        Some(left) if left != crate::runbook::duration::Estimate::ZERO => {
-            line.push_str(&format!(" · left ~{left}"));
+    if resumed {
+        let mut ran = format!("ran {}", human_ms(session.elapsed(session.last_at())));
+        if session.down_ms() > 0 {
+            ran.push_str(&format!(
+                " (and down {}, not counted)",
+                human_ms(session.down_ms())
+            ));
         }
-        _ => {}
+        parts.push(ran);
+        match session.remaining() {
+            Some(left) if plan.is_some() && left != crate::runbook::duration::Estimate::ZERO => {
+                parts.push(format!("left ~{left}"));
+            }
+            _ => {}
+        }
     }
-    Some(line)
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 fn human_ms(ms: i64) -> String {

@@ -22,3 +22,4 @@ mod replay;
 mod report;
 mod run_headless;
 mod shell_exec;
+mod times;
