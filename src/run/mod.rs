@@ -105,8 +105,13 @@ impl vars::Ask for PlainAsk {
         let _ = std::io::stdout().flush();
         // Not through `Stdin`'s buffer, which would keep the answers typed
         // ahead from the session's questions.
-        let line = console::read_stdin_line()?;
-        (!line.is_empty()).then_some(line)
+        console::read_stdin_line()
+    }
+
+    fn needs_value(&mut self, name: &str) {
+        println!(
+            "{name} needs a value: an empty answer is not one (the values already typed are kept)"
+        );
     }
 }
 

@@ -17,6 +17,7 @@ mod history;
 mod journal;
 mod masks;
 mod processes;
+mod prompts;
 mod protection;
 mod replay;
 mod report;

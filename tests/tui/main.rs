@@ -15,4 +15,5 @@ mod front_ends;
 mod tui_e2e;
 mod tui_keys;
 mod tui_output;
+mod tui_prompt;
 mod tui_screens;
