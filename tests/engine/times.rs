@@ -188,14 +188,13 @@ fn a_step_in_doubt_marked_done_took_the_time_it_ran_not_the_downtime() {
 
 /// The first `850ms`, `1.2s` or `4s` in `line`, in milliseconds.
 fn ms_in(line: &str) -> Option<i64> {
-    line.split(|c: char| c == ' ' || c == '|' || c == '*' || c == '(')
-        .find_map(|w| {
-            if let Some(n) = w.strip_suffix("ms") {
-                n.parse::<i64>().ok()
-            } else if let Some(n) = w.strip_suffix('s') {
-                n.parse::<f64>().ok().map(|s| (s * 1000.0) as i64)
-            } else {
-                None
-            }
-        })
+    line.split([' ', '|', '*', '(']).find_map(|w| {
+        if let Some(n) = w.strip_suffix("ms") {
+            n.parse::<i64>().ok()
+        } else if let Some(n) = w.strip_suffix('s') {
+            n.parse::<f64>().ok().map(|s| (s * 1000.0) as i64)
+        } else {
+            None
+        }
+    })
 }
