@@ -171,6 +171,12 @@ fn a_step_in_doubt_marked_done_took_the_time_it_ran_not_the_downtime() {
         (250..2_000).contains(&ms),
         "Copy ran ~0.3 s before the crash, then 2.5 s down: {row}"
     );
+    let down = report
+        .lines()
+        .find(|l| l.starts_with("| Time down |"))
+        .unwrap_or_else(|| panic!("the time down is in the report: {report}"));
+    let ms = ms_in(down).unwrap_or_else(|| panic!("no time in: {down}"));
+    assert!((2_400..10_000).contains(&ms), "{down}");
 
     // History: the session's duration leaves the time down out, and the
     // step's lower-bound time is no rehearsal.
