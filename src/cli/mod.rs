@@ -31,7 +31,8 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Colour in the text output.
+        /// Colour in the text output: `auto` (on a terminal, unless NO_COLOR
+        /// is set), `always` or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -59,6 +60,8 @@ pub enum Command {
         /// and health endpoint, through the variables it set.
         #[arg(long)]
         sandbox: bool,
+        /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
+        /// or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -66,13 +69,21 @@ pub enum Command {
     Resume {
         /// The session's journal; the most recent one when left out.
         journal: Option<PathBuf>,
+        /// Print the session as lines and ask questions on the terminal
+        /// instead of the full-screen UI (the default when not on a terminal).
         #[arg(long)]
         plain: bool,
+        /// Unattended: go on running actions without asking, and stop again
+        /// at any step in doubt, checklist, gate, failure or decision that
+        /// needs a person. Never resumes over a runbook changed in ways that
+        /// touch safety.
         #[arg(long)]
         auto: bool,
         /// Go on even if the runbook changed since the session started.
         #[arg(long)]
         accept_changed_runbook: bool,
+        /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
+        /// or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -103,6 +114,8 @@ pub enum Command {
         /// Start at this time since the session started (mm:ss or hh:mm:ss).
         #[arg(long)]
         at: Option<String>,
+        /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
+        /// or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -167,6 +180,7 @@ pub enum Command {
     Unlock {
         /// The runbook whose lock to remove.
         runbook: PathBuf,
+        /// The target of the locked session.
         #[arg(long, short)]
         target: String,
     },
@@ -179,8 +193,12 @@ pub enum Command {
         /// Lines and questions instead of the full-screen UI.
         #[arg(long)]
         plain: bool,
+        /// Unattended: run the demo's actions without asking, tick nothing,
+        /// and stop at its first checklist (resume it with `runsheet resume`).
         #[arg(long)]
         auto: bool,
+        /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
+        /// or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -331,5 +349,35 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             auto,
             color,
         } => session::demo(target, session::ui(plain, auto), auto, color.enabled()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// `runsheet <command> --help` explains every option and argument it
+    /// offers: a bare `--auto` leaves the operator guessing what it skips.
+    #[test]
+    fn every_option_of_every_command_has_help_text() {
+        let mut missing = Vec::new();
+        let cli = Cli::command();
+        let mut commands: Vec<(String, &clap::Command)> = vec![("runsheet".into(), &cli)];
+        while let Some((path, cmd)) = commands.pop() {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && !arg.is_hide_set() && arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (the command itself)", sub.get_name()));
+                }
+                commands.push((format!("{path} {}", sub.get_name()), sub));
+            }
+        }
+        assert!(missing.is_empty(), "no help text for: {missing:?}");
     }
 }

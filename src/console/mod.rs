@@ -104,6 +104,9 @@ impl Console {
             }
         ));
         self.line(&p.dim(&format!("journal {}", journal.display())));
+        if let Some(plan) = plan_line(session, resumed) {
+            self.line(&p.dim(&plan));
+        }
     }
 
     pub fn step_header(&self, session: &Session, step: &str) {
@@ -715,6 +718,33 @@ fn prose_of(body: &str) -> String {
 /// A yes, as the console's questions take it.
 fn is_yes(answer: &str) -> bool {
     matches!(answer.trim(), "y" | "Y" | "yes" | "o" | "oui")
+}
+
+/// `plan 2m45s`, and on a resume how far the session got: the time it
+/// ran, the time it was down (not counted), what is left of the plan.
+fn plan_line(session: &Session, resumed: bool) -> Option<String> {
+    let mut parts = Vec::new();
+    let plan = session.plan();
+    if let Some(plan) = plan {
+        parts.push(format!("plan {plan}"));
+    }
+    if resumed {
+        let mut ran = format!("ran {}", human_ms(session.elapsed(session.last_at())));
+        if session.down_ms() > 0 {
+            ran.push_str(&format!(
+                " (and down {}, not counted)",
+                human_ms(session.down_ms())
+            ));
+        }
+        parts.push(ran);
+        match session.remaining() {
+            Some(left) if plan.is_some() && left != crate::runbook::duration::Estimate::ZERO => {
+                parts.push(format!("left ~{left}"));
+            }
+            _ => {}
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
 fn human_ms(ms: i64) -> String {

@@ -22,8 +22,20 @@ pub struct PastSession {
     pub started_at: Millis,
     pub last_at: Millis,
     pub ending: Ending,
-    /// How long each step that got done took, by step id.
+    /// How long each step that got done took, by step id: only steps whose
+    /// run was seen from start to end (not one settled after it was in
+    /// doubt, whose end nobody saw).
     pub step_ms: HashMap<String, i64>,
+    /// Time the session was down between a stop and its resume.
+    pub down_ms: i64,
+}
+
+impl PastSession {
+    /// How long the session ran, from its first record to its last, less
+    /// the time it was down.
+    pub fn ran_ms(&self) -> i64 {
+        (self.last_at - self.started_at - self.down_ms).max(0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,20 +117,51 @@ fn read(path: &Path) -> Option<PastSession> {
             break;
         }
     }
-    let step_ms = session
-        .steps()
-        .iter()
-        .filter(|(_, st)| st.status == StepStatus::Done && st.attempts > 0)
-        .filter_map(|(id, st)| st.duration_ms().map(|d| (id.clone(), d)))
-        .collect();
     Some(PastSession {
         journal: path.to_path_buf(),
         info,
         started_at,
         last_at,
         ending,
-        step_ms,
+        step_ms: step_times(&session),
+        down_ms: session.down_ms(),
     })
+}
+
+/// What each step done in `session` took, when that was measured.
+pub fn step_times(session: &Session) -> HashMap<String, i64> {
+    session
+        .steps()
+        .iter()
+        .filter(|(_, st)| st.status == StepStatus::Done && st.attempts > 0)
+        .filter_map(|(id, st)| st.measured_ms().map(|d| (id.clone(), d)))
+        .collect()
+}
+
+/// The expected step times of a session of the runbook at `runbook`
+/// (titled `title`), from the other sessions in `dir`: every one but the
+/// session in `own` (its journal), whose partial times must not become
+/// what it expects of itself when it resumes.
+pub fn rehearsed_for(
+    dir: &Path,
+    runbook: &Path,
+    title: &str,
+    sandbox: bool,
+    own: Option<&Path>,
+) -> HashMap<String, Rehearsed> {
+    let past: Vec<PastSession> = sessions(dir, runbook, title)
+        .into_iter()
+        .filter(|s| !own.is_some_and(|own| same_file(&s.journal, own)))
+        .collect();
+    rehearsed(&past, sandbox)
+}
+
+/// Whether two paths name one file (a relative path and an absolute one).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// Output records are most of a journal; their type is always the first
@@ -203,7 +246,7 @@ pub fn render(rb: &crate::runbook::Runbook, past: &[PastSession]) -> String {
                 Ending::Unfinished => "unfinished".into(),
                 Ending::Unreadable(why) => format!("unreadable: {why}"),
             },
-            span(s.last_at - s.started_at),
+            span(s.ran_ms()),
             format!("{}@{}", s.info.operator, s.info.host),
         ]);
     }
@@ -291,6 +334,7 @@ mod tests {
             last_at: 0,
             ending: Ending::Completed,
             step_ms: steps.iter().map(|(s, ms)| (s.to_string(), *ms)).collect(),
+            down_ms: 0,
         }
     }
 

@@ -270,7 +270,7 @@ impl Index {
     fn start(&mut self, info: SessionInfo, at: Millis) {
         let rb = Arc::new(crate::session::protection::journal_runbook(&info, &[]));
         let mut session = Session::new(rb, info, at);
-        session.set_rehearsed(rehearsed::before(&self.path, &session, at, false));
+        session.set_rehearsed(rehearsed::before(&self.path, &session, at));
         self.tip = Some(Tip {
             session,
             bytes: Vec::new(),
@@ -296,7 +296,7 @@ impl Index {
                 epoch = true;
             }
             if let Some(tip) = self.tip.as_mut() {
-                let times = rehearsed::before(&self.path, &tip.session, at, true);
+                let times = rehearsed::before(&self.path, &tip.session, at);
                 tip.session.set_rehearsed(times);
             }
         }

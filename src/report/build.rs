@@ -22,6 +22,9 @@ pub struct Report {
     pub title: String,
     pub started_at: Millis,
     pub last_at: Millis,
+    /// Time the session was down between a stop and its resume: in the
+    /// span from start to last record, in no step's time.
+    pub down_ms: Millis,
     pub outcome: Ending,
     /// Who took the session over, when, from where.
     pub resumes: Vec<Resume>,
@@ -347,6 +350,7 @@ impl Fold {
             title: runbook.title.clone(),
             started_at: session.started_at(),
             last_at: session.last_at(),
+            down_ms: session.down_ms(),
             outcome,
             resumes: self.resumes,
             steps,

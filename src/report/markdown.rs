@@ -91,6 +91,17 @@ fn summary(out: &mut String, r: &Report, src: &Source) {
             span(r.last_at - r.started_at)
         ),
     );
+    if r.down_ms > 0 {
+        row(
+            out,
+            "Time down",
+            &format!(
+                "{} between a stop and its resume (ran {})",
+                span(r.down_ms),
+                span((r.last_at - r.started_at - r.down_ms).max(0))
+            ),
+        );
+    }
     row(out, "Outcome", &outcome(r));
     let planned: Duration = r
         .steps

@@ -49,11 +49,20 @@ pub fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// Who runs the session, for the journal: `$USER` (or `$LOGNAME`) as the
+/// shell says, else the name of the account the process runs as (a cron
+/// job, `env -i`, a container without a login), else its uid.
 fn operator() -> String {
-    ["USER", "LOGNAME"]
+    let env = ["USER", "LOGNAME"]
         .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
+    env.unwrap_or_else(|| {
+        let uid = nix::unistd::getuid();
+        match nix::unistd::User::from_uid(uid) {
+            Ok(Some(user)) if !user.name.is_empty() => user.name,
+            _ => format!("uid {uid}"),
+        }
+    })
 }
 
 fn host() -> String {
@@ -97,8 +106,13 @@ impl vars::Ask for PlainAsk {
         let _ = std::io::stdout().flush();
         // Not through `Stdin`'s buffer, which would keep the answers typed
         // ahead from the session's questions.
-        let line = console::read_stdin_line()?;
-        (!line.is_empty()).then_some(line)
+        console::read_stdin_line()
+    }
+
+    fn needs_value(&mut self, name: &str) {
+        println!(
+            "{name} needs a value: an empty answer is not one (the values already typed are kept)"
+        );
     }
 }
 
@@ -162,11 +176,12 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         ..info
     };
     let mut session = Session::new(rb, info.clone(), at);
-    session.set_rehearsed(rehearsed(
+    session.set_rehearsed(crate::history::rehearsed_for(
         &dir,
         &opts.runbook,
         &session.runbook().title,
         session.info().sandbox,
+        None,
     ));
     let (journal, writer_task) = JournalWriter::create(&path, started, Msg::SessionStarted(info))
         .await
@@ -373,11 +388,14 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             path.display()
         )
     })?;
-    session.set_rehearsed(rehearsed(
+    // The other sessions' times, as when it started: its own steps so far
+    // are not what it expects of itself.
+    session.set_rehearsed(crate::history::rehearsed_for(
         &dir,
         &runbook_path,
         &session.runbook().title,
         session.info().sandbox,
+        Some(&path),
     ));
     let resolved = resolve_vars(session.runbook(), opts.auto, session.values())?;
     let values = resumed_values(&session, &resolved, opts.auto)?;
@@ -519,17 +537,6 @@ fn describe_identity(id: &crate::session::DbIdentity) -> String {
         Some(sys) => format!("{} on {} (cluster {sys})", id.database, id.server),
         None => format!("{} on {}", id.database, id.server),
     }
-}
-
-/// Each step's times in the runbook's earlier sessions (this one's own
-/// journal is among them only once it has done steps, which then count).
-fn rehearsed(
-    dir: &Path,
-    runbook: &Path,
-    title: &str,
-    sandbox: bool,
-) -> std::collections::HashMap<String, crate::session::state::Rehearsed> {
-    crate::history::rehearsed(&crate::history::sessions(dir, runbook, title), sandbox)
 }
 
 fn confirm(question: &str, auto: bool) -> bool {

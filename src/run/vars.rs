@@ -8,7 +8,13 @@ use std::collections::HashMap;
 
 /// Asks the operator for a value; `secret` masks what is typed.
 pub trait Ask {
+    /// What was typed (empty when only Enter was), or None when nobody
+    /// can answer any more (the input ended).
     fn ask(&mut self, name: &str, description: Option<&str>, secret: bool) -> Option<String>;
+
+    /// An empty answer was given for `name`, which will be asked again:
+    /// say so, without a word on what else was typed.
+    fn needs_value(&mut self, _name: &str) {}
 
     /// Whether anyone is there to answer (shapes the advice when a value
     /// is missing).
@@ -39,8 +45,14 @@ pub struct Resolved {
     pub warnings: Vec<String>,
 }
 
+/// How many empty answers one variable gets before the session gives up
+/// on it (Enter pressed by mistake twice is fine; a stream of empty lines
+/// from a script is not an operator).
+const EMPTY_ANSWERS: usize = 5;
+
 /// Resolves every declared variable, or says which ones are missing and how
-/// to provide them.
+/// to provide them. An empty answer asks that variable again, keeping the
+/// values already given; once the input has ended nothing more is asked.
 pub fn resolve(
     runbook: &Runbook,
     env: &dyn Fn(&str) -> Option<String>,
@@ -50,10 +62,14 @@ pub fn resolve(
     let mut secrets = Secrets::default();
     let mut missing = Vec::new();
     let mut warnings = Vec::new();
+    // Nobody answers any more: the rest is only listed.
+    let mut gone = !ask.present();
     for v in &runbook.variables {
-        let value = env(&v.name)
-            .or_else(|| v.default.clone())
-            .or_else(|| ask.ask(&v.name, v.description.as_deref(), v.secret));
+        let mut value = env(&v.name).or_else(|| v.default.clone());
+        if value.is_none() && !gone {
+            value = ask_until_given(ask, v);
+            gone = value.is_none();
+        }
         match value {
             Some(value) => {
                 // `postgres://u:pw@h/db` in a variable not marked secret:
@@ -85,7 +101,7 @@ pub fn resolve(
         };
         let how = if ask.present() {
             format!(
-                "an empty answer leaves a variable unset; type a value when asked, or set {them} in the environment"
+                "the answers ended before {them} got a value; type a value when asked, or set {them} in the environment"
             )
         } else {
             format!("set {them} in the environment (or run without --auto to be asked)")
@@ -102,6 +118,19 @@ pub fn resolve(
         names: runbook.variables.iter().map(|v| v.name.clone()).collect(),
         warnings,
     })
+}
+
+/// Asks for `v` until a value is typed; None when the answers end (or
+/// only empty ones keep coming).
+fn ask_until_given(ask: &mut dyn Ask, v: &crate::runbook::model::Variable) -> Option<String> {
+    for _ in 0..EMPTY_ANSWERS {
+        let answer = ask.ask(&v.name, v.description.as_deref(), v.secret)?;
+        if !answer.trim().is_empty() {
+            return Some(answer);
+        }
+        ask.needs_value(&v.name);
+    }
+    None
 }
 
 /// The password of each `scheme://user:password@host` in `value`, as
@@ -216,6 +245,57 @@ mod tests {
         assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
         assert!(r.warnings[0].contains("DB_URL"), "{:?}", r.warnings);
         assert_eq!(r.secrets.redact("an index, and x"), "an index, and ***");
+    }
+
+    /// Answers in the order asked; None once they run out.
+    #[derive(Default)]
+    struct Typed {
+        answers: std::collections::VecDeque<&'static str>,
+        asked: Vec<String>,
+        told: Vec<String>,
+    }
+    impl Ask for Typed {
+        fn ask(&mut self, name: &str, _: Option<&str>, _: bool) -> Option<String> {
+            self.asked.push(name.to_string());
+            self.answers.pop_front().map(str::to_string)
+        }
+        fn needs_value(&mut self, name: &str) {
+            self.told.push(name.to_string());
+        }
+    }
+
+    #[test]
+    fn an_empty_answer_asks_that_variable_again_and_keeps_the_others() {
+        let rb = parse("r.md", RB).runbook;
+        let mut typed = Typed {
+            answers: ["s3cr3t-url", "", "  ", "INC-42"].into(),
+            ..Typed::default()
+        };
+        let r = resolve(&rb, &|_| None, &mut typed).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.values["DB_URL"], "s3cr3t-url", "the secret typed first");
+        assert_eq!(r.values["TICKET"], "INC-42");
+        assert_eq!(typed.asked, ["DB_URL", "TICKET", "TICKET", "TICKET"]);
+        assert_eq!(typed.told, ["TICKET", "TICKET"], "said it needs a value");
+    }
+
+    #[test]
+    fn answers_that_end_name_what_is_left_without_asking_more() {
+        let rb = parse("r.md", RB).runbook;
+        let mut typed = Typed {
+            answers: [""].into(),
+            ..Typed::default()
+        };
+        let err = resolve(&rb, &|_| None, &mut typed)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(
+            typed.asked,
+            ["DB_URL", "DB_URL"],
+            "nothing asked after the end"
+        );
+        assert!(err.contains("2 variables are not set"), "{err}");
+        assert!(err.contains("the answers ended"), "{err}");
+        assert!(err.contains("export TICKET="), "{err}");
     }
 
     #[test]

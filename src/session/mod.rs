@@ -6,12 +6,15 @@
 pub mod display;
 mod free_text;
 pub mod msg;
+mod plan;
 pub mod protection;
 pub mod state;
 pub mod update;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod times_tests;
 
 pub use free_text::FreeText;
 pub use msg::{

@@ -79,6 +79,15 @@ pub struct StepState {
     pub guarded_at: Option<Millis>,
     /// The wrong name last typed at the gate now shown, if any.
     pub wrong_answer: Option<String>,
+    /// For a step that was running when the session stopped: the time of
+    /// the session's last record before it stopped, the last moment it is
+    /// known to have run. Its time ends there, never when someone decided
+    /// about it after the resume; cleared when it runs again.
+    pub ran_until: Option<Millis>,
+    /// Time the session was down while this step was under way but not
+    /// running (a checklist half ticked, a manual step not yet confirmed,
+    /// across a stop and a resume): not part of its time.
+    pub down_ms: i64,
 }
 
 /// What a step took in earlier sessions of the runbook (drills and live),
@@ -128,6 +137,8 @@ impl StepState {
             checkpoints: BTreeMap::new(),
             guarded_at: None,
             wrong_answer: None,
+            ran_until: None,
+            down_ms: 0,
         }
     }
 
@@ -153,9 +164,23 @@ impl StepState {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
-    /// Wall time of the last run, if it ran.
+    /// The time its last run took, if it ran: from its start to its end,
+    /// less any time the session was down in between. For a step settled
+    /// after it was in doubt, the time up to its last sign of life before
+    /// the stop; None (unknown) when there was none after its start.
     pub fn duration_ms(&self) -> Option<i64> {
-        Some(self.finished_at? - self.started_at?)
+        let took = self.finished_at? - self.started_at? - self.down_ms;
+        (took > 0 || self.ran_until.is_none()).then_some(took.max(0))
+    }
+
+    /// Its time as a measurement: the duration of a run seen from start
+    /// to end. A step settled after it was in doubt has only a lower bound
+    /// (it may have gone on after the stop), which is no rehearsal time.
+    pub fn measured_ms(&self) -> Option<i64> {
+        if self.ran_until.is_some() {
+            return None;
+        }
+        self.duration_ms()
     }
 }
 
@@ -194,6 +219,9 @@ pub struct Session {
     pub(super) values: BTreeMap<String, String>,
     /// The step the session is at (see `current`).
     pub(super) current: Option<String>,
+    /// Time the session was down: from its last record before each stop
+    /// to the resume that followed.
+    pub(super) down_ms: i64,
     /// Steps' times in earlier sessions of this runbook; not journaled
     /// (it comes from the other journals), set when a session starts.
     rehearsed: HashMap<String, Rehearsed>,
@@ -218,6 +246,7 @@ impl PartialEq for Session {
             && self.databases == other.databases
             && self.values == other.values
             && self.current == other.current
+            && self.down_ms == other.down_ms
             && self.rehearsed == other.rehearsed
     }
 }
@@ -256,6 +285,7 @@ impl Session {
             ended: None,
             databases: BTreeMap::new(),
             current: None,
+            down_ms: 0,
             rehearsed: HashMap::new(),
             index,
             flow,
@@ -329,6 +359,18 @@ impl Session {
         self.last_at
     }
 
+    /// How long the session was down: from its last record before each
+    /// stop (a crash, a quit) to the resume that followed.
+    pub fn down_ms(&self) -> Millis {
+        self.down_ms
+    }
+
+    /// Time the session has been running at `now`: since its start, less
+    /// the time it was down. What the plan is measured against.
+    pub fn elapsed(&self, now: Millis) -> Millis {
+        (now - self.started_at - self.down_ms).max(0)
+    }
+
     /// Every step's state, by id.
     pub fn steps(&self) -> &HashMap<String, StepState> {
         &self.steps
@@ -371,7 +413,9 @@ impl Session {
 
     /// Sets the earlier sessions' times: they come from other journals,
     /// not from this one's messages, so they are the one thing set from
-    /// outside the fold (when a session starts or resumes).
+    /// outside the fold (when a session starts or resumes). Never this
+    /// session's own times: a resumed session expects what it expected
+    /// when it started, not what its first steps happened to take.
     pub fn set_rehearsed(&mut self, rehearsed: HashMap<String, Rehearsed>) {
         self.rehearsed = rehearsed;
     }

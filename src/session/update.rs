@@ -124,9 +124,32 @@ impl Session {
             Msg::Resumed { values, .. } => {
                 self.values
                     .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+                // The session was down from its last record to now: not
+                // its time, nor that of any step under way.
+                let last_seen = self.last_at;
+                let down = (at - last_seen).max(0);
+                self.down_ms += down;
                 for s in self.steps.values_mut() {
+                    // Under way: its actions done and its checklist not,
+                    // or begun (a box ticked) and not finished.
+                    let under_way = s.ran_until.is_none()
+                        && match s.status {
+                            StepStatus::AwaitingChecklist => true,
+                            StepStatus::Pending
+                            | StepStatus::AwaitingGate
+                            | StepStatus::Countdown => {
+                                s.started_at.is_some() && s.finished_at.is_none()
+                            }
+                            _ => false,
+                        };
+                    if under_way {
+                        s.down_ms += down;
+                    }
                     s.status = match &s.status {
-                        StepStatus::Running { .. } => StepStatus::InDoubt,
+                        StepStatus::Running { .. } => {
+                            s.ran_until = Some(last_seen);
+                            StepStatus::InDoubt
+                        }
                         StepStatus::AwaitingGate | StepStatus::Countdown => StepStatus::Pending,
                         other => other.clone(),
                     };
@@ -621,6 +644,8 @@ impl Session {
             s.attempts += 1;
             s.started_at = Some(at);
             s.finished_at = None;
+            s.ran_until = None;
+            s.down_ms = 0;
             s.last_outcome = None;
         }
         vec![Effect::RunAction {
@@ -785,8 +810,11 @@ impl Session {
     fn settle(&mut self, at: Millis, step: &str, status: StepStatus) -> Vec<Effect> {
         let failed = matches!(status, StepStatus::Failed { .. });
         if let Some(s) = self.steps.get_mut(step) {
+            // A step in doubt stopped running when the session did: that
+            // is where its time ends, not when someone decided about it.
+            // (`ran_until` is cleared when it runs again.)
             s.status = status;
-            s.finished_at = Some(at);
+            s.finished_at = Some(s.ran_until.unwrap_or(at));
         }
         // The flow moves on from its current step, not from a failure.
         if !failed

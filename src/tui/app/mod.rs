@@ -538,6 +538,19 @@ impl App {
                 secret,
                 mut input,
             } => match edit(&mut input, &key) {
+                // An empty value is not one: ask again, the values already
+                // given are kept.
+                Edit::Submit if input.trim().is_empty() => {
+                    self.hint = Some(format!(
+                        "${name} needs a value: type one, then Enter (Esc quits)"
+                    ));
+                    self.mode = Mode::Prompt {
+                        name,
+                        secret,
+                        input,
+                    };
+                    Vec::new()
+                }
                 Edit::Submit => {
                     self.hint = None;
                     self.next_prompt();

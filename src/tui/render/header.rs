@@ -4,7 +4,6 @@
 use super::Ctx;
 use super::text::{millis, truncate, truncate_left, width};
 use crate::runbook::duration::Estimate;
-use crate::session::Session;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -39,15 +38,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     first.push(Span::styled(truncate(&s.runbook().title, room), t.title()));
 
     let now = ctx.now_ms;
-    let elapsed = now - s.started_at();
+    let elapsed = s.elapsed(now);
     let mut parts: Vec<Span> = vec![Span::raw(format!("elapsed {}", millis(elapsed)))];
-    if let Some(plan) = plan(s) {
-        let over = elapsed > i64::try_from(plan.high.as_millis()).unwrap_or(i64::MAX);
+    if let Some(plan) = s.plan() {
         parts.push(Span::raw(format!(" · plan {plan}")));
-        if over {
+        if s.over_plan(now) {
             parts.push(Span::styled(" (over)", t.hint()));
         }
-        parts.push(Span::raw(match remaining(s) {
+        parts.push(Span::raw(match s.remaining() {
             Some(left) if left != Estimate::ZERO => format!(" · ETA in ~{left}"),
             _ if s.is_complete() => " · all steps settled".to_string(),
             _ => String::new(),
@@ -71,38 +69,4 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         Paragraph::new(vec![Line::from(first), Line::from(parts)]),
         area,
     );
-}
-
-/// Rehearsed times first (drills exist to learn them), else the runbook's.
-fn estimate_of(s: &Session, id: &str) -> Option<Estimate> {
-    s.expected(id)
-}
-
-/// The sum of the flow's step estimates, else what the author declared.
-fn plan(s: &Session) -> Option<Estimate> {
-    let sum = s
-        .flow()
-        .iter()
-        .filter_map(|id| estimate_of(s, id))
-        .fold(Estimate::ZERO, |a, b| a + b);
-    if sum != Estimate::ZERO {
-        Some(sum)
-    } else {
-        s.runbook().declared_estimate
-    }
-}
-
-/// What the steps not yet done or skipped are expected to take.
-fn remaining(s: &Session) -> Option<Estimate> {
-    let mut any = false;
-    let left = s
-        .flow()
-        .iter()
-        .filter(|id| !s.state(id).is_some_and(|st| st.status.is_settled()))
-        .filter_map(|id| {
-            any = true;
-            estimate_of(s, id)
-        })
-        .fold(Estimate::ZERO, |a, b| a + b);
-    any.then_some(left)
 }
