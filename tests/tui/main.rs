@@ -16,3 +16,4 @@ mod tui_e2e;
 mod tui_keys;
 mod tui_output;
 mod tui_screens;
+mod tui_widths;
