@@ -52,8 +52,9 @@ pub fn wrap(
         let is_space = how == Break::Words && token.iter().all(|c| c.0 == " ");
         let room = max - used;
         if w <= room {
-            rows.last_mut()
-                .map(|r| r.extend(token.iter().map(|c| (c.0, c.1))));
+            if let Some(r) = rows.last_mut() {
+                r.extend(token.iter().map(|c| (c.0, c.1)));
+            }
             used += w;
             continue;
         }
@@ -73,7 +74,9 @@ pub fn wrap(
                 rows.push(Vec::new());
                 used = cont_w;
             }
-            rows.last_mut().map(|r| r.push((g, style)));
+            if let Some(r) = rows.last_mut() {
+                r.push((g, style));
+            }
             used += gw;
         }
     }
