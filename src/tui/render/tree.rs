@@ -124,19 +124,9 @@ fn step_lines(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'stat
     let head = format!("{lead}{} {danger} ", mark(&status, ctx.now_ms));
     let room = w.saturating_sub(width(&head) + width(&right) + 1);
     let full_title = portable(&step.title);
-    let mut title_rows: Vec<String> = if room >= 8 {
-        wrap(&Line::from(full_title.to_string()), room, &[], Break::Words)
-            .iter()
-            .map(|l| l.to_string().trim_end().to_string())
-            .collect()
-    } else {
-        vec![full_title.to_string()]
-    };
-    let first = if title_rows.is_empty() {
-        String::new()
-    } else {
-        title_rows.remove(0)
-    };
+    // The first row shares its width with the times; the rows below have
+    // the pane's whole width after the marks.
+    let (first, title_rows) = split_title(&full_title, room, w.saturating_sub(width(&head)));
     let title = pad(&first, room);
 
     let selected = ctx.app.selected.as_deref() == Some(step.id.as_str());
@@ -164,10 +154,11 @@ fn step_lines(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'stat
     }
     let indent = " ".repeat(width(&head));
     let mut lines = vec![Line::from(spans)];
+    let rest_w = w.saturating_sub(width(&head));
     for more in title_rows {
         lines.push(Line::from(vec![
             Span::raw(indent.clone()),
-            Span::styled(pad(&more, room), base),
+            Span::styled(pad(&more, rest_w), base),
         ]));
     }
     if selected {
@@ -181,4 +172,34 @@ fn step_lines(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'stat
         }
     }
     lines
+}
+
+/// A title's first row (at most `first_w` columns) and the rows that carry
+/// on below it (at most `rest_w`), broken between words. A pane too narrow
+/// to wrap in gets the title cut on one row, as before.
+fn split_title(title: &str, first_w: usize, rest_w: usize) -> (String, Vec<String>) {
+    if width(title) <= first_w || first_w < 8 || rest_w < 8 {
+        return (title.to_string(), Vec::new());
+    }
+    let rows = |text: &str, max: usize| -> Vec<String> {
+        wrap(&Line::from(text.to_string()), max, &[], Break::Words)
+            .iter()
+            .map(|l| l.to_string().trim_end().to_string())
+            .collect()
+    };
+    let mut first_rows = rows(title, first_w);
+    let first = if first_rows.is_empty() {
+        String::new()
+    } else {
+        first_rows.remove(0)
+    };
+    let rest = title
+        .get(first.len()..)
+        .map_or_else(String::new, |r| r.trim_start().to_string());
+    let more = if rest.is_empty() {
+        Vec::new()
+    } else {
+        rows(&rest, rest_w)
+    };
+    (first, more)
 }
