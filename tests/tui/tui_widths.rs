@@ -295,3 +295,72 @@ fn a_table_lines_up_its_columns() {
         text(&buf)
     );
 }
+
+#[test]
+fn emoji_in_a_commands_output_keep_the_characters_beside_them() {
+    use runsheet::session::Msg;
+    let mut s = session_of(&unicode(), "staging");
+    let mut app = App::new(&s).with_journal_path(JOURNAL);
+    let mut out = Outputs::new();
+    let step = s.runbook().steps().next().unwrap().1.id.clone();
+    submit(
+        &mut app,
+        &mut s,
+        T0 + 500,
+        Msg::RunRequested { step: step.clone() },
+    );
+    submit(
+        &mut app,
+        &mut s,
+        T0 + 600,
+        output(&step, "⚠\u{FE0F}x 🛠\u{FE0F}y 👨\u{200D}💻z 👍🏽w done\n"),
+    );
+    for size in SIZES {
+        let buf = frame(&s, &mut app, &mut out, size, T0 + 1_000, &PLAIN);
+        check_frame(&buf, &format!("output at {}x{}", size.0, size.1));
+        let screen = text(&buf);
+        let row = screen
+            .lines()
+            .find(|l| l.contains("done"))
+            .unwrap_or_else(|| panic!("no output row:\n{screen}"));
+        for c in ["x", "y", "z", "w"] {
+            assert!(row.contains(c), "{c:?} lost beside its emoji: {row}");
+        }
+    }
+}
+
+#[test]
+fn the_tree_says_how_many_steps_are_above_and_below() {
+    let (_, md) = runbooks()
+        .into_iter()
+        .find(|(n, _)| n.starts_with("000"))
+        .unwrap();
+    let parsed = parse("runbook.md", &md);
+    let s = session_of(&md, &parsed.runbook.targets[0].name);
+    let ids: Vec<String> = s.runbook().steps().map(|(_, st)| st.id.clone()).collect();
+    for size in [(80, 24), (120, 40)] {
+        let tree = |id: &str| {
+            let mut app = App::new(&s).with_journal_path(JOURNAL);
+            let mut out = Outputs::new();
+            app.select(id);
+            let buf = frame(&s, &mut app, &mut out, size, T0 + 1_000, &PLAIN);
+            let r =
+                render::layout(buf.area, app.shows_output(&s), render::tree_rows(&s, &app)).tree;
+            let rows: Vec<String> = text(&buf)
+                .lines()
+                .skip(usize::from(r.y))
+                .take(usize::from(r.height))
+                .map(|l| l.chars().take(usize::from(r.width)).collect())
+                .collect();
+            rows.join("\n")
+        };
+        let first = tree(&ids[0]);
+        assert!(more_below(&first).is_some(), "{size:?}:\n{first}");
+        assert!(!first.contains("above"), "{size:?}:\n{first}");
+        if size.0 >= 100 {
+            // A narrow tree lists one phase: the last step may be alone in it.
+            let last = tree(ids.last().unwrap());
+            assert!(last.contains(" above"), "{size:?}:\n{last}");
+        }
+    }
+}

@@ -88,6 +88,10 @@ pub fn portable_cells(buf: &mut Buffer, area: Rect) {
             if let Some(cell) = buf.cell_mut((x, y)) {
                 cell.set_symbol(&kept);
             }
+            // Text drawn by ratatui left the covered columns blank: they take
+            // the grapheme's style (a highlighted row stays whole). A widget
+            // drawing cell by cell (the output's emulator) gave the grapheme
+            // one column and put the next character beside it: that stays.
             for dx in after..before.max(after) {
                 let Some(cx) = x.checked_add(u16::try_from(dx).unwrap_or(u16::MAX)) else {
                     break;
@@ -95,8 +99,10 @@ pub fn portable_cells(buf: &mut Buffer, area: Rect) {
                 if cx >= area.right() {
                     break;
                 }
-                if let Some(cell) = buf.cell_mut((cx, y)) {
-                    cell.set_symbol(" ").set_style(style);
+                if let Some(cell) = buf.cell_mut((cx, y))
+                    && cell.symbol() == " "
+                {
+                    cell.set_style(style);
                 }
             }
         }

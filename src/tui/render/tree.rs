@@ -41,7 +41,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             let phase = s.runbook().phases.get(p);
             match phase {
                 Some(ph) if ph.rollback => format!("Rollback · {}", ph.title),
-                Some(ph) => format!("Phase {}/{total} · {}", p + 1, ph.title),
+                // Rollback sections are not counted among the phases.
+                Some(ph) => {
+                    let n = s
+                        .runbook()
+                        .phases
+                        .iter()
+                        .take(p + 1)
+                        .filter(|p| !p.rollback)
+                        .count();
+                    format!("Phase {n}/{total} · {}", ph.title)
+                }
                 None => "Steps".into(),
             }
         }
