@@ -21,3 +21,4 @@ mod tui_prompt;
 mod tui_screens;
 mod tui_trust;
 mod tui_trust_e2e;
+mod tui_widths;

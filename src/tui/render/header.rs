@@ -2,7 +2,7 @@
 //! DRILL, the title; then time against the plan and where the journal is.
 
 use super::Ctx;
-use super::text::{millis, truncate, truncate_left, width};
+use super::text::{millis, portable, truncate, truncate_left, width};
 use crate::runbook::duration::Estimate;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -35,7 +35,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     }
     let room = usize::from(area.width).saturating_sub(used + 1);
     first.push(Span::raw(" "));
-    first.push(Span::styled(truncate(&s.runbook().title, room), t.title()));
+    first.push(Span::styled(
+        truncate(&portable(&s.runbook().title), room),
+        t.title(),
+    ));
 
     let now = ctx.now_ms;
     let elapsed = s.elapsed(now);

@@ -3,9 +3,11 @@
 //! session's ticks, and the blocks runsheet runs are drawn as actions (with
 //! their target and timeout) where the author put them.
 
+use super::text::{portable, width as text_width};
+use super::wrap::{Break, wrap};
 use crate::runbook::action::kind_of;
 use crate::tui::theme::Theme;
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
@@ -30,10 +32,24 @@ struct Builder<'a> {
     actions: usize,
     code: Option<(String, String)>,
     links: Vec<(String, usize)>,
-    cell: usize,
+    table: Option<Table>,
+    /// The pane's inner width: code rows and tables are laid out to it
+    /// (0: no limit).
+    width: usize,
 }
 
-pub fn render(md: &str, theme: &Theme, embeds: &Embeds) -> Vec<Line<'static>> {
+/// A table being read: its cells are laid out once all are known, so the
+/// columns line up.
+struct Table {
+    aligns: Vec<Alignment>,
+    rows: Vec<Vec<Vec<Span<'static>>>>,
+    head: usize,
+}
+
+/// `md` as lines for a pane `width` columns wide (0: no limit). Prose is
+/// left for the pane to wrap; code rows and tables are fitted here.
+pub fn render(md: &str, theme: &Theme, embeds: &Embeds, width: usize) -> Vec<Line<'static>> {
+    let md = portable(md);
     let mut b = Builder {
         theme,
         embeds,
@@ -47,10 +63,11 @@ pub fn render(md: &str, theme: &Theme, embeds: &Embeds) -> Vec<Line<'static>> {
         actions: 0,
         code: None,
         links: Vec::new(),
-        cell: 0,
+        table: None,
+        width,
     };
     let opts = Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    for event in Parser::new_ext(md, opts) {
+    for event in Parser::new_ext(&md, opts) {
         b.event(event);
     }
     b.flush();
@@ -215,17 +232,21 @@ impl Builder<'_> {
                 self.styles.push(self.theme.link());
                 self.links.push((dest_url.to_string(), self.cur.len()));
             }
-            Tag::Table(_) => self.block(),
+            Tag::Table(aligns) => {
+                self.block();
+                self.table = Some(Table {
+                    aligns,
+                    rows: Vec::new(),
+                    head: 0,
+                });
+            }
             Tag::TableHead | Tag::TableRow => {
-                self.flush();
-                self.cell = 0;
-            }
-            Tag::TableCell => {
-                if self.cell > 0 {
-                    self.cur.push(Span::styled(" │ ", self.theme.dim()));
+                self.cur.clear();
+                if let Some(t) = &mut self.table {
+                    t.rows.push(Vec::new());
                 }
-                self.cell += 1;
             }
+            Tag::TableCell => self.cur.clear(),
             _ => {}
         }
     }
@@ -267,13 +288,23 @@ impl Builder<'_> {
                     }
                 }
             }
-            TagEnd::TableHead => {
-                self.flush();
-                self.cur
-                    .push(Span::styled("─".repeat(24), self.theme.dim()));
-                self.flush();
+            TagEnd::TableCell => {
+                let cell = std::mem::take(&mut self.cur);
+                if let Some(row) = self.table.as_mut().and_then(|t| t.rows.last_mut()) {
+                    row.push(cell);
+                }
             }
-            TagEnd::TableRow => self.flush(),
+            TagEnd::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.head = t.rows.len();
+                }
+            }
+            TagEnd::Table => {
+                if let Some(t) = self.table.take() {
+                    let lines = table_lines(&t, self.width, self.theme);
+                    self.lines.extend(lines);
+                }
+            }
             _ => {}
         }
     }
@@ -302,12 +333,97 @@ impl Builder<'_> {
         };
         let code_style = self.theme.code();
         let indent = self.indent();
+        let gutter = [Span::raw(indent.clone()), Span::styled(bar, bar_style)];
         for line in code.trim_end_matches('\n').split('\n') {
-            self.lines.push(Line::from(vec![
+            let line = Line::from(vec![
                 Span::raw(indent.clone()),
                 Span::styled(bar, bar_style),
                 Span::styled(line.replace('\t', "    "), code_style),
-            ]));
+            ]);
+            // Every row of a long command keeps the gutter: a continuation
+            // must not read as prose.
+            self.lines
+                .extend(wrap(&line, self.width, &gutter, Break::Anywhere));
         }
     }
+}
+
+/// A table's rows with its columns lined up, each as wide as its widest
+/// cell; when they do not fit in `max` columns the widest give way and
+/// their cells wrap inside the column (nothing is cut).
+fn table_lines(t: &Table, max: usize, theme: &Theme) -> Vec<Line<'static>> {
+    const SEP: usize = 3;
+    let cols = t.rows.iter().map(Vec::len).max().unwrap_or(0);
+    if cols == 0 {
+        return Vec::new();
+    }
+    let cell_w = |c: &[Span]| c.iter().map(|s| text_width(&s.content)).sum::<usize>();
+    let mut widths: Vec<usize> = (0..cols)
+        .map(|i| {
+            t.rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| cell_w(c))
+                .max()
+                .unwrap_or(0)
+                .max(1)
+        })
+        .collect();
+    let room = max.saturating_sub(SEP * (cols - 1));
+    if max > 0 && widths.iter().sum::<usize>() > room {
+        // Narrow columns keep their width; the rest share what is left.
+        let mut order: Vec<usize> = (0..cols).collect();
+        order.sort_by_key(|&i| widths[i]);
+        let mut left = room;
+        for (n, &i) in order.iter().enumerate() {
+            let share = (left / (cols - n)).max(1);
+            widths[i] = widths[i].min(share);
+            left = left.saturating_sub(widths[i]);
+        }
+    }
+    let sep = Span::styled(" │ ", theme.dim());
+    let mut out = Vec::new();
+    for (r, row) in t.rows.iter().enumerate() {
+        let head = r < t.head;
+        let cells: Vec<Vec<Line<'static>>> = (0..cols)
+            .map(|i| {
+                let mut spans = row.get(i).cloned().unwrap_or_default();
+                if head {
+                    for s in &mut spans {
+                        s.style = s.style.patch(theme.bold());
+                    }
+                }
+                wrap(&Line::from(spans), widths[i], &[], Break::Words)
+            })
+            .collect();
+        let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+        for k in 0..height {
+            let mut spans = Vec::new();
+            for (i, cell) in cells.iter().enumerate() {
+                if i > 0 {
+                    spans.push(sep.clone());
+                }
+                let line = cell.get(k).cloned().unwrap_or_default();
+                let gap = widths[i].saturating_sub(cell_w(&line.spans));
+                let align = t.aligns.get(i).copied().unwrap_or(Alignment::None);
+                let (before, after) = match align {
+                    Alignment::Right => (gap, 0),
+                    Alignment::Center => (gap / 2, gap - gap / 2),
+                    Alignment::Left | Alignment::None => (0, gap),
+                };
+                spans.push(Span::raw(" ".repeat(before)));
+                spans.extend(line.spans);
+                // The last column is not padded: no trailing blanks to wrap.
+                if i + 1 < cols {
+                    spans.push(Span::raw(" ".repeat(after)));
+                }
+            }
+            out.push(Line::from(spans));
+        }
+        if head && r + 1 == t.head {
+            let rule: Vec<String> = widths.iter().map(|&w| "─".repeat(w)).collect();
+            out.push(Line::from(Span::styled(rule.join("─┼─"), theme.dim())));
+        }
+    }
+    out
 }

@@ -40,9 +40,11 @@ pub mod markdown;
 pub mod mask;
 pub mod output;
 pub mod prompt;
+pub mod scroll;
 pub mod step;
 pub mod text;
 pub mod tree;
+pub mod wrap;
 
 use super::app::{App, Mode};
 use super::output::Outputs;
@@ -212,5 +214,7 @@ pub fn draw_in(
         | Mode::Rollback { .. }
         | Mode::InDoubt { .. } => dialog::render(frame, area, &ctx),
     }
+    // Before masking: a secret is searched in the cells as they will show.
+    text::portable_cells(frame.buffer_mut(), area);
     mask::rows(frame.buffer_mut(), area, outputs.secrets(), &|_| false);
 }

@@ -3,8 +3,10 @@
 
 use super::Ctx;
 use super::markdown::{self, Embeds};
-use super::text::{clock, millis};
+use super::scroll::Scrolled;
+use super::text::{clock, millis, portable};
 use super::tree::mark;
+use super::wrap::{Break, wrap};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::{Phase, Step};
 use crate::session::{Session, StepState, StepStatus};
@@ -13,12 +15,11 @@ use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Borders, Paragraph};
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let block = ctx.block("Step", ctx.app.focus == Focus::Step);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
     let Some((phase, step, state)) = ctx
         .app
         .selected
@@ -26,25 +27,60 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .and_then(|id| Some((ctx.session.step(id)?, ctx.session.state(id)?)))
         .map(|((p, s), st)| (p, s, st))
     else {
+        frame.render_widget(block, area);
         frame.render_widget(Paragraph::new("This runbook has no steps."), inner);
         return;
     };
-    let lines = lines(ctx, phase, step, state);
-    let max = u16::try_from(lines.len().saturating_sub(1)).unwrap_or(u16::MAX);
-    let scroll = ctx.app.step_scroll.min(max);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        inner,
-    );
+    let w = usize::from(inner.width);
+    let rows: Vec<Line<'static>> = lines(ctx, phase, step, state, w)
+        .iter()
+        .flat_map(|l| wrap(l, w, &hanging(l), Break::Words))
+        .collect();
+    let bottom = ctx.regions.borders().contains(Borders::BOTTOM);
+    let view = Scrolled::new(rows.len(), usize::from(ctx.app.step_scroll), inner, bottom);
+    frame.render_widget(view.decorate(block, ctx.theme), area);
+    let visible: Vec<Line> = rows.into_iter().skip(view.top).take(view.height).collect();
+    frame.render_widget(Paragraph::new(visible), view.area);
+    view.below_inside(frame, ctx.theme);
 }
 
-pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Line<'static>> {
+/// A list item's wrapped rows start under its text, not under its bullet.
+fn hanging(line: &Line) -> Vec<Span<'static>> {
+    let mut lead = 0;
+    for span in &line.spans {
+        let c = span.content.as_ref();
+        let t = c.trim_start();
+        let marker = t.starts_with("• ")
+            || t.split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            || c.trim().chars().all(|ch| ch.is_ascii_digit())
+            || matches!(c, "[ ] " | "[x] ");
+        if c.trim().is_empty() || (marker && super::text::width(c) <= 8) {
+            lead += super::text::width(c);
+        } else {
+            break;
+        }
+    }
+    if lead == 0 || lead > 16 {
+        return Vec::new();
+    }
+    vec![Span::raw(" ".repeat(lead))]
+}
+
+pub fn lines(
+    ctx: &Ctx,
+    phase: &Phase,
+    step: &Step,
+    state: &StepState,
+    width: usize,
+) -> Vec<Line<'static>> {
     let t = ctx.theme;
     let s = ctx.session;
-    let mut out = vec![Line::from(Span::styled(step.title.clone(), t.title()))];
-    let mut meta = vec![phase.title.clone(), step.kind_label()];
+    let mut out = vec![Line::from(Span::styled(
+        portable(&step.title).into_owned(),
+        t.title(),
+    ))];
+    let mut meta = vec![portable(&phase.title).into_owned(), step.kind_label()];
     if let Some(r) = ctx.session.rehearsed().get(&step.id) {
         meta.push(format!(
             "rehearsed: median {}, slowest {} ({} run{})",
@@ -94,6 +130,7 @@ pub fn lines(ctx: &Ctx, phase: &Phase, step: &Step, state: &StepState) -> Vec<Li
             ticked: &ticked,
             action: &action,
         },
+        width,
     );
     if !body.is_empty() {
         out.push(Line::default());

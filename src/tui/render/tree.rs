@@ -3,7 +3,9 @@
 //! a narrow screen only the selected step's phase is shown.
 
 use super::Ctx;
-use super::text::{clock, millis, pad, truncate, width};
+use super::scroll::Scrolled;
+use super::text::{clock, millis, pad, portable, truncate, width};
+use super::wrap::{Break, wrap};
 use crate::runbook::model::{Phase, Step};
 use crate::session::StepStatus;
 use crate::tui::app::Focus;
@@ -11,7 +13,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Borders, Paragraph};
 
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
@@ -39,19 +41,29 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             let phase = s.runbook().phases.get(p);
             match phase {
                 Some(ph) if ph.rollback => format!("Rollback · {}", ph.title),
-                Some(ph) => format!("Phase {}/{total} · {}", p + 1, ph.title),
+                // Rollback sections are not counted among the phases.
+                Some(ph) => {
+                    let n = s
+                        .runbook()
+                        .phases
+                        .iter()
+                        .take(p + 1)
+                        .filter(|p| !p.rollback)
+                        .count();
+                    format!("Phase {n}/{total} · {}", ph.title)
+                }
                 None => "Steps".into(),
             }
         }
         _ => "Steps".into(),
     };
-    let block = ctx.block(&block_title, ctx.app.focus == Focus::Steps);
+    let block = ctx.block(&portable(&block_title), ctx.app.focus == Focus::Steps);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
     let w = usize::from(inner.width);
 
     let mut lines: Vec<Line> = Vec::new();
     let mut sel_line = 0;
+    let mut sel_end = 0;
     for (pi, phase) in s.runbook().phases.iter().enumerate() {
         if ctx.regions.compact && Some(pi) != selected_phase {
             continue;
@@ -60,33 +72,39 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             lines.push(phase_line(phase, w, ctx));
         }
         for step in &phase.steps {
+            let rows = step_lines(phase, step, w, ctx);
             if selected == Some(step.id.as_str()) {
                 sel_line = lines.len();
+                sel_end = lines.len() + rows.len() - 1;
             }
-            lines.push(step_line(phase, step, w, ctx));
+            lines.extend(rows);
         }
     }
-    let h = usize::from(inner.height);
-    let max_top = lines.len().saturating_sub(h);
-    // Two lines of what comes next stay visible below the selection.
-    let top = (sel_line + 3).saturating_sub(h).min(max_top);
-    let visible: Vec<Line> = lines.into_iter().skip(top).take(h).collect();
-    frame.render_widget(Paragraph::new(visible), inner);
+    let bottom = ctx.regions.borders().contains(Borders::BOTTOM);
+    let h = Scrolled::new(lines.len(), 0, inner, bottom).height;
+    // Two lines of what comes next stay visible below the selection, and
+    // the selection's first row stays in view.
+    let top = (sel_end + 3).saturating_sub(h).min(sel_line);
+    let view = Scrolled::new(lines.len(), top, inner, bottom);
+    frame.render_widget(view.decorate(block, ctx.theme), area);
+    let visible: Vec<Line> = lines.into_iter().skip(view.top).take(view.height).collect();
+    frame.render_widget(Paragraph::new(visible), view.area);
+    view.below_inside(frame, ctx.theme);
 }
 
 fn phase_line(phase: &Phase, w: usize, ctx: &Ctx) -> Line<'static> {
     let t = ctx.theme;
+    let title = portable(&phase.title);
     if phase.rollback {
-        Line::from(Span::styled(
-            truncate(&format!("↺ {}", phase.title), w),
-            t.dim(),
-        ))
+        Line::from(Span::styled(truncate(&format!("↺ {title}"), w), t.dim()))
     } else {
-        Line::from(Span::styled(truncate(&phase.title, w), t.title()))
+        Line::from(Span::styled(truncate(&title, w), t.title()))
     }
 }
 
-fn step_line(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Line<'static> {
+/// A step's rows: mark, title and times on the first; a title too long for
+/// the pane goes on below, under itself, rather than being cut.
+fn step_lines(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'static>> {
     let t = ctx.theme;
     let s = ctx.session;
     let state = s.state(&step.id);
@@ -115,7 +133,11 @@ fn step_line(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Line<'static> {
     let danger = if step.is_destructive() { "⚠" } else { " " };
     let head = format!("{lead}{} {danger} ", mark(&status, ctx.now_ms));
     let room = w.saturating_sub(width(&head) + width(&right) + 1);
-    let title = pad(&step.title, room);
+    let full_title = portable(&step.title);
+    // The first row shares its width with the times; the rows below have
+    // the pane's whole width after the marks.
+    let (first, title_rows) = split_title(&full_title, room, w.saturating_sub(width(&head)));
+    let title = pad(&first, room);
 
     let selected = ctx.app.selected.as_deref() == Some(step.id.as_str());
     let settled_rollback = phase.rollback && status == StepStatus::Pending;
@@ -140,14 +162,54 @@ fn step_line(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Line<'static> {
     if let Some(e) = estimate {
         spans.push(Span::styled(e, t.dim()));
     }
-    let mut line = Line::from(spans);
+    let indent = " ".repeat(width(&head));
+    let mut lines = vec![Line::from(spans)];
+    let rest_w = w.saturating_sub(width(&head));
+    for more in title_rows {
+        lines.push(Line::from(vec![
+            Span::raw(indent.clone()),
+            Span::styled(pad(&more, rest_w), base),
+        ]));
+    }
     if selected {
-        line = line.style(t.selected());
-        // The highlight spans the whole row, not just the text.
-        let used: usize = line.spans.iter().map(|s| width(&s.content)).sum();
-        if used < w {
-            line.spans.push(Span::raw(" ".repeat(w - used)));
+        for line in &mut lines {
+            *line = std::mem::take(line).style(t.selected());
+            // The highlight spans the whole row, not just the text.
+            let used: usize = line.spans.iter().map(|s| width(&s.content)).sum();
+            if used < w {
+                line.spans.push(Span::raw(" ".repeat(w - used)));
+            }
         }
     }
-    line
+    lines
+}
+
+/// A title's first row (at most `first_w` columns) and the rows that carry
+/// on below it (at most `rest_w`), broken between words. A pane too narrow
+/// to wrap in gets the title cut on one row, as before.
+fn split_title(title: &str, first_w: usize, rest_w: usize) -> (String, Vec<String>) {
+    if width(title) <= first_w || first_w < 8 || rest_w < 8 {
+        return (title.to_string(), Vec::new());
+    }
+    let rows = |text: &str, max: usize| -> Vec<String> {
+        wrap(&Line::from(text.to_string()), max, &[], Break::Words)
+            .iter()
+            .map(|l| l.to_string().trim_end().to_string())
+            .collect()
+    };
+    let mut first_rows = rows(title, first_w);
+    let first = if first_rows.is_empty() {
+        String::new()
+    } else {
+        first_rows.remove(0)
+    };
+    let rest = title
+        .get(first.len()..)
+        .map_or_else(String::new, |r| r.trim_start().to_string());
+    let more = if rest.is_empty() {
+        Vec::new()
+    } else {
+        rows(&rest, rest_w)
+    };
+    (first, more)
 }
