@@ -33,7 +33,7 @@ pub fn before(
             info: session.info().clone(),
             started_at: session.started_at(),
             last_at: session.last_at(),
-            ending: Ending::Unfinished,
+            ending: Ending::Unfinished { undone: false },
             step_ms: session
                 .steps()
                 .iter()

@@ -5,6 +5,7 @@
 
 mod free_text;
 pub mod msg;
+mod outcome;
 pub mod protection;
 pub mod state;
 pub mod update;
@@ -17,6 +18,7 @@ pub use msg::{
     ActionOutcome, DbIdentity, Decision, Millis, Msg, SessionEnd, SessionInfo, Stream,
     TargetSettings,
 };
+pub use outcome::{Outcome, RolledBack};
 pub use state::{Session, StepState, StepStatus};
 pub use update::{Effect, Gate, Rejected};
 

@@ -100,6 +100,7 @@ impl Session {
         }
         let mut effects = self.apply(at, &msg)?;
         self.last_at = self.last_at.max(at);
+        self.note_turn(at);
         effects.insert(0, Effect::Record(msg));
         Ok(effects)
     }
@@ -110,7 +111,26 @@ impl Session {
     pub fn replay(&mut self, at: Millis, msg: &Msg) -> Result<(), Rejected> {
         self.apply(at, msg)?;
         self.last_at = self.last_at.max(at);
+        self.note_turn(at);
         Ok(())
+    }
+
+    /// A step with nothing to run (a checklist, a manual step) takes the
+    /// time from its turn (it became the current step, or was first
+    /// ticked, whichever came first) to when it was settled: its clock
+    /// starts here, once, at the first message after which it is current.
+    pub(super) fn note_turn(&mut self, at: Millis) {
+        let Some(id) = self.current.clone() else {
+            return;
+        };
+        if !self.step(&id).is_some_and(|(_, s)| s.actions.is_empty()) {
+            return;
+        }
+        if let Some(st) = self.steps.get_mut(&id)
+            && !st.status.is_settled()
+        {
+            st.started_at.get_or_insert(at);
+        }
     }
 
     fn apply(&mut self, at: Millis, msg: &Msg) -> Result<Vec<Effect>, Rejected> {
@@ -122,6 +142,22 @@ impl Session {
         match msg {
             Msg::SessionStarted(_) => reject("the session has already started"),
             Msg::Resumed { .. } => {
+                // A step with nothing to run that waited when the session
+                // stopped starts its clock again at the resume: the time
+                // the session was down is nobody's step's.
+                let waiting: Vec<String> = self
+                    .runbook()
+                    .steps()
+                    .filter(|(_, s)| s.actions.is_empty())
+                    .map(|(_, s)| s.id.clone())
+                    .collect();
+                for id in waiting {
+                    if let Some(st) = self.steps.get_mut(&id)
+                        && !st.status.is_settled()
+                    {
+                        st.started_at = None;
+                    }
+                }
                 for s in self.steps.values_mut() {
                     s.status = match &s.status {
                         StepStatus::Running { .. } => StepStatus::InDoubt,
@@ -352,6 +388,11 @@ impl Session {
                 }
                 if *outcome == SessionEnd::Completed && !self.is_complete() {
                     return reject("steps remain; the session can only be abandoned");
+                }
+                if *outcome == SessionEnd::RolledBack && self.rolled_back().is_none() {
+                    return reject(
+                        "nothing was rolled back: a session ends rolled back once a rollback step is done after the failure it undoes",
+                    );
                 }
                 self.ended = Some(*outcome);
                 Ok(Vec::new())
@@ -690,12 +731,13 @@ impl Session {
         };
         *slot = checked;
         let complete = s.checklist_complete();
-        if complete {
+        let actionless = self.step(step).is_some_and(|(_, st)| st.actions.is_empty());
+        // A checklist ticked before its turn came started then.
+        if actionless && let Some(s) = self.steps.get_mut(step) {
             s.started_at.get_or_insert(at);
         }
         // The last box ticked closes the step once its actions are done, or
         // at once for a checklist-only step whose turn has come.
-        let actionless = self.step(step).is_some_and(|(_, st)| st.actions.is_empty());
         let closes = match status {
             StepStatus::AwaitingChecklist => complete,
             StepStatus::Pending => complete && actionless && self.unsettled_before(step).is_none(),
