@@ -20,5 +20,6 @@ mod processes;
 mod protection;
 mod replay;
 mod report;
+mod report_demo;
 mod run_headless;
 mod shell_exec;
