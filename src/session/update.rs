@@ -120,13 +120,14 @@ impl Session {
     /// ticked, whichever came first) to when it was settled: its clock
     /// starts here, once, at the first message after which it is current.
     pub(super) fn note_turn(&mut self, at: Millis) {
-        let Some(id) = self.current.clone() else {
+        // Every message passes here, output chunks included: no copy.
+        let Some(id) = self.current.as_deref() else {
             return;
         };
-        if !self.step(&id).is_some_and(|(_, s)| s.actions.is_empty()) {
+        if !self.step(id).is_some_and(|(_, s)| s.actions.is_empty()) {
             return;
         }
-        if let Some(st) = self.steps.get_mut(&id)
+        if let Some(st) = self.steps.get_mut(id)
             && !st.status.is_settled()
         {
             st.started_at.get_or_insert(at);
