@@ -407,15 +407,24 @@ impl Flow {
             .iter()
             .map(|s| (s.id.clone(), s.title.clone()))
             .collect();
+        // Once a rollback undid this failure, the session may end there.
+        let rolled_back = RunEnd::rolled_back(self.driver.session());
         match self
             .console
-            .ask_failed(&mut self.driver, step, reason, &rollbacks)
+            .ask_failed(
+                &mut self.driver,
+                step,
+                reason,
+                &rollbacks,
+                rolled_back.is_some(),
+            )
             .await
         {
             Reply::Run => {
                 self.try_submit(Msg::RunRequested { step: step.into() })
                     .await?;
             }
+            Reply::EndRolledBack => return Ok(rolled_back),
             Reply::Rollback(id) => return self.rollback(step, &id).await,
             other => return self.answer_common(step, other).await,
         }

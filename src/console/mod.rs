@@ -30,6 +30,8 @@ pub enum Reply {
     Skip(String),
     Note(String),
     Rollback(String),
+    /// End the session as rolled back (offered once a rollback stands).
+    EndRolledBack,
     Typed(String),
     Quit,
     /// SIGTERM or SIGHUP arrived while waiting for an answer.
@@ -622,11 +624,14 @@ impl Console {
         _step: &str,
         _reason: &str,
         rollbacks: &[(String, String)],
+        rolled_back: bool,
     ) -> Reply {
-        let prompt = if rollbacks.is_empty() {
-            "r retry · s skip · n note · q quit >"
-        } else {
-            "r retry · s skip · b rollback · n note · q quit >"
+        let prompt = match (rollbacks.is_empty(), rolled_back) {
+            (true, _) => "r retry · s skip · n note · q quit >",
+            (false, false) => "r retry · s skip · b rollback · n note · q quit >",
+            (false, true) => {
+                "r retry · s skip · b rollback · e end, rolled back · n note · q quit >"
+            }
         };
         let answer = match self.text(driver, prompt).await {
             Ok(a) => a,
@@ -634,6 +639,7 @@ impl Console {
         };
         match answer.as_str() {
             "r" | "retry" => Reply::Run,
+            "e" | "end" if rolled_back => Reply::EndRolledBack,
             "b" | "rollback" if !rollbacks.is_empty() => {
                 if rollbacks.len() == 1 {
                     return Reply::Rollback(rollbacks[0].0.clone());

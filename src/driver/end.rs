@@ -1,6 +1,6 @@
 //! How a session ends, whichever front end ran it.
 
-use crate::session::{Msg, SessionEnd};
+use crate::session::{Msg, Session, SessionEnd};
 
 /// How a run ended; each maps to an exit code scripts can rely on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,9 +23,31 @@ pub enum RunEnd {
         reason: String,
     },
     Abandoned,
+    /// A step failed, a rollback step undid its phase, and the operator
+    /// ended the session there (step titles, for the last line).
+    RolledBack {
+        failed: String,
+        rollback: String,
+    },
 }
 
 impl RunEnd {
+    /// Ending `session` as rolled back, if a rollback stands in it
+    /// (`Session::rolled_back`): what a front end returns when the
+    /// operator ends the session after the rollback.
+    pub fn rolled_back(session: &Session) -> Option<RunEnd> {
+        let r = session.rolled_back()?;
+        let title = |id: &str| {
+            session
+                .step(id)
+                .map_or_else(|| id.to_string(), |(_, s)| s.title.clone())
+        };
+        Some(RunEnd::RolledBack {
+            failed: title(&r.failed),
+            rollback: title(&r.rollback),
+        })
+    }
+
     /// The record that closes a session ending this way, if any: a stopped
     /// or failed session stays open for `resume`.
     pub fn closing_record(&self) -> Option<Msg> {
@@ -35,6 +57,9 @@ impl RunEnd {
             }),
             RunEnd::Abandoned => Some(Msg::SessionEnded {
                 outcome: SessionEnd::Abandoned,
+            }),
+            RunEnd::RolledBack { .. } => Some(Msg::SessionEnded {
+                outcome: SessionEnd::RolledBack,
             }),
             RunEnd::Interrupted { reason } => Some(Msg::Interrupted {
                 reason: reason.clone(),
@@ -58,12 +83,18 @@ impl RunEnd {
             ),
             RunEnd::Interrupted { reason } => format!("■ interrupted by {reason}"),
             RunEnd::Abandoned => "■ session abandoned".into(),
+            RunEnd::RolledBack { failed, rollback } => {
+                format!("■ session rolled back: “{failed}” failed, “{rollback}” undid it")
+            }
         }
     }
 
     /// Whether `runsheet resume` can carry the session on.
     pub fn resumable(&self) -> bool {
-        !matches!(self, RunEnd::Completed | RunEnd::Abandoned)
+        !matches!(
+            self,
+            RunEnd::Completed | RunEnd::Abandoned | RunEnd::RolledBack { .. }
+        )
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -71,6 +102,7 @@ impl RunEnd {
             RunEnd::Completed => 0,
             RunEnd::Failed { .. } => 1,
             RunEnd::Stopped { .. } | RunEnd::Abandoned => 3,
+            RunEnd::RolledBack { .. } => 4,
             RunEnd::Interrupted { .. } => 130,
         }
     }

@@ -12,7 +12,7 @@ use crate::journal::paths::runbook_slug;
 use crate::journal::record::decode_line;
 use crate::runbook;
 use crate::session::state::Rehearsed;
-use crate::session::{Millis, Msg, Session, SessionEnd, SessionInfo, StepStatus};
+use crate::session::{Millis, Msg, Outcome, Session, SessionEnd, SessionInfo, StepStatus};
 
 /// One past session, as its journal tells it.
 #[derive(Debug, Clone)]
@@ -42,8 +42,14 @@ impl PastSession {
 pub enum Ending {
     Completed,
     Abandoned,
-    /// Stopped at a failure, a person, a crash: resumable.
-    Unfinished,
+    /// A step failed, a rollback step undid it, and the session was ended
+    /// there.
+    RolledBack,
+    /// Stopped at a failure, a person, a crash: resumable. `undone` when a
+    /// rollback undid the failure but nobody ended the session.
+    Unfinished {
+        undone: bool,
+    },
     /// The journal could not be read to its end.
     Unreadable(String),
 }
@@ -93,7 +99,7 @@ fn read(path: &Path) -> Option<PastSession> {
     let text = info.runbook_text.clone();
     let rb = Arc::new(runbook::parse(&info.runbook_path, &text).runbook);
     let mut session = Session::new(rb, info.clone(), started_at);
-    let mut ending = Ending::Unfinished;
+    let mut unreadable = None;
     let mut last_at = started_at;
     for line in lines {
         let Ok(line) = line else { break };
@@ -106,17 +112,20 @@ fn read(path: &Path) -> Option<PastSession> {
             Err(_) => break,
         };
         last_at = record.ts.as_millisecond();
-        if let Msg::SessionEnded { outcome } = &record.body {
-            ending = match outcome {
-                SessionEnd::Completed => Ending::Completed,
-                SessionEnd::Abandoned => Ending::Abandoned,
-            };
-        }
         if let Err(e) = session.replay(last_at, &record.body) {
-            ending = Ending::Unreadable(e.to_string());
+            unreadable = Some(e.to_string());
             break;
         }
     }
+    let ending = match (unreadable, session.ended()) {
+        (Some(why), _) => Ending::Unreadable(why),
+        (None, Some(SessionEnd::Completed)) => Ending::Completed,
+        (None, Some(SessionEnd::Abandoned)) => Ending::Abandoned,
+        (None, Some(SessionEnd::RolledBack)) => Ending::RolledBack,
+        (None, None) => Ending::Unfinished {
+            undone: matches!(session.outcome(), Outcome::RolledBack(_)),
+        },
+    };
     Some(PastSession {
         journal: path.to_path_buf(),
         info,
@@ -243,7 +252,9 @@ pub fn render(rb: &crate::runbook::Runbook, past: &[PastSession]) -> String {
             match &s.ending {
                 Ending::Completed => "completed".into(),
                 Ending::Abandoned => "abandoned".into(),
-                Ending::Unfinished => "unfinished".into(),
+                Ending::RolledBack => "rolled back".into(),
+                Ending::Unfinished { undone: false } => "unfinished".into(),
+                Ending::Unfinished { undone: true } => "unfinished, rolled back".into(),
                 Ending::Unreadable(why) => format!("unreadable: {why}"),
             },
             span(s.ran_ms()),

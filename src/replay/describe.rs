@@ -108,6 +108,7 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         Msg::SessionEnded { outcome } => match outcome {
             SessionEnd::Completed => "session completed".into(),
             SessionEnd::Abandoned => "session abandoned".into(),
+            SessionEnd::RolledBack => "session ended rolled back".into(),
         },
     }
 }

@@ -44,8 +44,17 @@ pub struct Report {
 pub enum Ending {
     Completed,
     Abandoned,
-    /// Stopped (failure, interruption, crash) and resumable.
-    Unfinished,
+    /// A step failed, a rollback step undid it, and the session was ended
+    /// there (step ids).
+    RolledBack {
+        failed: String,
+        rollback: String,
+    },
+    /// Stopped (failure, interruption, crash) and resumable; `undone` when
+    /// a rollback stands that the session was not ended on.
+    Unfinished {
+        undone: Option<session::RolledBack>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +76,18 @@ pub struct StepLine {
     pub started_at: Option<Millis>,
     pub finished_at: Option<Millis>,
     pub attempts: u32,
+    /// Each time its actions ran, in order: a failed first attempt is
+    /// drawn as such even when a retry passed.
+    pub runs: Vec<Run>,
+}
+
+/// One run of a step's actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub started_at: Millis,
+    /// None while it ran, or when the session died during it.
+    pub finished_at: Option<Millis>,
+    pub failed: bool,
 }
 
 impl StepLine {
@@ -201,6 +222,7 @@ struct Fold {
     comparisons: Vec<Comparison>,
     interruptions: Vec<Event>,
     tails: HashMap<String, VecDeque<String>>,
+    runs: HashMap<String, Vec<Run>>,
     refused: Option<String>,
 }
 
@@ -218,12 +240,43 @@ impl Fold {
             comparisons: Vec::new(),
             interruptions: Vec::new(),
             tails: HashMap::new(),
+            runs: HashMap::new(),
             refused: None,
+        }
+    }
+
+    /// Follows the runs of the step `msg` is about: a new one when its
+    /// attempts went up, closed when the engine settled or failed it.
+    fn follow_runs(&mut self, at: Millis, msg: &Msg) {
+        let Some(step) = msg.step() else { return };
+        let Some(st) = self.session.state(step) else {
+            return;
+        };
+        let runs = self.runs.entry(step.to_string()).or_default();
+        if st.attempts as usize > runs.len() {
+            runs.push(Run {
+                started_at: st.started_at.unwrap_or(at),
+                finished_at: None,
+                failed: false,
+            });
+        }
+        if let Some(run) = runs.last_mut().filter(|r| r.finished_at.is_none()) {
+            match &st.status {
+                StepStatus::Failed { .. } => {
+                    run.finished_at = st.finished_at.or(Some(at));
+                    run.failed = true;
+                }
+                StepStatus::Done | StepStatus::AwaitingChecklist | StepStatus::Skipped { .. } => {
+                    run.finished_at = st.finished_at.or(Some(at));
+                }
+                _ => {}
+            }
         }
     }
 
     /// Notes what a report lists of `msg`, after the engine accepted it.
     fn observe(&mut self, at: Millis, msg: &Msg) {
+        self.follow_runs(at, msg);
         match msg {
             Msg::Resumed {
                 operator,
@@ -337,13 +390,32 @@ impl Fold {
                     started_at: state.and_then(|x| x.started_at),
                     finished_at: state.and_then(|x| x.finished_at),
                     attempts: state.map_or(0, |x| x.attempts),
+                    runs: self.runs.get(&s.id).cloned().unwrap_or_default(),
                 }
             })
             .collect();
-        let outcome = match session.ended() {
-            Some(session::SessionEnd::Completed) => Ending::Completed,
-            Some(session::SessionEnd::Abandoned) => Ending::Abandoned,
-            None => Ending::Unfinished,
+        let outcome = match (session.ended(), session.outcome()) {
+            (Some(session::SessionEnd::Completed), _) => Ending::Completed,
+            (Some(session::SessionEnd::Abandoned), _) => Ending::Abandoned,
+            (Some(session::SessionEnd::RolledBack), o) => {
+                let r = match o {
+                    session::Outcome::RolledBack(r) => r,
+                    _ => session::RolledBack {
+                        failed: String::new(),
+                        rollback: String::new(),
+                    },
+                };
+                Ending::RolledBack {
+                    failed: r.failed,
+                    rollback: r.rollback,
+                }
+            }
+            (None, o) => Ending::Unfinished {
+                undone: match o {
+                    session::Outcome::RolledBack(r) => Some(r),
+                    _ => None,
+                },
+            },
         };
         Report {
             info: session.info().clone(),

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::build::{Ending, Report, StepLine};
+use super::plain::plain;
 use super::{Integrity, Source};
 use crate::runbook::duration::format_duration;
 use crate::session::{Millis, StepStatus};
@@ -48,11 +49,15 @@ fn integrity_banner(out: &mut String, src: &Source) {
 
 fn summary(out: &mut String, r: &Report, src: &Source) {
     let i = &r.info;
-    let _ = writeln!(out, "| | |\n| --- | --- |");
+    let _ = writeln!(out, "| Session | Details |\n| --- | --- |");
     row(
         out,
         "Runbook",
-        &format!("`{}` (sha256 `{}`)", i.runbook_path, short(&i.runbook_hash)),
+        &format!(
+            "`{}` (sha256 `{}`)",
+            md(&i.runbook_path).replace('`', "'"),
+            short(&i.runbook_hash)
+        ),
     );
     row(out, "Target", &format!("**{}**", md(&i.target)));
     let mut who = format!("{}@{}", md(&i.operator), md(&i.host));
@@ -71,16 +76,7 @@ fn summary(out: &mut String, r: &Report, src: &Source) {
         );
     }
     row(out, "Operator", &who);
-    row(
-        out,
-        "Kind",
-        match (i.drill, i.sandbox) {
-            (true, true) => "drill (rehearsal) in the sandbox",
-            (true, false) => "drill (rehearsal)",
-            (false, true) => "in the sandbox",
-            (false, false) => "live",
-        },
-    );
+    row(out, "Kind", kind(i));
     row(out, "Started", &time(r.started_at));
     row(
         out,
@@ -126,11 +122,33 @@ fn summary(out: &mut String, r: &Report, src: &Source) {
     out.push('\n');
 }
 
+/// What kind of session it was: a rehearsal (`--drill`, and `runsheet
+/// demo`, which touches nothing real on any of its targets), in the
+/// sandbox, or live. The same words in the report and in `history`.
+pub fn kind(i: &crate::session::SessionInfo) -> &'static str {
+    match (i.drill, i.sandbox) {
+        (true, true) => "drill (rehearsal) in the sandbox",
+        (true, false) => "drill (rehearsal)",
+        (false, true) => "in the sandbox",
+        (false, false) => "live",
+    }
+}
+
 fn outcome(r: &Report) -> String {
-    match r.outcome {
+    match &r.outcome {
         Ending::Completed => "completed: every step done or skipped".into(),
         Ending::Abandoned => "abandoned by the operator".into(),
-        Ending::Unfinished => match r
+        Ending::RolledBack { failed, rollback } => format!(
+            "**rolled back**: “{}” failed and “{}” undid it; the session was ended there",
+            md(&title_of(r, failed)),
+            md(&title_of(r, rollback))
+        ),
+        Ending::Unfinished { undone: Some(u) } => format!(
+            "unfinished: “{}” failed and “{}” undid it, but the session was not ended (resumable with `runsheet resume`)",
+            md(&title_of(r, &u.failed)),
+            md(&title_of(r, &u.rollback))
+        ),
+        Ending::Unfinished { undone: None } => match r
             .steps
             .iter()
             .find(|s| matches!(s.status, StepStatus::Failed { .. } | StepStatus::InDoubt))
@@ -138,7 +156,7 @@ fn outcome(r: &Report) -> String {
             Some(s) => format!(
                 "unfinished: stopped at “{}” ({})",
                 md(&s.title),
-                status(&s.status)
+                md(&status(&s.status))
             ),
             None => "unfinished (resumable with `runsheet resume`)".into(),
         },
@@ -208,7 +226,7 @@ fn gates(out: &mut String, r: &Report) {
             g.shown_at.map(clock).unwrap_or_default(),
             clock(g.answered_at),
             md(&g.by),
-            crate::secrets::shown(&g.typed).replace('`', "'"),
+            md(&plain(&g.typed)).replace('`', "'"),
             if g.confirmed {
                 "confirmed"
             } else if g.typed.is_empty() {
@@ -260,7 +278,7 @@ fn failures(out: &mut String, r: &Report) {
         let shown: Vec<String> = f
             .last_lines
             .iter()
-            .map(|l| crate::secrets::shown(l.trim_end_matches('\n')))
+            .map(|l| plain(l.trim_end_matches('\n')))
             .collect();
         let lines: Vec<&str> = shown.iter().map(String::as_str).collect();
         let lines: Vec<&str> = match lines.split_last() {
@@ -283,8 +301,8 @@ fn comparisons(out: &mut String, r: &Report) {
     }
     let _ = writeln!(out, "## Comparisons\n");
     for c in &r.comparisons {
-        let left = c.result["left"].as_str().unwrap_or("left");
-        let right = c.result["right"].as_str().unwrap_or("right");
+        let left = md(c.result["left"].as_str().unwrap_or("left"));
+        let right = md(c.result["right"].as_str().unwrap_or("right"));
         let _ = writeln!(
             out,
             "### {} — {left} vs {right} ({})\n",
@@ -363,9 +381,12 @@ fn row(out: &mut String, k: &str, v: &str) {
     let _ = writeln!(out, "| {k} | {v} |");
 }
 
-/// Text safe inside a Markdown table cell.
+/// Text safe inside a Markdown table cell or a line: as a terminal would
+/// print it (no escape sequence, no control), on one line.
 fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    plain(text)
+        .replace('|', "\\|")
+        .replace(['\n', '\r', '\t'], " ")
 }
 
 fn capital(s: &str) -> String {

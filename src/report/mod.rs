@@ -5,6 +5,7 @@
 pub mod build;
 pub mod html;
 pub mod markdown;
+mod plain;
 
 /// Why no report could be written from a journal.
 #[derive(Debug, thiserror::Error)]

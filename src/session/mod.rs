@@ -6,6 +6,7 @@
 pub mod display;
 mod free_text;
 pub mod msg;
+mod outcome;
 mod plan;
 pub mod protection;
 pub mod state;
@@ -21,6 +22,7 @@ pub use msg::{
     ActionOutcome, DbIdentity, Decision, Millis, Msg, SessionEnd, SessionInfo, Stream,
     TargetSettings,
 };
+pub use outcome::{Outcome, RolledBack};
 pub use state::{Session, StepState, StepStatus};
 pub use update::{Effect, Gate, Rejected};
 

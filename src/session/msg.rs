@@ -313,6 +313,9 @@ pub enum SessionEnd {
     Completed,
     /// The operator ended the session before the end, on purpose.
     Abandoned,
+    /// A step failed, a rollback step undid its phase, and the operator
+    /// ended the session there (`Session::rolled_back` says which).
+    RolledBack,
 }
 
 impl Msg {

@@ -291,6 +291,7 @@ impl Session {
             flow,
         };
         session.current = session.first_current();
+        session.note_turn(at);
         session
     }
 

@@ -1035,6 +1035,9 @@ fn the_journal_form_of_every_message_is_stable() {
         Msg::SessionEnded {
             outcome: SessionEnd::Completed,
         },
+        Msg::SessionEnded {
+            outcome: SessionEnd::RolledBack,
+        },
     ];
     let lines: Vec<String> = msgs
         .iter()
@@ -1317,11 +1320,11 @@ mod refusals {
             }),
             1 => Just(resumed()),
             1 => text().prop_map(|reason| Msg::Interrupted { reason }),
-            1 => any::<bool>().prop_map(|done| Msg::SessionEnded {
-                outcome: if done {
-                    SessionEnd::Completed
-                } else {
-                    SessionEnd::Abandoned
+            1 => (0..3u8).prop_map(|n| Msg::SessionEnded {
+                outcome: match n {
+                    0 => SessionEnd::Completed,
+                    1 => SessionEnd::Abandoned,
+                    _ => SessionEnd::RolledBack,
                 },
             }),
         ]

@@ -100,6 +100,7 @@ impl Session {
         }
         let mut effects = self.apply(at, &msg)?;
         self.last_at = self.last_at.max(at);
+        self.note_turn(at);
         effects.insert(0, Effect::Record(msg));
         Ok(effects)
     }
@@ -110,7 +111,27 @@ impl Session {
     pub fn replay(&mut self, at: Millis, msg: &Msg) -> Result<(), Rejected> {
         self.apply(at, msg)?;
         self.last_at = self.last_at.max(at);
+        self.note_turn(at);
         Ok(())
+    }
+
+    /// A step with nothing to run (a checklist, a manual step) takes the
+    /// time from its turn (it became the current step, or was first
+    /// ticked, whichever came first) to when it was settled: its clock
+    /// starts here, once, at the first message after which it is current.
+    pub(super) fn note_turn(&mut self, at: Millis) {
+        // Every message passes here, output chunks included: no copy.
+        let Some(id) = self.current.as_deref() else {
+            return;
+        };
+        if !self.step(id).is_some_and(|(_, s)| s.actions.is_empty()) {
+            return;
+        }
+        if let Some(st) = self.steps.get_mut(id)
+            && !st.status.is_settled()
+        {
+            st.started_at.get_or_insert(at);
+        }
     }
 
     fn apply(&mut self, at: Millis, msg: &Msg) -> Result<Vec<Effect>, Rejected> {
@@ -377,6 +398,11 @@ impl Session {
                 }
                 if *outcome == SessionEnd::Completed && !self.is_complete() {
                     return reject("steps remain; the session can only be abandoned");
+                }
+                if *outcome == SessionEnd::RolledBack && self.rolled_back().is_none() {
+                    return reject(
+                        "nothing was rolled back: a session ends rolled back once a rollback step is done after the failure it undoes",
+                    );
                 }
                 self.ended = Some(*outcome);
                 Ok(Vec::new())
@@ -738,12 +764,13 @@ impl Session {
         };
         *slot = checked;
         let complete = s.checklist_complete();
-        if complete {
+        let actionless = self.step(step).is_some_and(|(_, st)| st.actions.is_empty());
+        // A checklist ticked before its turn came started then.
+        if actionless && let Some(s) = self.steps.get_mut(step) {
             s.started_at.get_or_insert(at);
         }
         // The last box ticked closes the step once its actions are done, or
         // at once for a checklist-only step whose turn has come.
-        let actionless = self.step(step).is_some_and(|(_, st)| st.actions.is_empty());
         let closes = match status {
             StepStatus::AwaitingChecklist => complete,
             StepStatus::Pending => complete && actionless && self.unsettled_before(step).is_none(),

@@ -21,6 +21,7 @@ mod prompts;
 mod protection;
 mod replay;
 mod report;
+mod report_demo;
 mod run_headless;
 mod shell_exec;
 mod times;

@@ -106,10 +106,14 @@ fn the_html_report_is_one_page_with_a_chart_of_planned_and_actual_time() {
     // Same content as the Markdown report.
     assert!(html.contains("<h2>Timeline</h2>") && html.contains("<h2>Gates</h2>"));
     assert!(html.contains("disk is full, handled by hand"));
-    // One planned bar per step with an estimate, one actual bar per step run.
+    // One planned bar per step with an estimate, one bar per run of a
+    // step (the checklist's: from its turn to its last tick); the failed
+    // run says so.
     let svg = &html[html.find("<svg").unwrap_or(0)..html.find("</svg>").unwrap_or(0)];
     assert_eq!(svg.matches("<title>planned").count(), 4, "{svg}");
-    assert_eq!(svg.matches("<title>took").count(), 5, "{svg}");
+    assert_eq!(svg.matches("data-bar=\"run\"").count(), 5, "{svg}");
+    assert_eq!(svg.matches("<title>took").count(), 4, "{svg}");
+    assert_eq!(svg.matches("<title>failed after").count(), 1, "{svg}");
     assert_eq!(svg.matches("<rect").count(), svg.matches("</rect>").count());
 }
 

@@ -60,6 +60,11 @@ const PROMPTS: &[(&str, Ask)] = &[
         "r retry · s skip · b rollback · n note · q quit > ",
         Ask::Failed,
     ),
+    // Once a rollback undid the failure, the session may end there.
+    (
+        "r retry · s skip · b rollback · e end, rolled back · n note · q quit > ",
+        Ask::Failed,
+    ),
     (
         "r re-run · d it completed, mark done · s skip · q quit > ",
         Ask::InDoubt,
