@@ -60,9 +60,13 @@ t new-session -d -s capture -x "$cols" -y "$rows" \
      LANG=C.UTF-8 RUNSHEET_DATA_DIR='$scratch/data' TMPDIR='$scratch' '$bin' demo; sleep 600"
 wait_for "Pre-flight checklist"
 press Space Space Space
+# A finished step stays in view: Enter goes to the next one, Enter runs it.
+press Enter Enter
+wait_for "✔ done"
 press Enter
 wait_for "Announce the maintenance window"
 press d
+press Enter
 wait_for "Archives the releases folder"
 press Enter
 wait_for "50/50 files"

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::journal::record::{RecordError, decode_line};
 use crate::runbook;
-use crate::session::{Millis, Msg};
+use crate::session::{Millis, Msg, SessionEnd};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 36;
@@ -165,10 +165,12 @@ impl Cast<'_> {
             }
             Msg::Resumed { .. } => self.text(at, "\x1b[1m▶ resumed\x1b[0m\r\n")?,
             Msg::SessionEnded { outcome } => {
-                self.text(
-                    at,
-                    &format!("\x1b[1m■ session ended: {outcome:?}\x1b[0m\r\n"),
-                )?;
+                let how = match outcome {
+                    SessionEnd::Completed => "completed",
+                    SessionEnd::Abandoned => "abandoned",
+                    SessionEnd::RolledBack => "rolled back",
+                };
+                self.text(at, &format!("\x1b[1m■ session {how}\x1b[0m\r\n"))?;
             }
             _ => {}
         }

@@ -312,6 +312,7 @@ impl Controls {
             match c {
                 Command::Quit => return AfterKey::Quit,
                 Command::Submit(_) | Command::Variable { .. } => self.alert(READ_ONLY, wall),
+                Command::EndRolledBack => self.alert(READ_ONLY, wall),
                 Command::Bell | Command::KeepRunning => {}
             }
         }

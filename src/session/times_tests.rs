@@ -151,7 +151,8 @@ fn an_in_doubt_step_marked_done_took_the_time_it_ran_not_the_downtime() {
     assert_eq!(dump.finished_at, Some(9_000));
     // Its end was not seen: that is no rehearsal time for later sessions.
     assert_eq!(dump.measured_ms(), None);
-    assert_eq!(state(&s, "look").measured_ms(), Some(0));
+    // A checklist is timed from its turn (the start) to its last tick.
+    assert_eq!(state(&s, "look").measured_ms(), Some(1_000));
 }
 
 #[test]

@@ -27,6 +27,8 @@ struct Loop {
     outputs: Outputs,
     theme: Theme,
     quit: bool,
+    /// The operator ended the session as rolled back (`e`).
+    end_rolled_back: bool,
     /// Nowhere to draw, nothing to read (SSH dropped).
     terminal_lost: bool,
     /// Dropped as soon as the terminal is gone (see `stop_reading`).
@@ -82,6 +84,7 @@ pub async fn run(driver: Driver, color: bool) -> Result<RunEnd> {
         outputs,
         theme: Theme::new(color),
         quit: false,
+        end_rolled_back: false,
         terminal_lost: false,
         events: None,
     };
@@ -208,6 +211,11 @@ impl Loop {
 
     fn end_on_quit(&self) -> RunEnd {
         let session = self.driver.session();
+        if self.end_rolled_back
+            && let Some(end) = RunEnd::rolled_back(session)
+        {
+            return end;
+        }
         if session.is_complete() {
             RunEnd::Completed
         } else {
@@ -232,6 +240,11 @@ impl Loop {
                     self.driver.quit();
                 }
                 Command::KeepRunning => self.driver.cancel_declined(),
+                Command::EndRolledBack => {
+                    self.end_rolled_back = true;
+                    self.quit = true;
+                    self.driver.quit();
+                }
                 Command::Bell => bell(),
                 Command::Variable { .. } => {}
             }

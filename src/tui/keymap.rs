@@ -88,6 +88,7 @@ pub enum Act {
     HelpScroll,
     HelpClose,
     Help,
+    EndRolledBack,
     Quit,
     CtrlC,
 }
@@ -535,6 +536,15 @@ pub const MAP: &[Binding] = &[
         0,
     ),
     b(Help, Session, "?", "?", "keys", "every key (this help)", 0),
+    b(
+        EndRolledBack,
+        Session,
+        "e",
+        "e",
+        "end, rolled back",
+        "after a rollback step undid a failure: end the session as rolled back (it cannot be resumed)",
+        1,
+    ),
     b(
         Quit,
         Session,

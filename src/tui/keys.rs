@@ -275,6 +275,9 @@ fn normal(app: &App, session: &Session) -> Vec<FooterKey> {
             StepStatus::Countdown => {}
         }
     }
+    if session.running().is_none() && session.rolled_back().is_some() {
+        keys.push(K::of(Act::EndRolledBack));
+    }
     if session.running().is_some()
         && !matches!(state.map(|s| &s.status), Some(StepStatus::Running { .. }))
     {

@@ -130,6 +130,40 @@ fn a_rollback_that_ran_stays_in_view() {
 }
 
 #[test]
+fn after_a_rollback_the_footer_says_rolled_back_and_e_ends_the_session_so() {
+    const RB: &str = "# R\n\n## Deploy {#deploy}\n\n### Go live {#go}\n\n```bash\nexit 1\n```\n\n## Rollback\n\n### Undo it {#undo undoes=deploy}\n\n```bash\necho undone\n```\n";
+    let mut s = session_of(RB, "staging");
+    let mut app = App::new(&s);
+    press(&mut app, &mut s, AT, key(KeyCode::Enter));
+    submit(&mut app, &mut s, AT, finished("go", 0, 1, 10));
+    // Failed, nothing undone yet: `e` refuses and says why.
+    assert!(press(&mut app, &mut s, AT, ch('e')).is_empty());
+    assert!(
+        flash(&app).contains("Nothing to end as rolled back"),
+        "{}",
+        flash(&app)
+    );
+    app.flash = None;
+    assert!(!footer(&s, &mut app, (200, 50)).contains("rolled back"));
+    press(&mut app, &mut s, AT, ch('b'));
+    press(&mut app, &mut s, AT, key(KeyCode::Enter));
+    press(&mut app, &mut s, AT, key(KeyCode::Enter));
+    submit(&mut app, &mut s, AT + 20, finished("undo", 0, 0, 15));
+    app.flash = None;
+    for size in [(80, 24), (200, 50)] {
+        let row = footer(&s, &mut app, size);
+        assert!(row.contains("rolled back"), "{size:?}: {row}");
+        assert!(row.contains("q quit"), "{size:?}: {row}");
+    }
+    assert!(footer(&s, &mut app, (200, 50)).contains("“Go live” undone by “Undo it”"));
+    assert!(footer(&s, &mut app, (200, 50)).contains("e end, rolled back"));
+    assert_eq!(
+        press(&mut app, &mut s, AT + 30, ch('e')),
+        vec![Command::EndRolledBack]
+    );
+}
+
+#[test]
 fn with_nothing_next_enter_says_so_and_the_footer_offers_no_next_step() {
     const ONE: &str = "# One\n\n## P\n\n### Only {#only}\n\n```bash\ntrue\n```\n";
     let mut s = session_of(ONE, "staging");

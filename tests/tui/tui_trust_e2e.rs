@@ -150,6 +150,38 @@ fn in_a_terminal_a_done_step_stays_ctrl_c_asks_and_each_action_says_so() {
     t.term.wait_screen("continue with: runsheet resume");
 }
 
+/// After a failure undone by its rollback, the footer says so and `e`
+/// ends the session as rolled back: journaled, not resumable.
+#[test]
+fn in_a_terminal_e_ends_a_session_its_rollback_undid() {
+    const RB: &str = "# Undo\n\n## Deploy {#deploy}\n\n### Go live {#go}\n\n```bash\nexit 3\n```\n\n## Rollback\n\n### Put it back {#back undoes=deploy}\n\n```bash\necho put-back\n```\n";
+    let t = Term::new("rolledback");
+    let rb = t.dir.write("undo.md", RB);
+    t.start(&format!(
+        "run {} --target staging; echo exit=$?",
+        rb.display()
+    ));
+    t.term.wait_screen("Go live");
+    t.term.keys(&["Enter"]);
+    t.wait_record("the failure", |r| r["type"] == "action-finished");
+    t.term.keys(&["b"]);
+    t.term.wait_screen("Put it back");
+    t.term.keys(&["Enter"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.term.keys(&["Enter"]);
+    t.wait_record("the rollback's end", |r| {
+        r["type"] == "action-finished" && r["step"] == "back"
+    });
+    t.term
+        .wait_screen("rolled back: “Go live” undone by “Put it back”");
+    t.term.keys(&["e"]);
+    t.term.wait_screen("exit=4");
+    let j = t.journal();
+    let last = records(&j).pop().unwrap_or_default();
+    assert_eq!(last["type"], "session-ended", "{last}");
+    assert_eq!(last["outcome"], "rolled-back", "{last}");
+}
+
 /// A step in doubt after runsheet itself was killed mid-step: the
 /// question stays up while the output is scrolled and the focus moved.
 #[test]

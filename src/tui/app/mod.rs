@@ -130,6 +130,8 @@ pub enum Command {
     /// The operator let a command on a protected target run on (see
     /// `Driver::cancel_declined`).
     KeepRunning,
+    /// End the session as rolled back (`Session::rolled_back` stands).
+    EndRolledBack,
     Bell,
     /// The value typed at a variable prompt.
     Variable {
@@ -144,6 +146,7 @@ impl fmt::Debug for Command {
             Command::Submit(m) => write!(f, "Submit({m:?})"),
             Command::Quit => f.write_str("Quit"),
             Command::KeepRunning => f.write_str("KeepRunning"),
+            Command::EndRolledBack => f.write_str("EndRolledBack"),
             Command::Bell => f.write_str("Bell"),
             Command::Variable { name, .. } => write!(f, "Variable {{ name: {name:?}, .. }}"),
         }

@@ -43,6 +43,18 @@ impl App {
                 };
             }
             KeyCode::Char('b') => self.open_rollback(session, now_ms),
+            KeyCode::Char('e') => {
+                if session.running().is_some() {
+                    self.flash_alert("A command is running: let it end first.", now_ms);
+                } else if session.rolled_back().is_some() {
+                    return vec![Command::EndRolledBack];
+                } else {
+                    self.flash_alert(
+                        "Nothing to end as rolled back: no rollback step has undone a failure.",
+                        now_ms,
+                    );
+                }
+            }
             KeyCode::Char('c') => match session.running() {
                 Some(step) => return self.cancel_running(session, step),
                 None => self.flash_alert("Nothing is running.", now_ms),

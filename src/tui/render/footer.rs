@@ -27,12 +27,27 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .sum();
     let mut spans = Vec::new();
     let mut used = 0;
-    // HOOK (issue 15, item 1, "rolled back" as a session outcome): once
-    // `Session::outcome()` exists (helper "reports"), an
-    // `Outcome::RolledBack` is shown here first, as a badge that is never
-    // dropped: ` ↺ rolled back: “{failed title}” undone by “{rollback}” `.
+    // A rollback that undid a failure is the session's outcome: said
+    // first, and never dropped for keys.
+    if let Some(r) = ctx.session.rolled_back() {
+        let title = |id: &str| crate::tui::app::step_title(ctx.session, id);
+        let text = truncate(
+            &format!(
+                " ↺ rolled back: “{}” undone by “{}” ",
+                title(&r.failed),
+                title(&r.rollback)
+            ),
+            w.saturating_sub(kept + 1).max(w.min(12)),
+        );
+        used += width(&text);
+        spans.push(Span::styled(text, t.flash(true)));
+        spans.push(Span::raw(" "));
+        used += 1;
+    }
     if let Some(flash) = ctx.app.flash_at(ctx.now_ms) {
-        let room = w.saturating_sub(kept + 1).max(w.min(12));
+        let room = w
+            .saturating_sub(kept + 1 + used)
+            .max(w.saturating_sub(used).min(12));
         let text = truncate(&format!(" {} ", flash.text), room);
         used += width(&text);
         spans.push(Span::styled(text, t.flash(flash.alert)));
