@@ -12,7 +12,7 @@ use crate::journal::paths::runbook_slug;
 use crate::journal::record::decode_line;
 use crate::runbook;
 use crate::session::state::Rehearsed;
-use crate::session::{Millis, Msg, Outcome, Session, SessionEnd, SessionInfo, StepStatus};
+use crate::session::{Millis, Msg, Session, SessionEnd, SessionInfo, SessionOutcome, StepStatus};
 
 /// One past session, as its journal tells it.
 #[derive(Debug, Clone)]
@@ -123,7 +123,7 @@ fn read(path: &Path) -> Option<PastSession> {
         (None, Some(SessionEnd::Abandoned)) => Ending::Abandoned,
         (None, Some(SessionEnd::RolledBack)) => Ending::RolledBack,
         (None, None) => Ending::Unfinished {
-            undone: matches!(session.outcome(), Outcome::RolledBack(_)),
+            undone: matches!(session.outcome(), SessionOutcome::RolledBack(_)),
         },
     };
     Some(PastSession {

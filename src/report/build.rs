@@ -399,7 +399,7 @@ impl Fold {
             (Some(session::SessionEnd::Abandoned), _) => Ending::Abandoned,
             (Some(session::SessionEnd::RolledBack), o) => {
                 let r = match o {
-                    session::Outcome::RolledBack(r) => r,
+                    session::SessionOutcome::RolledBack(r) => r,
                     _ => session::RolledBack {
                         failed: String::new(),
                         rollback: String::new(),
@@ -412,7 +412,7 @@ impl Fold {
             }
             (None, o) => Ending::Unfinished {
                 undone: match o {
-                    session::Outcome::RolledBack(r) => Some(r),
+                    session::SessionOutcome::RolledBack(r) => Some(r),
                     _ => None,
                 },
             },

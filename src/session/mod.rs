@@ -22,7 +22,7 @@ pub use msg::{
     ActionOutcome, DbIdentity, Decision, Millis, Msg, SessionEnd, SessionInfo, Stream,
     TargetSettings,
 };
-pub use outcome::{Outcome, RolledBack};
+pub use outcome::{RolledBack, SessionOutcome};
 pub use state::{Session, StepState, StepStatus};
 pub use update::{Effect, Gate, Rejected};
 

@@ -8,7 +8,7 @@ use super::state::{Session, StepStatus};
 
 /// What a session came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum SessionOutcome {
     /// Going on, or stopped where it can be resumed, with nothing undone.
     InProgress,
     /// Every step of the flow done or skipped.
@@ -32,23 +32,23 @@ impl Session {
     /// at: rolled back as soon as a rollback step is done after the
     /// failure that is still standing (the front ends then offer to end
     /// the session so), completed once every flow step is settled.
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> SessionOutcome {
         match self.ended {
-            Some(SessionEnd::Completed) => Outcome::Completed,
-            Some(SessionEnd::Abandoned) => Outcome::Abandoned,
+            Some(SessionEnd::Completed) => SessionOutcome::Completed,
+            Some(SessionEnd::Abandoned) => SessionOutcome::Abandoned,
             Some(SessionEnd::RolledBack) => match self.rolled_back() {
-                Some(r) => Outcome::RolledBack(r),
+                Some(r) => SessionOutcome::RolledBack(r),
                 // Not reachable through `update`, which refuses the end
                 // unless a rollback stands; a journal says so all the same.
-                None => Outcome::RolledBack(RolledBack {
+                None => SessionOutcome::RolledBack(RolledBack {
                     failed: self.rollback_from.clone().unwrap_or_default(),
                     rollback: String::new(),
                 }),
             },
             None => match self.rolled_back() {
-                Some(r) => Outcome::RolledBack(r),
-                None if self.is_complete() => Outcome::Completed,
-                None => Outcome::InProgress,
+                Some(r) => SessionOutcome::RolledBack(r),
+                None if self.is_complete() => SessionOutcome::Completed,
+                None => SessionOutcome::InProgress,
             },
         }
     }
@@ -149,14 +149,14 @@ mod tests {
     #[test]
     fn a_rollback_done_after_a_failure_is_the_outcome_and_may_end_the_session() {
         let mut s = session();
-        assert_eq!(s.outcome(), Outcome::InProgress);
+        assert_eq!(s.outcome(), SessionOutcome::InProgress);
         // Nothing undone yet: the end is refused, the session untouched.
         assert!(s.update(1, end(SessionEnd::RolledBack)).is_err());
         run(&mut s, 100, "install", 1);
         assert!(s.update(1, end(SessionEnd::RolledBack)).is_err());
-        assert_eq!(s.outcome(), Outcome::InProgress);
+        assert_eq!(s.outcome(), SessionOutcome::InProgress);
         rollback(&mut s, 200);
-        let undone = Outcome::RolledBack(RolledBack {
+        let undone = SessionOutcome::RolledBack(RolledBack {
             failed: "install".into(),
             rollback: "undo".into(),
         });
@@ -173,11 +173,11 @@ mod tests {
         rollback(&mut s, 200);
         // Failed again after the rollback: that failure is not undone.
         run(&mut s, 300, "install", 1);
-        assert_eq!(s.outcome(), Outcome::InProgress);
+        assert_eq!(s.outcome(), SessionOutcome::InProgress);
         assert!(s.update(400, end(SessionEnd::RolledBack)).is_err());
         // Passed: the flow goes on.
         run(&mut s, 500, "install", 0);
-        assert_eq!(s.outcome(), Outcome::InProgress);
+        assert_eq!(s.outcome(), SessionOutcome::InProgress);
         assert!(s.update(600, end(SessionEnd::RolledBack)).is_err());
     }
 
@@ -195,6 +195,6 @@ mod tests {
         );
         let st = s.state("announce").map(|st| st.duration_ms());
         assert_eq!(st, Some(Some(3_000)));
-        assert_eq!(s.outcome(), Outcome::Completed);
+        assert_eq!(s.outcome(), SessionOutcome::Completed);
     }
 }

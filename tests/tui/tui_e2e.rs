@@ -169,6 +169,14 @@ fn the_demo_on_production_hang_up_resume_gate_and_skip() {
     // The destructive step stops at the gate: a wrong name, then the right one.
     t.keys(&["Enter"]);
     t.wait_screen("DESTRUCTIVE STEP");
+    // Where it lands and why, in the real terminal too.
+    t.wait_screen("Where it lands: production (protected)");
+    let gate = t.screen();
+    assert!(
+        gate.contains("no database declared: the commands run here"),
+        "{gate}"
+    );
+    assert!(gate.contains("rm -rf deletes files recursively"), "{gate}");
     t.type_text("prod");
     t.keys(&["Enter"]);
     t.wait_screen("is not production");
