@@ -4,6 +4,7 @@
 use super::diagnostic::{Diagnostic, suggest};
 use super::model::{ActionKind, Runbook};
 use super::parse::slug;
+use super::role::Role;
 use super::span::Span;
 use super::vars;
 use std::collections::{HashMap, HashSet};
@@ -73,7 +74,8 @@ fn assign_ids(rb: &mut Runbook, diags: &mut Vec<Diagnostic>) {
 
 fn empty_phases(rb: &Runbook, diags: &mut Vec<Diagnostic>) {
     for p in &rb.phases {
-        if p.steps.is_empty() {
+        // A context section is read, not done: it needs no steps.
+        if p.steps.is_empty() && p.role != Role::Context {
             diags.push(
                 Diagnostic::warning("empty-phase", p.span, format!("phase `{}` has no steps", p.title))
                     .with_help("add `###` steps, a checklist or a command under it; text that only describes belongs under the title"),
@@ -86,12 +88,12 @@ fn rollback_links(rb: &mut Runbook, diags: &mut Vec<Diagnostic>) {
     let phases: Vec<(String, String)> = rb
         .phases
         .iter()
-        .filter(|p| !p.rollback)
+        .filter(|p| p.role.is_flow())
         .map(|p| (p.id.clone(), p.title.clone()))
         .collect();
     for p in &mut rb.phases {
         for s in &mut p.steps {
-            if !p.rollback {
+            if s.role != Role::Rollback {
                 if !s.undoes.is_empty() {
                     diags.push(
                         Diagnostic::warning(
@@ -108,6 +110,11 @@ fn rollback_links(rb: &mut Runbook, diags: &mut Vec<Diagnostic>) {
                 && let Some(id) = infer_undone_phase(&s.title, &phases)
             {
                 s.undoes.push(id);
+                s.undoes_inferred = true;
+            }
+            // "### Roll back" inside a flow phase undoes that phase.
+            if s.undoes.is_empty() && p.role.is_flow() {
+                s.undoes.push(p.id.clone());
                 s.undoes_inferred = true;
             }
             if s.undoes.is_empty() {

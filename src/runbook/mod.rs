@@ -12,9 +12,11 @@ mod lint;
 pub mod model;
 pub mod outline;
 pub mod parse;
+pub mod role;
 pub mod span;
 pub mod vars;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;
 pub use parse::{Parsed, parse};
+pub use role::Role;

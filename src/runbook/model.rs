@@ -3,6 +3,7 @@
 
 use super::destructive::Rule;
 use super::duration::Estimate;
+use super::role::Role;
 use super::span::Span;
 use serde::Serialize;
 use std::time::Duration;
@@ -79,8 +80,11 @@ pub struct Phase {
     pub estimate: Option<Estimate>,
     /// Target of the phase's steps unless a step says otherwise.
     pub target: Option<String>,
-    /// A Rollback section: its steps run only when an operator asks for them
-    /// after a failure, never in the normal flow.
+    /// What the section is for (read from its heading or `{role=…}`): only
+    /// `Flow` runs in order.
+    pub role: Role,
+    /// A Rollback section (`role == Rollback`): its steps run only when an
+    /// operator asks for them after a failure, never in the normal flow.
     pub rollback: bool,
     pub steps: Vec<Step>,
 }
@@ -91,6 +95,9 @@ pub struct Step {
     pub title: String,
     /// The heading (or, for an implicit step, the phase heading).
     pub span: Span,
+    /// Its phase's role unless its own heading says otherwise; only `Flow`
+    /// steps run in order.
+    pub role: Role,
     /// The step's Markdown below its heading: instructions, checklist and
     /// action blocks as written, for rendering.
     pub body: String,
@@ -378,9 +385,24 @@ impl Runbook {
     pub fn rollbacks_for<'a>(&'a self, phase_id: &'a str) -> impl Iterator<Item = &'a Step> {
         self.phases
             .iter()
-            .filter(|p| p.rollback)
             .flat_map(|p| p.steps.iter())
+            .filter(|s| s.role == Role::Rollback)
             .filter(move |s| s.undoes.iter().any(|u| u == phase_id))
+    }
+
+    /// The steps run in order, in document order: those whose role is flow.
+    pub fn flow_steps(&self) -> impl Iterator<Item = (&Phase, &Step)> {
+        self.steps().filter(|(_, s)| s.role.is_flow())
+    }
+
+    /// Alternatives offered where they stand: the alternative steps of the
+    /// phase `phase_id` ("2 options: A …, B …").
+    pub fn alternatives_in<'a>(&'a self, phase_id: &'a str) -> impl Iterator<Item = &'a Step> {
+        self.phases
+            .iter()
+            .filter(move |p| p.id == phase_id)
+            .flat_map(|p| p.steps.iter())
+            .filter(|s| s.role == Role::Alternative)
     }
 }
 

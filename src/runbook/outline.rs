@@ -5,6 +5,7 @@ use super::diagnostic::Severity;
 use super::duration::Estimate;
 use super::model::{ActionKind, Runbook, Step};
 use super::parse::Parsed;
+use super::role::Role;
 use super::span::LineIndex;
 use super::vars;
 use serde::Serialize;
@@ -51,6 +52,8 @@ pub struct PhaseLine {
     pub id: String,
     pub title: String,
     pub line: usize,
+    /// flow, rollback, alternative or context: only flow runs in order.
+    pub role: Role,
     pub rollback: bool,
     pub estimate: Option<Estimate>,
     pub steps: Vec<StepLine>,
@@ -61,6 +64,7 @@ pub struct StepLine {
     pub id: String,
     pub title: String,
     pub line: usize,
+    pub role: Role,
     pub kind: String,
     /// None: the session's target (`--target`).
     pub target: Option<String>,
@@ -118,9 +122,10 @@ pub fn outline(parsed: &Parsed) -> Outline {
                     let target = step_target(s).or_else(|| p.target.clone());
                     let estimate = s.estimate.or_else(|| action_estimate(s));
                     match estimate {
-                        Some(e) => steps_sum = steps_sum + e,
-                        None if p.estimate.is_none() && !p.rollback => steps_without_estimate += 1,
-                        None => {}
+                        // An alternative's time is not the phase's.
+                        Some(e) if s.role == p.role => steps_sum = steps_sum + e,
+                        None if p.estimate.is_none() && s.role.is_flow() => steps_without_estimate += 1,
+                        _ => {}
                     }
                     for a in &s.actions {
                         if a.destructive.is_destructive() {
@@ -156,6 +161,7 @@ pub fn outline(parsed: &Parsed) -> Outline {
                         id: s.id.clone(),
                         title: s.title.clone(),
                         line: line(s.span.start),
+                        role: s.role,
                         kind: s.kind_label(),
                         target,
                         timeout_secs: s
@@ -182,13 +188,14 @@ pub fn outline(parsed: &Parsed) -> Outline {
             let estimate = p
                 .estimate
                 .or((steps_sum != Estimate::ZERO).then_some(steps_sum));
-            if !p.rollback {
+            if p.role.is_flow() {
                 planned = planned + estimate.unwrap_or(Estimate::ZERO);
             }
             PhaseLine {
                 id: p.id.clone(),
                 title: p.title.clone(),
                 line: line(p.span.start),
+                role: p.role,
                 rollback: p.rollback,
                 estimate,
                 steps,

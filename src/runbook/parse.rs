@@ -10,6 +10,7 @@ use super::duration::{DURATION_HELP, Estimate, parse_estimate, parse_prose_estim
 use super::frontmatter;
 use super::lint;
 use super::model::{ChecklistItem, Phase, Runbook, Step};
+use super::role::{self, Role};
 use super::span::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -89,6 +90,9 @@ struct PhaseDraft {
 struct StepDraft {
     step: Step,
     body_start: usize,
+    /// For a step split off at a `####`-or-deeper heading ("#### If it
+    /// fails"): that heading's level; a heading at it or above ends it.
+    sub_level: Option<HeadingLevel>,
 }
 
 struct Builder<'a> {
@@ -237,6 +241,28 @@ impl Builder<'_> {
                     self.title = Some(title);
                     self.intro_start = Some(span.end);
                     self.check_attrs(&attrs, &[], "the title");
+                } else if let Some(role) = explicit_role(&attrs)
+                    .or_else(|| Some(role::infer(&title)))
+                    .filter(|r| !r.is_flow())
+                {
+                    // "# Rollback" after the title: text under it must not
+                    // run as part of the phase above.
+                    self.diags.push(
+                        Diagnostic::warning(
+                            "extra-title",
+                            span,
+                            format!(
+                                "a runbook has one `#` title; this {} section is read as a phase",
+                                role.label()
+                            ),
+                        )
+                        .with_help("use `##` for a phase and `###` for a step"),
+                    );
+                    self.finish_phase(span.start);
+                    if self.intro_end.is_none() {
+                        self.intro_end = Some(span.start);
+                    }
+                    self.start_phase(title, span, &attrs);
                 } else {
                     self.diags.push(
                         Diagnostic::warning(
@@ -275,20 +301,80 @@ impl Builder<'_> {
                 }
                 self.start_step(title, span, &attrs);
             }
-            _ => {}
+            _ => self.on_sub_heading(level, title, span, &attrs),
         }
+    }
+
+    /// A `####`-or-deeper heading is text of its step, unless it leaves the
+    /// flow ("#### Option B", "#### If the restore fails", "#### Rollback"):
+    /// then what follows it, up to a heading at its level or above, is a step
+    /// of its own with that role, so its commands never run in order.
+    fn on_sub_heading(&mut self, level: HeadingLevel, title: String, span: Span, attrs: &[Attr]) {
+        let Some(p) = &self.phase else {
+            return;
+        };
+        let current = match &self.step {
+            Some(s) => s.step.role,
+            None => p.loose.role,
+        };
+        // Read quietly here: start_step reports a bad `role=`.
+        let own = explicit_role(attrs)
+            .unwrap_or_else(|| role::of_step(p.phase.role, role::infer(&title)));
+        let in_sub = self
+            .step
+            .as_ref()
+            .and_then(|s| s.sub_level)
+            .is_some_and(|l| level <= l);
+        let leaves_flow = current.is_flow() && !own.is_flow();
+        // Back at the level of the split-off section: the flow goes on.
+        let back_to_flow = in_sub && own.is_flow() && p.phase.role.is_flow();
+        let next_option = in_sub && !own.is_flow();
+        if !(leaves_flow || back_to_flow || next_option) {
+            return;
+        }
+        self.finish_step(span.start);
+        if let Some(p) = &mut self.phase
+            && p.intro_end.is_none()
+        {
+            p.intro_end = Some(span.start);
+        }
+        self.start_step(title, span, attrs);
+        if let Some(s) = &mut self.step {
+            s.sub_level = (!own.is_flow()).then_some(level);
+        }
+    }
+
+    /// `{role=alternative}`, `{role=context}`, `{role=flow}`, `{rollback}`.
+    fn role_attr(&mut self, attrs: &[Attr]) -> Option<Role> {
+        if let Some(a) = attr(attrs, "role") {
+            return match Role::from_label(a.text()) {
+                Some(r) => Some(r),
+                None => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "bad-role",
+                            a.value_span,
+                            format!("`{}` is not a role", a.text()),
+                        )
+                        .with_help("a section's role is one of flow, rollback, alternative, context"),
+                    );
+                    None
+                }
+            };
+        }
+        explicit_role(attrs)
     }
 
     fn start_phase(&mut self, title: String, span: Span, attrs: &[Attr]) {
         self.check_attrs(
             attrs,
-            &["id", "target", "estimate", "rollback", "undoes"],
+            &["id", "target", "estimate", "rollback", "role", "undoes"],
             "a phase heading",
         );
-        let rollback = attrs
-            .iter()
-            .any(|a| a.key == "rollback" && a.as_bool() == Some(true))
-            || is_rollback_title(&title);
+        let role = self
+            .role_attr(attrs)
+            .unwrap_or_else(|| role::infer(&title));
+        let rollback = role == Role::Rollback;
         let id = attr(attrs, "id")
             .map(|a| a.text().to_string())
             .unwrap_or_else(|| slug(&title));
@@ -300,6 +386,7 @@ impl Builder<'_> {
             intro: String::new(),
             estimate: self.estimate_attr(attrs),
             target: self.target_attr(attrs),
+            role,
             rollback,
             steps: Vec::new(),
         };
@@ -307,6 +394,7 @@ impl Builder<'_> {
             id: String::new(),
             title,
             span,
+            role,
             body: String::new(),
             checklist: Vec::new(),
             actions: Vec::new(),
@@ -326,7 +414,7 @@ impl Builder<'_> {
     fn start_step(&mut self, title: String, span: Span, attrs: &[Attr]) {
         self.check_attrs(
             attrs,
-            &["id", "target", "estimate", "undoes"],
+            &["id", "target", "estimate", "undoes", "role", "rollback"],
             "a step heading",
         );
         let phase_undoes = self
@@ -334,12 +422,17 @@ impl Builder<'_> {
             .as_ref()
             .map(|p| p.loose.undoes.clone())
             .unwrap_or_default();
+        let phase_role = self.phase.as_ref().map(|p| p.phase.role).unwrap_or_default();
+        let role = self
+            .role_attr(attrs)
+            .unwrap_or_else(|| role::of_step(phase_role, role::infer(&title)));
         let step = Step {
             id: attr(attrs, "id")
                 .map(|a| a.text().to_string())
                 .unwrap_or_default(),
             title,
             span,
+            role,
             body: String::new(),
             checklist: Vec::new(),
             actions: Vec::new(),
@@ -351,6 +444,7 @@ impl Builder<'_> {
         self.step = Some(StepDraft {
             step,
             body_start: span.end,
+            sub_level: None,
         });
     }
 
@@ -531,6 +625,18 @@ impl Builder<'_> {
     }
 }
 
+/// The role an author wrote on a heading, if a valid one.
+fn explicit_role(attrs: &[Attr]) -> Option<Role> {
+    if let Some(a) = attr(attrs, "role") {
+        return Role::from_label(a.text());
+    }
+    match attr(attrs, "rollback").and_then(Attr::as_bool) {
+        Some(true) => Some(Role::Rollback),
+        Some(false) => Some(Role::Flow),
+        None => None,
+    }
+}
+
 pub fn attr<'a>(attrs: &'a [Attr], key: &str) -> Option<&'a Attr> {
     attrs.iter().find(|a| a.key == key)
 }
@@ -541,18 +647,6 @@ fn list(a: &Attr) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn is_rollback_title(title: &str) -> bool {
-    let t = title.trim().to_lowercase();
-    [
-        "rollback",
-        "retour arrière",
-        "retour arriere",
-        "plan de retour",
-    ]
-    .iter()
-    .any(|p| t.starts_with(p))
 }
 
 /// The text after "Estimation du temps :", "Estimate:", "Durée estimée :" …

@@ -226,7 +226,8 @@ pub struct Session {
     /// (it comes from the other journals), set when a session starts.
     rehearsed: HashMap<String, Rehearsed>,
     index: HashMap<String, StepRef>,
-    /// Steps of the normal flow (rollback sections excluded), in order.
+    /// Steps of the normal flow (role `Flow`: rollbacks, alternatives and
+    /// context excluded), in order.
     flow: Vec<String>,
 }
 
@@ -266,7 +267,9 @@ impl Session {
                     },
                 );
                 steps.insert(s.id.clone(), StepState::new(s.checklist.len()));
-                if !p.rollback {
+                // Only flow steps run in order: a rollback, an alternative
+                // or a context section runs only when chosen.
+                if s.role.is_flow() {
                     flow.push(s.id.clone());
                 }
             }
