@@ -3,7 +3,7 @@
 use super::Format;
 use crate::runbook::duration::{Estimate, format_duration};
 use crate::runbook::outline::{Outline, StepLine, outline};
-use crate::runbook::{self, Diagnostic};
+use crate::runbook::{self, Diagnostic, Role};
 use crate::term::Paint;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -137,10 +137,11 @@ pub fn render_text(o: &Outline, _diags: &[Diagnostic], color: bool) -> String {
     let _ = writeln!(out, "  estimate   {estimate}");
     for phase in &o.phases {
         let _ = writeln!(out);
-        let kind = if phase.rollback {
-            " · rollback section"
-        } else {
-            ""
+        let kind = match phase.role {
+            Role::Flow => "",
+            Role::Rollback => " · rollback section: run only when chosen after a failure",
+            Role::Alternative => " · alternative: offered, not run in order",
+            Role::Context => " · context: read, not run",
         };
         let _ = writeln!(
             out,
@@ -153,6 +154,7 @@ pub fn render_text(o: &Outline, _diags: &[Diagnostic], color: bool) -> String {
             step_lines(&mut out, &p, s);
         }
     }
+    role_lines(&mut out, &p, o);
     if !o.destructive.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(
@@ -192,6 +194,33 @@ pub fn render_text(o: &Outline, _diags: &[Diagnostic], color: bool) -> String {
     out
 }
 
+/// Every heading with the role it was given, so an author sees at a glance
+/// which sections run in order and which never do.
+fn role_lines(out: &mut String, p: &Paint, o: &Outline) {
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", p.bold("Roles"));
+    let mut line = |role: Role, level: usize, title: &str, at: usize| {
+        let label = format!("{:<11}", role.label());
+        let label = match role {
+            Role::Flow => label,
+            Role::Rollback => p.red(&label),
+            Role::Alternative => p.yellow(&label),
+            Role::Context => p.dim(&label),
+        };
+        let hashes = "#".repeat(level.max(1));
+        let _ = writeln!(out, "  {label}  {hashes} {title}  {}", p.dim(&format!("line {at}")));
+    };
+    for ph in &o.phases {
+        line(ph.role, ph.level, &ph.title, ph.line);
+        for s in &ph.steps {
+            // A phase that is itself one step has no heading of its own.
+            if s.line != ph.line {
+                line(s.role, s.level, &s.title, s.line);
+            }
+        }
+    }
+}
+
 fn step_lines(out: &mut String, p: &Paint, s: &StepLine) {
     let mark = if s.destructive {
         p.red("!")
@@ -205,6 +234,9 @@ fn step_lines(out: &mut String, p: &Paint, s: &StepLine) {
         p.dim(&format!("#{} line {}", s.id, s.line))
     );
     let mut facts = vec![s.kind.clone()];
+    if s.role != Role::Flow {
+        facts.insert(0, format!("{} (not run in order)", s.role.label()));
+    }
     if s.checklist_items > 0 {
         facts.push(format!("{} to tick", s.checklist_items));
     }

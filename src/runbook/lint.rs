@@ -4,7 +4,7 @@
 use super::diagnostic::{Diagnostic, suggest};
 use super::model::{ActionKind, Runbook};
 use super::parse::slug;
-use super::role::Role;
+use super::role::{self, Role};
 use super::span::Span;
 use super::vars;
 use std::collections::{HashMap, HashSet};
@@ -23,6 +23,7 @@ pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     assign_ids(rb, diags);
     empty_phases(rb, diags);
     rollback_links(rb, diags);
+    undo_in_flow(rb, diags);
     interactive_only_in_shell(rb, diags);
     variables(rb, source, diags);
 }
@@ -148,6 +149,39 @@ fn rollback_links(rb: &mut Runbook, diags: &mut Vec<Diagnostic>) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// A destructive step that runs in the flow under a heading about undoing
+/// or restoring is how a rollback's `rm -rf` ran as step 5: say so, unless
+/// the author wrote the role down.
+fn undo_in_flow(rb: &Runbook, diags: &mut Vec<Diagnostic>) {
+    for p in &rb.phases {
+        for s in &p.steps {
+            if !s.role.is_flow() || s.role_stated || !s.is_destructive() {
+                continue;
+            }
+            let heading = if role::mentions_undo(&s.title) {
+                &s.title
+            } else if role::mentions_undo(&p.title) {
+                &p.title
+            } else {
+                continue;
+            };
+            diags.push(
+                Diagnostic::warning(
+                    "destructive-undo-in-flow",
+                    s.span,
+                    format!(
+                        "`{}` is destructive and runs in the normal flow, but its heading `{heading}` speaks of undoing or restoring",
+                        s.title
+                    ),
+                )
+                .with_help(
+                    "if it undoes a change, add {role=rollback} to its heading (run only when chosen after a failure); if it is part of the procedure, add {role=flow}",
+                ),
+            );
         }
     }
 }

@@ -98,6 +98,9 @@ pub struct Step {
     /// Its phase's role unless its own heading says otherwise; only `Flow`
     /// steps run in order.
     pub role: Role,
+    /// The role was written (`{role=…}`, `{rollback}`) on the step's or its
+    /// phase's heading, not read from their words.
+    pub role_stated: bool,
     /// The step's Markdown below its heading: instructions, checklist and
     /// action blocks as written, for rendering.
     pub body: String,

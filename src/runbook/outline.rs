@@ -54,6 +54,8 @@ pub struct PhaseLine {
     pub line: usize,
     /// flow, rollback, alternative or context: only flow runs in order.
     pub role: Role,
+    /// The heading's level (2 for `##`).
+    pub level: usize,
     pub rollback: bool,
     pub estimate: Option<Estimate>,
     pub steps: Vec<StepLine>,
@@ -65,6 +67,9 @@ pub struct StepLine {
     pub title: String,
     pub line: usize,
     pub role: Role,
+    /// The heading's level (3 for `###`); the phase's for a phase that is
+    /// itself one step.
+    pub level: usize,
     pub kind: String,
     /// None: the session's target (`--target`).
     pub target: Option<String>,
@@ -100,6 +105,15 @@ pub struct DiagnosticLine {
     pub column: usize,
     pub source_line: String,
     pub help: Option<String>,
+}
+
+/// The number of `#` opening the heading line at `offset`.
+fn heading_level(src: &str, offset: usize) -> usize {
+    src.get(offset..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| *c == '#')
+        .count()
 }
 
 pub fn outline(parsed: &Parsed) -> Outline {
@@ -162,6 +176,7 @@ pub fn outline(parsed: &Parsed) -> Outline {
                         title: s.title.clone(),
                         line: line(s.span.start),
                         role: s.role,
+                        level: heading_level(src, s.span.start),
                         kind: s.kind_label(),
                         target,
                         timeout_secs: s
@@ -196,6 +211,7 @@ pub fn outline(parsed: &Parsed) -> Outline {
                 title: p.title.clone(),
                 line: line(p.span.start),
                 role: p.role,
+                level: heading_level(src, p.span.start),
                 rollback: p.rollback,
                 estimate,
                 steps,

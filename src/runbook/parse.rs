@@ -80,6 +80,8 @@ pub fn parse(path: &str, source: &str) -> Parsed {
 
 struct PhaseDraft {
     phase: Phase,
+    /// Its role was written on its heading.
+    role_stated: bool,
     heading_end: usize,
     /// Where the phase's intro ends: its first step heading.
     intro_end: Option<usize>,
@@ -371,9 +373,8 @@ impl Builder<'_> {
             &["id", "target", "estimate", "rollback", "role", "undoes"],
             "a phase heading",
         );
-        let role = self
-            .role_attr(attrs)
-            .unwrap_or_else(|| role::infer(&title));
+        let stated = self.role_attr(attrs);
+        let role = stated.unwrap_or_else(|| role::infer(&title));
         let rollback = role == Role::Rollback;
         let id = attr(attrs, "id")
             .map(|a| a.text().to_string())
@@ -395,6 +396,7 @@ impl Builder<'_> {
             title,
             span,
             role,
+            role_stated: stated.is_some(),
             body: String::new(),
             checklist: Vec::new(),
             actions: Vec::new(),
@@ -404,6 +406,7 @@ impl Builder<'_> {
             undoes_inferred: false,
         };
         self.phase = Some(PhaseDraft {
+            role_stated: stated.is_some(),
             phase,
             heading_end: span.end,
             intro_end: None,
@@ -423,9 +426,9 @@ impl Builder<'_> {
             .map(|p| p.loose.undoes.clone())
             .unwrap_or_default();
         let phase_role = self.phase.as_ref().map(|p| p.phase.role).unwrap_or_default();
-        let role = self
-            .role_attr(attrs)
-            .unwrap_or_else(|| role::of_step(phase_role, role::infer(&title)));
+        let phase_stated = self.phase.as_ref().is_some_and(|p| p.role_stated);
+        let stated = self.role_attr(attrs);
+        let role = stated.unwrap_or_else(|| role::of_step(phase_role, role::infer(&title)));
         let step = Step {
             id: attr(attrs, "id")
                 .map(|a| a.text().to_string())
@@ -433,6 +436,7 @@ impl Builder<'_> {
             title,
             span,
             role,
+            role_stated: stated.is_some() || phase_stated,
             body: String::new(),
             checklist: Vec::new(),
             actions: Vec::new(),

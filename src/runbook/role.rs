@@ -303,6 +303,29 @@ pub fn infer(title: &str) -> Role {
     Role::Flow
 }
 
+/// Whether a heading speaks of undoing or restoring, even one read as
+/// flow ("Create a rollback point", "Restore the database"): a destructive
+/// step under it deserves a second look.
+pub fn mentions_undo(title: &str) -> bool {
+    const UNDO: &[&str] = &[
+        "rollback",
+        "revert",
+        "reverting",
+        "undo",
+        "restore",
+        "restoring",
+        "restauration",
+        "restaurer",
+        "annulation",
+        "downgrade",
+    ];
+    let words = fold(title);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    words.iter().any(|w| UNDO.contains(w))
+        || contains_seq(&words, &["roll", "back"])
+        || contains_seq(&words, &["retour", "arriere"])
+}
+
 /// A step's role from its phase's and its own heading's: a flow phase's
 /// step is what its heading says; a step of a rollback or an alternative
 /// never joins the flow by its words alone (only `{role=flow}` does).
@@ -600,6 +623,14 @@ mod tests {
         assert_eq!(of_step(Role::Alternative, Role::Flow), Role::Alternative);
         assert_eq!(of_step(Role::Context, Role::Rollback), Role::Rollback);
         assert_eq!(of_step(Role::Context, Role::Flow), Role::Context);
+    }
+
+    #[test]
+    fn undo_words_are_seen_in_flow_headings() {
+        assert!(mentions_undo("Create a rollback point"));
+        assert!(mentions_undo("Restauration de la base"));
+        assert!(mentions_undo("🔁 Restore the database"));
+        assert!(!mentions_undo("Deploy the release"));
     }
 
     #[test]
