@@ -151,7 +151,7 @@ pub fn render_text(o: &Outline, _diags: &[Diagnostic], color: bool) -> String {
             est(phase.estimate)
         );
         for s in &phase.steps {
-            step_lines(&mut out, &p, s);
+            step_lines(&mut out, &p, s, phase.role);
         }
     }
     role_lines(&mut out, &p, o);
@@ -208,7 +208,11 @@ fn role_lines(out: &mut String, p: &Paint, o: &Outline) {
             Role::Context => p.dim(&label),
         };
         let hashes = "#".repeat(level.max(1));
-        let _ = writeln!(out, "  {label}  {hashes} {title}  {}", p.dim(&format!("line {at}")));
+        let _ = writeln!(
+            out,
+            "  {label}  {hashes} {title}  {}",
+            p.dim(&format!("line {at}"))
+        );
     };
     for ph in &o.phases {
         line(ph.role, ph.level, &ph.title, ph.line);
@@ -221,7 +225,7 @@ fn role_lines(out: &mut String, p: &Paint, o: &Outline) {
     }
 }
 
-fn step_lines(out: &mut String, p: &Paint, s: &StepLine) {
+fn step_lines(out: &mut String, p: &Paint, s: &StepLine, phase_role: Role) {
     let mark = if s.destructive {
         p.red("!")
     } else {
@@ -234,7 +238,8 @@ fn step_lines(out: &mut String, p: &Paint, s: &StepLine) {
         p.dim(&format!("#{} line {}", s.id, s.line))
     );
     let mut facts = vec![s.kind.clone()];
-    if s.role != Role::Flow {
+    // Said where it differs from its phase's (which its phase line says).
+    if s.role != phase_role {
         facts.insert(0, format!("{} (not run in order)", s.role.label()));
     }
     if s.checklist_items > 0 {

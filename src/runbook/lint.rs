@@ -157,14 +157,15 @@ fn rollback_links(rb: &mut Runbook, diags: &mut Vec<Diagnostic>) {
 /// or restoring is how a rollback's `rm -rf` ran as step 5: say so, unless
 /// the author wrote the role down.
 fn undo_in_flow(rb: &Runbook, diags: &mut Vec<Diagnostic>) {
+    let recovery = role::is_recovery_title(&rb.title);
     for p in &rb.phases {
         for s in &p.steps {
             if !s.role.is_flow() || s.role_stated || !s.is_destructive() {
                 continue;
             }
-            let heading = if role::mentions_undo(&s.title) {
+            let heading = if role::mentions_undo(&s.title, recovery) {
                 &s.title
-            } else if role::mentions_undo(&p.title) {
+            } else if role::mentions_undo(&p.title, recovery) {
                 &p.title
             } else {
                 continue;

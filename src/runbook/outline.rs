@@ -138,7 +138,9 @@ pub fn outline(parsed: &Parsed) -> Outline {
                     match estimate {
                         // An alternative's time is not the phase's.
                         Some(e) if s.role == p.role => steps_sum = steps_sum + e,
-                        None if p.estimate.is_none() && s.role.is_flow() => steps_without_estimate += 1,
+                        None if p.estimate.is_none() && s.role.is_flow() => {
+                            steps_without_estimate += 1
+                        }
                         _ => {}
                     }
                     for a in &s.actions {

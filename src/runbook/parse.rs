@@ -358,7 +358,9 @@ impl Builder<'_> {
                             a.value_span,
                             format!("`{}` is not a role", a.text()),
                         )
-                        .with_help("a section's role is one of flow, rollback, alternative, context"),
+                        .with_help(
+                            "a section's role is one of flow, rollback, alternative, context",
+                        ),
                     );
                     None
                 }
@@ -425,7 +427,11 @@ impl Builder<'_> {
             .as_ref()
             .map(|p| p.loose.undoes.clone())
             .unwrap_or_default();
-        let phase_role = self.phase.as_ref().map(|p| p.phase.role).unwrap_or_default();
+        let phase_role = self
+            .phase
+            .as_ref()
+            .map(|p| p.phase.role)
+            .unwrap_or_default();
         let phase_stated = self.phase.as_ref().is_some_and(|p| p.role_stated);
         let stated = self.role_attr(attrs);
         let role = stated.unwrap_or_else(|| role::of_step(phase_role, role::infer(&title)));

@@ -125,8 +125,6 @@ const ALTERNATIVE: &[&[&str]] = &[
     &["fallback"],
     &["plan", "b"],
     &["plan", "c"],
-    &["emergency"],
-    &["urgence"],
     &["in", "case", "of"],
     &["in", "case"],
     &["en", "cas"],
@@ -303,19 +301,15 @@ pub fn infer(title: &str) -> Role {
     Role::Flow
 }
 
-/// Whether a heading speaks of undoing or restoring, even one read as
-/// flow ("Create a rollback point", "Restore the database"): a destructive
-/// step under it deserves a second look.
-pub fn mentions_undo(title: &str) -> bool {
+/// Whether a heading speaks of undoing ("Revert the schema") or, unless
+/// `restoring_is_the_job`, of restoring ("Restore the database"): a
+/// destructive flow step under it deserves a second look.
+pub fn mentions_undo(title: &str, restoring_is_the_job: bool) -> bool {
     const UNDO: &[&str] = &[
         "rollback",
         "revert",
         "reverting",
         "undo",
-        "restore",
-        "restoring",
-        "restauration",
-        "restaurer",
         "annulation",
         "downgrade",
     ];
@@ -324,6 +318,30 @@ pub fn mentions_undo(title: &str) -> bool {
     words.iter().any(|w| UNDO.contains(w))
         || contains_seq(&words, &["roll", "back"])
         || contains_seq(&words, &["retour", "arriere"])
+        || (!restoring_is_the_job
+            && words
+                .iter()
+                .any(|w| RESTORE.contains(w) || *w == "restoration"))
+}
+
+/// A recovery runbook ("Plan de reprise", "Disaster recovery", "Restore
+/// from backup") restores as its flow: there "restore" is not an undo.
+pub fn is_recovery_title(title: &str) -> bool {
+    const RECOVERY: &[&str] = &[
+        "recovery",
+        "reprise",
+        "pra",
+        "pca",
+        "disaster",
+        "sinistre",
+        "dr",
+        "continuite",
+        "continuity",
+        "restore",
+        "restauration",
+        "restoration",
+    ];
+    fold(title).iter().any(|w| RECOVERY.contains(&w.as_str()))
 }
 
 /// A step's role from its phase's and its own heading's: a flow phase's
@@ -364,6 +382,22 @@ fn is_alternative(words: &[&str], body: &[&str]) -> bool {
             || (*w == "options" && i == 0)
     });
     if option || body.first() == Some(&"options") {
+        return true;
+    }
+    // "Emergency procedure", "Procédure d'urgence", but not "Migration
+    // manuelle en urgence" (done urgently, still the job).
+    if words.iter().enumerate().any(|(i, w)| {
+        (*w == "emergency" || *w == "urgence")
+            && (body.first() == Some(w)
+                || i.checked_sub(1)
+                    .and_then(|j| words.get(j))
+                    .is_some_and(|p| {
+                        ["procedure", "plan", "mode", "d", "de", "cas", "hors"].contains(p)
+                    })
+                || words.get(i + 1).is_some_and(|n| {
+                    ["procedure", "procedures", "plan", "fix", "stop", "measures"].contains(n)
+                }))
+    }) {
         return true;
     }
     // "Cause 1 : disque plein", "Causes".
@@ -441,10 +475,13 @@ fn strip_numbering<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
         let is_number = w.chars().all(|c| c.is_ascii_digit())
             || (w.len() <= 4 && w.chars().next().is_some_and(|c| c.is_ascii_digit()));
         let numbered_word = NUMBERING.contains(&w)
+            && words.get(i + 1).is_some_and(|n| {
+                n.chars().next().is_some_and(|c| c.is_ascii_digit()) || n.len() == 1
+            });
+        let countdown = w == "t"
             && words
                 .get(i + 1)
-                .is_some_and(|n| n.chars().next().is_some_and(|c| c.is_ascii_digit()) || n.len() == 1);
-        let countdown = w == "t" && words.get(i + 1).is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()));
+                .is_some_and(|n| n.starts_with(|c: char| c.is_ascii_digit()));
         let roman = more && w.len() <= 4 && w.chars().all(|c| matches!(c, 'i' | 'v' | 'x'));
         let letter = more && w.len() == 1 && !(w == "a" && words.get(i + 1) == Some(&"propos"));
         if is_number || roman || letter {
@@ -525,6 +562,8 @@ mod tests {
                 "Dépannage",
                 "🚨 Emergency procedure",
                 "Procédure d'urgence",
+                "Urgence : base inaccessible",
+                "Emergency stop",
                 "Plan B",
                 "Fallback to the old cluster",
                 "Solution de contournement",
@@ -604,6 +643,7 @@ mod tests {
                 "Final checklist",
                 "Notify stakeholders",
                 "Drain the node",
+                "🛠️ Runbook 1 : Migration Manuelle en Urgence",
             ],
             Role::Flow,
         );
@@ -627,10 +667,14 @@ mod tests {
 
     #[test]
     fn undo_words_are_seen_in_flow_headings() {
-        assert!(mentions_undo("Create a rollback point"));
-        assert!(mentions_undo("Restauration de la base"));
-        assert!(mentions_undo("🔁 Restore the database"));
-        assert!(!mentions_undo("Deploy the release"));
+        assert!(mentions_undo("Create a rollback point", true));
+        assert!(mentions_undo("Restauration de la base", false));
+        assert!(mentions_undo("🔁 Restore the database", false));
+        assert!(!mentions_undo("🔁 Restore the database", true));
+        assert!(!mentions_undo("Deploy the release", false));
+        assert!(is_recovery_title("Plan de reprise d’activité"));
+        assert!(is_recovery_title("Disaster recovery"));
+        assert!(!is_recovery_title("Upgrade PostgreSQL"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod protection;
 mod replay;
 mod report;
 mod report_demo;
+mod roles;
 mod run_headless;
 mod shell_exec;
 mod times;

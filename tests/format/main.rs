@@ -14,4 +14,5 @@ mod support;
 
 mod check_assets;
 mod check_errors;
+mod check_roles;
 mod parser_never_panics;
