@@ -215,3 +215,27 @@ fn a_destructive_flow_step_under_an_undo_heading_is_a_warning() {
     let (_, _, stderr) = check(&["check", "--color", "never", &rb.to_string_lossy()]);
     assert!(!stderr.contains("destructive-undo-in-flow"), "{stderr}");
 }
+
+#[test]
+fn a_second_title_that_is_a_rollback_is_read_as_a_rollback_phase() {
+    let w = Workdir::new();
+    let rb = w.write(
+        "h1.md",
+        "# Upgrade\n\n## Deploy\n\n```bash\necho deploy\n```\n\n# 🔙 Rollback\n\n```bash\nrm -rf /var/lib/postgresql/data\n```\n",
+    );
+    let (code, stdout, stderr) = check(&["check", "--format", "json", &rb.to_string_lossy()]);
+    assert_eq!(code, 0, "{stderr}\n{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let phases = v[0]["phases"].as_array().unwrap();
+    assert_eq!(phases.len(), 2, "{stdout}");
+    assert_eq!(phases[0]["role"], "flow");
+    assert_eq!(phases[0]["steps"][0]["destructive"], false, "{stdout}");
+    assert_eq!(phases[1]["role"], "rollback", "{stdout}");
+    assert_eq!(phases[1]["level"], 1, "{stdout}");
+    assert_eq!(phases[1]["steps"][0]["destructive"], true, "{stdout}");
+    let (_, _, stderr) = check(&["check", "--color", "never", &rb.to_string_lossy()]);
+    assert!(
+        stderr.contains("this rollback section is read as a phase"),
+        "{stderr}"
+    );
+}
