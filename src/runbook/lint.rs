@@ -23,6 +23,7 @@ pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     empty_phases(rb, diags);
     rollback_links(rb, diags);
     interactive_only_in_shell(rb, diags);
+    super::interactive::lint::check(rb, diags);
     variables(rb, source, diags);
 }
 

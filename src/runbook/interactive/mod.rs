@@ -15,6 +15,7 @@
 //! which is read in turn. What each program is, and which flags make it
 //! interactive or not, is data: [`table`].
 
+pub(super) mod lint;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -134,11 +135,18 @@ fn scan_into(code: &str, depth: usize, map: &dyn Fn(Range<usize>) -> Range<usize
         let piped_out = commands[index + 1..]
             .iter()
             .any(|c| c.pipeline == cmd.pipeline && !c.piped_in);
+        let end = cmd.words.last().map_or(0, |w| w.span.end);
+        let after = code
+            .get(end..)
+            .unwrap_or_default()
+            .trim_start_matches([' ', '\t']);
+        let background = after.starts_with('&') && !after.starts_with("&&");
         let cx = Cx {
             code,
             depth,
             fed,
             piped_out,
+            background,
             map,
         };
         let start = program_index(code, &cmd.words, 0);
@@ -219,6 +227,8 @@ struct Cx<'a> {
     fed: bool,
     /// Its standard output goes into a pipe.
     piped_out: bool,
+    /// It runs in the background (`… &`): the block does not wait for it.
+    background: bool,
     map: &'a dyn Fn(Range<usize>) -> Range<usize>,
 }
 
@@ -260,7 +270,14 @@ impl Cx<'_> {
             match next {
                 table::Wrapped::At(k) => {
                     let k = program_index(self.code, args, k);
-                    self.command(args, k, Some(span), out)
+                    if name == "timeout" {
+                        // What `timeout` runs ends when it says.
+                        let mut bounded = Scan::default();
+                        self.command(args, k, Some(span), &mut bounded);
+                        out.interactive.extend(bounded.interactive);
+                    } else {
+                        self.command(args, k, Some(span), out)
+                    }
                 }
                 table::Wrapped::Code(k) => self.code_word(&args[k], out),
                 table::Wrapped::Itself(how) => out.interactive.push(Interactive {
@@ -284,6 +301,7 @@ impl Cx<'_> {
                         how,
                         span: span.clone(),
                     }),
+                    Verdict::Endless if self.background => {}
                     Verdict::Endless => out.endless.push(Endless {
                         command,
                         span: span.clone(),
