@@ -2,10 +2,11 @@
 //! front end gives it up first and takes it back after), started with the
 //! same command line as a supervised one (`exec::interpreter`).
 
+use std::io::IsTerminal;
 use std::os::unix::process::ExitStatusExt;
 
 use super::prepare::Prepared;
-use super::running::failed_to_start;
+use super::running::{error_outcome, failed_to_start};
 use crate::exec::descendants;
 use crate::exec::interpreter::Interpreter;
 use crate::exec::shell;
@@ -15,6 +16,9 @@ use crate::session::ActionOutcome;
 /// how it ended.
 pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
     let started = std::time::Instant::now();
+    if let Some(why) = no_terminal_for(&p.action.code) {
+        return (None, error_outcome(why));
+    }
     let interpreter = p.interpreter.unwrap_or(Interpreter::Bash);
     let mut cmd = interpreter.command(
         &p.action.code,
@@ -44,4 +48,22 @@ pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
     }
     o.duration_ms = started.elapsed().as_millis() as u64;
     (pid, o)
+}
+
+/// An editor, a pager, a full-screen monitor or a container's terminal
+/// cannot work from lines typed into a pipe: with standard input not a
+/// terminal, the step fails at once saying so, instead of hanging until
+/// its timeout (a prompt that reads lines, like `read` or `psql`, still
+/// gets them).
+fn no_terminal_for(code: &str) -> Option<String> {
+    if std::io::stdin().is_terminal() {
+        return None;
+    }
+    let scan = crate::runbook::interactive::scan(code);
+    let first = scan.interactive.iter().find(|i| i.how.needs_terminal())?;
+    Some(format!(
+        "{} and needs a terminal, but standard input is not one: run this step from a terminal \
+         (not with input piped in)",
+        first.reason()
+    ))
 }

@@ -210,7 +210,7 @@ async fn burst<T>(rx: &mut mpsc::Receiver<T>) -> Option<Vec<T>> {
 }
 
 /// The outcome of an action that could not run at all.
-fn error_outcome(error: String) -> ActionOutcome {
+pub(super) fn error_outcome(error: String) -> ActionOutcome {
     ActionOutcome {
         error: Some(error),
         ..ActionOutcome::default()

@@ -206,8 +206,17 @@ impl Flow {
         };
         let (no_actions, interactive) = (
             s.actions.is_empty(),
-            s.actions.iter().any(|a| a.interactive),
+            s.actions.iter().find(|a| a.interactive),
         );
+        // Why it needs a person, named for the operator reading the stop.
+        let interactive = interactive.map(|a| match &a.interactive_inferred {
+            Some(reason) => format!(
+                "{reason}: this step needs a person at a terminal, and --auto has none \
+                 (run it without --auto, or mark the block `interactive=false` if it needs no input)"
+            ),
+            None => "this step hands the terminal to a command (interactive): it needs a person"
+                .to_string(),
+        });
         if self.shown.as_deref() != Some(step) {
             self.console.step_header(self.driver.session(), step);
             self.shown = Some(step.to_string());
@@ -216,11 +225,10 @@ impl Flow {
             return self.checklist(step).await;
         }
         let auto = self.driver.auto();
-        if interactive && auto {
+        if let Some(why) = interactive.filter(|_| auto) {
             return Ok(Some(RunEnd::Stopped {
                 step: Some(step.into()),
-                why: "this step hands the terminal to a command (interactive): it needs a person"
-                    .into(),
+                why,
             }));
         }
         if auto {

@@ -115,7 +115,14 @@ pub fn build_action(
         }
         e
     });
-    let interactive = attr(attrs, "interactive").is_some_and(|a| flag(a, diags));
+    let explicit = attr(attrs, "interactive").map(|a| flag(a, diags));
+    // Unmarked shell blocks are read by rule; `interactive=false` keeps a
+    // block supervised (stdin closed) whatever it holds.
+    let interactive_inferred = match (kind, explicit) {
+        (Kind::Shell, None) => super::interactive::scan(code).reason(),
+        _ => None,
+    };
+    let interactive = explicit.unwrap_or(interactive_inferred.is_some());
     let base = code_span.start;
     let (action_kind, mut findings) = match kind {
         Kind::Shell => (
@@ -153,6 +160,7 @@ pub fn build_action(
         timeout,
         estimate,
         interactive,
+        interactive_inferred,
         expect,
         cwd: attr(attrs, "cwd").map(|a| a.text().to_string()),
         destructive: Destructive {

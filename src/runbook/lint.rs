@@ -25,6 +25,7 @@ pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     rollback_links(rb, diags);
     undo_in_flow(rb, diags);
     interactive_only_in_shell(rb, diags);
+    super::interactive::lint::check(rb, diags);
     variables(rb, source, diags);
 }
 

@@ -8,6 +8,7 @@ pub mod destructive;
 pub mod diagnostic;
 pub mod duration;
 pub mod frontmatter;
+pub mod interactive;
 mod lint;
 pub mod model;
 pub mod outline;

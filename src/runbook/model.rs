@@ -140,6 +140,10 @@ pub struct Action {
     pub estimate: Option<Estimate>,
     /// Needs the real terminal (`kubectl edit`, `psql`, `$EDITOR`).
     pub interactive: bool,
+    /// Why the rules made it interactive (`runbook::interactive`): "`vim`
+    /// opens an editor". None when the runbook said so itself, or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interactive_inferred: Option<String>,
     pub expect: Option<Expect>,
     pub cwd: Option<String>,
     pub destructive: Destructive,

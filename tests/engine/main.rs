@@ -14,6 +14,7 @@ mod support;
 
 mod gates_shell;
 mod history;
+mod interactive_rule;
 mod journal;
 mod masks;
 mod processes;

@@ -407,12 +407,14 @@ fn a_timeout_stops_the_command_and_every_process_it_started() {
     assert!(left.is_empty(), "processes left behind: {left:?}");
 }
 
+/// `read` is found by rule and would get the terminal: `interactive=false`
+/// keeps the block supervised, its standard input closed.
 #[test]
 fn a_command_waiting_for_input_gets_none_instead_of_hanging() {
     let env = Env::new();
     let rb = env.runbook(
         "i.md",
-        "# I\n\n## P\n\n```bash {timeout=20s}\nread -r answer || true\necho \"got:[$answer]\"\n```\n",
+        "# I\n\n## P\n\n```bash {timeout=20s interactive=false}\nread -r answer || true\necho \"got:[$answer]\"\n```\n",
     );
     let started = Instant::now();
     let out = env.auto(&rb);

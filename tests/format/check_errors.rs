@@ -492,3 +492,62 @@ fn check_and_run_read_the_front_matter_behind_a_byte_order_mark() {
     assert!(stdout.contains("type the target's name"), "{stdout}");
     assert!(!w.path().join("wiped").exists());
 }
+
+#[test]
+fn a_block_found_interactive_by_rule_is_reported_with_its_command() {
+    let src = format!("{HEAD}```bash\necho start\nsudo -u postgres psql -d app\n```\n");
+    let f = only(&src, "interactive-command");
+    assert_eq!(f.d.severity, Severity::Warning);
+    assert_eq!(f.pointed, "sudo -u postgres psql -d app");
+    assert_eq!(f.line, 9);
+    assert!(
+        f.d.message.contains("`psql` opens a prompt"),
+        "{}",
+        f.d.message
+    );
+    let help = f.d.help.unwrap_or_default();
+    assert!(
+        help.contains("`interactive`") && help.contains("interactive=false"),
+        "{help}"
+    );
+    let parsed = parse("rb.md", &src);
+    let a = &parsed.runbook.phases[0].steps[0].actions[0];
+    assert!(a.interactive, "the block gets the terminal");
+    // Said explicitly, either way: no warning, and the mark wins.
+    for (mark, interactive) in [("interactive", true), ("interactive=false", false)] {
+        let src = format!("{HEAD}```bash {{{mark}}}\nvim /etc/hosts\n```\n");
+        assert!(!codes(&src).contains(&"interactive-command"), "{mark}");
+        let parsed = parse("rb.md", &src);
+        assert_eq!(
+            parsed.runbook.phases[0].steps[0].actions[0].interactive, interactive,
+            "{mark}"
+        );
+    }
+    // What is fed its input, or given its command, is not interactive.
+    let src =
+        format!("{HEAD}```bash\npsql -c 'select 1'\necho y | read ok\nssh web1 uptime\n```\n");
+    assert!(!codes(&src).contains(&"interactive-command"));
+}
+
+#[test]
+fn a_command_that_never_ends_is_a_warning_unless_bounded() {
+    let src = format!("{HEAD}```bash\ntail -f /var/log/app.log\n```\n");
+    let f = only(&src, "never-ends");
+    assert_eq!(f.d.severity, Severity::Warning);
+    assert_eq!(f.pointed, "tail -f /var/log/app.log");
+    assert!(
+        f.d.message.contains("never ends by itself"),
+        "{}",
+        f.d.message
+    );
+    for bounded in [
+        "```bash {timeout=30s}\ntail -f app.log\n```\n",
+        "```bash\ntimeout 30s tail -f app.log\n```\n",
+        "```bash\ntail -n 100 app.log\n```\n",
+    ] {
+        assert!(
+            !codes(&format!("{HEAD}{bounded}")).contains(&"never-ends"),
+            "{bounded}"
+        );
+    }
+}

@@ -209,6 +209,32 @@ fn the_demo_on_production_hang_up_resume_gate_and_skip() {
     assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
 }
 
+/// An unmarked block holding `read -p` is found by rule: it gets the
+/// terminal as a marked one does, and goes on with what was typed.
+#[test]
+fn a_read_found_by_rule_gets_the_terminal() {
+    let t = Tmux::new("inferred");
+    let rb = t.dir.path().join("ask.md");
+    std::fs::write(
+        &rb,
+        "# Ask\n\n## P\n\n### Ask a name {#ask}\n\n```bash\nread -p 'Name: ' N; echo got-$N > \"$WORK/got\"\n```\n\n### After {#after}\n\n- [ ] looked\n",
+    )
+    .unwrap();
+    t.start(&format!("run {} --target staging", rb.display()));
+    t.wait_screen("Ask a name");
+    t.keys(&["Enter"]);
+    t.wait_screen("Name:");
+    t.type_text("ada");
+    t.keys(&["Enter"]);
+    t.wait_record("the inferred interactive step", |r| {
+        is(r, "action-finished", "ask") && r["outcome"]["exit_code"] == 0
+    });
+    t.wait_screen("Enter next step");
+    let got = std::fs::read_to_string(t.dir.path().join("got")).unwrap_or_default();
+    assert_eq!(got, "got-ada\n");
+    t.keys(&["q"]);
+}
+
 #[test]
 fn an_interactive_step_gets_the_terminal_and_gives_it_back() {
     let t = Tmux::new("interactive");

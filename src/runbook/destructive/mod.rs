@@ -10,7 +10,7 @@ use std::ops::Range;
 
 mod migration_name;
 mod shell;
-mod shell_lex;
+pub(super) mod shell_lex;
 mod sql;
 mod sql_calls;
 mod sql_lex;

@@ -15,7 +15,7 @@ use std::ops::Range;
 const MAX_NESTING: usize = 48;
 
 #[derive(Debug, Default)]
-pub(super) struct Word {
+pub(in crate::runbook) struct Word {
     /// The word with quotes and escapes removed.
     pub text: String,
     /// The word as written.
@@ -68,7 +68,7 @@ impl Word {
     }
 
     /// Maps a range of `text` (on char boundaries) back to the source.
-    pub(super) fn source_span(&self, range: Range<usize>) -> Range<usize> {
+    pub(in crate::runbook) fn source_span(&self, range: Range<usize>) -> Range<usize> {
         if range.start >= range.end {
             let at = self.start_of(range.start).unwrap_or(self.span.end);
             return at..at;
@@ -161,7 +161,7 @@ impl Word {
 }
 
 #[derive(Debug)]
-pub(super) struct Heredoc {
+pub(in crate::runbook) struct Heredoc {
     /// The body lines, without the terminator line.
     pub body: Range<usize>,
     delimiter: String,
@@ -171,7 +171,7 @@ pub(super) struct Heredoc {
 }
 
 #[derive(Debug, Default)]
-pub(super) struct Command {
+pub(in crate::runbook) struct Command {
     /// Words in order, leading assignments included; redirections excluded.
     pub words: Vec<Word>,
     pub heredocs: Vec<Heredoc>,
@@ -187,7 +187,7 @@ pub(super) struct Command {
     pub piped_in: bool,
 }
 
-pub(super) fn lex(src: &str) -> Vec<Command> {
+pub(in crate::runbook) fn lex(src: &str) -> Vec<Command> {
     let mut lexer = Lexer {
         src,
         b: src.as_bytes(),
