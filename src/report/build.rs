@@ -70,7 +70,9 @@ pub struct StepLine {
     pub phase: String,
     pub id: String,
     pub title: String,
-    pub rollback: bool,
+    /// Not in the normal flow (a rollback, an alternative, context): not
+    /// planned, drawn only when it ran.
+    pub off_flow: bool,
     pub status: StepStatus,
     pub planned: Option<Estimate>,
     pub started_at: Option<Millis>,
@@ -384,7 +386,7 @@ impl Fold {
                     phase: p.title.clone(),
                     id: s.id.clone(),
                     title: s.title.clone(),
-                    rollback: p.rollback,
+                    off_flow: !s.role.is_flow(),
                     status: state.map_or(StepStatus::Pending, |x| x.status.clone()),
                     planned: s.estimate,
                     started_at: state.and_then(|x| x.started_at),

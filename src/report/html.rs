@@ -196,7 +196,7 @@ fn rows(r: &Report) -> Vec<Row<'_>> {
         let planned = s
             .planned
             .as_ref()
-            .filter(|_| !s.rollback || !runs.is_empty());
+            .filter(|_| !s.off_flow || !runs.is_empty());
         if runs.is_empty() && planned.is_none() {
             continue;
         }

@@ -102,7 +102,7 @@ fn summary(out: &mut String, r: &Report, src: &Source) {
     let planned: Duration = r
         .steps
         .iter()
-        .filter(|s| !s.rollback)
+        .filter(|s| !s.off_flow)
         .filter_map(|s| s.planned.as_ref().map(|e| e.high))
         .sum();
     if !planned.is_zero() {

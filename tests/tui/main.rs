@@ -18,6 +18,7 @@ mod tui_gate_values;
 mod tui_keys;
 mod tui_output;
 mod tui_prompt;
+mod tui_roles;
 mod tui_screens;
 mod tui_trust;
 mod tui_trust_e2e;

@@ -6,6 +6,7 @@ use super::Ctx;
 use super::scroll::Scrolled;
 use super::text::{clock, millis, pad, portable, truncate, width};
 use super::wrap::{Break, wrap};
+use crate::runbook::Role;
 use crate::runbook::model::{Phase, Step};
 use crate::session::StepStatus;
 use crate::tui::app::Focus;
@@ -37,18 +38,25 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let selected_phase = selected.and_then(|id| s.step_ref(id)).map(|r| r.phase);
     let block_title = match (ctx.regions.compact, selected_phase) {
         (true, Some(p)) => {
-            let total = s.runbook().phases.iter().filter(|p| !p.rollback).count();
+            let total = s
+                .runbook()
+                .phases
+                .iter()
+                .filter(|p| p.role.is_flow())
+                .count();
             let phase = s.runbook().phases.get(p);
             match phase {
-                Some(ph) if ph.rollback => format!("Rollback · {}", ph.title),
-                // Rollback sections are not counted among the phases.
+                Some(ph) if !ph.role.is_flow() => {
+                    format!("{} · {}", off_flow_word(ph.role), ph.title)
+                }
+                // Sections off the flow are not counted among the phases.
                 Some(ph) => {
                     let n = s
                         .runbook()
                         .phases
                         .iter()
                         .take(p + 1)
-                        .filter(|p| !p.rollback)
+                        .filter(|p| p.role.is_flow())
                         .count();
                     format!("Phase {n}/{total} · {}", ph.title)
                 }
@@ -72,7 +80,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             lines.push(phase_line(phase, w, ctx));
         }
         for step in &phase.steps {
-            let rows = step_lines(phase, step, w, ctx);
+            let rows = step_lines(step, w, ctx);
             if selected == Some(step.id.as_str()) {
                 sel_line = lines.len();
                 sel_end = lines.len() + rows.len() - 1;
@@ -95,8 +103,16 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 fn phase_line(phase: &Phase, w: usize, ctx: &Ctx) -> Line<'static> {
     let t = ctx.theme;
     let title = portable(&phase.title);
-    if phase.rollback {
-        Line::from(Span::styled(truncate(&format!("↺ {title}"), w), t.dim()))
+    if !phase.role.is_flow() {
+        let mark = match phase.role {
+            Role::Rollback => "↺",
+            Role::Alternative => "⎇",
+            Role::Context | Role::Flow => "¶",
+        };
+        Line::from(Span::styled(
+            truncate(&format!("{mark} {title}"), w),
+            t.dim(),
+        ))
     } else {
         Line::from(Span::styled(truncate(&title, w), t.title()))
     }
@@ -104,7 +120,7 @@ fn phase_line(phase: &Phase, w: usize, ctx: &Ctx) -> Line<'static> {
 
 /// A step's rows: mark, title and times on the first; a title too long for
 /// the pane goes on below, under itself, rather than being cut.
-fn step_lines(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'static>> {
+fn step_lines(step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'static>> {
     let t = ctx.theme;
     let s = ctx.session;
     let state = s.state(&step.id);
@@ -140,7 +156,8 @@ fn step_lines(phase: &Phase, step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'stat
     let title = pad(&first, room);
 
     let selected = ctx.app.selected.as_deref() == Some(step.id.as_str());
-    let settled_rollback = phase.rollback && status == StepStatus::Pending;
+    // Off the flow and not run: dimmed, nothing to do there unless chosen.
+    let settled_rollback = !step.role.is_flow() && status == StepStatus::Pending;
     let base = if settled_rollback {
         t.dim()
     } else {
@@ -212,4 +229,13 @@ fn split_title(title: &str, first_w: usize, rest_w: usize) -> (String, Vec<Strin
         rows(&rest, rest_w)
     };
     (first, more)
+}
+
+/// What the narrow tree's title calls a section off the flow.
+fn off_flow_word(role: Role) -> &'static str {
+    match role {
+        Role::Rollback => "Rollback",
+        Role::Alternative => "Alternative",
+        Role::Context | Role::Flow => "Context",
+    }
 }
