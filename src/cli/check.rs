@@ -208,6 +208,11 @@ fn role_lines(out: &mut String, p: &Paint, o: &Outline) {
             Role::Context => p.dim(&label),
         };
         let hashes = "#".repeat(level.max(1));
+        // One line per heading, whatever a scraped heading holds.
+        let mut title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+        if title.chars().count() > 72 {
+            title = title.chars().take(71).chain(['…']).collect();
+        }
         let _ = writeln!(
             out,
             "  {label}  {hashes} {title}  {}",
