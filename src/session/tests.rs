@@ -63,13 +63,18 @@ echo undo
 "#;
 
 fn session() -> Session {
-    let parsed = parse("test.md", RUNBOOK);
+    session_of("test.md", RUNBOOK, "staging")
+}
+
+/// A fresh session of `text` on `target`, started at 0 by alice@laptop.
+pub(super) fn session_of(path: &str, text: &str, target: &str) -> Session {
+    let parsed = parse(path, text);
     assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
     let info = SessionInfo {
-        runbook_path: "test.md".into(),
+        runbook_path: path.into(),
         runbook_hash: "h".into(),
-        runbook_text: RUNBOOK.into(),
-        target: "staging".into(),
+        runbook_text: text.into(),
+        target: target.into(),
         operator: "alice".into(),
         host: "laptop".into(),
         tool_version: "0.1.0".into(),

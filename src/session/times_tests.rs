@@ -4,9 +4,7 @@
 
 use super::state::Rehearsed;
 use super::*;
-use crate::runbook::parse;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 const RUNBOOK: &str = r#"# Times
 
@@ -38,23 +36,7 @@ Tell the team.
 const HOUR: Millis = 3_600_000;
 
 fn session() -> Session {
-    let parsed = parse("times.md", RUNBOOK);
-    assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
-    let info = SessionInfo {
-        runbook_path: "times.md".into(),
-        runbook_hash: "h".into(),
-        runbook_text: RUNBOOK.into(),
-        target: "staging".into(),
-        operator: "alice".into(),
-        host: "laptop".into(),
-        tool_version: "0.1.0".into(),
-        drill: false,
-        sandbox: false,
-        targets: Vec::new(),
-        variables: vec![],
-        values: Default::default(),
-    };
-    Session::new(Arc::new(parsed.runbook), info, 0)
+    super::tests::session_of("times.md", RUNBOOK, "staging")
 }
 
 fn ok(s: &mut Session, at: Millis, msg: Msg) {
