@@ -37,11 +37,7 @@ impl RunEnd {
     /// operator ends the session after the rollback.
     pub fn rolled_back(session: &Session) -> Option<RunEnd> {
         let r = session.rolled_back()?;
-        let title = |id: &str| {
-            session
-                .step(id)
-                .map_or_else(|| id.to_string(), |(_, s)| s.title.clone())
-        };
+        let title = |id: &str| session.step_title(id);
         Some(RunEnd::RolledBack {
             failed: title(&r.failed),
             rollback: title(&r.rollback),

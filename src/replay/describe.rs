@@ -4,11 +4,7 @@ use crate::session::{Decision, Msg, Session, SessionEnd, StepStatus};
 
 /// `msg` as it reads once applied (`session` is the state after it).
 pub fn event(msg: &Msg, session: &Session) -> String {
-    let title = |id: &str| {
-        session
-            .step(id)
-            .map_or_else(|| id.to_string(), |(_, s)| s.title.clone())
-    };
+    let title = |id: &str| session.step_title(id);
     match msg {
         Msg::SessionStarted(info) => format!(
             "session started by {}@{} on {}",

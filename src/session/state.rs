@@ -479,6 +479,13 @@ impl Session {
                 .is_some_and(|at| now - at > r.slowest_ms.max(1_000))
     }
 
+    /// A step as the operator knows it: its title (its id if the runbook
+    /// has no such step).
+    pub fn step_title(&self, id: &str) -> String {
+        self.step(id)
+            .map_or_else(|| id.to_string(), |(_, s)| s.title.clone())
+    }
+
     pub fn step(&self, id: &str) -> Option<(&Phase, &Step)> {
         let r = self.step_ref(id)?;
         let phase = self.runbook.phases.get(r.phase)?;

@@ -573,7 +573,7 @@ impl App {
     }
 
     fn cancel_countdown(&mut self, session: &Session, step: String, now_ms: i64) -> Vec<Command> {
-        let title = step_title(session, &step);
+        let title = session.step_title(&step);
         self.flash_info(
             format!("Countdown cancelled: “{title}” did not run."),
             now_ms,
@@ -608,7 +608,7 @@ impl App {
         if matches!(key.code, KeyCode::Char('y' | 'Y')) || is_ctrl(&key, 'c') {
             return vec![Command::Submit(Msg::CancelRequested { step })];
         }
-        let title = step_title(session, &step);
+        let title = session.step_title(&step);
         self.flash_info(format!("“{title}” goes on running."), now_ms);
         vec![Command::KeepRunning]
     }
@@ -638,13 +638,6 @@ impl App {
                 || session.state(id).is_some_and(|s| s.output_bytes > 0)
         })
     }
-}
-
-/// A step as messages name it: its title.
-pub(crate) fn step_title(session: &Session, step: &str) -> String {
-    session
-        .step(step)
-        .map_or_else(|| step.to_string(), |(_, s)| s.title.clone())
 }
 
 /// What the gate says under a wrong name.

@@ -2,7 +2,7 @@
 //! rollback choice, the in-doubt question.
 
 use super::input::{Edit, edit, is_ctrl};
-use super::{App, Command, Focus, Jump, Mode, Search, step_title};
+use super::{App, Command, Focus, Jump, Mode, Search};
 use crate::session::{Decision, Msg, Session, StepStatus};
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -36,7 +36,7 @@ impl App {
         match edit(&mut input, &key) {
             Edit::Cancel => {
                 self.hint = None;
-                let title = step_title(session, &step);
+                let title = session.step_title(&step);
                 // A refusal overwrites this if the engine refuses.
                 self.flash_info(
                     format!("Refused: “{title}” did not run (journaled)."),
@@ -91,7 +91,7 @@ impl App {
             Edit::Submit => {
                 self.hint = None;
                 let reason = input.trim().to_string();
-                let title = step_title(session, &step);
+                let title = session.step_title(&step);
                 // Not the reason itself: the footer is drawn outside the
                 // screen's secret mask, and what was typed may hold one.
                 self.flash_info(format!("↷ “{title}” skipped (reason journaled)."), now_ms);
@@ -137,7 +137,7 @@ impl App {
                 self.hint = None;
                 let on = step
                     .as_deref()
-                    .map(|s| format!(" on “{}”", step_title(session, s)))
+                    .map(|s| format!(" on “{}”", session.step_title(s)))
                     .unwrap_or_default();
                 self.flash_info(format!("✎ Note added to the journal{on}."), now_ms);
                 vec![Command::Submit(Msg::Note {

@@ -30,7 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     // A rollback that undid a failure is the session's outcome: said
     // first, and never dropped for keys.
     if let Some(r) = ctx.session.rolled_back() {
-        let title = |id: &str| crate::tui::app::step_title(ctx.session, id);
+        let title = |id: &str| ctx.session.step_title(id);
         let text = truncate(
             &format!(
                 " ↺ rolled back: “{}” undone by “{}” ",
