@@ -179,6 +179,20 @@ const FAILURES: &[&str] = &[
     "bloque",
     "hangs",
 ];
+/// Words that open a conditional heading, in both languages.
+const OPENS_BRANCH: &[&str] = &[
+    "if",
+    "si",
+    "otherwise",
+    "sinon",
+    "else",
+    "unless",
+    "failing",
+];
+/// After "when"/"quand", words that say something did not happen: "When the
+/// replica never catches up", "Quand rien ne répond". (A bare "not" or "no"
+/// is too common in flow headings: "When no connection remains, switch".)
+const NEGATIONS: &[&str] = &["never", "nothing", "jamais", "rien"];
 const NOT_WORKING: &[&[&str]] = &[
     &["does", "not", "work"],
     &["doesn", "t", "work"],
@@ -407,10 +421,18 @@ fn is_alternative(words: &[&str], body: &[&str]) -> bool {
     {
         return true;
     }
-    // "If the migration fails", "Si la migration échoue", "When pods are stuck".
+    // "If the failover does not happen", "Si besoin", "Otherwise": a heading
+    // that opens on a condition is a branch, taken only when it holds.
+    if body.len() >= 2 && body.first().is_some_and(|w| OPENS_BRANCH.contains(w)) {
+        return true;
+    }
+    // "If the migration fails", "Si la migration échoue", "When pods are stuck",
+    // "When nothing happens".
     if let Some(i) = words.iter().position(|w| CONDITIONS.contains(w)) {
         let rest = &words[i + 1..];
-        if rest.iter().any(|w| FAILURES.contains(w))
+        if rest
+            .iter()
+            .any(|w| FAILURES.contains(w) || NEGATIONS.contains(w))
             || NOT_WORKING.iter().any(|p| contains_seq(rest, p))
         {
             return true;
@@ -571,6 +593,13 @@ mod tests {
                 "Problèmes connus",
                 "When the job is stuck",
                 "Alternative: use pg_restore",
+                "⚠️ If the failover does not happen",
+                "If nothing happens after 5 minutes",
+                "Si la bascule n'a pas lieu",
+                "Si besoin : redémarrer le service",
+                "Otherwise, page the DBA",
+                "When the replica never catches up",
+                "Quand rien ne répond",
             ],
             Role::Alternative,
         );
@@ -635,6 +664,9 @@ mod tests {
                 "🚀 Deploy",
                 "1.1 Backup complet du staging",
                 "Check external links",
+                "When the window opens, stop the traffic",
+                "When no connection remains, switch over",
+                "Verify nothing is left running",
                 "Check links",
                 "Resume traffic",
                 "Update the contact email in the config table",
