@@ -80,8 +80,10 @@ impl Console {
         let _ = out.flush();
     }
 
+    /// Every line the console writes is masked: a command the runbook
+    /// writes with a password in it is printed before it runs.
     fn line(&self, text: &str) {
-        self.print(&format!("{text}\n"));
+        self.print(&format!("{}\n", self.secrets.redact(text)));
     }
 
     pub fn session_start(&self, session: &Session, journal: &Path, resumed: bool) {

@@ -175,6 +175,12 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         values: kept_values(&rb, &info, &resolved, at),
         ..info
     };
+    // A password the runbook writes out is masked in the journal's copy of
+    // its text, as everywhere else.
+    let info = match crate::driver::mask(Msg::SessionStarted(info), &resolved.secrets) {
+        Msg::SessionStarted(info) => info,
+        _ => return Err("masking changed the first record's kind".into()),
+    };
     let mut session = Session::new(rb, info.clone(), at);
     session.set_rehearsed(crate::history::rehearsed_for(
         &dir,

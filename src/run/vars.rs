@@ -64,6 +64,10 @@ pub fn resolve(
     let mut warnings = Vec::new();
     // Nobody answers any more: the rest is only listed.
     let mut gone = !ask.present();
+    // A password the runbook writes out is masked like a secret variable's.
+    for value in crate::runbook::credentials::values(runbook) {
+        secrets.add(value);
+    }
     for v in &runbook.variables {
         let mut value = env(&v.name).or_else(|| v.default.clone());
         if value.is_none() && !gone {

@@ -22,15 +22,18 @@ pub struct FreeText<'a> {
 
 impl Msg {
     /// Every field of this message that may carry a secret. Identifiers
-    /// (step ids, target names, hashes, keys), the runbook's own text and
-    /// output (masked on its way in, by the output pipe) are not listed.
+    /// (step ids, target names, hashes, keys) and output (masked on its way
+    /// in, by the output pipe) are not listed.
     pub fn free_text_mut(&mut self) -> FreeText<'_> {
         let mut f = FreeText::default();
         match self {
             Msg::SessionStarted(SessionInfo {
                 runbook_path: _,
                 runbook_hash: _,
-                runbook_text: _,
+                // The runbook may write a password out (a connection
+                // string): the journal's copy has it masked; the hash is
+                // still the file's.
+                runbook_text,
                 target: _,
                 operator: _,
                 host: _,
@@ -40,17 +43,25 @@ impl Msg {
                 // A value not marked secret may hold one (a URL's password).
                 values,
                 sandbox: _,
-                // As declared in the runbook (`$PROD_DB_URL`), like its text.
-                targets: _,
-            }) => f.text.extend(values.values_mut()),
+                // As declared in the runbook (`$PROD_DB_URL`), or written out.
+                targets,
+            }) => {
+                f.text.push(runbook_text);
+                f.text.extend(values.values_mut());
+                f.text
+                    .extend(targets.iter_mut().filter_map(|t| t.database.as_mut()));
+            }
             Msg::Resumed {
                 runbook_hash: _,
                 runbook_changed: _,
-                runbook_text: _,
+                runbook_text,
                 operator: _,
                 host: _,
                 values,
-            } => f.text.extend(values.values_mut()),
+            } => {
+                f.text.extend(runbook_text.as_mut());
+                f.text.extend(values.values_mut());
+            }
             Msg::RunRequested { step: _ }
             | Msg::GateRefused { step: _ }
             | Msg::CountdownElapsed { step: _ }

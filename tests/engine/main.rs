@@ -16,6 +16,7 @@ mod gates_shell;
 mod history;
 mod interactive_rule;
 mod journal;
+mod literal_secrets;
 mod masks;
 mod processes;
 mod prompts;

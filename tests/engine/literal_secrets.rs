@@ -1,0 +1,56 @@
+//! A password written out in a runbook (a connection string, an
+//! `export …_TOKEN=`, an `Authorization` header) is named by `check` and
+//! masked in everything the session writes, as a secret variable's value.
+
+use crate::support::workdir::{Workdir, text};
+
+const RUNBOOK: &str = r#"# Nightly export
+
+## Export
+
+### Dump the orders {#dump}
+
+```bash
+echo "connecting to postgres://deploy:Pw-7f3a91@db.internal:5432/shop"
+export API_TOKEN=tok-5e6d7c8b
+echo "token is $API_TOKEN"
+curl_args='Authorization: Bearer bearer-0a1b2c3d'
+echo "$curl_args"
+```
+"#;
+
+const SECRETS: [&str; 3] = ["Pw-7f3a91", "tok-5e6d7c8b", "bearer-0a1b2c3d"];
+
+#[test]
+fn check_names_each_secret_written_in_the_runbook() {
+    let w = Workdir::new();
+    let rb = w.write("export.md", RUNBOOK);
+    let out = w.run(&["check", &rb.to_string_lossy()], "");
+    let t = text(&out);
+    assert_eq!(t.matches("warning[literal-secret]").count(), 3, "{t}");
+    assert!(t.contains("the password of a connection string"), "{t}");
+    assert!(
+        t.contains("${DB_PASSWORD}"),
+        "the fix names a variable: {t}"
+    );
+}
+
+#[test]
+fn a_session_masks_secrets_the_runbook_writes_out() {
+    let w = Workdir::new();
+    let rb = w.write("export.md", RUNBOOK);
+    let out = w.auto(&rb, "staging");
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("connecting to postgres://deploy:***@db.internal"),
+        "{shown}"
+    );
+    let journal = w.journal_text();
+    let report = text(&w.run(&["report", &w.journals()[0].to_string_lossy()], ""));
+    for secret in SECRETS {
+        assert!(!shown.contains(secret), "{secret} on screen: {shown}");
+        assert!(!journal.contains(secret), "{secret} in the journal");
+        assert!(!report.contains(secret), "{secret} in the report: {report}");
+    }
+}
