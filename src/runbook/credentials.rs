@@ -33,14 +33,25 @@ pub fn find(rb: &Runbook, source: &str) -> Vec<Literal> {
             });
         }
     }
-    // Front matter values carry no span of their own: read in its text.
+    // Front matter values carry no span of their own: read in its text,
+    // but for the sandbox's, which are a rehearsal's throwaway ones.
     let head = front_matter(source);
-    for (range, what) in in_text(head) {
-        out.push(Literal {
-            span: Span::from(range.clone()),
-            value: head[range].to_string(),
-            what,
-        });
+    let mut at = 0;
+    let mut section = "";
+    for line in head.split_inclusive('\n') {
+        if !line.starts_with([' ', '\t', '#']) {
+            section = line.split(':').next().unwrap_or("").trim();
+        }
+        if section != "sandbox" {
+            for (range, what) in in_text(line) {
+                out.push(Literal {
+                    span: Span::new(at + range.start, at + range.end),
+                    value: line[range].to_string(),
+                    what,
+                });
+            }
+        }
+        at += line.len();
     }
     out.sort_by_key(|l| l.span.start);
     out.dedup_by(|a, b| a.span == b.span);
@@ -375,12 +386,18 @@ fn is_literal(value: &str) -> bool {
     let masked = v
         .chars()
         .all(|c| c == '*' || c == 'x' || c == 'X' || c == '.');
+    // `secret: true` is a setting, not a secret.
+    let setting = [
+        "true", "false", "yes", "no", "null", "none", "required", "optional",
+    ]
+    .contains(&lower.trim_end_matches(',').trim_end_matches('}'))
+        || v.chars().all(|c| c.is_ascii_digit());
     let placeholder = PLACEHOLDERS.contains(&lower.as_str())
         || lower.starts_with("your")
         || lower.starts_with("my_")
         || lower.starts_with("<")
         || lower.contains("xxx");
-    !(referenced || masked || placeholder)
+    !(referenced || masked || placeholder || setting)
 }
 
 #[cfg(test)]
@@ -456,6 +473,9 @@ mod tests {
             "PWD=/tmp ls",
             "if [ \"$TOKEN\" == \"\" ]; then exit 1; fi",
             "password=$1",
+            "  PROD_DB_URL: { secret: true, description: \"URL (postgres://…)\" }",
+            "  API_TOKEN:\n    secret: true",
+            "TOKEN_TTL=3600",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }

@@ -133,8 +133,24 @@ impl Rehearsal {
         report
     }
 
+    /// The titles of the steps the flow runs in order (`role: flow`).
+    pub fn flow_step_titles(&self) -> Vec<String> {
+        self.steps_json()
+            .into_iter()
+            .filter(|s| s["role"] == "flow")
+            .filter_map(|s| s["title"].as_str().map(str::to_string))
+            .collect()
+    }
+
     /// Every step's title, as `runsheet check` reads the runbook.
     pub fn step_titles(&self) -> Vec<String> {
+        self.steps_json()
+            .into_iter()
+            .filter_map(|s| s["title"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    fn steps_json(&self) -> Vec<serde_json::Value> {
         let rb = self.runbook.to_string_lossy().into_owned();
         let out = self.w.run(&["check", "--format", "json", &rb], "");
         let json: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -144,7 +160,6 @@ impl Rehearsal {
             .into_iter()
             .flatten()
             .flat_map(|p| p["steps"].as_array().cloned().unwrap_or_default())
-            .filter_map(|s| s["title"].as_str().map(str::to_string))
             .collect()
     }
 
