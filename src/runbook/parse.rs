@@ -711,6 +711,11 @@ impl Builder<'_> {
             *first_at = Some(at);
             return;
         };
+        if kept == est {
+            // Said twice alike (`{estimate=5m}` and "Estimation : ~ 5
+            // minutes" under it): nothing to choose between.
+            return;
+        }
         let first_line = first_at.map(|s| line_number(self.source, s.start));
         let said = match first_line {
             Some(n) => format!("line {n} already gives this {whose} {kept}"),

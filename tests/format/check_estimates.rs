@@ -62,6 +62,8 @@ fn row(id: &str, title: &str, est: Option<(u64, u64)>) -> (String, String, Optio
 fn estimates_in_headings_tables_and_totals_of_an_english_runbook() {
     let rb = check_json("tests/format/runbooks/estimates-en.md");
     assert_eq!(rb["declared"]["low_secs"], 7200, "{rb}");
+    // "Keep backups 7 days", "a timeout of 30s", "Wait 5 minutes": prose.
+    assert_eq!(rb["warnings"], 0, "{rb}");
     assert_eq!(
         estimates(&rb),
         vec![
@@ -90,8 +92,8 @@ fn estimates_in_headings_tables_and_totals_of_an_english_runbook() {
                 "Install the packages",
                 Some((10, 10))
             ),
-            // A schedule offset alone is not a duration.
-            row("3-checks-t-0-45", "3. Checks (T+0:45)", None),
+            // A schedule offset alone is no estimate: the phase's is its step's.
+            row("3-checks-t-0-45", "3. Checks (T+0:45)", Some((90, 90))),
             row("smoke-test", "Smoke test", Some((90, 90))),
         ],
         "{rb}"
@@ -136,8 +138,10 @@ fn estimates_of_a_french_runbook_with_a_metadata_table() {
         find("basculer-le-trafic"),
         row("basculer-le-trafic", "Basculer le trafic", Some((5, 5)))
     );
-    // "Conserver les sauvegardes 7 jours", "Attendre 5 minutes": not taken.
-    assert_eq!(find("etape-3-bascule").2, None);
+    assert_eq!(find("etape-3-bascule").2, Some((5, 5)), "its one step's");
+    // "Conserver les sauvegardes 7 jours", "Attendre 5 minutes" under a
+    // heading with an estimate: not taken (it would be a second estimate).
+    assert_eq!(rb["warnings"], 0, "{rb}");
 }
 
 #[test]
@@ -201,7 +205,7 @@ fn a_runbook_without_a_title_gets_one_error_whose_fix_works() {
         // No heading at all.
         "Run these:\n\n```bash\necho one\n```\n\n- [ ] it worked\n",
         // After front matter.
-        "---\ntargets:\n  - name: local\n---\n\n### Only step\n\n```bash\necho x\n```\n",
+        "---\ntargets:\n  local:\n    timeout: 5m\n---\n\n### Only step\n\n```bash\necho x\n```\n",
     ] {
         let parsed = parse("restart-nginx.md", src);
         let errors: Vec<&Diagnostic> = parsed.diagnostics.iter().filter(|d| d.is_error()).collect();
