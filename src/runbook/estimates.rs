@@ -54,9 +54,13 @@ pub fn split_heading(title: &str) -> HeadingEstimate {
     unchanged()
 }
 
+/// A way to cut a heading: (the title before, the tail that may be an
+/// estimate, the brackets around the tail).
+type Cut<'a> = (&'a str, &'a str, Option<(char, char)>);
+
 /// Where a heading's estimate may stand: a last `(…)`/`[…]`, after a clock
-/// emoji, after the last separator. (rest, tail, the brackets around it).
-fn candidates(t: &str) -> Vec<(&str, &str, Option<(char, char)>)> {
+/// emoji, after the last separator.
+fn candidates(t: &str) -> Vec<Cut<'_>> {
     let mut out = Vec::new();
     for (open, close) in [('(', ')'), ('[', ']')] {
         if let Some(inner_end) = t.strip_suffix(close).map(str::len)

@@ -75,6 +75,14 @@ pub fn parse(path: &str, source: &str) -> Parsed {
     }
 }
 
+/// The open list item's own text ends: a nested list, a paragraph (read
+/// as one) or a task's text follows.
+fn quiet_item(items: &mut [(Span, TextBuf)]) {
+    if let Some((_, item)) = items.last_mut() {
+        item.active = false;
+    }
+}
+
 /// A runbook without a `# title` gets one error, with a fix that works
 /// as written, in place of the cascade the missing headings cause
 /// ("not inside a phase", "no phases"): those are the same problem.
@@ -213,6 +221,9 @@ impl Builder<'_> {
         let mut para_span = Span::new(0, 0);
         // The cells of the table row being read.
         let mut cells: Option<Vec<String>> = None;
+        // The own text of each open list item (a tight item has no
+        // paragraph): "- **Durée estimée** : 2h" in a metadata list.
+        let mut items: Vec<(Span, TextBuf)> = Vec::new();
         let mut code: Option<(String, Span)> = None;
         let mut code_text = String::new();
         let mut task: Option<Span> = None;
@@ -237,6 +248,7 @@ impl Builder<'_> {
                     }
                 }
                 Event::Start(Tag::Paragraph) => {
+                    quiet_item(&mut items);
                     para_span = span;
                     para = TextBuf {
                         text: String::new(),
@@ -258,7 +270,15 @@ impl Builder<'_> {
                         self.on_table_row(&c, span);
                     }
                 }
+                Event::Start(Tag::Item) => items.push((
+                    span,
+                    TextBuf {
+                        text: String::new(),
+                        active: true,
+                    },
+                )),
                 Event::Start(Tag::List(_)) => {
+                    quiet_item(&mut items);
                     list_depth += 1;
                     if task.is_some() {
                         // A nested list ends the task's own text.
@@ -267,6 +287,7 @@ impl Builder<'_> {
                 }
                 Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
                 Event::TaskListMarker(_) => {
+                    quiet_item(&mut items);
                     task = Some(span);
                     task_depth = list_depth;
                     task_text = TextBuf {
@@ -277,6 +298,11 @@ impl Builder<'_> {
                     para.active = false;
                 }
                 Event::End(TagEnd::Item) => {
+                    if let Some((at, item)) = items.pop()
+                        && !item.text.is_empty()
+                    {
+                        self.on_paragraph(&item.text, at);
+                    }
                     if list_depth == task_depth
                         && let Some(start) = task.take()
                     {
@@ -313,12 +339,18 @@ impl Builder<'_> {
                             buf.text.push_str(&t);
                         }
                     }
+                    if let Some((_, item)) = items.last_mut().filter(|(_, b)| b.active) {
+                        item.text.push_str(&t);
+                    }
                 }
                 Event::SoftBreak | Event::HardBreak => {
                     for buf in [&mut heading_text, &mut para, &mut task_text] {
                         if buf.active {
                             buf.text.push('\n');
                         }
+                    }
+                    if let Some((_, item)) = items.last_mut().filter(|(_, b)| b.active) {
+                        item.text.push('\n');
                     }
                 }
                 _ => {}
@@ -428,13 +460,13 @@ impl Builder<'_> {
         {
             p.phase.estimate = p.phase.estimate.or(words);
             self.estimate_at = p.phase.estimate.map(|_| span);
-        } else if self.phase.is_none() && self.intro_start == Some(span.end) {
-            if let Some(e) = words
-                && self.declared_estimate.is_none()
-            {
-                self.declared_estimate = Some(e);
-                self.declared_at = Some(span);
-            }
+        } else if self.phase.is_none()
+            && self.intro_start == Some(span.end)
+            && let Some(e) = words
+            && self.declared_estimate.is_none()
+        {
+            self.declared_estimate = Some(e);
+            self.declared_at = Some(span);
         }
     }
 

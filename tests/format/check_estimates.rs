@@ -26,8 +26,11 @@ fn check_json(path: &str) -> Value {
     v[0].clone()
 }
 
-/// (id, title, estimate in minutes as low–high) of every phase and step.
-fn estimates(rb: &Value) -> Vec<(String, String, Option<(u64, u64)>)> {
+/// (id, title, estimate in minutes as low–high) of a phase or a step.
+type Row = (String, String, Option<(u64, u64)>);
+
+/// Every phase's and step's row, in order.
+fn estimates(rb: &Value) -> Vec<Row> {
     let est = |v: &Value| {
         v["estimate"].as_object().map(|e| {
             (
@@ -54,7 +57,7 @@ fn estimates(rb: &Value) -> Vec<(String, String, Option<(u64, u64)>)> {
     out
 }
 
-fn row(id: &str, title: &str, est: Option<(u64, u64)>) -> (String, String, Option<(u64, u64)>) {
+fn row(id: &str, title: &str, est: Option<(u64, u64)>) -> Row {
     (id.to_string(), title.to_string(), est)
 }
 
