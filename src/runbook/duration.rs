@@ -226,6 +226,59 @@ pub fn parse_prose_estimate(text: &str) -> Option<Estimate> {
     None
 }
 
+/// Text that is nothing but an estimate, as a heading's last words write
+/// it: "15 minutes", "~10 min", "1h30", "5m", "env. 30 min", "15 à 30 min",
+/// "est. 2h". Every word must be a unit or one of [`ESTIMATE_FILLER`], so
+/// "(5 min read)", "(every 90 days)" or "(v2)" are not estimates; days are
+/// not read here (a heading's "(7 days)" is a retention, not a step's time).
+pub fn parse_label_estimate(text: &str) -> Option<Estimate> {
+    let tokens = tokenize(text);
+    let only_estimate = tokens.iter().all(|t| match t {
+        Tok::Num(_) | Tok::Dash => true,
+        Tok::Word(w) => {
+            unit_secs(w).is_some_and(|u| u < 86_400)
+                || ESTIMATE_FILLER.contains(&w.as_str())
+                || is_range_joiner(t)
+        }
+    });
+    if !only_estimate {
+        return None;
+    }
+    parse_prose_estimate(text)
+}
+
+/// Words that may stand around a duration without making it something
+/// else: "about", "env.", "est.", "max", "durée", French and English.
+pub const ESTIMATE_FILLER: &[&str] = &[
+    "about",
+    "around",
+    "approx",
+    "approximately",
+    "roughly",
+    "ca",
+    "circa",
+    "env",
+    "environ",
+    "est",
+    "estimated",
+    "estimate",
+    "estimation",
+    "estimé",
+    "estimée",
+    "estime",
+    "estimee",
+    "eta",
+    "max",
+    "maximum",
+    "up",
+    "jusqu",
+    "durée",
+    "duree",
+    "duration",
+    "temps",
+    "time",
+];
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Num(f64),
@@ -285,6 +338,8 @@ fn unit_secs(word: &str) -> Option<u64> {
         "h" | "hr" | "hrs" | "hour" | "hours" | "heure" | "heures" => 3600,
         "m" | "mn" | "min" | "mins" | "minute" | "minutes" => 60,
         "s" | "sec" | "secs" | "second" | "seconds" | "seconde" | "secondes" => 1,
+        // A whole word only: a bare `d` is French's "d'environ".
+        "day" | "days" | "jour" | "jours" => 86_400,
         _ => return None,
     })
 }
@@ -496,6 +551,55 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    #[test]
+    fn heading_estimates_are_only_an_estimate() {
+        for (text, low, high) in [
+            ("15 minutes", mins(15), mins(15)),
+            ("~10 min", mins(10), mins(10)),
+            ("1h30", mins(90), mins(90)),
+            ("5m", mins(5), mins(5)),
+            ("20mn", mins(20), mins(20)),
+            ("env. 30 min", mins(30), mins(30)),
+            ("15 à 30 min", mins(15), mins(30)),
+            ("1–2h", mins(60), mins(120)),
+            ("est. 2 heures", mins(120), mins(120)),
+            ("durée : 45 min", mins(45), mins(45)),
+            ("max 90s", Duration::from_secs(90), Duration::from_secs(90)),
+        ] {
+            assert_eq!(
+                parse_label_estimate(text),
+                Some(Estimate { low, high }),
+                "{text:?}"
+            );
+        }
+        for text in [
+            "5 min read",
+            "every 90 days",
+            "7 days",
+            "v2",
+            "2",
+            "step 2 of 5",
+            "wait 5 minutes",
+            "optional",
+            "14:00 UTC",
+            "",
+        ] {
+            assert_eq!(parse_label_estimate(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn days_in_prose() {
+        assert_eq!(
+            parse_prose_estimate("2 jours"),
+            Some(Estimate::exact(Duration::from_secs(2 * 86_400)))
+        );
+        assert_eq!(
+            parse_prose_estimate("d'environ 1 heure"),
+            Some(Estimate::exact(mins(60)))
+        );
     }
 
     #[test]

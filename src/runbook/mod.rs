@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod destructive;
 pub mod diagnostic;
 pub mod duration;
+pub mod estimates;
 pub mod frontmatter;
 pub mod interactive;
 mod lint;

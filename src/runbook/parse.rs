@@ -7,6 +7,7 @@ use super::action::{self, build_action};
 use super::attributes::{self, Attr};
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, Estimate, parse_estimate, parse_prose_estimate};
+use super::estimates::{self, Label};
 use super::frontmatter;
 use super::lint;
 use super::model::{ChecklistItem, Phase, Runbook, Step};
@@ -36,6 +37,9 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         intro_start: None,
         intro_end: None,
         declared_estimate: None,
+        declared_at: None,
+        estimate_at: None,
+        first_heading: None,
         phases: Vec::new(),
         phase: None,
         step: None,
@@ -59,22 +63,102 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         phases: std::mem::take(&mut b.phases),
     };
     let mut diags = b.diags;
-    if b.title.is_none() {
-        diags.push(
-            Diagnostic::error(
-                "no-title",
-                Span::new(decl.len, decl.len),
-                "this runbook has no title",
-            )
-            .with_help("start it with a `# Title` heading"),
-        );
-    }
     lint::check(&mut runbook, source, &mut diags);
+    if b.title.is_none() {
+        no_title(&runbook, source, decl.len, b.first_heading, &mut diags);
+    }
     diags.sort_by_key(|d| (d.span.start, d.severity));
     Parsed {
         runbook,
         source: source.to_string(),
         diagnostics: diags,
+    }
+}
+
+/// The open list item's own text ends: a nested list, a paragraph (read
+/// as one) or a task's text follows.
+fn quiet_item(items: &mut [(Span, TextBuf)]) {
+    if let Some((_, item)) = items.last_mut() {
+        item.active = false;
+    }
+}
+
+/// A runbook without a `# title` gets one error, with a fix that works
+/// as written, in place of the cascade the missing headings cause
+/// ("not inside a phase", "no phases"): those are the same problem.
+fn no_title(
+    rb: &Runbook,
+    source: &str,
+    top: usize,
+    first: Option<(HeadingLevel, Span, String)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let top_line = line_number(source, top);
+    let title = title_from_path(&rb.path);
+    // With `# title` and `## Steps` added at the top, nothing is outside
+    // a phase any more.
+    let fixed_with_it: &[&str] = match first {
+        Some((HeadingLevel::H2, ..)) => &[],
+        _ => &["step-outside-phase", "outside-phase", "no-phases"],
+    };
+    let d = match first {
+        Some((HeadingLevel::H2, span, text)) => {
+            let line = line_number(source, span.start);
+            // A first section that is only text is the title and its intro.
+            let only_text = rb
+                .phases
+                .first()
+                .is_some_and(|p| p.span == span && p.steps.is_empty())
+                && rb.phases.len() > 1;
+            let help = if only_text {
+                format!("make line {line} `# {text}` to title the runbook")
+            } else {
+                format!("add the line `# {text}` above line {top_line} to title the runbook")
+            };
+            Diagnostic::error(
+                "no-title",
+                span,
+                format!("`## {text}` is the first heading: this runbook has no `# title`"),
+            )
+            .with_help(help)
+        }
+        Some((level, span, text)) => {
+            let hashes = "#".repeat(level as usize);
+            Diagnostic::error(
+                "no-title",
+                span,
+                format!(
+                    "`{hashes} {text}` is the first heading: this runbook has no `# title` and no `## phase` above it"
+                ),
+            )
+            .with_help(format!(
+                "add the lines `# {title}` and `## Steps` above line {top_line}"
+            ))
+        }
+        None => Diagnostic::error(
+            "no-title",
+            Span::new(top, top),
+            "this runbook has no headings: no `# title`, no `## phase`, so nothing in it would run",
+        )
+        .with_help(format!(
+            "add the lines `# {title}` and `## Steps` above line {top_line}"
+        )),
+    };
+    diags.retain(|d| !fixed_with_it.contains(&d.code));
+    diags.push(d);
+}
+
+/// `restart-nginx.md` → `Restart nginx`: a title to suggest.
+fn title_from_path(path: &str) -> String {
+    let stem = std::path::Path::new(path)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("Runbook");
+    let words = stem.replace(['-', '_'], " ");
+    let mut chars = words.trim().chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => "Runbook".to_string(),
     }
 }
 
@@ -103,6 +187,13 @@ struct Builder<'a> {
     intro_start: Option<usize>,
     intro_end: Option<usize>,
     declared_estimate: Option<Estimate>,
+    /// Where the runbook's estimate was first stated.
+    declared_at: Option<Span>,
+    /// Where the estimate of the step (or phase) being read was first
+    /// stated: a second one there is reported, not taken.
+    estimate_at: Option<Span>,
+    /// The first heading: its level, span and title (for `no-title`).
+    first_heading: Option<(HeadingLevel, Span, String)>,
     phases: Vec<Phase>,
     phase: Option<PhaseDraft>,
     step: Option<StepDraft>,
@@ -127,6 +218,12 @@ impl Builder<'_> {
         let mut heading: Option<(HeadingLevel, Span)> = None;
         let mut heading_text = TextBuf::default();
         let mut para = TextBuf::default();
+        let mut para_span = Span::new(0, 0);
+        // The cells of the table row being read.
+        let mut cells: Option<Vec<String>> = None;
+        // The own text of each open list item (a tight item has no
+        // paragraph): "- **Durée estimée** : 2h" in a metadata list.
+        let mut items: Vec<(Span, TextBuf)> = Vec::new();
         let mut code: Option<(String, Span)> = None;
         let mut code_text = String::new();
         let mut task: Option<Span> = None;
@@ -151,6 +248,8 @@ impl Builder<'_> {
                     }
                 }
                 Event::Start(Tag::Paragraph) => {
+                    quiet_item(&mut items);
+                    para_span = span;
                     para = TextBuf {
                         text: String::new(),
                         active: true,
@@ -158,9 +257,28 @@ impl Builder<'_> {
                 }
                 Event::End(TagEnd::Paragraph) => {
                     para.active = false;
-                    self.on_paragraph(&para.text);
+                    self.on_paragraph(&para.text, para_span);
                 }
+                Event::Start(Tag::TableHead | Tag::TableRow) => cells = Some(Vec::new()),
+                Event::Start(Tag::TableCell) => {
+                    if let Some(c) = &mut cells {
+                        c.push(String::new());
+                    }
+                }
+                Event::End(TagEnd::TableHead | TagEnd::TableRow) => {
+                    if let Some(c) = cells.take() {
+                        self.on_table_row(&c, span);
+                    }
+                }
+                Event::Start(Tag::Item) => items.push((
+                    span,
+                    TextBuf {
+                        text: String::new(),
+                        active: true,
+                    },
+                )),
                 Event::Start(Tag::List(_)) => {
+                    quiet_item(&mut items);
                     list_depth += 1;
                     if task.is_some() {
                         // A nested list ends the task's own text.
@@ -169,6 +287,7 @@ impl Builder<'_> {
                 }
                 Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
                 Event::TaskListMarker(_) => {
+                    quiet_item(&mut items);
                     task = Some(span);
                     task_depth = list_depth;
                     task_text = TextBuf {
@@ -179,6 +298,11 @@ impl Builder<'_> {
                     para.active = false;
                 }
                 Event::End(TagEnd::Item) => {
+                    if let Some((at, item)) = items.pop()
+                        && !item.text.is_empty()
+                    {
+                        self.on_paragraph(&item.text, at);
+                    }
                     if list_depth == task_depth
                         && let Some(start) = task.take()
                     {
@@ -207,10 +331,16 @@ impl Builder<'_> {
                     if code.is_some() {
                         code_text.push_str(&t);
                     }
+                    if let Some(cell) = cells.as_mut().and_then(|c| c.last_mut()) {
+                        cell.push_str(&t);
+                    }
                     for buf in [&mut heading_text, &mut para, &mut task_text] {
                         if buf.active {
                             buf.text.push_str(&t);
                         }
+                    }
+                    if let Some((_, item)) = items.last_mut().filter(|(_, b)| b.active) {
+                        item.text.push_str(&t);
                     }
                 }
                 Event::SoftBreak | Event::HardBreak => {
@@ -218,6 +348,9 @@ impl Builder<'_> {
                         if buf.active {
                             buf.text.push('\n');
                         }
+                    }
+                    if let Some((_, item)) = items.last_mut().filter(|(_, b)| b.active) {
+                        item.text.push('\n');
                     }
                 }
                 _ => {}
@@ -236,7 +369,11 @@ impl Builder<'_> {
             })
             .unwrap_or_default();
         let (title, _) = attributes::split_heading(text);
-        let title = title.trim().to_string();
+        let stated = estimates::split_heading(title.trim());
+        let title = stated.title.trim().to_string();
+        if self.first_heading.is_none() {
+            self.first_heading = Some((level, span, title.clone()));
+        }
         match level {
             HeadingLevel::H1 => {
                 if self.title.is_none() && self.phase.is_none() {
@@ -304,6 +441,32 @@ impl Builder<'_> {
                 self.start_step(title, span, &attrs);
             }
             _ => self.on_sub_heading(level, title, span, &attrs),
+        }
+        self.heading_estimate(span, stated.estimate);
+    }
+
+    /// The estimate a heading's words give ("### Backup (10 min)") to what
+    /// the heading just opened: the title's to the runbook, a phase's or a
+    /// step's to it. An `estimate=` attribute on it wins.
+    fn heading_estimate(&mut self, span: Span, words: Option<Estimate>) {
+        if let Some(s) = &mut self.step
+            && s.step.span == span
+        {
+            s.step.estimate = s.step.estimate.or(words);
+            self.estimate_at = s.step.estimate.map(|_| span);
+        } else if self.step.is_none()
+            && let Some(p) = &mut self.phase
+            && p.phase.span == span
+        {
+            p.phase.estimate = p.phase.estimate.or(words);
+            self.estimate_at = p.phase.estimate.map(|_| span);
+        } else if self.phase.is_none()
+            && self.intro_start == Some(span.end)
+            && let Some(e) = words
+            && self.declared_estimate.is_none()
+        {
+            self.declared_estimate = Some(e);
+            self.declared_at = Some(span);
         }
     }
 
@@ -513,22 +676,93 @@ impl Builder<'_> {
         }
     }
 
-    fn on_paragraph(&mut self, text: &str) {
+    fn on_paragraph(&mut self, text: &str, span: Span) {
+        // A paragraph's lines are its source lines (a soft break each).
+        let source = &self.source[span.range()];
+        let mut line_starts =
+            std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1));
         for line in text.lines() {
-            let Some(rest) = estimate_line(line) else {
+            let start = line_starts.next().map_or(span.start, |s| span.start + s);
+            let Some((label, rest)) = estimates::line(line) else {
                 continue;
             };
             let Some(est) = parse_prose_estimate(rest) else {
                 continue;
             };
-            if let Some(s) = &mut self.step {
-                s.step.estimate.get_or_insert(est);
-            } else if let Some(p) = &mut self.phase {
-                p.phase.estimate.get_or_insert(est);
-            } else {
-                self.declared_estimate.get_or_insert(est);
-            }
+            let end = self.source[start..span.end]
+                .find('\n')
+                .map_or(span.end, |n| start + n);
+            self.state_estimate(label, est, Span::new(start, end));
         }
+    }
+
+    /// A two-column key/value row: `| Temps estimé | 2-4 heures |`.
+    fn on_table_row(&mut self, cells: &[String], span: Span) {
+        let [key, value] = cells else {
+            return;
+        };
+        let Some(label) = estimates::label(key.trim()) else {
+            return;
+        };
+        if let Some(est) = parse_prose_estimate(value) {
+            let line_end = self.source[span.range()]
+                .find('\n')
+                .map_or(span.end, |n| span.start + n);
+            self.state_estimate(label, est, Span::new(span.start, line_end));
+        }
+    }
+
+    /// An estimate stated on a line or a table row: the step's, else the
+    /// phase's, else (under the title, in a context section, or a "total")
+    /// the runbook's. The first one stated is kept; a second is reported.
+    fn state_estimate(&mut self, label: Label, est: Estimate, at: Span) {
+        let in_context = self.step.is_none()
+            && self
+                .phase
+                .as_ref()
+                .is_some_and(|p| p.phase.role == Role::Context);
+        let own = if label == Label::Total || in_context {
+            None
+        } else if let Some(s) = &mut self.step {
+            Some((&mut s.step.estimate, "step"))
+        } else {
+            self.phase
+                .as_mut()
+                .map(|p| (&mut p.phase.estimate, "phase"))
+        };
+        let (slot, first_at, whose) = match own {
+            Some((slot, whose)) => (slot, &mut self.estimate_at, whose),
+            None => (
+                &mut self.declared_estimate,
+                &mut self.declared_at,
+                "runbook",
+            ),
+        };
+        let Some(kept) = *slot else {
+            *slot = Some(est);
+            *first_at = Some(at);
+            return;
+        };
+        if kept == est {
+            // Said twice alike (`{estimate=5m}` and "Estimation : ~ 5
+            // minutes" under it): nothing to choose between.
+            return;
+        }
+        let first_line = first_at.map(|s| line_number(self.source, s.start));
+        let said = match first_line {
+            Some(n) => format!("line {n} already gives this {whose} {kept}"),
+            None => format!("this {whose} already has the estimate {kept}"),
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                "estimate-twice",
+                at,
+                format!("a second estimate ({est}): {said}, which is kept"),
+            )
+            .with_help(format!(
+                "state one estimate per {whose}: remove this line, or the first one to keep this"
+            )),
+        );
     }
 
     fn on_code(&mut self, info: &str, span: Span, code: &str) {
@@ -647,6 +881,11 @@ fn explicit_role(attrs: &[Attr]) -> Option<Role> {
     }
 }
 
+/// The 1-based line holding `offset`.
+fn line_number(source: &str, offset: usize) -> usize {
+    source[..offset.min(source.len())].matches('\n').count() + 1
+}
+
 pub fn attr<'a>(attrs: &'a [Attr], key: &str) -> Option<&'a Attr> {
     attrs.iter().find(|a| a.key == key)
 }
@@ -657,27 +896,6 @@ fn list(a: &Attr) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-/// The text after "Estimation du temps :", "Estimate:", "Durée estimée :" …
-fn estimate_line(line: &str) -> Option<&str> {
-    let t = line.trim_start_matches(|c: char| !c.is_alphanumeric());
-    let lower = t.to_lowercase();
-    const PREFIXES: [&str; 7] = [
-        "estimation",
-        "estimated",
-        "estimate",
-        "durée estimée",
-        "duree estimee",
-        "temps estimé",
-        "expected duration",
-    ];
-    if !PREFIXES.iter().any(|p| lower.starts_with(p)) {
-        return None;
-    }
-    let colon = t.find(':')?;
-    // Only a label: the colon must come within the first few words.
-    (t[..colon].split_whitespace().count() <= 5).then(|| &t[colon + 1..])
 }
 
 /// `1.1 Backup complet du staging` → `1-1-backup-complet-du-staging`.
@@ -730,19 +948,5 @@ mod tests {
         );
         assert_eq!(slug("🗄️"), "step");
         assert_eq!(slug("📋 Résumé Exécutif"), "resume-executif");
-    }
-
-    #[test]
-    fn estimate_lines_in_french_and_english() {
-        assert_eq!(
-            estimate_line("Estimation du temps : ~ 5 minutes"),
-            Some(" ~ 5 minutes")
-        );
-        assert_eq!(
-            estimate_line("Durée estimée : 2–4 heures"),
-            Some(" 2–4 heures")
-        );
-        assert_eq!(estimate_line("Estimate: 10m"), Some(" 10m"));
-        assert_eq!(estimate_line("L'estimation est fausse: oui"), None);
     }
 }

@@ -83,3 +83,54 @@ fn a_read_with_piped_input_gets_the_line() {
     assert!(all.contains("got-ada"), "{all}");
     assert!(all.contains("after-ran"), "{all}");
 }
+
+/// The interactive block need not be the step's first: `--auto` stops
+/// before the step runs anything, naming the command inside its wrapper.
+#[test]
+fn auto_stops_before_a_step_whose_second_block_is_interactive() {
+    let w = Workdir::new();
+    let rb = w.write(
+        "r.md",
+        "# R\n\n## P\n\n### Edit {#edit}\n\n```bash\necho first-ran\n```\n\n\
+         ```bash {timeout=60s}\nssh -o BatchMode=yes 127.0.0.1 'sudo vim /etc/hosts'\n```\n\n\
+         ### After {#after}\n\n```bash\necho after-ran\n```\n",
+    );
+    let started = Instant::now();
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(started.elapsed() < Duration::from_secs(15), "{all}");
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("`vim` opens an editor"), "{all}");
+    assert!(!all.contains("first-ran"), "ran part of the step: {all}");
+    assert!(!all.contains("after-ran"), "went on: {all}");
+}
+
+/// A rollback step chosen after a failure, whose block is an editor, with
+/// no terminal to hand over: it fails at once saying why, never hangs.
+#[test]
+fn a_rollback_step_with_an_editor_and_no_terminal_fails_at_once() {
+    let w = Workdir::new();
+    let rb = w.write(
+        "r.md",
+        "# R\n\n## Deploy {#deploy}\n\n### Break {#break}\n\n```bash\nexit 3\n```\n\n\
+         ## Rollback\n\n### Undo {#undo undoes=deploy}\n\n```bash {timeout=60s}\nvim /tmp/runsheet-never-opened.txt\n```\n",
+    );
+    let started = Instant::now();
+    let out = w.run(
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--plain",
+        ],
+        "\nb\nq\nq\nq\n",
+    );
+    let all = text(&out);
+    assert!(started.elapsed() < Duration::from_secs(15), "{all}");
+    assert!(
+        all.contains("`vim` opens an editor and needs a terminal"),
+        "{all}"
+    );
+    assert!(!all.contains("timed out"), "{all}");
+}

@@ -220,7 +220,11 @@ fn an_action_before_any_phase_would_never_run() {
 fn a_runbook_without_a_title() {
     let src = "## P\n\n- [ ] a\n";
     let f = only(src, "no-title");
-    assert!(f.d.help.unwrap_or_default().contains("# Title"));
+    // The fix names the line to add (check_estimates applies it).
+    assert_eq!(
+        f.d.help.as_deref(),
+        Some("add the line `# P` above line 1 to title the runbook")
+    );
 }
 
 #[test]

@@ -81,7 +81,7 @@ impl Word {
 
     /// The words joined with spaces, as `ssh` and `eval` join their
     /// arguments before a shell runs them.
-    pub(super) fn joined(words: &[Word]) -> Word {
+    pub(in crate::runbook) fn joined(words: &[Word]) -> Word {
         let (mut starts, mut ends) = (Vec::new(), Vec::new());
         let mut out = Word::default();
         for (i, w) in words.iter().enumerate() {

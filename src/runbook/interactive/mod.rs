@@ -285,6 +285,20 @@ impl Cx<'_> {
                     how,
                     span,
                 }),
+                table::Wrapped::Remote { at, tty } => {
+                    let mut remote = Scan::default();
+                    self.code_word(&Word::joined(&args[at..]), &mut remote);
+                    // `ssh -t host cmd`: the author asked for a terminal.
+                    if tty && remote.interactive.is_empty() {
+                        out.interactive.push(Interactive {
+                            command: name.to_string(),
+                            how: How::Terminal,
+                            span: span.clone(),
+                        });
+                    }
+                    out.interactive.extend(remote.interactive);
+                    out.endless.extend(remote.endless);
+                }
                 table::Wrapped::Nothing => {}
             }
             return;
@@ -318,7 +332,15 @@ impl Cx<'_> {
         }
         let outer = self.map;
         let map = |r: Range<usize>| outer(word.source_span(r));
-        scan_into(&word.text, self.depth + 1, &map, out);
+        let mut inner = Scan::default();
+        scan_into(&word.text, self.depth + 1, &map, &mut inner);
+        if self.fed {
+            // The code reads what the outer command is fed (`ssh h psql <
+            // dump.sql`): only what draws on a terminal still needs one.
+            inner.interactive.retain(|i| i.how.needs_terminal());
+        }
+        out.interactive.extend(inner.interactive);
+        out.endless.extend(inner.endless);
     }
 
     /// What an entry of the table says about this command, with the

@@ -665,6 +665,10 @@ pub(super) enum Wrapped {
     Code(usize),
     /// With nothing to run, it is itself interactive (`sudo -i`).
     Itself(How),
+    /// A login that runs the command its arguments from `at` on make,
+    /// joined with spaces, on the other side (`ssh host 'vim /etc/x'`);
+    /// `tty`: it was asked for a terminal (`ssh -t`).
+    Remote { at: usize, tty: bool },
     /// It runs nothing we can read.
     Nothing,
 }
@@ -685,6 +689,32 @@ pub(super) fn wrapped(name: &str, args: &[Word]) -> Option<Wrapped> {
             }
         }
         "nice" => at(&["-n", "--adjustment"]),
+        // GNU xargs gives its command the terminal only with -o, but an
+        // editor under it still takes the screen.
+        "xargs" => at(&[
+            "-I",
+            "-n",
+            "-P",
+            "-L",
+            "-d",
+            "-E",
+            "-s",
+            "-a",
+            "--arg-file",
+            "--delimiter",
+            "--max-args",
+            "--max-procs",
+            "--max-lines",
+            "--replace",
+        ]),
+        // The remote command decides; with none, the table's rows do.
+        "ssh" | "autossh" => match positional(args, SSH_VALUES, 0) {
+            Some(host) if host + 1 < args.len() => Wrapped::Remote {
+                at: host + 1,
+                tty: has_flag(&args[..host], "-t"),
+            },
+            _ => return None,
+        },
         "timeout" => match positional(args, &["-s", "--signal", "-k", "--kill-after"], 0) {
             Some(k) => Wrapped::At(k + 1),
             None => Wrapped::Nothing,

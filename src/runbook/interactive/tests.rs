@@ -243,3 +243,76 @@ fn the_reason_names_the_command() {
     assert!(!scan("read -p 'x' y").needs_terminal());
     assert_eq!(scan("echo hi").reason(), None);
 }
+
+#[test]
+fn the_command_inside_a_wrapper_decides() {
+    for (code, found) in [
+        ("ssh web1 'vim /etc/x'", Some(("vim", How::Editor))),
+        ("ssh -t web1 top", Some(("top", How::Monitor))),
+        (
+            "ssh web1 sudo -u postgres psql",
+            Some(("psql", How::Prompt)),
+        ),
+        (
+            "ssh -p 2222 deploy@web1 \"cd /app && nano .env\"",
+            Some(("nano", How::Editor)),
+        ),
+        (
+            "ssh -t web1 sudo systemctl restart x",
+            Some(("ssh", How::Terminal)),
+        ),
+        ("ssh web1 'systemctl restart nginx'", None),
+        ("ssh web1 df -h", None),
+        ("ssh web1 psql < dump.sql", None),
+        (
+            "kubectl exec -it api-0 -- psql",
+            Some(("kubectl exec", How::Terminal)),
+        ),
+        ("kubectl exec api-0 -- ls", None),
+        (
+            "docker exec -it c bash",
+            Some(("docker exec", How::Terminal)),
+        ),
+        (
+            "docker compose exec app rails c",
+            Some(("docker-compose exec", How::Terminal)),
+        ),
+        (
+            "find . -name '*.conf' | xargs vim",
+            Some(("vim", How::Editor)),
+        ),
+        ("git ls-files -m | xargs -o vim", Some(("vim", How::Editor))),
+        ("ls *.log | xargs -n 1 gzip", None),
+        (
+            "sudo -u app -- vim /srv/app/.env",
+            Some(("vim", How::Editor)),
+        ),
+        ("sudo -u app -- ls /srv", None),
+        ("timeout 5 top", Some(("top", How::Monitor))),
+        ("timeout 5 ls", None),
+        ("nice -n 10 htop", Some(("htop", How::Monitor))),
+        ("nice tar czf a.tgz /srv", None),
+        ("nohup less x.log", Some(("less", How::Pager))),
+        ("env -i X=1 vim f", Some(("vim", How::Editor))),
+        ("env -i X=1 make", None),
+        (
+            "bash -c 'read -p \"Continue? \" ok'",
+            Some(("read", How::Reads)),
+        ),
+        ("sh -c \"read -r answer\"", Some(("read", How::Reads))),
+        ("sh -c 'read -r answer' < answers.txt", None),
+        ("sh -c \"echo done\"", None),
+        (
+            "watch -n1 'kubectl get pods'",
+            Some(("watch", How::Monitor)),
+        ),
+    ] {
+        let got = first(code);
+        assert_eq!(got.as_ref().map(|(c, h)| (c.as_str(), *h)), found, "{code}");
+    }
+    assert_eq!(endless("ssh web1 'tail -f /var/log/syslog'"), ["tail"]);
+    assert_eq!(endless("watch -n1 'kubectl get pods'"), ["watch"]);
+    let code = "ssh web1 'vim /etc/x'";
+    let span = scan(code).interactive[0].span.clone();
+    assert_eq!(&code[span], "vim /etc/x");
+}
