@@ -5,11 +5,12 @@
 
 use super::action::{self, build_action};
 use super::attributes::{self, Attr};
+use super::checklist::OpenItems;
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, Estimate, parse_estimate, parse_prose_estimate};
 use super::frontmatter;
 use super::lint;
-use super::model::{ChecklistItem, Phase, Runbook, Step};
+use super::model::{Phase, Runbook, Step};
 use super::role::{self, Role};
 use super::span::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -129,10 +130,7 @@ impl Builder<'_> {
         let mut para = TextBuf::default();
         let mut code: Option<(String, Span)> = None;
         let mut code_text = String::new();
-        let mut task: Option<Span> = None;
-        let mut task_text = TextBuf::default();
-        let mut task_depth = 0usize;
-        let mut list_depth = 0usize;
+        let mut items = OpenItems::default();
 
         for (event, range) in Parser::new_ext(md, opts).into_offset_iter() {
             let span = Span::new(range.start + offset, range.end + offset);
@@ -151,6 +149,12 @@ impl Builder<'_> {
                     }
                 }
                 Event::Start(Tag::Paragraph) => {
+                    // A loose item's second paragraph: a word apart.
+                    if items.reading_label()
+                        && let Some(step) = self.current_step()
+                    {
+                        items.text(&mut step.checklist, "\n");
+                    }
                     para = TextBuf {
                         text: String::new(),
                         active: true,
@@ -160,37 +164,25 @@ impl Builder<'_> {
                     para.active = false;
                     self.on_paragraph(&para.text);
                 }
-                Event::Start(Tag::List(_)) => {
-                    list_depth += 1;
-                    if task.is_some() {
-                        // A nested list ends the task's own text.
-                        task_text.active = false;
-                    }
-                }
-                Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
+                // A nested list ends the item's own words.
+                Event::Start(Tag::List(_)) => items.nested_block(),
+                Event::Start(Tag::Item) => items.item_start(),
                 Event::TaskListMarker(_) => {
-                    task = Some(span);
-                    task_depth = list_depth;
-                    task_text = TextBuf {
-                        text: String::new(),
-                        active: true,
-                    };
+                    // `[x]` in the source is ticked in this session all the
+                    // same: a runbook's boxes are the operator's to tick.
+                    self.on_task(&mut items, span);
                     // The paragraph wrapping a loose item's text is not prose.
                     para.active = false;
                 }
                 Event::End(TagEnd::Item) => {
-                    if list_depth == task_depth
-                        && let Some(start) = task.take()
-                    {
-                        let text = task_text.text.trim().to_string();
-                        self.on_task(ChecklistItem {
-                            text,
-                            span: Span::new(start.start, span.end),
-                        });
-                        task_text.active = false;
+                    if let Some(step) = self.current_step() {
+                        items.item_end(&mut step.checklist, span.end);
+                    } else {
+                        items.item_end(&mut [], span.end);
                     }
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
+                    items.nested_block();
                     let info = match kind {
                         CodeBlockKind::Fenced(info) => info.to_string(),
                         CodeBlockKind::Indented => String::new(),
@@ -200,21 +192,30 @@ impl Builder<'_> {
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     if let Some((info, span)) = code.take() {
-                        self.on_code(&info, span, &code_text);
+                        self.on_code(&info, span, &code_text, &items);
                     }
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if code.is_some() {
                         code_text.push_str(&t);
+                    } else if items.reading_label()
+                        && let Some(step) = self.current_step()
+                    {
+                        items.text(&mut step.checklist, &t);
                     }
-                    for buf in [&mut heading_text, &mut para, &mut task_text] {
+                    for buf in [&mut heading_text, &mut para] {
                         if buf.active {
                             buf.text.push_str(&t);
                         }
                     }
                 }
                 Event::SoftBreak | Event::HardBreak => {
-                    for buf in [&mut heading_text, &mut para, &mut task_text] {
+                    if items.reading_label()
+                        && let Some(step) = self.current_step()
+                    {
+                        items.text(&mut step.checklist, "\n");
+                    }
+                    for buf in [&mut heading_text, &mut para] {
                         if buf.active {
                             buf.text.push('\n');
                         }
@@ -499,17 +500,25 @@ impl Builder<'_> {
         self.phase.as_mut().map(|p| &mut p.loose)
     }
 
-    fn on_task(&mut self, item: ChecklistItem) {
+    /// A task item's box: the item joins its step's checklist, in document
+    /// order, after the actions written before it.
+    fn on_task(&mut self, items: &mut OpenItems, span: Span) {
         match self.current_step() {
-            Some(step) => step.checklist.push(item),
-            None => self.diags.push(
-                Diagnostic::error(
-                    "outside-phase",
-                    item.span,
-                    "this checklist item is not inside a phase, so nobody would tick it",
+            Some(step) => {
+                let before = step.actions.len();
+                items.marker(Some(&mut step.checklist), before, span);
+            }
+            None => {
+                items.marker(None, 0, span);
+                self.diags.push(
+                    Diagnostic::error(
+                        "outside-phase",
+                        span,
+                        "this checklist item is not inside a phase, so nobody would tick it",
+                    )
+                    .with_help("move it under a `## Phase` (or `###` step) heading"),
                 )
-                .with_help("move it under a `## Phase` (or `###` step) heading"),
-            ),
+            }
         }
     }
 
@@ -531,7 +540,7 @@ impl Builder<'_> {
         }
     }
 
-    fn on_code(&mut self, info: &str, span: Span, code: &str) {
+    fn on_code(&mut self, info: &str, span: Span, code: &str, items: &OpenItems) {
         let (lang, attr_text) = attributes::split_info(info);
         let fence_line = self.source[span.range()].lines().next().unwrap_or("");
         let info_at = fence_line.find(info.trim()).unwrap_or(0);
@@ -577,7 +586,11 @@ impl Builder<'_> {
             &mut self.diags,
         );
         match self.current_step() {
-            Some(step) => step.actions.push(act),
+            Some(step) => {
+                step.actions.push(act);
+                // A block inside a task item is that item's: in its place.
+                items.action(&mut step.checklist, step.actions.len() - 1);
+            }
             None => self.diags.push(
                 Diagnostic::error(
                     "outside-phase",
