@@ -89,7 +89,7 @@ fn the_dry_run_is_checked_between_the_dry_run_and_the_real_one() {
     );
     // The children are asked under their parent.
     assert!(
-        op.transcript.contains("\n    [ ] Backups verified"),
+        op.transcript.contains("    [ ] Backups verified"),
         "{}",
         op.transcript
     );
