@@ -122,8 +122,10 @@ mod tests {
     use crate::runbook::model::ChecklistItem;
     use crate::runbook::parse::parse;
 
-    /// (label, depth, parent, actions, before_action) of each item.
-    fn items(md: &str) -> Vec<(String, usize, Option<usize>, Vec<usize>, usize)> {
+    /// (label, depth, parent, actions, before_action) of an item.
+    type Item = (String, usize, Option<usize>, Vec<usize>, usize);
+
+    fn items(md: &str) -> Vec<Item> {
         let p = parse("t.md", md);
         let step = &p.runbook.phases[0].steps[0];
         step.checklist
@@ -146,7 +148,7 @@ mod tests {
         parent: Option<usize>,
         actions: &[usize],
         before: usize,
-    ) -> (String, usize, Option<usize>, Vec<usize>, usize) {
+    ) -> Item {
         (text.to_string(), depth, parent, actions.to_vec(), before)
     }
 
