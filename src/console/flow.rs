@@ -6,7 +6,7 @@
 use super::{Console, Reply};
 use crate::driver::{Driver, Event, RunEnd, Submitted};
 use crate::session::display;
-use crate::session::{Decision, Effect, Msg, StepStatus};
+use crate::session::{Decision, Effect, Msg, Next, StepStatus};
 use std::collections::HashSet;
 
 type Result<T> = std::result::Result<T, String>;
@@ -224,6 +224,10 @@ impl Flow {
         if no_actions {
             return self.checklist(step).await;
         }
+        // Items written before its first block are ticked before it runs.
+        if let Due::Answered(end) = self.tick_due(step).await? {
+            return Ok(end);
+        }
         let auto = self.driver.auto();
         if let Some(why) = interactive.filter(|_| auto) {
             return Ok(Some(RunEnd::Stopped {
@@ -235,6 +239,7 @@ impl Flow {
             self.submit(Msg::RunRequested { step: step.into() }).await?;
             return Ok(None);
         }
+        self.show_item_of(step, 0);
         match self.console.ask_run(&mut self.driver, step).await {
             Reply::Run => {
                 self.try_submit(Msg::RunRequested { step: step.into() })
@@ -243,6 +248,73 @@ impl Flow {
             }
             other => self.answer_common(step, other).await,
         }
+    }
+
+    /// Asks the items due now, in document order, until the next thing the
+    /// step waits for is not a tick.
+    async fn tick_due(&mut self, step: &str) -> Result<Due> {
+        while let Next::Tick(i) = self.driver.session().next_in_order(step) {
+            if self.driver.auto() {
+                return Ok(Due::Answered(Some(RunEnd::Stopped {
+                    step: Some(step.into()),
+                    why: "a checklist: --auto never ticks anything on its own".into(),
+                })));
+            }
+            let Some((_, s)) = self.driver.session().step(step) else {
+                return Err(format!("no step `{step}`"));
+            };
+            let Some(item) = s.checklist.get(i) else {
+                return Err(format!("internal error: step `{step}` has no item {i}"));
+            };
+            let depth = item.depth;
+            // With the values it means (`$RELEASE` → 2.4.1).
+            let text = display::Values::for_step(self.driver.session(), step).fill(&item.text);
+            match self.console.ask_tick(&mut self.driver, &text, depth).await {
+                Reply::Yes => {
+                    let msg = Msg::ChecklistTicked {
+                        step: step.into(),
+                        item: i,
+                        checked: true,
+                    };
+                    if !self.try_submit(msg).await? {
+                        return Ok(Due::Answered(None));
+                    }
+                }
+                other => return Ok(Due::Answered(self.answer_common(step, other).await?)),
+            }
+        }
+        Ok(Due::Ticked)
+    }
+
+    /// The item a block is written in, shown above the question to run it.
+    fn show_item_of(&self, step: &str, action: usize) {
+        let session = self.driver.session();
+        let Some((_, s)) = session.step(step) else {
+            return;
+        };
+        if let Some(item) = s
+            .checklist
+            .iter()
+            .find(|it| it.actions.first() == Some(&action))
+        {
+            let text = display::Values::for_step(session, step).fill(&item.text);
+            self.console.item_to_run(&text, item.depth);
+        }
+    }
+
+    /// A step paused between two blocks, its items between them ticked:
+    /// run the next block.
+    async fn go_on(&mut self, step: &str, action: usize) -> Result<Option<RunEnd>> {
+        if !self.driver.auto() {
+            self.show_item_of(step, action);
+            match self.console.ask_run(&mut self.driver, step).await {
+                Reply::Run => {}
+                other => return self.answer_common(step, other).await,
+            }
+        }
+        self.try_submit(Msg::RunRequested { step: step.into() })
+            .await?;
+        Ok(None)
     }
 
     /// Skip (with a reason), note and quit mean the same at every prompt.
@@ -272,61 +344,36 @@ impl Flow {
         Ok(None)
     }
 
+    /// A step waiting on its checklist (a checklist or manual step, or
+    /// one whose blocks ran, or paused between two of them): its items in
+    /// document order, then its next block, or the confirmation.
     async fn checklist(&mut self, step: &str) -> Result<Option<RunEnd>> {
-        let Some((_, s)) = self.driver.session().step(step) else {
-            return Err(format!("no step `{step}`"));
-        };
-        let items: Vec<String> = s.checklist.iter().map(|c| c.text.clone()).collect();
-        if self.driver.auto() {
-            let why = if items.is_empty() {
-                "a manual step: a person must do it and confirm".to_string()
-            } else {
-                "a checklist: --auto never ticks anything on its own".to_string()
-            };
+        let manual = self
+            .driver
+            .session()
+            .step(step)
+            .is_some_and(|(_, s)| s.checklist.is_empty() && s.actions.is_empty());
+        if manual && self.driver.auto() {
             return Ok(Some(RunEnd::Stopped {
                 step: Some(step.into()),
-                why,
+                why: "a manual step: a person must do it and confirm".to_string(),
             }));
         }
-        let ticked: Vec<bool> = self
-            .driver
-            .session()
-            .state(step)
-            .map(|st| st.ticked.clone())
-            .unwrap_or_default();
-        for (i, item) in items.iter().enumerate() {
-            if ticked.get(i).copied().unwrap_or(false) {
-                continue;
-            }
-            // With the values it means (`$RELEASE` → 2.4.1).
-            let item = display::Values::for_step(self.driver.session(), step).fill(item);
-            match self.console.ask_tick(&mut self.driver, &item).await {
-                Reply::Yes => {
-                    self.try_submit(Msg::ChecklistTicked {
-                        step: step.into(),
-                        item: i,
-                        checked: true,
-                    })
-                    .await?;
-                }
-                other => return self.answer_common(step, other).await,
-            }
+        if let Due::Answered(end) = self.tick_due(step).await? {
+            return Ok(end);
         }
-        let settled = self
-            .driver
-            .session()
-            .state(step)
-            .is_some_and(|s| s.status.is_settled());
-        if !settled && items.is_empty() {
-            match self.console.ask_done(&mut self.driver, step).await {
+        match self.driver.session().next_in_order(step) {
+            Next::Run(action) => self.go_on(step, action).await,
+            Next::Confirm => match self.console.ask_done(&mut self.driver, step).await {
                 Reply::Yes => {
                     self.try_submit(Msg::ConfirmedDone { step: step.into() })
                         .await?;
+                    Ok(None)
                 }
-                other => return self.answer_common(step, other).await,
-            }
+                other => self.answer_common(step, other).await,
+            },
+            Next::Tick(_) | Next::Nothing => Ok(None),
         }
-        Ok(None)
     }
 
     async fn gate(&mut self, step: &str) -> Result<Option<RunEnd>> {
@@ -488,6 +535,15 @@ impl Flow {
         .await?;
         Ok(None)
     }
+}
+
+/// How asking a step's due items ended.
+enum Due {
+    /// Every item due is ticked: the step goes on.
+    Ticked,
+    /// Something else was answered (a skip, a note, a quit): what the flow
+    /// returns.
+    Answered(Option<RunEnd>),
 }
 
 fn quit(step: &str) -> RunEnd {

@@ -586,10 +586,18 @@ impl Console {
         }
     }
 
-    pub async fn ask_tick(&mut self, driver: &mut Driver, item: &str) -> Reply {
-        self.line(&format!("  [ ] {item}"));
+    /// A checklist item to tick, indented under its parent item.
+    pub async fn ask_tick(&mut self, driver: &mut Driver, item: &str, depth: usize) -> Reply {
+        let indent = "  ".repeat(depth);
+        self.line(&format!("  {indent}[ ] {item}"));
         self.ask_yes(driver, "      tick it? y · s skip step · n note · q quit >")
             .await
+    }
+
+    /// The item a block is written in, before the question to run it.
+    pub fn item_to_run(&self, item: &str, depth: usize) {
+        let indent = "  ".repeat(depth);
+        self.line(&format!("  {indent}▸ {item}"));
     }
 
     pub async fn ask_done(&mut self, driver: &mut Driver, _step: &str) -> Reply {
@@ -716,11 +724,38 @@ fn prose_of(body: &str) -> String {
         match fence {
             Some(true) => out.push(line),
             Some(false) => {}
-            None if t.starts_with("- [ ]") || t.starts_with("- [x]") || t.starts_with("* [ ]") => {}
+            None if is_task_line(t) => {}
             None => out.push(line),
         }
     }
     out.join("\n").trim().to_string()
+}
+
+/// `- [ ] …`, `* [x] …`, `+ [X] …`, `1. [ ] …`: a task item, asked as a
+/// question rather than shown.
+fn is_task_line(line: &str) -> bool {
+    let rest = match line.strip_prefix(['-', '*', '+']) {
+        Some(rest) => rest,
+        None => {
+            let digits = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            if digits.len() == line.len() {
+                return false;
+            }
+            match digits.strip_prefix(['.', ')']) {
+                Some(rest) => rest,
+                None => return false,
+            }
+        }
+    };
+    let spaced = rest.trim_start_matches([' ', '\t']);
+    if spaced.len() == rest.len() {
+        return false;
+    }
+    let rest = spaced;
+    ["[ ]", "[x]", "[X]"].iter().any(|b| {
+        rest.strip_prefix(b)
+            .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t']))
+    })
 }
 
 /// A yes, as the console's questions take it.
@@ -766,6 +801,23 @@ fn short_ms(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_lines_in_every_list_style() {
+        for t in [
+            "- [ ] a",
+            "* [x] b",
+            "+ [X] c",
+            "1. [ ] d",
+            "12) [ ] e",
+            "- [ ]",
+        ] {
+            assert!(is_task_line(t), "{t}");
+        }
+        for t in ["- a [ ]", "-[ ] f", "[ ] g", "1.5 [ ] h", "- [ ]x"] {
+            assert!(!is_task_line(t), "{t}");
+        }
+    }
 
     #[test]
     fn prose_leaves_out_blocks_and_checklists() {

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod actions;
 pub mod attributes;
+mod checklist;
 pub mod credentials;
 pub mod destructive;
 pub mod diagnostic;

@@ -116,10 +116,31 @@ pub struct Step {
     pub undoes_inferred: bool,
 }
 
+/// One task item (`- [ ]`, `* [x]`, `1. [ ]`), nested ones included, in
+/// document order: its own tick, whatever its children.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChecklistItem {
+    /// The item's own words: not its children's, not its blocks' code.
     pub text: String,
     pub span: Span,
+    /// 0 for a top-level item, 1 for an item under another item, …
+    #[serde(skip_serializing_if = "is_zero")]
+    pub depth: usize,
+    /// The item it is nested under (an index into the step's checklist).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<usize>,
+    /// The step's actions written inside this item (at any depth, unless a
+    /// nested item holds them): its tick is their success.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<usize>,
+    /// How many of the step's actions must have succeeded before it can be
+    /// ticked: those written before it, and its own.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub before_action: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -5,12 +5,13 @@
 
 use super::action::{self, build_action};
 use super::attributes::{self, Attr};
+use super::checklist::OpenItems;
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, Estimate, parse_estimate, parse_prose_estimate};
 use super::estimates::{self, Label};
 use super::frontmatter;
 use super::lint;
-use super::model::{ChecklistItem, Phase, Runbook, Step};
+use super::model::{Phase, Runbook, Step};
 use super::role::{self, Role};
 use super::span::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -223,13 +224,10 @@ impl Builder<'_> {
         let mut cells: Option<Vec<String>> = None;
         // The own text of each open list item (a tight item has no
         // paragraph): "- **Durée estimée** : 2h" in a metadata list.
-        let mut items: Vec<(Span, TextBuf)> = Vec::new();
+        let mut item_texts: Vec<(Span, TextBuf)> = Vec::new();
         let mut code: Option<(String, Span)> = None;
         let mut code_text = String::new();
-        let mut task: Option<Span> = None;
-        let mut task_text = TextBuf::default();
-        let mut task_depth = 0usize;
-        let mut list_depth = 0usize;
+        let mut items = OpenItems::default();
 
         for (event, range) in Parser::new_ext(md, opts).into_offset_iter() {
             let span = Span::new(range.start + offset, range.end + offset);
@@ -248,7 +246,13 @@ impl Builder<'_> {
                     }
                 }
                 Event::Start(Tag::Paragraph) => {
-                    quiet_item(&mut items);
+                    quiet_item(&mut item_texts);
+                    // A loose item's second paragraph: a word apart.
+                    if items.reading_label()
+                        && let Some(step) = self.current_step()
+                    {
+                        items.text(&mut step.checklist, "\n");
+                    }
                     para_span = span;
                     para = TextBuf {
                         text: String::new(),
@@ -270,51 +274,44 @@ impl Builder<'_> {
                         self.on_table_row(&c, span);
                     }
                 }
-                Event::Start(Tag::Item) => items.push((
-                    span,
-                    TextBuf {
-                        text: String::new(),
-                        active: true,
-                    },
-                )),
+                // A nested list ends the item's own words.
                 Event::Start(Tag::List(_)) => {
-                    quiet_item(&mut items);
-                    list_depth += 1;
-                    if task.is_some() {
-                        // A nested list ends the task's own text.
-                        task_text.active = false;
-                    }
+                    quiet_item(&mut item_texts);
+                    items.nested_block();
                 }
-                Event::End(TagEnd::List(_)) => list_depth = list_depth.saturating_sub(1),
+                Event::Start(Tag::Item) => {
+                    item_texts.push((
+                        span,
+                        TextBuf {
+                            text: String::new(),
+                            active: true,
+                        },
+                    ));
+                    items.item_start();
+                }
                 Event::TaskListMarker(_) => {
-                    quiet_item(&mut items);
-                    task = Some(span);
-                    task_depth = list_depth;
-                    task_text = TextBuf {
-                        text: String::new(),
-                        active: true,
-                    };
+                    quiet_item(&mut item_texts);
+                    // `[x]` in the source is ticked in this session all the
+                    // same: a runbook's boxes are the operator's to tick.
+                    self.on_task(&mut items, span);
                     // The paragraph wrapping a loose item's text is not prose.
                     para.active = false;
                 }
                 Event::End(TagEnd::Item) => {
-                    if let Some((at, item)) = items.pop()
+                    if let Some((at, item)) = item_texts.pop()
                         && !item.text.is_empty()
                     {
                         self.on_paragraph(&item.text, at);
                     }
-                    if list_depth == task_depth
-                        && let Some(start) = task.take()
-                    {
-                        let text = task_text.text.trim().to_string();
-                        self.on_task(ChecklistItem {
-                            text,
-                            span: Span::new(start.start, span.end),
-                        });
-                        task_text.active = false;
+                    if let Some(step) = self.current_step() {
+                        items.item_end(&mut step.checklist, span.end);
+                    } else {
+                        items.item_end(&mut [], span.end);
                     }
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
+                    quiet_item(&mut item_texts);
+                    items.nested_block();
                     let info = match kind {
                         CodeBlockKind::Fenced(info) => info.to_string(),
                         CodeBlockKind::Indented => String::new(),
@@ -324,32 +321,45 @@ impl Builder<'_> {
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     if let Some((info, span)) = code.take() {
-                        self.on_code(&info, span, &code_text);
+                        self.on_code(&info, span, &code_text, &items);
                     }
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if code.is_some() {
                         code_text.push_str(&t);
+                    } else if items.reading_label()
+                        && let Some(step) = self.current_step()
+                    {
+                        items.text(&mut step.checklist, &t);
                     }
-                    if let Some(cell) = cells.as_mut().and_then(|c| c.last_mut()) {
+                    if code.is_none()
+                        && let Some(cell) = cells.as_mut().and_then(|c| c.last_mut())
+                    {
                         cell.push_str(&t);
                     }
-                    for buf in [&mut heading_text, &mut para, &mut task_text] {
+                    for buf in [&mut heading_text, &mut para] {
                         if buf.active {
                             buf.text.push_str(&t);
                         }
                     }
-                    if let Some((_, item)) = items.last_mut().filter(|(_, b)| b.active) {
+                    if code.is_none()
+                        && let Some((_, item)) = item_texts.last_mut().filter(|(_, b)| b.active)
+                    {
                         item.text.push_str(&t);
                     }
                 }
                 Event::SoftBreak | Event::HardBreak => {
-                    for buf in [&mut heading_text, &mut para, &mut task_text] {
+                    if items.reading_label()
+                        && let Some(step) = self.current_step()
+                    {
+                        items.text(&mut step.checklist, "\n");
+                    }
+                    for buf in [&mut heading_text, &mut para] {
                         if buf.active {
                             buf.text.push('\n');
                         }
                     }
-                    if let Some((_, item)) = items.last_mut().filter(|(_, b)| b.active) {
+                    if let Some((_, item)) = item_texts.last_mut().filter(|(_, b)| b.active) {
                         item.text.push('\n');
                     }
                 }
@@ -662,17 +672,25 @@ impl Builder<'_> {
         self.phase.as_mut().map(|p| &mut p.loose)
     }
 
-    fn on_task(&mut self, item: ChecklistItem) {
+    /// A task item's box: the item joins its step's checklist, in document
+    /// order, after the actions written before it.
+    fn on_task(&mut self, items: &mut OpenItems, span: Span) {
         match self.current_step() {
-            Some(step) => step.checklist.push(item),
-            None => self.diags.push(
-                Diagnostic::error(
-                    "outside-phase",
-                    item.span,
-                    "this checklist item is not inside a phase, so nobody would tick it",
+            Some(step) => {
+                let before = step.actions.len();
+                items.marker(Some(&mut step.checklist), before, span);
+            }
+            None => {
+                items.marker(None, 0, span);
+                self.diags.push(
+                    Diagnostic::error(
+                        "outside-phase",
+                        span,
+                        "this checklist item is not inside a phase, so nobody would tick it",
+                    )
+                    .with_help("move it under a `## Phase` (or `###` step) heading"),
                 )
-                .with_help("move it under a `## Phase` (or `###` step) heading"),
-            ),
+            }
         }
     }
 
@@ -765,7 +783,7 @@ impl Builder<'_> {
         );
     }
 
-    fn on_code(&mut self, info: &str, span: Span, code: &str) {
+    fn on_code(&mut self, info: &str, span: Span, code: &str, items: &OpenItems) {
         let (lang, attr_text) = attributes::split_info(info);
         let fence_line = self.source[span.range()].lines().next().unwrap_or("");
         let info_at = fence_line.find(info.trim()).unwrap_or(0);
@@ -811,7 +829,11 @@ impl Builder<'_> {
             &mut self.diags,
         );
         match self.current_step() {
-            Some(step) => step.actions.push(act),
+            Some(step) => {
+                step.actions.push(act);
+                // A block inside a task item is that item's: in its place.
+                items.action(&mut step.checklist, step.actions.len() - 1);
+            }
             None => self.diags.push(
                 Diagnostic::error(
                     "outside-phase",

@@ -23,7 +23,8 @@ pub enum StepStatus {
     Running {
         action: usize,
     },
-    /// Actions succeeded; checklist items are still unticked.
+    /// Actions succeeded (all of them, or those before the items written
+    /// before the next one, `StepState::next_action`); items are unticked.
     AwaitingChecklist,
     Done,
     Failed {
@@ -61,6 +62,9 @@ impl StepStatus {
 pub struct StepState {
     pub status: StepStatus,
     pub ticked: Vec<bool>,
+    /// The next action of its current run: how many have succeeded (a
+    /// paused step, `AwaitingChecklist` with actions left, goes on there).
+    pub next_action: usize,
     /// How many times its actions were started.
     pub attempts: u32,
     pub started_at: Option<Millis>,
@@ -127,6 +131,7 @@ impl StepState {
         StepState {
             status: StepStatus::Pending,
             ticked: vec![false; checklist_len],
+            next_action: 0,
             attempts: 0,
             started_at: None,
             finished_at: None,

@@ -43,8 +43,6 @@ Do it by hand.
 
 ### Two actions {#two}
 
-- [ ] looked at the output
-
 ```bash
 echo 1
 ```
@@ -52,6 +50,8 @@ echo 1
 ```bash {expect=0,1}
 exit 1
 ```
+
+- [ ] looked at the output
 
 ## Rollback
 

@@ -22,11 +22,11 @@ echo dump
 
 ### Verify {#verify estimate=1m}
 
-- [ ] the dump is there
-
 ```bash
 echo verify
 ```
+
+- [ ] the dump is there
 
 ### Announce {#announce estimate=10s}
 

@@ -472,6 +472,9 @@ impl Session {
     fn run_requested(&mut self, at: Millis, step: &str) -> Result<Vec<Effect>, Rejected> {
         match self.status(step) {
             StepStatus::Pending | StepStatus::Failed { .. } => {}
+            StepStatus::AwaitingChecklist if self.paused_before(step).is_some() => {
+                return self.go_on(step);
+            }
             other => {
                 return reject(format!(
                     "{} cannot start: it is {}",
@@ -481,7 +484,42 @@ impl Session {
             }
         }
         self.may_run(step)?;
+        self.items_before_ticked(step, 0)?;
         Ok(self.turn_to(at, step))
+    }
+
+    /// The action a step paused at (its items between two blocks unticked
+    /// when the first succeeded), if it is paused.
+    fn paused_before(&self, step: &str) -> Option<usize> {
+        let count = self.step(step).map_or(0, |(_, s)| s.actions.len());
+        let st = self.steps.get(step)?;
+        (st.status == StepStatus::AwaitingChecklist && st.next_action < count)
+            .then_some(st.next_action)
+    }
+
+    /// A paused step goes on with its next action, once the items written
+    /// before it are ticked. Same run: its gate was answered for all its
+    /// blocks, its clock runs on.
+    fn go_on(&mut self, step: &str) -> Result<Vec<Effect>, Rejected> {
+        let Some(next) = self.paused_before(step) else {
+            return reject(format!("{} is not paused", self.named(step)));
+        };
+        if let Some(r) = self.running() {
+            return reject(format!(
+                "{} is running; one step runs at a time",
+                self.named(r)
+            ));
+        }
+        self.items_before_ticked(step, next)?;
+        self.current = Some(step.to_string());
+        if let Some(s) = self.steps.get_mut(step) {
+            s.status = StepStatus::Running { action: next };
+            s.finished_at = None;
+        }
+        Ok(vec![Effect::RunAction {
+            step: step.to_string(),
+            action: next,
+        }])
     }
 
     /// Could `step` start now, were it pending? Everything but its status.
@@ -665,6 +703,7 @@ impl Session {
 
     fn start_actions(&mut self, at: Millis, step: &str) -> Vec<Effect> {
         self.current = Some(step.to_string());
+        self.untick_for_new_run(step);
         if let Some(s) = self.steps.get_mut(step) {
             s.status = StepStatus::Running { action: 0 };
             s.attempts += 1;
@@ -718,6 +757,16 @@ impl Session {
             let reason = outcome.describe();
             return Ok(self.settle(at, step, StepStatus::Failed { reason }));
         }
+        self.tick_items_of(step, action);
+        if action + 1 < count && self.unticked_before(step, action + 1).is_some() {
+            // Items written between this block and the next: the step
+            // waits for them, then for a run request.
+            if let Some(s) = self.steps.get_mut(step) {
+                s.status = StepStatus::AwaitingChecklist;
+                s.finished_at = Some(at);
+            }
+            return Ok(Vec::new());
+        }
         if action + 1 < count {
             self.set(step, StepStatus::Running { action: action + 1 });
             return Ok(vec![Effect::RunAction {
@@ -752,15 +801,12 @@ impl Session {
                 status.label()
             ));
         }
+        self.may_tick(step, item)?;
         let Some(s) = self.steps.get_mut(step) else {
             return reject(format!("no step `{step}`"));
         };
         let Some(slot) = s.ticked.get_mut(item) else {
-            return reject(format!(
-                "{} has no checklist item {}",
-                self.named(step),
-                item + 1
-            ));
+            return reject(format!("no checklist item {}", item + 1));
         };
         *slot = checked;
         let complete = s.checklist_complete();
@@ -772,7 +818,7 @@ impl Session {
         // The last box ticked closes the step once its actions are done, or
         // at once for a checklist-only step whose turn has come.
         let closes = match status {
-            StepStatus::AwaitingChecklist => complete,
+            StepStatus::AwaitingChecklist => complete && self.paused_before(step).is_none(),
             StepStatus::Pending => complete && actionless && self.unsettled_before(step).is_none(),
             _ => false,
         };

@@ -3,7 +3,7 @@
 
 use super::app::{App, Focus, Mode};
 use super::keymap::{self, Act, Section};
-use crate::session::{Session, StepStatus};
+use crate::session::{Next, Session, StepStatus};
 
 /// One section of the help overlay: a title and (keys, what they do).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -240,9 +240,16 @@ fn normal(app: &App, session: &Session) -> Vec<FooterKey> {
                 keys.push(K::keyed(Act::TickItem, "1"));
             }
         };
+        // In the order its items and blocks are written: Enter runs the
+        // next block only once the items before it are ticked.
+        let next = session.next_in_order(&step.id);
         match &state.status {
             StepStatus::Pending if has_actions => {
-                keys.push(K::of(Act::Run));
+                if matches!(next, Next::Tick(_)) {
+                    tick(&mut keys);
+                } else {
+                    keys.push(K::of(Act::Run));
+                }
                 keys.push(K::of(Act::Skip));
             }
             StepStatus::Pending => {
@@ -261,6 +268,12 @@ fn normal(app: &App, session: &Session) -> Vec<FooterKey> {
                 keys.push(K::of(Act::Skip));
             }
             StepStatus::AwaitingChecklist => {
+                if matches!(next, Next::Run(_)) {
+                    keys.push(FooterKey {
+                        label: "run next block".into(),
+                        ..K::of(Act::Run)
+                    });
+                }
                 tick(&mut keys);
                 keys.push(K::of(Act::Skip));
             }

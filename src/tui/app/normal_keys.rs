@@ -3,7 +3,7 @@
 
 use super::input::is_ctrl;
 use super::{App, Command, Focus, Jump, Mode, all_steps, is_failed};
-use crate::session::{Msg, Session, StepStatus};
+use crate::session::{Msg, Next, Session, StepStatus};
 use crate::tui::render;
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -225,9 +225,19 @@ impl App {
             StepStatus::Running { .. } | StepStatus::Countdown => {
                 self.flash_alert("It is running: c cancels it.", now_ms)
             }
-            StepStatus::AwaitingChecklist => {
-                self.flash_alert("Its actions are done: tick the remaining items.", now_ms)
-            }
+            StepStatus::AwaitingChecklist => match session.next_in_order(&step) {
+                // Paused between two blocks, the items between them ticked.
+                Next::Run(_) => return vec![Command::Submit(Msg::RunRequested { step })],
+                Next::Tick(i) if session.actions_done(&step) < action_count(session, &step) => self
+                    .flash_alert(
+                        format!(
+                            "Tick item {} first (space): its next block runs after it.",
+                            i + 1
+                        ),
+                        now_ms,
+                    ),
+                _ => self.flash_alert("Its actions are done: tick the remaining items.", now_ms),
+            },
             StepStatus::InDoubt => self.mode = Mode::InDoubt { step },
             StepStatus::Done | StepStatus::Skipped { .. } => match session.next_step() {
                 Some(next) if next != step => {
@@ -244,9 +254,21 @@ impl App {
         let Some(step) = self.selected.clone() else {
             return Vec::new();
         };
-        let next = session
-            .state(&step)
-            .and_then(|s| s.ticked.iter().position(|t| !t));
+        // The item due first, in document order; with none due, the first
+        // unticked (whose turn comes after a block: the refusal says so).
+        let next = match session.next_in_order(&step) {
+            Next::Tick(i) => Some(i),
+            Next::Run(_) => {
+                self.flash_alert(
+                    "The items before its next block are ticked: Enter runs it.",
+                    now_ms,
+                );
+                return Vec::new();
+            }
+            _ => session
+                .state(&step)
+                .and_then(|s| s.ticked.iter().position(|t| !t)),
+        };
         match next {
             Some(item) => vec![Command::Submit(Msg::ChecklistTicked {
                 step,
@@ -341,4 +363,9 @@ impl App {
             selected: 0,
         };
     }
+}
+
+/// How many blocks `step` has.
+fn action_count(session: &Session, step: &str) -> usize {
+    session.step(step).map_or(0, |(_, s)| s.actions.len())
 }

@@ -170,6 +170,11 @@ fn status_lines(ctx: &Ctx, step: &Step, state: &StepState) -> Vec<Line<'static>>
             format!("{m} stopped at the gate: the target's name must be typed")
         }
         StepStatus::Countdown => format!("{m} counting down before it runs"),
+        StepStatus::AwaitingChecklist if state.next_action < step.actions.len() => format!(
+            "{m} paused after block {} of {}: tick the items written before the next, then Enter runs it",
+            state.next_action,
+            step.actions.len()
+        ),
         StepStatus::AwaitingChecklist => {
             format!("{m} actions succeeded: tick the remaining items to finish it")
         }
@@ -253,9 +258,10 @@ fn action_header(
     let progress = match &state.status {
         StepStatus::Running { action } if *action == n => Some(("◐ ", t.status(&state.status))),
         StepStatus::Running { action } if *action > n => Some(("✔ ", t.ok())),
-        StepStatus::AwaitingChecklist | StepStatus::Done if state.attempts > 0 => {
+        StepStatus::AwaitingChecklist if state.attempts > 0 && n < state.next_action => {
             Some(("✔ ", t.ok()))
         }
+        StepStatus::Done if state.attempts > 0 => Some(("✔ ", t.ok())),
         _ => None,
     };
     let mut spans = Vec::new();
