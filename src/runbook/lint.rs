@@ -26,6 +26,7 @@ pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     undo_in_flow(rb, diags);
     interactive_only_in_shell(rb, diags);
     super::interactive::lint::check(rb, diags);
+    super::fences::lint::check(rb, source, diags);
     variables(rb, source, diags);
 }
 

@@ -7,6 +7,7 @@ pub mod attributes;
 pub mod destructive;
 pub mod diagnostic;
 pub mod duration;
+pub mod fences;
 pub mod frontmatter;
 pub mod interactive;
 mod lint;
