@@ -363,7 +363,9 @@ fn unprompted<'a>(ls: &[Line<'a>], b: &mut Build<'a>) {
         }
         let shell = strength(t);
         let sql = lang != Some(Lang::Shell) && sql_start(t) && terminated(ls, i);
-        if may_start && (shell.is_some() || sql) && !(lang == Some(Lang::Sql) && !sql) {
+        // Once a block is SQL, only a statement starts a command.
+        let sql_ok = sql || lang != Some(Lang::Sql);
+        if may_start && (shell.is_some() || sql) && sql_ok {
             let this = if sql && shell.is_none() {
                 Lang::Sql
             } else {

@@ -73,8 +73,7 @@ pub fn prompt(line: &str, root_hash: bool) -> Option<Prompt> {
     if let Some(len) = powershell(t) {
         return at(Lang::PowerShell, false, len);
     }
-    if let Some(rest) = t.strip_prefix("mysql> ") {
-        let _ = rest;
+    if t.starts_with("mysql> ") {
         return at(Lang::MySql, false, 7);
     }
     if indent > 0 && t.starts_with("-> ") {
@@ -99,8 +98,7 @@ pub fn prompt(line: &str, root_hash: bool) -> Option<Prompt> {
 /// `PS C:\Users\me> `, `PS /home/me> `, `PS> `.
 fn powershell(t: &str) -> Option<usize> {
     let rest = t.strip_prefix("PS")?;
-    if let Some(r) = rest.strip_prefix("> ") {
-        let _ = r;
+    if rest.starts_with("> ") {
         return Some(4);
     }
     let r = rest.strip_prefix(' ')?;
@@ -134,7 +132,7 @@ fn psql(t: &str) -> Option<(usize, bool)> {
     // backslash command.
     let body = after.trim_start();
     let more = state != '=';
-    if !more && !(body.is_empty() || body.starts_with('\\') || sql_start(body)) {
+    if !(more || body.is_empty() || body.starts_with('\\') || sql_start(body)) {
         return None;
     }
     Some((name_len + 2 + usize::from(!after.is_empty()), more))
