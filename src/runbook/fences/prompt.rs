@@ -1,7 +1,7 @@
 //! One line of a fence: is it a prompt, and what follows the prompt; does
 //! the text read as a command, a sentence or something else.
 
-use super::words::{AMBIGUOUS, COMMANDS, PROSE_SECOND, SQL_STARTS};
+use super::words::{ALONE, AMBIGUOUS, COMMANDS, PROSE_SECOND, SQL_STARTS};
 
 /// What a fence's commands are written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,8 +244,8 @@ pub fn strength(line: &str) -> Option<Strength> {
     let rest = t[first.len()..].trim();
     if AMBIGUOUS.contains(&word) {
         let plain = words.len() == 2 && is_plain_word(words[1]) && !ends_sentence(t);
-        return (!prose && (words.len() == 1 || evidence(rest) || plain))
-            .then_some(Strength::Command);
+        let alone = words.len() == 1 && ALONE.contains(&word);
+        return (!prose && (alone || evidence(rest) || plain)).then_some(Strength::Command);
     }
     if COMMANDS.contains(&word) {
         return (!prose && !sentence(t, rest)).then_some(Strength::Command);

@@ -143,6 +143,16 @@ fn what_is_not_commands() {
         ">>> import os\n>>> os.getcwd()\n'/home/me'\n",
         // a tree
         ".\n├── src\n└── Cargo.toml\n",
+        // a word alone that is also a program
+        "test\n",
+        "file\n",
+        // a Dockerfile, a crontab line, an nginx block, Ansible
+        "FROM node:20\nRUN npm ci\nCOPY . .\n",
+        "* * * * * /usr/local/bin/backup.sh\n",
+        "server {\n    listen 80;\n}\n",
+        "- name: install nginx\n  apt: name=nginx state=present\n",
+        // a numbered list pasted in a fence
+        "1. Ouvrir la console\n2. Cliquer sur Déployer\n",
     ] {
         let v = untyped(code);
         assert!(!v.holds_commands, "taken for commands: {code}");

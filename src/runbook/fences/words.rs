@@ -318,6 +318,12 @@ pub const AMBIGUOUS: &[&str] = &[
     "service", "kind", "free", "k",
 ];
 
+/// Of the ambiguous words, those run alone on a line (`top`, `make`): a
+/// fence holding just "test" or "file" is not a command.
+pub const ALONE: &[&str] = &[
+    "top", "make", "history", "date", "exit", "free", "cd", "watch",
+];
+
 /// Words that, second on a line, make it a sentence: "git is a tool",
 /// "docker est installé", "ssh to the bastion".
 pub const PROSE_SECOND: &[&str] = &[
