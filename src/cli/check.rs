@@ -278,4 +278,19 @@ fn step_lines(out: &mut String, p: &Paint, s: &StepLine, phase_role: Role) {
         facts.push(format!("needs {}", s.needs.join(", ")));
     }
     let _ = writeln!(out, "     {}", facts.join(" · "));
+    for r in &s.runs {
+        let _ = writeln!(
+            out,
+            "     {}",
+            p.dim(&format!(
+                "line {}, a terminal session: runs its commands, {} line{} of output shown, not run",
+                r.line,
+                r.output_lines,
+                if r.output_lines == 1 { "" } else { "s" }
+            ))
+        );
+        for l in r.commands.lines() {
+            let _ = writeln!(out, "     │ {l}");
+        }
+    }
 }

@@ -38,6 +38,8 @@ pub enum Reply {
     Interrupted(String),
 }
 
+/// Lines of a block's pasted output shown before it runs.
+const SAMPLE_LINES: usize = 6;
 pub struct Console {
     paint: Paint,
     /// Lines typed by the operator; None when nobody can answer (`--auto`).
@@ -189,6 +191,17 @@ impl Console {
         )));
         for l in action.code.lines() {
             self.line(&p.dim(&format!("  │ {l}")));
+        }
+        // A block pasted from a terminal: what it printed for its author.
+        if let Some(sample) = &action.sample_output {
+            self.line(&p.dim("  the runbook shows it printed:"));
+            for l in sample.lines().take(SAMPLE_LINES) {
+                self.line(&p.dim(&format!("  ╎ {l}")));
+            }
+            let more = sample.lines().count().saturating_sub(SAMPLE_LINES);
+            if more > 0 {
+                self.line(&p.dim(&format!("  ╎ … {more} more")));
+            }
         }
     }
 

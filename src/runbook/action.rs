@@ -6,16 +6,20 @@ use super::attributes::Attr;
 use super::destructive::{self, Finding, Rule};
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, parse_duration, parse_estimate};
+use super::fences::{self, FenceVerdict};
 use super::model::*;
 use super::parse::attr;
 use super::span::Span;
 use std::time::Duration;
 
 /// Languages whose blocks runsheet runs; every other block is shown only.
-pub const LANGUAGES: [&str; 11] = [
+/// A ```console block (or another terminal-session language) runs only its
+/// prompted commands: `fences::split`.
+pub const LANGUAGES: [&str; 12] = [
     "bash",
     "sh",
     "shell",
+    "console",
     "sql",
     "psql",
     "postgresql",
@@ -36,8 +40,13 @@ pub enum Kind {
     Migrations,
 }
 
+/// The kind of a block by its language, however it is capitalised
+/// (```Bash in scraped Markdown runs as ```bash does).
 pub fn kind_of(lang: &str) -> Option<Kind> {
-    Some(match lang {
+    if fences::family(lang) == fences::Family::Session {
+        return Some(Kind::Shell);
+    }
+    Some(match lang.to_ascii_lowercase().as_str() {
         "bash" | "sh" | "shell" => Kind::Shell,
         "sql" | "psql" | "postgresql" => Kind::Sql,
         "compare" => Kind::Compare,
@@ -116,6 +125,11 @@ pub fn build_action(
         e
     });
     let explicit = attr(attrs, "interactive").map(|a| flag(a, diags));
+    // A terminal session pasted in runs its commands only; the rules below
+    // read what runs.
+    let split = split_session(kind, lang, code, span, diags);
+    let origin = Origin(split.as_ref());
+    let code = split.as_ref().map_or(code, |v| v.commands.as_str());
     // Unmarked shell blocks are read by rule; `interactive=false` keeps a
     // block supervised (stdin closed) whatever it holds.
     let interactive_inferred = match (kind, explicit) {
@@ -127,11 +141,16 @@ pub fn build_action(
     let (action_kind, mut findings) = match kind {
         Kind::Shell => (
             ActionKind::Shell {
-                interpreter: if lang == "sh" { "sh" } else { "bash" }.into(),
+                interpreter: if lang.eq_ignore_ascii_case("sh") {
+                    "sh"
+                } else {
+                    "bash"
+                }
+                .into(),
             },
             destructive::scan_shell(code),
         ),
-        Kind::Sql => sql_kind(code, code_span, attrs, diags),
+        Kind::Sql => sql_kind(code, code_span, origin, attrs, diags),
         Kind::Compare => (compare_kind(code, base, attrs, targets, diags), Vec::new()),
         Kind::Http => (http_kind(code, base, attrs, diags), Vec::new()),
         Kind::S3 => s3_kind(code, base, diags),
@@ -143,7 +162,7 @@ pub fn build_action(
         .into_iter()
         .map(|f| DestructiveFinding {
             rule: f.rule,
-            span: code_span.within(f.span),
+            span: origin.span(code_span, f.span),
             excerpt: f.excerpt,
         })
         .collect();
@@ -163,10 +182,58 @@ pub fn build_action(
         interactive_inferred,
         expect,
         cwd: attr(attrs, "cwd").map(|a| a.text().to_string()),
+        sample_output: split.as_ref().and_then(|v| v.output.clone()),
         destructive: Destructive {
             findings,
             overridden: override_of(attrs, diags),
         },
+    }
+}
+
+/// What a pasted session runs (`fences::split`); a ```console block with
+/// no command in it would run nothing, which is said.
+fn split_session(
+    kind: Kind,
+    lang: &str,
+    code: &str,
+    span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<FenceVerdict> {
+    if !matches!(kind, Kind::Shell | Kind::Sql) {
+        return None;
+    }
+    let v = fences::split(lang, code)?;
+    if v.commands.trim().is_empty() {
+        diags.push(
+            Diagnostic::warning(
+                "session-without-commands",
+                span,
+                format!("this ```{lang} block has no command to run: no line starts with a prompt (`$ `) or a command"),
+            )
+            .with_help("write ```text if it only shows output, or put `$ ` before the commands that run"),
+        );
+    }
+    Some(v)
+}
+
+/// Maps offsets in what runs back to the block as written.
+#[derive(Clone, Copy)]
+struct Origin<'a>(Option<&'a FenceVerdict>);
+
+impl Origin<'_> {
+    fn span(self, code_span: Span, r: std::ops::Range<usize>) -> Span {
+        match self.0 {
+            None => code_span.within(r),
+            Some(v) => {
+                let start = v.origin(r.start);
+                let end = if r.end > r.start {
+                    v.origin(r.end - 1) + 1
+                } else {
+                    start
+                };
+                code_span.within(start..end.max(start))
+            }
+        }
     }
 }
 
@@ -306,6 +373,7 @@ fn override_of(attrs: &[Attr], diags: &mut Vec<Diagnostic>) -> Option<Override> 
 fn sql_kind(
     code: &str,
     code_span: Span,
+    origin: Origin,
     attrs: &[Attr],
     diags: &mut Vec<Diagnostic>,
 ) -> (ActionKind, Vec<Finding>) {
@@ -317,7 +385,7 @@ fn sql_kind(
         diags.push(
             Diagnostic::error(
                 "sql-transaction-control",
-                code_span.within(f.span),
+                origin.span(code_span, f.span),
                 format!(
                     "`{}` controls the transaction, and a sql block runs in one transaction that runsheet begins and ends",
                     f.excerpt

@@ -27,6 +27,7 @@ pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     interactive_only_in_shell(rb, diags);
     super::interactive::lint::check(rb, diags);
     super::credentials::check(rb, source, diags);
+    super::fences::lint::check(rb, source, diags);
     variables(rb, source, diags);
 }
 

@@ -10,6 +10,7 @@ pub mod destructive;
 pub mod diagnostic;
 pub mod duration;
 pub mod estimates;
+pub mod fences;
 pub mod frontmatter;
 pub mod interactive;
 mod lint;

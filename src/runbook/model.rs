@@ -167,6 +167,11 @@ pub struct Action {
     pub interactive_inferred: Option<String>,
     pub expect: Option<Expect>,
     pub cwd: Option<String>,
+    /// What a block written as a terminal session shows its commands
+    /// printed: its lines without a prompt, left out of `code`, which holds
+    /// only the commands that run (`runbook::fences::split`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_output: Option<String>,
     pub destructive: Destructive,
 }
 

@@ -83,6 +83,20 @@ pub struct StepLine {
     pub cleared: Option<String>,
     pub undoes: Vec<String>,
     pub needs: Vec<String>,
+    /// Blocks written as a terminal session (`$ ` prompts, output pasted
+    /// in): the commands that run, the output only shown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runs: Vec<RunsLine>,
+}
+
+#[derive(Serialize)]
+pub struct RunsLine {
+    /// The block's opening fence.
+    pub line: usize,
+    /// What runs: the commands, prompts stripped.
+    pub commands: String,
+    /// Lines of pasted output shown with the step, not run.
+    pub output_lines: usize,
 }
 
 #[derive(Serialize)]
@@ -199,6 +213,23 @@ pub fn outline(parsed: &Parsed) -> Outline {
                             .and_then(|o| o.reason.clone()),
                         undoes: s.undoes.clone(),
                         needs: needs(rb, p.target.as_deref(), s),
+                        runs: s
+                            .actions
+                            .iter()
+                            .filter(|a| {
+                                a.sample_output.is_some()
+                                    || super::fences::family(&a.lang)
+                                        == super::fences::Family::Session
+                            })
+                            .map(|a| RunsLine {
+                                line: line(a.span.start),
+                                commands: a.code.clone(),
+                                output_lines: a
+                                    .sample_output
+                                    .as_deref()
+                                    .map_or(0, |o| o.lines().count()),
+                            })
+                            .collect(),
                     }
                 })
                 .collect();

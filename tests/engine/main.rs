@@ -13,6 +13,7 @@
 mod support;
 
 mod checklists;
+mod fences;
 mod gates_shell;
 mod history;
 mod interactive_rule;

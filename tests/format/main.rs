@@ -15,5 +15,6 @@ mod support;
 mod check_assets;
 mod check_errors;
 mod check_estimates;
+mod check_fences;
 mod check_roles;
 mod parser_never_panics;
