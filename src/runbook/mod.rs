@@ -14,6 +14,7 @@ pub mod model;
 pub mod outline;
 pub mod parse;
 pub mod role;
+pub mod shell_vars;
 pub mod span;
 pub mod vars;
 

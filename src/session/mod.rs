@@ -4,6 +4,7 @@
 //! and a replay.
 
 pub mod display;
+pub mod exports;
 mod free_text;
 pub mod msg;
 mod outcome;
