@@ -10,6 +10,7 @@ pub mod duration;
 pub mod frontmatter;
 pub mod interactive;
 mod lint;
+mod lint_vars;
 pub mod model;
 pub mod outline;
 pub mod parse;
