@@ -29,8 +29,7 @@ const NOT_CARRIED: [&str; 5] = ["PWD", "OLDPWD", "SHLVL", "_", "BASH_ENV"];
 /// The trap, written before the script on its first line. `command -p`
 /// finds `env` whatever the block did to PATH; a failure to write costs
 /// the carry, never the block's exit code.
-const TRAP: &str =
-    "trap 'command -p env -0 >\"$RUNSHEET_EXPORTS_FILE\" 2>/dev/null || :' EXIT; ";
+const TRAP: &str = "trap 'command -p env -0 >\"$RUNSHEET_EXPORTS_FILE\" 2>/dev/null || :' EXIT; ";
 
 /// The capture of one block's exports: a private file, removed on drop.
 #[derive(Debug)]
@@ -168,14 +167,29 @@ mod tests {
         for ok in ["BACKUP_DIR", "backup_dir", "_x", "A1"] {
             assert!(carried(ok), "{ok}");
         }
-        for no in ["1A", "", "A-B", "PWD", "OLDPWD", "_", "RUNSHEET_TARGET", "f%%"] {
+        for no in [
+            "1A",
+            "",
+            "A-B",
+            "PWD",
+            "OLDPWD",
+            "_",
+            "RUNSHEET_TARGET",
+            "f%%",
+        ] {
             assert!(!carried(no), "{no}");
         }
     }
 
     #[test]
     fn the_trap_keeps_the_first_line_the_scripts() {
-        assert!(!wrap("echo hi\nfalse").lines().nth(1).unwrap_or("").contains("trap"));
+        assert!(
+            !wrap("echo hi\nfalse")
+                .lines()
+                .nth(1)
+                .unwrap_or("")
+                .contains("trap")
+        );
         assert!(wrap("echo hi").ends_with("; echo hi"));
     }
 

@@ -69,9 +69,8 @@ pub fn check(
             if known(name)
                 || vars::is_ambient(name)
                 || block.vars.assigned.contains(name)
-                || earlier().any(|b| {
-                    b.vars.exported.contains(name) && same_target(b.target, block.target)
-                })
+                || earlier()
+                    .any(|b| b.vars.exported.contains(name) && same_target(b.target, block.target))
             {
                 continue;
             }
@@ -105,7 +104,11 @@ pub fn check(
 /// Why a name block `k` uses is not there when it runs, when another block
 /// has it: exported only later, exported on another target, or set earlier
 /// without `export`.
-fn problem(blocks: &[(Block, &super::model::Action)], k: usize, name: &str) -> Option<(String, String)> {
+fn problem(
+    blocks: &[(Block, &super::model::Action)],
+    k: usize,
+    name: &str,
+) -> Option<(String, String)> {
     let here = &blocks[k].0;
     if let Some((later, _)) = blocks[k + 1..]
         .iter()
@@ -144,7 +147,9 @@ fn problem(blocks: &[(Block, &super::model::Action)], k: usize, name: &str) -> O
                 "`{name}` is set by an earlier block (step `{}`) but not exported, so this block does not see it",
                 set.step
             ),
-            format!("write `export {name}=…` in that block: exported variables carry over to the next blocks of the same target"),
+            format!(
+                "write `export {name}=…` in that block: exported variables carry over to the next blocks of the same target"
+            ),
         ));
     }
     None

@@ -27,7 +27,9 @@ pub struct ShellVars {
 const DECLARING: [&str; 5] = ["export", "declare", "typeset", "local", "readonly"];
 
 /// Words that come before a command without being one.
-const KEYWORDS: [&str; 9] = ["while", "until", "if", "then", "do", "else", "elif", "!", "time"];
+const KEYWORDS: [&str; 9] = [
+    "while", "until", "if", "then", "do", "else", "elif", "!", "time",
+];
 
 /// Options of `read` and `mapfile` that take a value (the next word).
 const READ_OPTS_WITH_VALUE: [&str; 7] = ["-p", "-d", "-t", "-n", "-N", "-u", "-i"];
@@ -68,10 +70,8 @@ pub fn analyse(code: &str) -> ShellVars {
         let args = &command[i + 1..];
         match cmd {
             c if DECLARING.contains(&c) => {
-                let exports = cmd == "export"
-                    || args
-                        .iter()
-                        .any(|a| a.starts_with('-') && a.contains('x'));
+                let exports =
+                    cmd == "export" || args.iter().any(|a| a.starts_with('-') && a.contains('x'));
                 let unexport = args.iter().any(|a| a == "-n" && cmd == "export");
                 for a in args.iter().filter(|a| !a.starts_with('-')) {
                     let name = a.split(['=', '[']).next().unwrap_or("");
@@ -123,12 +123,7 @@ pub fn analyse(code: &str) -> ShellVars {
 
 /// `read -r -p "Name: " a b`: every word after the options is a name set;
 /// `with_value` options take the next word, `array` ones name an array.
-fn names_after_options(
-    args: &[String],
-    with_value: &[&str],
-    array: &[&str],
-    out: &mut ShellVars,
-) {
+fn names_after_options(args: &[String], with_value: &[&str], array: &[&str], out: &mut ShellVars) {
     let mut i = 0;
     let mut any = false;
     while let Some(a) = args.get(i) {
@@ -271,11 +266,8 @@ fn split(code: &str) -> (Vec<String>, Vec<bool>) {
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
                     .collect();
-                let skip = rest.len()
-                    - rest
-                        .trim_start_matches(['\'', '"', '\\'])
-                        .len()
-                    + delim.len();
+                let skip =
+                    rest.len() - rest.trim_start_matches(['\'', '"', '\\']).len() + delim.len();
                 let after = &code[j + skip..];
                 let closing_quote = usize::from(after.starts_with(['\'', '"']));
                 if !delim.is_empty() {
@@ -306,7 +298,9 @@ fn split(code: &str) -> (Vec<String>, Vec<bool>) {
                 }
                 continue;
             }
-            b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}' if !in_word || c != b'{' && c != b'}' => {
+            b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}'
+                if !in_word || c != b'{' && c != b'}' =>
+            {
                 end_word(&mut words, &mut word, &mut in_word);
                 words.push(String::new());
             }
@@ -360,8 +354,7 @@ mod tests {
         assert_eq!(
             v.assigned,
             set(&[
-                "A", "B", "arr", "f", "line", "lines", "lv", "n", "ns", "opt", "other", "when",
-                "x"
+                "A", "B", "arr", "f", "line", "lines", "lv", "n", "ns", "opt", "other", "when", "x"
             ])
         );
         assert!(v.exported.is_empty());

@@ -166,7 +166,10 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
 /// `read X`), which are not the runbook's variables
 /// (`shell_vars::analyse`, read as the shell splits words).
 pub fn assigned_in_shell(code: &str) -> Vec<String> {
-    super::shell_vars::analyse(code).assigned.into_iter().collect()
+    super::shell_vars::analyse(code)
+        .assigned
+        .into_iter()
+        .collect()
 }
 
 /// An environment-style name worth checking: upper case, as the runbooks'

@@ -48,9 +48,7 @@ const SECRET_PARTS: [&str; 5] = ["KEY", "PASS", "PWD", "AUTH", "PW"];
 pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     SECRET_WORDS.iter().any(|w| upper.contains(w))
-        || upper
-            .split('_')
-            .any(|part| SECRET_PARTS.contains(&part))
+        || upper.split('_').any(|part| SECRET_PARTS.contains(&part))
 }
 
 impl Exports {
@@ -85,7 +83,11 @@ pub fn exported_line(vars: &[(String, String)]) -> Option<String> {
         .map(|(name, value)| {
             let one_line = value.replace('\n', "⏎");
             let cut: String = one_line.chars().take(SHOWN_VALUE).collect();
-            let more = if cut.len() < one_line.len() { "…" } else { "" };
+            let more = if cut.len() < one_line.len() {
+                "…"
+            } else {
+                ""
+            };
             format!("{name}={cut}{more}")
         })
         .collect();
@@ -166,7 +168,14 @@ mod tests {
         ] {
             assert!(is_secret_name(s), "{s}");
         }
-        for s in ["BACKUP_DIR", "KEYSPACE", "PASSAGE", "namespace", "MONKEY", "release"] {
+        for s in [
+            "BACKUP_DIR",
+            "KEYSPACE",
+            "PASSAGE",
+            "namespace",
+            "MONKEY",
+            "release",
+        ] {
             assert!(!is_secret_name(s), "{s}");
         }
     }

@@ -417,7 +417,12 @@ impl Session {
         }
     }
 
-    pub(super) fn expect_running(&self, step: &str, action: usize, what: &str) -> Result<(), Rejected> {
+    pub(super) fn expect_running(
+        &self,
+        step: &str,
+        action: usize,
+        what: &str,
+    ) -> Result<(), Rejected> {
         self.expect_status(
             step,
             |s| *s == StepStatus::Running { action },

@@ -75,8 +75,14 @@ fn an_export_reaches_the_next_block_of_its_target_journaled_masked_and_resumed()
     assert_eq!(r["secret"], serde_json::json!(["API_TOKEN"]));
     let vars = r["vars"].as_array().cloned().unwrap_or_default();
     let dir = format!("{}/x y", w.path().display());
-    assert!(vars.contains(&serde_json::json!(["BACKUP_DIR", dir])), "{vars:?}");
-    assert!(vars.contains(&serde_json::json!(["API_TOKEN", "***"])), "{vars:?}");
+    assert!(
+        vars.contains(&serde_json::json!(["BACKUP_DIR", dir])),
+        "{vars:?}"
+    );
+    assert!(
+        vars.contains(&serde_json::json!(["API_TOKEN", "***"])),
+        "{vars:?}"
+    );
     assert!(!vars.iter().any(|v| v[0] == "local_only"), "{vars:?}");
 }
 
@@ -85,7 +91,10 @@ fn a_resume_restores_the_exports_and_says_the_secret_is_gone() {
     let w = Workdir::new();
     let rb = w.write(
         "exports.md",
-        &RB.replace("echo \"token is $API_TOKEN\"", "echo \"token is ${API_TOKEN:-gone}\""),
+        &RB.replace(
+            "echo \"token is $API_TOKEN\"",
+            "echo \"token is ${API_TOKEN:-gone}\"",
+        ),
     );
     // `use` fails until $WORK/go exists: the session stops there.
     let out = w.auto(&rb, "staging");
@@ -97,7 +106,9 @@ fn a_resume_restores_the_exports_and_says_the_secret_is_gone() {
     assert!(all.contains("backup in "), "{all}");
     assert!(all.contains("token is gone"), "{all}");
     assert!(
-        all.contains("exported secret API_TOKEN (target staging) from before the stop was not journaled"),
+        all.contains(
+            "exported secret API_TOKEN (target staging) from before the stop was not journaled"
+        ),
         "{all}"
     );
 }

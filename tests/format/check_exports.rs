@@ -125,5 +125,8 @@ fn a_name_exported_later_on_another_target_or_not_exported_is_a_warning() {
         ],
         "{all}"
     );
-    assert!(all.contains("write `export horodatage=…` in that block"), "{all}");
+    assert!(
+        all.contains("write `export horodatage=…` in that block"),
+        "{all}"
+    );
 }
