@@ -138,6 +138,50 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::tests::session_of;
+
+    const RB: &str = "# R\n\n## P\n\n### A {#a}\n\n```bash\nexport X=1\n```\n\n### B {#b}\n\n```bash\necho $X\n```\n";
+
+    fn exported(step: &str, vars: &[(&str, &str)], secret: &[&str]) -> Msg {
+        Msg::VarsExported {
+            step: step.into(),
+            action: 0,
+            target: "staging".into(),
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            secret: secret.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn exports_fold_per_target_only_while_their_action_runs() {
+        let mut s = session_of("r.md", RB, "staging");
+        let early = s.update(1, exported("a", &[("X", "1")], &[]));
+        assert!(early.is_err(), "accepted before the action ran");
+        assert!(s.exports().of_target("staging").is_none());
+        let run = Msg::RunRequested { step: "a".into() };
+        assert!(s.update(2, run).is_ok());
+        let msg = exported("a", &[("X", "1"), ("T", "***")], &["T"]);
+        assert!(s.update(3, msg).is_ok());
+        let carried = s
+            .exports()
+            .of_target("staging")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            carried.get("X"),
+            Some(&ExportedVar {
+                value: "1".into(),
+                secret: false
+            })
+        );
+        assert!(carried.get("T").is_some_and(|v| v.secret));
+        assert!(s.exports().of_target("production").is_none());
+        assert_eq!(s.exports().of_step("a").len(), 2);
+        assert!(s.exports().of_step("b").is_empty());
+    }
 
     #[test]
     fn the_exported_line_is_one_line_and_short() {
