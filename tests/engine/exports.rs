@@ -112,3 +112,47 @@ fn a_resume_restores_the_exports_and_says_the_secret_is_gone() {
         "{all}"
     );
 }
+
+const INTERACTIVE: &str = r#"---
+targets:
+  staging: {}
+---
+# Interactive
+
+## Phase
+
+### Pick {#pick}
+
+```bash {interactive}
+read -r colour
+export PICKED="$colour"
+```
+
+### Use {#use}
+
+```bash
+test "$PICKED" = "deep blue" && echo "picked $PICKED"
+```
+"#;
+
+/// A block run with the terminal handed over (here, lines piped in)
+/// carries its exports like a supervised one.
+#[test]
+fn an_interactive_blocks_exports_carry_over_too() {
+    let w = Workdir::new();
+    let rb = w.write("inter.md", INTERACTIVE);
+    let out = w.run(
+        &[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--plain",
+        ],
+        "\ndeep blue\n\n",
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("exported: PICKED=deep blue"), "{all}");
+    assert!(all.contains("picked deep blue"), "{all}");
+}
