@@ -40,7 +40,7 @@ pub fn analyse(code: &str) -> ShellVars {
     let mut out = ShellVars {
         used: crate::runbook::vars::references(code)
             .into_iter()
-            .filter(|(_, r)| dollar_expands(code, r, &expanding))
+            .filter(|(_, r)| dollar_expands(code, r, &expanding) && !defaulted(code, r))
             .collect(),
         ..ShellVars::default()
     };
@@ -166,6 +166,15 @@ pub fn is_name(s: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `${NAME:-default}`, `${NAME-}`, `${NAME:=v}`, `${NAME:+x}`: written for
+/// a name that may well be unset, so never worth a warning.
+fn defaulted(code: &str, r: &Range<usize>) -> bool {
+    code[..r.start].ends_with("${")
+        && [":-", ":=", ":+", "-", "=", "+"]
+            .iter()
+            .any(|op| code[r.end..].starts_with(op))
 }
 
 /// Whether the `$` before the name at `r` is one the shell expands.
@@ -371,6 +380,14 @@ mod tests {
         assert!(!v.sources);
         assert!(analyse(". ./env.sh").sources);
         assert!(analyse("source .env && echo hi").sources);
+    }
+
+    #[test]
+    fn a_name_given_a_default_is_not_a_use_to_check() {
+        assert_eq!(
+            used("echo ${A:-x} ${B-} ${C:=1} ${D:+y} ${E:?needed} ${F}"),
+            ["E", "F"]
+        );
     }
 
     #[test]

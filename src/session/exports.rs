@@ -28,7 +28,7 @@ pub struct Exports {
 
 /// Words in a variable's name that say its value is a credential: its value
 /// is masked in the journal and on screen, and masked in later output.
-const SECRET_WORDS: [&str; 8] = [
+const SECRET_WORDS: [&str; 9] = [
     "PASSWORD",
     "PASSWD",
     "TOKEN",
@@ -37,11 +37,12 @@ const SECRET_WORDS: [&str; 8] = [
     "APIKEY",
     "PRIVATE",
     "COOKIE",
+    "BEARER",
 ];
 
 /// Whole `_`-separated parts of a name that say the same (`DB_PASS`,
 /// `API_KEY`), which as substrings would catch `KEYSPACE` or `PASSAGE`.
-const SECRET_PARTS: [&str; 5] = ["KEY", "PASS", "PWD", "AUTH", "PW"];
+const SECRET_PARTS: [&str; 4] = ["KEY", "PASS", "PWD", "PW"];
 
 /// A name whose value is a credential (`PGPASSWORD`, `api_token`,
 /// `AWS_SECRET_ACCESS_KEY`, `DB_PASS`).
@@ -219,6 +220,7 @@ mod tests {
             "namespace",
             "MONKEY",
             "release",
+            "AUTH_URL",
         ] {
             assert!(!is_secret_name(s), "{s}");
         }
