@@ -8,22 +8,45 @@ use std::os::unix::process::ExitStatusExt;
 use super::prepare::Prepared;
 use super::running::{error_outcome, failed_to_start};
 use crate::exec::descendants;
+use crate::exec::exports;
 use crate::exec::interpreter::Interpreter;
 use crate::exec::shell;
 use crate::session::ActionOutcome;
 
-/// Runs an interactive action to its end; its pid, when it started, and
-/// how it ended.
-pub async fn run_interactive(p: &Prepared) -> (Option<u32>, ActionOutcome) {
+/// How an interactive action ended.
+pub struct Interactive {
+    /// When it started.
+    pub pid: Option<u32>,
+    pub outcome: ActionOutcome,
+    /// What it exported (`exec::exports`), as a supervised block's.
+    pub exported: Vec<(String, String)>,
+}
+
+/// Runs an interactive action to its end.
+pub async fn run_interactive(p: &Prepared) -> Interactive {
+    let capture = exports::Capture::new().ok();
+    let (pid, outcome) = run(p, capture.as_ref()).await;
+    let exported = capture
+        .map(|c| c.read(&p.env, std::env::vars()))
+        .unwrap_or_default();
+    Interactive {
+        pid,
+        outcome,
+        exported,
+    }
+}
+
+async fn run(p: &Prepared, capture: Option<&exports::Capture>) -> (Option<u32>, ActionOutcome) {
     let started = std::time::Instant::now();
     if let Some(why) = no_terminal_for(&p.action.code) {
         return (None, error_outcome(why));
     }
     let interpreter = p.interpreter.unwrap_or(Interpreter::Bash);
-    let mut cmd = interpreter.command(
+    let mut cmd = interpreter.command_capturing(
         &p.action.code,
         &p.env,
         p.action.cwd.as_deref().map(std::path::Path::new),
+        capture,
     );
     let before = descendants::Action::before_spawn();
     let mut child = match cmd.spawn() {

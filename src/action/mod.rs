@@ -16,7 +16,7 @@ mod running;
 
 pub use dispatch::InProcess;
 pub use error::StepError;
-pub use interactive::run_interactive;
+pub use interactive::{Interactive, run_interactive};
 pub use output::OutputPipe;
 pub use prepare::{PrepareError, Prepared, prepare};
 pub use running::{Batch, Item, Running};

@@ -48,6 +48,8 @@ pub enum Item {
 pub struct Batch {
     pub items: Vec<Item>,
     pub finished: Option<ActionOutcome>,
+    /// With `finished`, what a shell block exported (`exec::exports`).
+    pub exported: Vec<(String, String)>,
 }
 
 /// Events taken at once; bounds the size of one output record (each event
@@ -68,6 +70,7 @@ impl Running {
                 spec.env = p.env.clone();
                 spec.cwd = p.action.cwd.as_ref().map(Into::into);
                 spec.timeout = Some(p.timeout);
+                spec.capture_exports = true;
                 // Up to 256 pipe reads in flight (at most 16 MiB): the command
                 // keeps writing while the journal catches up, and memory stays
                 // bounded.
@@ -127,18 +130,21 @@ impl Running {
             finished: Some(error_outcome(
                 "the action's supervisor stopped without a result".into(),
             )),
+            exported: Vec::new(),
         }
     }
 
     fn shell_batch(&mut self, events: Vec<ShellEvent>) -> Batch {
         let mut items = Vec::new();
         let mut finished = None;
+        let mut exported = Vec::new();
         for ev in events {
             match ev {
                 ShellEvent::Output { stream, data, .. } => {
                     items.extend(outputs(self.pipe.push(stream, data)));
                 }
                 ShellEvent::Finished(o) => {
+                    exported = o.exported;
                     finished = Some(ActionOutcome {
                         exit_code: o.exit_code,
                         signal: o.signal,
@@ -157,7 +163,11 @@ impl Running {
             }
         }
         items.extend(outputs(self.pipe.flush(finished.is_some())));
-        Batch { items, finished }
+        Batch {
+            items,
+            finished,
+            exported,
+        }
     }
 
     fn task_batch(&mut self, events: Vec<TaskEvent>) -> Batch {
@@ -185,7 +195,11 @@ impl Running {
             }
         }
         items.extend(outputs(self.pipe.flush(finished.is_some())));
-        Batch { items, finished }
+        Batch {
+            items,
+            finished,
+            exported: Vec::new(),
+        }
     }
 }
 

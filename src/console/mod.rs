@@ -232,6 +232,10 @@ impl Console {
             other => other.label().to_string(),
         };
         self.line(&line);
+        let exported = session.exports().of_step(step);
+        if let Some(l) = crate::session::exports::exported_line(exported) {
+            self.line(&p.dim(&format!("  {l}")));
+        }
     }
 
     pub fn gate(&self, gate: &Gate, session: &Session) {

@@ -28,6 +28,26 @@ pub(super) struct Ready {
     pub(super) header: Header,
 }
 
+impl Ready {
+    /// A shell block: it runs in a shell, so it gets what earlier blocks
+    /// of its target exported.
+    pub(super) fn is_shell(&self) -> bool {
+        self.prepared.interpreter.is_some()
+    }
+
+    /// Adds carried variables to its environment: an earlier block's
+    /// export wins over the runbook's value and the target's `env`, as the
+    /// later assignment does in a terminal.
+    pub(super) fn carry(&mut self, vars: impl IntoIterator<Item = (String, String)>) {
+        for (name, value) in vars {
+            match self.prepared.env.iter_mut().find(|(k, _)| *k == name) {
+                Some(entry) => entry.1 = value,
+                None => self.prepared.env.push((name, value)),
+            }
+        }
+    }
+}
+
 pub(super) fn prepare(
     session: &Session,
     values: &HashMap<String, String>,
@@ -51,6 +71,7 @@ pub(super) fn prepare(
 pub(super) struct Current {
     pub(super) step: String,
     pub(super) index: usize,
+    pub(super) target: String,
     running: Running,
     /// The step's slowest rehearsal, until the step has passed it once.
     overrun: Option<i64>,
@@ -78,6 +99,7 @@ impl Current {
         Ok(Current {
             step: ready.header.step.clone(),
             index: ready.header.index,
+            target: ready.header.target.clone(),
             running,
             overrun: slowest_rehearsal,
             clock,
@@ -114,6 +136,6 @@ impl Current {
 }
 
 /// Runs an interactive action on the real terminal to its end.
-pub(super) async fn run_interactive(ready: &Ready) -> (Option<u32>, ActionOutcome) {
+pub(super) async fn run_interactive(ready: &Ready) -> runtime::Interactive {
     runtime::run_interactive(&ready.prepared).await
 }

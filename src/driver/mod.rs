@@ -20,6 +20,7 @@
 mod action;
 pub mod clock;
 mod end;
+mod exports;
 pub mod interrupt;
 pub mod signals;
 mod warnings;
@@ -118,6 +119,8 @@ pub struct Driver {
     /// The step a SIGINT asked about (`Event::CancelAsked`), unanswered.
     cancel_asked: Option<String>,
     echo_output: bool,
+    /// Exported secrets' values, for the next blocks of their target.
+    carry: exports::Carry,
     _lock: SessionLock,
 }
 
@@ -127,6 +130,9 @@ impl Driver {
         let mut events = VecDeque::new();
         if let Some(w) = warnings::outside_multiplexer(parts.auto) {
             events.push_back(Event::Warning(w.into()));
+        }
+        if let Some(w) = exports::lost_on_resume(&parts.session) {
+            events.push_back(Event::Warning(w));
         }
         Ok(Driver {
             session: parts.session,
@@ -143,6 +149,7 @@ impl Driver {
             nothing_new: false,
             cancel_asked: None,
             echo_output: false,
+            carry: exports::Carry::default(),
             _lock: parts.lock,
         })
     }
@@ -272,7 +279,10 @@ impl Driver {
                 }
             }
             Woke::Action(Watched::Batch(batch)) => {
-                let Some((step, index)) = self.running.as_ref().map(|c| (c.step.clone(), c.index))
+                let Some((step, index, target)) = self
+                    .running
+                    .as_ref()
+                    .map(|c| (c.step.clone(), c.index, c.target.clone()))
                 else {
                     return Ok(());
                 };
@@ -303,6 +313,8 @@ impl Driver {
                     }
                 }
                 if let Some(outcome) = batch.finished {
+                    self.exported((&step, index, &target), batch.exported)
+                        .await?;
                     self.running = None;
                     self.cancel_asked = None;
                     self.finished(&step, index, outcome).await?;
@@ -318,15 +330,17 @@ impl Driver {
         let Some(ready) = self.handover.take() else {
             return Ok(());
         };
-        let (pid, outcome) = action::run_interactive(&ready).await;
+        let done = action::run_interactive(&ready).await;
         let (step, index) = (ready.header.step, ready.header.index);
         self.apply_own(Msg::ActionStarted {
             step: step.clone(),
             action: index,
-            pid,
+            pid: done.pid,
         })
         .await?;
-        self.finished(&step, index, outcome).await
+        self.exported((&step, index, &ready.header.target), done.exported)
+            .await?;
+        self.finished(&step, index, done.outcome).await
     }
 
     /// Records how the session ended (if it ends this way: a stopped one
@@ -399,6 +413,22 @@ impl Driver {
         Ok(())
     }
 
+    /// Journals what a shell block exported (secrets masked), before its
+    /// end, so the block its end starts already gets it.
+    async fn exported(
+        &mut self,
+        at: (&str, usize, &str),
+        vars: Vec<(String, String)>,
+    ) -> Result<()> {
+        if let Some(msg) = self
+            .carry
+            .record(&self.session, &mut self.secrets, at, vars)
+        {
+            self.apply_own(msg).await?;
+        }
+        Ok(())
+    }
+
     async fn finished(&mut self, step: &str, index: usize, outcome: ActionOutcome) -> Result<()> {
         let effects = self
             .apply_own(Msg::ActionFinished {
@@ -443,7 +473,10 @@ impl Driver {
 
     /// Starts an action; returns the effects of one that ended at once.
     async fn start(&mut self, step: &str, index: usize) -> Result<Vec<Effect>> {
-        let ready = action::prepare(&self.session, &self.values, &self.secrets, step, index)?;
+        let mut ready = action::prepare(&self.session, &self.values, &self.secrets, step, index)?;
+        if ready.is_shell() {
+            ready.carry(self.carry.vars_for(&self.session, &ready.header.target));
+        }
         if ready.header.interactive {
             self.events
                 .push_back(Event::ActionStarting(ready.header.clone()));

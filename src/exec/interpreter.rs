@@ -8,6 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 
+use super::exports::{self, Capture};
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Interpreter {
@@ -57,12 +59,37 @@ impl Interpreter {
     /// caller's to set: a supervised step gets pipes and a group of its own,
     /// an interactive one the terminal.
     pub fn command(self, script: &str, env: &[(String, String)], cwd: Option<&Path>) -> Command {
+        self.command_capturing(script, env, cwd, None)
+    }
+
+    /// `command`, and with a capture, the block's exports written to it as
+    /// it ends (`exec::exports`): the same for the supervised and the
+    /// interactive spawn.
+    pub fn command_capturing(
+        self,
+        script: &str,
+        env: &[(String, String)],
+        cwd: Option<&Path>,
+        capture: Option<&Capture>,
+    ) -> Command {
         let mut cmd = Command::new(self.program());
+        let wrapped;
+        let script = match capture {
+            Some(_) => {
+                wrapped = exports::wrap(script);
+                wrapped.as_str()
+            }
+            None => script,
+        };
         cmd.args(self.args(script))
             // bash sources $BASH_ENV even with --norc; a step must not
             // depend on whoever's shell setup happens to be inherited.
             .env_remove("BASH_ENV")
             .envs(env.iter().map(|(k, v)| (k, v)));
+        if let Some(c) = capture {
+            let (k, v) = c.env();
+            cmd.env(k, v);
+        }
         if let Some(cwd) = cwd {
             cmd.current_dir(cwd);
         }

@@ -8,6 +8,7 @@
 //! `action/`'s business, above this.
 
 pub mod descendants;
+pub mod exports;
 mod group;
 pub mod interpreter;
 pub mod progress;

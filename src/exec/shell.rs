@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::descendants::Action;
+use super::exports;
 use super::group::Group;
 use super::interpreter::Interpreter;
 use crate::session::Stream;
@@ -56,6 +57,8 @@ pub struct ShellSpec {
     pub timeout: Option<Duration>,
     /// Between SIGTERM and SIGKILL.
     pub grace: Duration,
+    /// Collect what the block exports (`ProcessEnd::exported`).
+    pub capture_exports: bool,
 }
 
 impl ShellSpec {
@@ -79,6 +82,7 @@ impl fmt::Debug for ShellSpec {
             .field("cwd", &self.cwd)
             .field("timeout", &self.timeout)
             .field("grace", &self.grace)
+            .field("capture_exports", &self.capture_exports)
             .finish()
     }
 }
@@ -92,6 +96,7 @@ impl Default for ShellSpec {
             cwd: None,
             timeout: None,
             grace: DEFAULT_GRACE,
+            capture_exports: false,
         }
     }
 }
@@ -121,6 +126,9 @@ pub struct ProcessEnd {
     pub duration: Duration,
     /// Also the process group id.
     pub pid: u32,
+    /// What the block exported that differs from what it was given, by
+    /// name, when the spec asked (`exec::exports`).
+    pub exported: Vec<(String, String)>,
 }
 
 impl ProcessEnd {
@@ -158,7 +166,12 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
     })?;
     let started = Instant::now();
     let before = Action::before_spawn();
-    let mut child = start(&spec)?;
+    // Without a private file the block still runs, its exports uncarried.
+    let capture = spec
+        .capture_exports
+        .then(exports::Capture::new)
+        .and_then(Result::ok);
+    let mut child = start(&spec, capture.as_ref())?;
     let (Some(pid), Some(stdout), Some(stderr)) =
         (child.id(), child.stdout.take(), child.stderr.take())
     else {
@@ -186,6 +199,7 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
         timeout: spec.timeout,
         grace: spec.grace,
         cancel: cancel_rx,
+        capture: capture.map(|c| (c, spec.env.clone())),
     };
     runtime.spawn(supervise(run, started, stdout, stderr, events));
     Ok(ShellHandle {
@@ -194,7 +208,7 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
     })
 }
 
-fn start(spec: &ShellSpec) -> io::Result<Child> {
+fn start(spec: &ShellSpec, capture: Option<&exports::Capture>) -> io::Result<Child> {
     let program = spec.interpreter.program();
     if let Some(cwd) = &spec.cwd {
         // Checked up front: a failed chdir in the child reports the same
@@ -212,9 +226,9 @@ fn start(spec: &ShellSpec) -> io::Result<Child> {
             ));
         }
     }
-    let mut cmd = spec
-        .interpreter
-        .command(&spec.script, &spec.env, spec.cwd.as_deref());
+    let mut cmd =
+        spec.interpreter
+            .command_capturing(&spec.script, &spec.env, spec.cwd.as_deref(), capture);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -240,16 +254,19 @@ struct Run {
     timeout: Option<Duration>,
     grace: Duration,
     cancel: watch::Receiver<bool>,
+    /// The exports' file, and the environment the block was given.
+    capture: Option<(exports::Capture, Vec<(String, String)>)>,
 }
 
 async fn supervise(
-    run: Run,
+    mut run: Run,
     started: Instant,
     stdout: impl AsyncRead + Unpin + Send + 'static,
     stderr: impl AsyncRead + Unpin + Send + 'static,
     events: mpsc::Sender<ShellEvent>,
 ) {
     let pid = run.pid;
+    let capture = run.capture.take();
     let (done_tx, done_rx) = watch::channel(false);
     let readers = [
         tokio::spawn(pump(
@@ -272,6 +289,9 @@ async fn supervise(
         cancelled: ended.cancelled,
         duration: started.elapsed(),
         pid,
+        exported: capture
+            .map(|(c, given)| c.read(&given, std::env::vars()))
+            .unwrap_or_default(),
     };
     // The receiver may be gone; the run is over either way.
     let _ = events.send(ShellEvent::Finished(outcome)).await;

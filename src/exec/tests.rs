@@ -14,6 +14,7 @@ fn outcome(exit_code: Option<i32>) -> ProcessEnd {
         cancelled: false,
         duration: Duration::ZERO,
         pid: 42,
+        exported: Vec::new(),
     }
 }
 
@@ -142,4 +143,90 @@ fn spec_debug_shows_env_names_not_values() {
     let shown = format!("{spec:?}");
     assert!(shown.contains("TOKEN"), "{shown}");
     assert!(!shown.contains("hunter2"), "{shown}");
+}
+
+/// Runs `script` with its exports captured, to its end.
+async fn exports_of(interpreter: Interpreter, script: &str) -> (ProcessEnd, String) {
+    let (tx, mut rx) = mpsc::channel(64);
+    let spec = ShellSpec {
+        env: vec![("GIVEN".into(), "as given".into())],
+        capture_exports: true,
+        ..ShellSpec::new(interpreter, script)
+    };
+    spawn(spec, tx).unwrap_or_else(|e| panic!("spawn: {e}"));
+    let mut out = String::new();
+    while let Some(ev) = rx.recv().await {
+        match ev {
+            super::ShellEvent::Output { data, .. } => out.push_str(&String::from_utf8_lossy(&data)),
+            super::ShellEvent::Finished(end) => return (end, out),
+        }
+    }
+    panic!("no end")
+}
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_block_exports_values_with_spaces_newlines_quotes_and_equals() {
+    for interpreter in [Interpreter::Bash, Interpreter::Sh] {
+        let (end, _) = exports_of(
+            interpreter,
+            "export BACKUP_DIR=\"/tmp/x y\"\nexport MULTI='a\nb=c \"q\"'\nlocal_only=1\n\
+             export GIVEN=\"as given\"\nexport lower=ok\ncd /",
+        )
+        .await;
+        assert!(end.success(), "{interpreter:?}: {end:?}");
+        assert_eq!(
+            end.exported,
+            pairs(&[
+                ("BACKUP_DIR", "/tmp/x y"),
+                ("MULTI", "a\nb=c \"q\""),
+                ("lower", "ok")
+            ]),
+            "{interpreter:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_block_keeps_its_exit_code_and_what_it_exported_first() {
+    for interpreter in [Interpreter::Bash, Interpreter::Sh] {
+        let (end, _) = exports_of(interpreter, "export DONE=1\nfalse\nexport NEVER=1").await;
+        assert_eq!(end.exit_code, Some(1), "{interpreter:?}");
+        assert_eq!(end.exported, pairs(&[("DONE", "1")]), "{interpreter:?}");
+        let (end, _) = exports_of(interpreter, "export CODE=7; exit 7").await;
+        assert_eq!(end.exit_code, Some(7), "{interpreter:?}");
+        assert_eq!(end.exported, pairs(&[("CODE", "7")]));
+    }
+}
+
+#[tokio::test]
+async fn a_users_exit_trap_still_runs_and_the_error_line_is_the_blocks() {
+    let (end, out) = exports_of(
+        Interpreter::Bash,
+        "export A=1\ntrap 'echo cleaned up' EXIT\nexit 3",
+    )
+    .await;
+    assert_eq!(end.exit_code, Some(3));
+    assert!(out.contains("cleaned up"), "{out}");
+    let (end, out) = exports_of(Interpreter::Bash, "true\nno-such-command-here").await;
+    assert_eq!(end.exit_code, Some(127));
+    assert!(out.contains("line 2"), "{out}");
+}
+
+#[tokio::test]
+async fn without_asking_nothing_is_captured() {
+    let (tx, mut rx) = mpsc::channel(64);
+    spawn(ShellSpec::new(Interpreter::Bash, "export A=1"), tx)
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    while let Some(ev) = rx.recv().await {
+        if let super::ShellEvent::Finished(end) = ev {
+            assert!(end.exported.is_empty());
+            return;
+        }
+    }
 }

@@ -64,6 +64,11 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         Msg::ActionResult { step, action, .. } => {
             format!("{}: action {} result recorded", title(step), action + 1)
         }
+        Msg::VarsExported { step, vars, .. } => format!(
+            "{}: {}",
+            title(step),
+            crate::session::exports::exported_line(vars).unwrap_or_default()
+        ),
         Msg::BatchStarted {
             step, batch, rows, ..
         } => format!("{}: batch {batch} ran ({rows} rows)", title(step)),

@@ -236,16 +236,13 @@ fn variables(rb: &Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     }
     for (_, s) in rb.steps() {
         for a in &s.actions {
-            let assigned = if matches!(a.kind, ActionKind::Shell { .. }) {
-                vars::assigned_in_shell(&a.code)
-            } else {
-                Vec::new()
-            };
+            let shell = matches!(a.kind, ActionKind::Shell { .. });
             for (name, range) in vars::references(&a.code) {
                 used.insert(name.clone());
-                if declared.contains(name.as_str())
+                // Shell blocks: across blocks, by `lint_vars` below.
+                if shell
+                    || declared.contains(name.as_str())
                     || target_env.contains(name.as_str())
-                    || assigned.contains(&name)
                     || vars::is_ambient(&name)
                     || !vars::looks_like_env(&name)
                     || !warned.insert(name.clone())
@@ -261,6 +258,8 @@ fn variables(rb: &Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+    let known = |n: &str| declared.contains(n) || target_env.contains(n);
+    super::lint_vars::check(rb, &known, &mut warned, diags);
     for v in &rb.variables {
         if !used.contains(&v.name) {
             let span = if v.span.end > v.span.start {

@@ -14,10 +14,12 @@ pub mod fences;
 pub mod frontmatter;
 pub mod interactive;
 mod lint;
+mod lint_vars;
 pub mod model;
 pub mod outline;
 pub mod parse;
 pub mod role;
+pub mod shell_vars;
 pub mod span;
 pub mod vars;
 

@@ -13,7 +13,7 @@ pub const PROVIDED: [&str; 4] = [
 ];
 
 /// Environment variables a shell or the platform sets, never worth a warning.
-const AMBIENT: [&str; 31] = [
+const AMBIENT: &[&str] = &[
     "HOME",
     "PATH",
     "USER",
@@ -45,6 +45,27 @@ const AMBIENT: [&str; 31] = [
     "PGHOST",
     "PGUSER",
     "PGDATABASE",
+    "PGPORT",
+    "PGPASSWORD",
+    "REPLY",
+    "OPTARG",
+    "OPTIND",
+    "BASH_REMATCH",
+    "BASH_VERSION",
+    "BASHPID",
+    "FUNCNAME",
+    "HOSTTYPE",
+    "OSTYPE",
+    "MACHTYPE",
+    "SHLVL",
+    "COLUMNS",
+    "LINES",
+    "EPOCHSECONDS",
+    "EPOCHREALTIME",
+    "MAPFILE",
+    "DISPLAY",
+    "SSH_AUTH_SOCK",
+    "HISTFILE",
 ];
 
 pub fn is_ambient(name: &str) -> bool {
@@ -142,34 +163,13 @@ fn name_end(bytes: &[u8], start: usize) -> usize {
 }
 
 /// Names a shell block assigns itself (`X=…`, `export X=…`, `for X in`,
-/// `read X`), which are not the runbook's variables.
+/// `read X`), which are not the runbook's variables
+/// (`shell_vars::analyse`, read as the shell splits words).
 pub fn assigned_in_shell(code: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in code.lines() {
-        let words: Vec<&str> = line
-            .split(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|' | '('))
-            .filter(|w| !w.is_empty())
-            .collect();
-        for (i, w) in words.iter().enumerate() {
-            if let Some((name, _)) = w.split_once('=')
-                && !name.is_empty()
-                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
-                out.push(name.to_string());
-            }
-            if (*w == "for" || *w == "read" || *w == "local")
-                && let Some(next) = words.get(i + 1)
-            {
-                let next = if *next == "-r" {
-                    words.get(i + 2).copied().unwrap_or("")
-                } else {
-                    next
-                };
-                out.push(next.split('=').next().unwrap_or("").to_string());
-            }
-        }
-    }
-    out
+    super::shell_vars::analyse(code)
+        .assigned
+        .into_iter()
+        .collect()
 }
 
 /// An environment-style name worth checking: upper case, as the runbooks'

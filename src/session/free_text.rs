@@ -102,6 +102,15 @@ impl Msg {
                 action: _,
                 result,
             } => f.json.push(result),
+            // Names are identifiers; a value may hold a secret (a URL's
+            // password) even when its name does not say so.
+            Msg::VarsExported {
+                step: _,
+                action: _,
+                target: _,
+                vars,
+                secret: _,
+            } => f.text.extend(vars.iter_mut().map(|(_, v)| v)),
             // Keys and transaction ids a resume asks the database about:
             // changed, they would no longer find the batch.
             Msg::BatchStarted {
@@ -193,6 +202,13 @@ mod tests {
                 step: "s".into(),
                 action: 0,
                 result: json!({"rows": [[c()]], c(): c()}),
+            },
+            Msg::VarsExported {
+                step: "s".into(),
+                action: 0,
+                target: "t".into(),
+                vars: vec![("URL".into(), c())],
+                secret: Vec::new(),
             },
         ]
     }

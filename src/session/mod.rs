@@ -5,6 +5,7 @@
 
 mod checklist;
 pub mod display;
+pub mod exports;
 mod free_text;
 pub mod msg;
 mod outcome;

@@ -74,6 +74,18 @@ pub enum Msg {
         action: usize,
         outcome: ActionOutcome,
     },
+    /// What a shell block exported that differs from what it was given,
+    /// recorded just before its `ActionFinished`: the next shell blocks of
+    /// `target` get them (`session::exports`). The values of `secret` names
+    /// are `***`.
+    VarsExported {
+        step: String,
+        action: usize,
+        target: String,
+        vars: Vec<(String, String)>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        secret: Vec<String>,
+    },
     /// What a native action (sql, compare, migrations) found, as data for
     /// reports; the same result is also in its output as text.
     ActionResult {
@@ -335,6 +347,7 @@ impl Msg {
             | BatchCommitted { step, .. }
             | Checkpoint { step, .. }
             | ActionFinished { step, .. }
+            | VarsExported { step, .. }
             | CancelRequested { step }
             | ChecklistTicked { step, .. }
             | ConfirmedDone { step }

@@ -234,6 +234,8 @@ pub struct Session {
     /// Steps of the normal flow (role `Flow`: rollbacks, alternatives and
     /// context excluded), in order.
     flow: Vec<String>,
+    /// What shell blocks exported, carried per target.
+    pub(super) exports: super::exports::Exports,
 }
 
 /// Two sessions are equal when they run the same runbook (the same one,
@@ -254,6 +256,7 @@ impl PartialEq for Session {
             && self.current == other.current
             && self.down_ms == other.down_ms
             && self.rehearsed == other.rehearsed
+            && self.exports == other.exports
     }
 }
 
@@ -297,6 +300,7 @@ impl Session {
             rehearsed: HashMap::new(),
             index,
             flow,
+            exports: Default::default(),
         };
         session.current = session.first_current();
         session.note_turn(at);

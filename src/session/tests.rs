@@ -976,6 +976,16 @@ fn the_journal_form_of_every_message_is_stable() {
             action: 0,
             result: serde_json::json!({"kind": "query", "row_count": 1}),
         },
+        Msg::VarsExported {
+            step: "dump".into(),
+            action: 0,
+            target: "production".into(),
+            vars: vec![
+                ("BACKUP_DIR".into(), "/tmp/x y".into()),
+                ("API_TOKEN".into(), "***".into()),
+            ],
+            secret: vec!["API_TOKEN".into()],
+        },
         Msg::BatchStarted {
             step: "dump".into(),
             action: 0,

@@ -231,6 +231,7 @@ impl Session {
                 action,
                 outcome,
             } => self.action_finished(at, step, *action, outcome),
+            Msg::VarsExported { .. } => self.vars_exported(msg),
             Msg::ActionResult { step, action, .. } => {
                 self.expect_running(step, *action, "a result arrived for")?;
                 Ok(Vec::new())
@@ -416,7 +417,12 @@ impl Session {
         }
     }
 
-    fn expect_running(&self, step: &str, action: usize, what: &str) -> Result<(), Rejected> {
+    pub(super) fn expect_running(
+        &self,
+        step: &str,
+        action: usize,
+        what: &str,
+    ) -> Result<(), Rejected> {
         self.expect_status(
             step,
             |s| *s == StepStatus::Running { action },

@@ -13,6 +13,7 @@
 mod support;
 
 mod checklists;
+mod exports;
 mod fences;
 mod gates_shell;
 mod history;

@@ -273,9 +273,18 @@ fn an_undeclared_variable_is_a_warning_pointing_at_it() {
 #[test]
 fn variables_assigned_in_the_block_or_common_are_not_reported() {
     let src = format!(
-        "{HEAD}```bash\nCOUNT=$(wc -l < x)\necho \"$COUNT $HOME $user $RUNSHEET_TARGET\"\n```\n"
+        "{HEAD}```bash\nCOUNT=$(wc -l < x)\nuser=$(id -un)\necho \"$COUNT $HOME $user $RUNSHEET_TARGET\"\n```\n"
     );
     assert!(codes(&src).is_empty(), "{:?}", codes(&src));
+}
+
+/// Lower-case names count too (issue 16): one set nowhere expands to
+/// nothing at run time.
+#[test]
+fn a_lower_case_name_set_nowhere_is_reported() {
+    let src = format!("{HEAD}```bash\necho \"$HOME $user\"\n```\n");
+    let f = only(&src, "undeclared-variable");
+    assert_eq!(f.pointed, "user");
 }
 
 #[test]

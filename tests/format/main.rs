@@ -15,6 +15,7 @@ mod support;
 mod check_assets;
 mod check_errors;
 mod check_estimates;
+mod check_exports;
 mod check_fences;
 mod check_roles;
 mod parser_never_panics;

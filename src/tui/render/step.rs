@@ -117,6 +117,9 @@ pub fn lines(
         )));
     }
     out.extend(status_lines(ctx, step, state));
+    if let Some(l) = crate::session::exports::exported_line(s.exports().of_step(&step.id)) {
+        out.push(Line::from(Span::styled(l, t.dim())));
+    }
 
     let ticked = state.ticked.clone();
     let action = |n: usize| action_header(s, t, phase, step, state, n);
