@@ -3,6 +3,7 @@
 //! gate, record this). The same fold serves a live session, a resumed one
 //! and a replay.
 
+pub mod alternatives;
 pub mod display;
 mod free_text;
 pub mod msg;
@@ -13,10 +14,13 @@ pub mod state;
 pub mod update;
 
 #[cfg(test)]
+mod alternatives_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod times_tests;
 
+pub use alternatives::{Choice, Offer, OptionRef, Standing};
 pub use free_text::FreeText;
 pub use msg::{
     ActionOutcome, DbIdentity, Decision, Millis, Msg, SessionEnd, SessionInfo, Stream,

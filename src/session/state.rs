@@ -226,9 +226,16 @@ pub struct Session {
     /// (it comes from the other journals), set when a session starts.
     rehearsed: HashMap<String, Rehearsed>,
     index: HashMap<String, StepRef>,
-    /// Steps of the normal flow (role `Flow`: rollbacks, alternatives and
-    /// context excluded), in order.
-    flow: Vec<String>,
+    /// Steps run in order: the normal flow (role `Flow`: rollbacks,
+    /// alternatives and context excluded) and the chosen options' steps
+    /// where they stand (`alternatives::rebuild_flow`), in order.
+    pub(super) flow: Vec<String>,
+    /// Where the runbook offers alternatives (from the runbook, once).
+    pub(super) offers: Vec<super::alternatives::Offer>,
+    /// What was chosen at each offer, by offer id.
+    pub(super) choices: BTreeMap<String, super::alternatives::Choice>,
+    /// Who operates now: the first record's, then each resume's.
+    pub(super) operator: String,
 }
 
 /// Two sessions are equal when they run the same runbook (the same one,
@@ -249,6 +256,8 @@ impl PartialEq for Session {
             && self.current == other.current
             && self.down_ms == other.down_ms
             && self.rehearsed == other.rehearsed
+            && self.choices == other.choices
+            && self.operator == other.operator
     }
 }
 
@@ -275,6 +284,8 @@ impl Session {
             }
         }
         let values = info.values.clone();
+        let offers = super::alternatives::offers_of(&runbook);
+        let operator = info.operator.clone();
         let mut session = Session {
             runbook,
             info,
@@ -292,6 +303,9 @@ impl Session {
             rehearsed: HashMap::new(),
             index,
             flow,
+            offers,
+            choices: BTreeMap::new(),
+            operator,
         };
         session.current = session.first_current();
         session.note_turn(at);
@@ -508,8 +522,9 @@ impl Session {
             .map(String::as_str)
     }
 
+    /// Every flow step settled and every offer decided.
     pub fn is_complete(&self) -> bool {
-        self.next_step().is_none()
+        self.next_step().is_none() && !self.offer_undecided()
     }
 
     /// The step currently running, if any.

@@ -12,6 +12,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod alternatives;
 mod gates_shell;
 mod history;
 mod interactive_rule;
