@@ -71,9 +71,11 @@ impl Console {
                     return OfferReply::Choose(offer.by_letter(c).map(|o| o.id.clone()));
                 }
                 _ if answer == "none" => return OfferReply::Choose(None),
-                _ if answer == "s" || answer == "skip" => self.line(&self.paint.dim(
-                    "  an offer is not skipped: choose one, or n for none of them",
-                )),
+                _ if answer == "s" || answer == "skip" => self.line(
+                    &self
+                        .paint
+                        .dim("  an offer is not skipped: choose one, or n for none of them"),
+                ),
                 _ => match self.common(driver, &answer).await {
                     Some(r) => return OfferReply::Other(r),
                     None => continue,
@@ -100,10 +102,7 @@ impl Console {
         self.line("");
         if lines > CONTEXT_LINES {
             let titles: Vec<&str> = sections.iter().map(|(t, _)| *t).collect();
-            self.line(&p.dim(&format!(
-                "¶ for reading, not steps: {}",
-                titles.join(" · ")
-            )));
+            self.line(&p.dim(&format!("¶ for reading, not steps: {}", titles.join(" · "))));
             return;
         }
         for (title, body) in sections {

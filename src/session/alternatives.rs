@@ -352,11 +352,7 @@ impl Session {
             return format!("options at `{offer}`");
         };
         let what = match choice.and_then(|id| o.option(id)) {
-            Some(opt) => format!(
-                "chosen {} “{}”",
-                opt.letter.to_ascii_uppercase(),
-                opt.title
-            ),
+            Some(opt) => format!("chosen {} “{}”", opt.letter.to_ascii_uppercase(), opt.title),
             None => "none chosen".to_string(),
         };
         format!("{}: {}; {what}", self.offer_place(o), o.label())
@@ -387,7 +383,9 @@ impl Session {
         note: Option<&str>,
     ) -> Result<Vec<Effect>, Rejected> {
         let Some(o) = self.offer(offer) else {
-            return Err(Rejected(format!("this runbook offers no options at `{offer}`")));
+            return Err(Rejected(format!(
+                "this runbook offers no options at `{offer}`"
+            )));
         };
         if let Some(c) = self.chosen(offer) {
             let was = c
@@ -404,10 +402,7 @@ impl Session {
             Some(id) => match o.option(id) {
                 Some(opt) => opt.steps.first().cloned(),
                 None => {
-                    return Err(Rejected(format!(
-                        "`{id}` is not one of {}",
-                        o.label()
-                    )));
+                    return Err(Rejected(format!("`{id}` is not one of {}", o.label())));
                 }
             },
             None => None,

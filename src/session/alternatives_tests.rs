@@ -101,7 +101,12 @@ fn choosing_b_runs_only_b_and_the_flow_goes_on() {
     run_ok(&mut s, 1, "stop");
     assert_eq!(s.pending_offer().map(|o| o.id.as_str()), Some("snap"));
     // The next flow step waits for the choice.
-    let why = refused(&mut s, Msg::RunRequested { step: "start".into() });
+    let why = refused(
+        &mut s,
+        Msg::RunRequested {
+            step: "start".into(),
+        },
+    );
     assert!(why.contains("choose one (or none) first"), "{why}");
     // An option not chosen yet does not run either.
     let why = refused(&mut s, Msg::RunRequested { step: "wal".into() });
@@ -118,14 +123,26 @@ fn choosing_b_runs_only_b_and_the_flow_goes_on() {
     assert_eq!(s.next_step(), Some("wal"));
     assert_eq!(s.standing("snap"), Some(Standing::NotChosen));
     assert_eq!(s.standing("wal"), Some(Standing::Chosen));
-    let why = refused(&mut s, Msg::RunRequested { step: "snap".into() });
+    let why = refused(
+        &mut s,
+        Msg::RunRequested {
+            step: "snap".into(),
+        },
+    );
     assert!(why.contains("not chosen"), "{why}");
-    let why = refused(&mut s, Msg::RunRequested { step: "start".into() });
+    let why = refused(
+        &mut s,
+        Msg::RunRequested {
+            step: "start".into(),
+        },
+    );
     assert!(why.contains("not done or skipped"), "{why}");
     run_ok(&mut s, 4, "wal");
     run_ok(&mut s, 6, "start");
     assert!(s.is_complete());
-    let c = s.chosen("snap").map(|c| (c.option.clone(), c.at, c.by.clone()));
+    let c = s
+        .chosen("snap")
+        .map(|c| (c.option.clone(), c.at, c.by.clone()));
     assert_eq!(c, Some((Some("wal".into()), 3, "alice".into())));
     // The not chosen option is not left to do.
     assert_eq!(status_of(&s, "snap"), StepStatus::Pending);
@@ -139,7 +156,8 @@ fn choosing_b_runs_only_b_and_the_flow_goes_on() {
 }
 
 fn status_of(s: &Session, id: &str) -> StepStatus {
-    s.state(id).map_or(StepStatus::Pending, |x| x.status.clone())
+    s.state(id)
+        .map_or(StepStatus::Pending, |x| x.status.clone())
 }
 
 #[test]
@@ -168,7 +186,13 @@ fn the_flow_is_not_complete_until_a_last_offer_is_decided() {
         .map(|o| o.id.as_str())
         .collect();
     assert_eq!(ids, ["disk", "lock"]);
-    let e = ok(&mut s, 1, Msg::RunRequested { step: "deploy".into() });
+    let e = ok(
+        &mut s,
+        1,
+        Msg::RunRequested {
+            step: "deploy".into(),
+        },
+    );
     assert!(!e.is_empty());
     let e = ok(&mut s, 2, finished("deploy", 0));
     assert!(!e.contains(&Effect::FlowComplete), "{e:?}");
@@ -236,7 +260,12 @@ fn an_offer_at_the_start_is_asked_first() {
     let o = s.pending_offer().cloned();
     assert_eq!(o.as_ref().map(|o| o.after.clone()), Some(None));
     assert_eq!(o.map(|o| o.options.len()), Some(2));
-    let why = refused(&mut s, Msg::RunRequested { step: "verify".into() });
+    let why = refused(
+        &mut s,
+        Msg::RunRequested {
+            step: "verify".into(),
+        },
+    );
     assert!(why.contains("choose one"), "{why}");
     ok(&mut s, 1, choose("fresh", Some("upgrade")));
     assert_eq!(s.current(), Some("upgrade"));
@@ -251,16 +280,30 @@ fn an_offer_after_a_failed_step_is_reachable_and_its_option_runs() {
     let mut s = session_of("f.md", text, "staging");
     assert_eq!(s.offers().len(), 1);
     assert!(s.pending_offer().is_none());
-    ok(&mut s, 1, Msg::RunRequested { step: "migrate".into() });
+    ok(
+        &mut s,
+        1,
+        Msg::RunRequested {
+            step: "migrate".into(),
+        },
+    );
     ok(&mut s, 2, finished("migrate", 1));
     assert_eq!(s.pending_offer().map(|o| o.id.as_str()), Some("iff"));
     ok(&mut s, 3, choose("iff", Some("iff")));
     assert_eq!(s.current(), Some("iff"));
     // The chosen option runs with the failure standing before it.
     run_ok(&mut s, 4, "iff");
-    assert!(matches!(status_of(&s, "migrate"), StepStatus::Failed { .. }));
+    assert!(matches!(
+        status_of(&s, "migrate"),
+        StepStatus::Failed { .. }
+    ));
     // The flow goes on only once the failure is settled.
-    let why = refused(&mut s, Msg::RunRequested { step: "verify".into() });
+    let why = refused(
+        &mut s,
+        Msg::RunRequested {
+            step: "verify".into(),
+        },
+    );
     assert!(why.contains("not done or skipped"), "{why}");
     run_ok(&mut s, 6, "migrate");
     run_ok(&mut s, 8, "verify");
@@ -285,7 +328,12 @@ fn a_context_section_is_never_run_or_confirmed() {
     );
     // Its last box ticked does not settle it, nor does a confirmation.
     assert_eq!(status_of(&s, "contacts"), StepStatus::Pending);
-    let why = refused(&mut s, Msg::ConfirmedDone { step: "contacts".into() });
+    let why = refused(
+        &mut s,
+        Msg::ConfirmedDone {
+            step: "contacts".into(),
+        },
+    );
     assert!(why.contains("is context"), "{why}");
     run_ok(&mut s, 2, "deploy");
     assert!(s.is_complete());
@@ -296,10 +344,20 @@ fn the_fold_keeps_the_choice() {
     let mut s = session_of("r.md", OPTIONS_IN_A_PHASE, "staging");
     let mut journal = vec![(0, Msg::SessionStarted(s.info().clone()))];
     let msgs = [
-        (1, Msg::RunRequested { step: "stop".into() }),
+        (
+            1,
+            Msg::RunRequested {
+                step: "stop".into(),
+            },
+        ),
         (2, finished("stop", 0)),
         (3, choose("snap", Some("snap"))),
-        (4, Msg::RunRequested { step: "snap".into() }),
+        (
+            4,
+            Msg::RunRequested {
+                step: "snap".into(),
+            },
+        ),
     ];
     for (at, m) in msgs {
         ok(&mut s, at, m.clone());

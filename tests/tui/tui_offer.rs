@@ -21,9 +21,23 @@ const RUNBOOK: &str = "# Restore the orders database\n\n## 1. Prepare {#prep}\n\
 fn the_offer_is_asked_when_reached_and_b_runs_only_option_b() {
     let mut s = session_of(RUNBOOK, "staging");
     let mut app = App::new(&s);
-    submit(&mut app, &mut s, T0, Msg::RunRequested { step: "stop".into() });
+    submit(
+        &mut app,
+        &mut s,
+        T0,
+        Msg::RunRequested {
+            step: "stop".into(),
+        },
+    );
     submit(&mut app, &mut s, T0 + 1_000, finished("stop", 0, 0, 900));
-    let shown = screen(&s, &mut app, &mut Outputs::new(), (80, 24), T0 + 2_000, &PLAIN);
+    let shown = screen(
+        &s,
+        &mut app,
+        &mut Outputs::new(),
+        (80, 24),
+        T0 + 2_000,
+        &PLAIN,
+    );
     assert!(
         shown.contains("At “Stop the application”: 2 options"),
         "{shown}"
@@ -31,10 +45,24 @@ fn the_offer_is_asked_when_reached_and_b_runs_only_option_b() {
     insta::assert_snapshot!(shown);
     // Esc closes it to look around; o asks again.
     press(&mut app, &mut s, T0 + 3_000, key(KeyCode::Esc));
-    let closed = screen(&s, &mut app, &mut Outputs::new(), (80, 24), T0 + 3_000, &PLAIN);
+    let closed = screen(
+        &s,
+        &mut app,
+        &mut Outputs::new(),
+        (80, 24),
+        T0 + 3_000,
+        &PLAIN,
+    );
     assert!(!closed.contains("2 options"), "{closed}");
     press(&mut app, &mut s, T0 + 4_000, ch('o'));
-    let again = screen(&s, &mut app, &mut Outputs::new(), (80, 24), T0 + 4_000, &PLAIN);
+    let again = screen(
+        &s,
+        &mut app,
+        &mut Outputs::new(),
+        (80, 24),
+        T0 + 4_000,
+        &PLAIN,
+    );
     assert!(again.contains("2 options"), "{again}");
     press(&mut app, &mut s, T0 + 5_000, ch('b'));
     assert_eq!(
@@ -57,9 +85,23 @@ fn the_offer_is_asked_when_reached_and_b_runs_only_option_b() {
 fn n_takes_none_and_the_flow_goes_on() {
     let mut s = session_of(RUNBOOK, "staging");
     let mut app = App::new(&s);
-    submit(&mut app, &mut s, T0, Msg::RunRequested { step: "stop".into() });
+    submit(
+        &mut app,
+        &mut s,
+        T0,
+        Msg::RunRequested {
+            step: "stop".into(),
+        },
+    );
     submit(&mut app, &mut s, T0 + 1_000, finished("stop", 0, 0, 900));
-    screen(&s, &mut app, &mut Outputs::new(), (80, 24), T0 + 2_000, &PLAIN);
+    screen(
+        &s,
+        &mut app,
+        &mut Outputs::new(),
+        (80, 24),
+        T0 + 2_000,
+        &PLAIN,
+    );
     press(&mut app, &mut s, T0 + 3_000, ch('n'));
     assert_eq!(s.chosen("snap").map(|c| c.option.clone()), Some(None));
     assert_eq!(s.next_step(), Some("start"));

@@ -37,7 +37,12 @@ impl App {
         }
     }
 
-    pub(super) fn offer_key(&mut self, session: &Session, offer: String, key: KeyEvent) -> Vec<Command> {
+    pub(super) fn offer_key(
+        &mut self,
+        session: &Session,
+        offer: String,
+        key: KeyEvent,
+    ) -> Vec<Command> {
         let choose = |choice: Option<String>| {
             vec![Command::Submit(Msg::AlternativeChosen {
                 offer: offer.clone(),
