@@ -368,3 +368,23 @@ fn the_fold_keeps_the_choice() {
     assert_eq!(folded.flow(), ["stop", "snap", "start"]);
     assert_eq!(folded.standing("wal"), Some(Standing::NotChosen));
 }
+
+#[test]
+fn the_plan_counts_the_chosen_option_and_the_choice_reads_in_a_few_words() {
+    let text = "# T\n\n## Stop {#stop estimate=1m}\n\n```bash\necho stop\n```\n\n\
+                ## Option A: snapshot {#a estimate=5m}\n\n```bash\necho a\n```\n\n\
+                ## Option B: WAL {#b estimate=20m}\n\n```bash\necho b\n```\n\n\
+                ## Start {#start estimate=1m}\n\n```bash\necho start\n```\n";
+    let mut s = session_of("e.md", text, "staging");
+    let minutes = |s: &Session| s.plan().map(|p| p.high.as_secs() / 60);
+    assert_eq!(minutes(&s), Some(2), "no option counts before the choice");
+    run_ok(&mut s, 1, "stop");
+    ok(&mut s, 3, choose("a", Some("b")));
+    assert_eq!(minutes(&s), Some(22), "the chosen option counts");
+    assert_eq!(s.remaining().map(|p| p.high.as_secs() / 60), Some(21));
+    assert_eq!(
+        s.describe_choice("a", Some("b")),
+        "at “Stop”: 2 options: A “Option A: snapshot”, B “Option B: WAL”; chosen B “Option B: WAL”"
+    );
+    assert!(s.describe_choice("a", None).ends_with("; none chosen"));
+}
