@@ -325,6 +325,27 @@ impl Session {
             .then_some(after)
     }
 
+    /// One line on what an off-flow step is in this session, for the
+    /// screens: an option (offered, chosen, not chosen) or context.
+    pub fn role_note(&self, step: &str) -> Option<String> {
+        let (_, s) = self.step(step)?;
+        if s.role == Role::Context {
+            return Some("¶ Context: read it; there is nothing to run or confirm".into());
+        }
+        let (offer, option) = self.option_of(step)?;
+        let name = format!(
+            "⎇ Option {} of {} {}",
+            option.letter.to_ascii_uppercase(),
+            offer.options.len(),
+            self.offer_place(offer)
+        );
+        Some(match self.standing(step)? {
+            Standing::Offered => format!("{name}: runs only if chosen (o asks)"),
+            Standing::Chosen => format!("{name}: chosen, runs in the flow"),
+            Standing::NotChosen => format!("{name}: not chosen, it does not run"),
+        })
+    }
+
     /// The next unsettled step of the chosen option `step` belongs to:
     /// where an option run after a failure goes on.
     pub(super) fn next_in_option(&self, step: &str) -> Option<&str> {

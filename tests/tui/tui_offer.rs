@@ -107,3 +107,35 @@ fn n_takes_none_and_the_flow_goes_on() {
     assert_eq!(s.next_step(), Some("start"));
     assert_eq!(app.selected.as_deref(), Some("start"));
 }
+
+#[test]
+fn the_step_pane_says_what_an_option_is_before_and_after_the_choice() {
+    let mut s = session_of(RUNBOOK, "staging");
+    let mut app = App::new(&s);
+    app.selected = Some("snap".into());
+    let before = screen(&s, &mut app, &mut Outputs::new(), (120, 40), T0, &PLAIN);
+    assert!(
+        before.contains("Option A of 2 at “Stop the application”: runs only if chosen"),
+        "{before}"
+    );
+    submit(
+        &mut app,
+        &mut s,
+        T0,
+        Msg::RunRequested {
+            step: "stop".into(),
+        },
+    );
+    submit(&mut app, &mut s, T0 + 1_000, finished("stop", 0, 0, 900));
+    press(&mut app, &mut s, T0 + 2_000, ch('b'));
+    app.selected = Some("snap".into());
+    let after = screen(
+        &s,
+        &mut app,
+        &mut Outputs::new(),
+        (120, 40),
+        T0 + 2_000,
+        &PLAIN,
+    );
+    assert!(after.contains("not chosen, it does not run"), "{after}");
+}
