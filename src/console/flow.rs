@@ -3,6 +3,7 @@
 //! is needed), and hands every answer to the driver, which journals it and
 //! runs what it asks for.
 
+use super::offer::OfferReply;
 use super::{Console, Reply};
 use crate::driver::{Driver, Event, RunEnd, Submitted};
 use crate::session::display;
@@ -54,6 +55,7 @@ struct Flow {
 impl Flow {
     async fn drive(&mut self) -> Result<RunEnd> {
         self.show_events().await?;
+        self.console.context_overview(self.driver.session());
         loop {
             if let Some(e) = self.console.fatal.take() {
                 return Err(e);
@@ -67,7 +69,20 @@ impl Flow {
                 }
                 continue;
             }
-            let Some(step) = self.driver.session().next_step().map(str::to_string) else {
+            if let Some(offer) = self.driver.session().pending_offer().map(|o| o.id.clone()) {
+                if let Some(end) = self.offer(&offer).await? {
+                    return Ok(end);
+                }
+                continue;
+            }
+            // A chosen option offered after a failure runs before the
+            // failure is settled.
+            let session = self.driver.session();
+            let Some(step) = session
+                .option_after_failure()
+                .or_else(|| session.next_step())
+                .map(str::to_string)
+            else {
                 return Ok(RunEnd::Completed);
             };
             let status = self.driver.session().state(&step).map(|s| s.status.clone());
@@ -511,6 +526,37 @@ impl Flow {
                 return Ok(end);
             }
         }
+    }
+
+    /// An offer of alternatives the flow reached: the operator picks one
+    /// option or none; `--auto` takes none and says so in the journal.
+    async fn offer(&mut self, offer: &str) -> Result<Option<RunEnd>> {
+        let Some(o) = self.driver.session().offer(offer).cloned() else {
+            return Err(format!("no offer `{offer}`"));
+        };
+        self.console.offer(self.driver.session(), &o);
+        // Where a note or a quit at the offer belongs.
+        let at = o
+            .after
+            .clone()
+            .or_else(|| o.steps().next().map(str::to_string))
+            .unwrap_or_default();
+        let (choice, note) = if self.driver.auto() {
+            self.console.offer_auto();
+            (None, Some("auto: none chosen".to_string()))
+        } else {
+            match self.console.ask_offer(&mut self.driver, &o).await {
+                OfferReply::Choose(choice) => (choice, None),
+                OfferReply::Other(reply) => return self.answer_common(&at, reply).await,
+            }
+        };
+        self.try_submit(Msg::AlternativeChosen {
+            offer: offer.to_string(),
+            choice,
+            note,
+        })
+        .await?;
+        Ok(None)
     }
 
     async fn resolve_in_doubt(&mut self, step: &str) -> Result<Option<RunEnd>> {

@@ -3,6 +3,7 @@
 //! operator gets with `--plain`.
 
 mod flow;
+mod offer;
 mod stdin;
 
 pub use flow::run;

@@ -105,6 +105,9 @@ pub fn event(msg: &Msg, session: &Session) -> String {
                 Decision::Skip { reason } => format!("skipped: {reason}"),
             }
         ),
+        Msg::AlternativeChosen { offer, choice, .. } => {
+            session.describe_choice(offer, choice.as_deref())
+        }
         Msg::Interrupted { reason } => format!("interrupted: {reason}"),
         Msg::SessionEnded { outcome } => match outcome {
             SessionEnd::Completed => "session completed".into(),

@@ -36,6 +36,9 @@ pub struct Report {
     pub comparisons: Vec<Comparison>,
     pub databases: Vec<(String, DbIdentity)>,
     pub interruptions: Vec<Event>,
+    /// What was chosen at each offer of alternatives, at the step it
+    /// stands after.
+    pub choices: Vec<Event>,
     /// Why the fold stopped early: a record the engine refused.
     pub refused: Option<String>,
 }
@@ -73,6 +76,8 @@ pub struct StepLine {
     /// Not in the normal flow (a rollback, an alternative, context): not
     /// planned, drawn only when it ran.
     pub off_flow: bool,
+    /// An alternative whose offer was decided for another option or none.
+    pub not_chosen: bool,
     pub status: StepStatus,
     pub planned: Option<Estimate>,
     pub started_at: Option<Millis>,
@@ -223,6 +228,7 @@ struct Fold {
     failures: Vec<Failure>,
     comparisons: Vec<Comparison>,
     interruptions: Vec<Event>,
+    choices: Vec<Event>,
     tails: HashMap<String, VecDeque<String>>,
     runs: HashMap<String, Vec<Run>>,
     refused: Option<String>,
@@ -241,6 +247,7 @@ impl Fold {
             failures: Vec::new(),
             comparisons: Vec::new(),
             interruptions: Vec::new(),
+            choices: Vec::new(),
             tails: HashMap::new(),
             runs: HashMap::new(),
             refused: None,
@@ -358,6 +365,22 @@ impl Fold {
                 step: step.clone(),
                 text: text.clone(),
             }),
+            Msg::AlternativeChosen {
+                offer,
+                choice,
+                note,
+            } => {
+                let described = self.session.describe_choice(offer, choice.as_deref());
+                let by = match note {
+                    Some(n) => n.clone(),
+                    None => format!("by {}", self.operator),
+                };
+                self.choices.push(Event {
+                    at,
+                    step: self.session.offer(offer).and_then(|o| o.after.clone()),
+                    text: format!("{described} ({by})"),
+                });
+            }
             Msg::Interrupted { reason } => self.interruptions.push(Event {
                 at,
                 step: None,
@@ -386,7 +409,8 @@ impl Fold {
                     phase: p.title.clone(),
                     id: s.id.clone(),
                     title: s.title.clone(),
-                    off_flow: !s.role.is_flow(),
+                    off_flow: !session.flow().contains(&s.id),
+                    not_chosen: session.standing(&s.id) == Some(session::Standing::NotChosen),
                     status: state.map_or(StepStatus::Pending, |x| x.status.clone()),
                     planned: s.estimate,
                     started_at: state.and_then(|x| x.started_at),
@@ -439,6 +463,7 @@ impl Fold {
                 .map(|(t, id)| (t.clone(), id.clone()))
                 .collect(),
             interruptions: self.interruptions,
+            choices: self.choices,
             refused: self.refused,
         }
     }

@@ -19,6 +19,7 @@ pub fn render(r: &Report, src: &Source) -> String {
     summary(&mut out, r, src);
     timeline(&mut out, r);
     gates(&mut out, r);
+    events(&mut out, "Alternatives", &r.choices, r, "choice");
     events(&mut out, "Skipped steps", &r.skips, r, "reason");
     events(&mut out, "Notes", &r.notes, r, "note");
     events(&mut out, "Interruptions", &r.interruptions, r, "why");
@@ -176,7 +177,11 @@ fn timeline(out: &mut String, r: &Report) {
             n + 1,
             md(&s.phase),
             md(&s.title),
-            md(&status(&s.status)),
+            md(&if s.not_chosen {
+                "not chosen".to_string()
+            } else {
+                status(&s.status)
+            }),
             s.planned
                 .as_ref()
                 .map(|e| e.to_string())

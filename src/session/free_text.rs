@@ -69,6 +69,12 @@ impl Msg {
             | Msg::CancelRequested { step: _ }
             | Msg::ConfirmedDone { step: _ } => {}
             Msg::GateAnswered { step: _, typed } => f.text.push(typed),
+            // The note is runsheet's own words; the ids are the runbook's.
+            Msg::AlternativeChosen {
+                offer: _,
+                choice: _,
+                note: _,
+            } => {}
             Msg::ActionStarted {
                 step: _,
                 action: _,

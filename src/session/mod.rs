@@ -3,6 +3,7 @@
 //! gate, record this). The same fold serves a live session, a resumed one
 //! and a replay.
 
+pub mod alternatives;
 mod checklist;
 pub mod display;
 pub mod exports;
@@ -15,12 +16,15 @@ pub mod state;
 pub mod update;
 
 #[cfg(test)]
+mod alternatives_tests;
+#[cfg(test)]
 mod checklist_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod times_tests;
 
+pub use alternatives::{Choice, Offer, OptionRef, Standing};
 pub use checklist::Next;
 pub use free_text::FreeText;
 pub use msg::{

@@ -156,6 +156,16 @@ pub enum Msg {
         failed: String,
         rollback: String,
     },
+    /// At an offer of alternatives ("2 options: A …, B …"), the option
+    /// chosen, or none of them (`choice` absent).
+    AlternativeChosen {
+        offer: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        choice: Option<String>,
+        /// Why, when no person chose ("auto: none chosen").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// How the operator settled a step that was running when the session died.
     InDoubtResolved {
         step: String,
@@ -358,6 +368,7 @@ impl Msg {
             SessionStarted(_)
             | Resumed { .. }
             | DatabaseIdentified { .. }
+            | AlternativeChosen { .. }
             | Interrupted { .. }
             | SessionEnded { .. } => None,
         }

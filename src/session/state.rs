@@ -231,11 +231,18 @@ pub struct Session {
     /// (it comes from the other journals), set when a session starts.
     rehearsed: HashMap<String, Rehearsed>,
     index: HashMap<String, StepRef>,
-    /// Steps of the normal flow (role `Flow`: rollbacks, alternatives and
-    /// context excluded), in order.
-    flow: Vec<String>,
     /// What shell blocks exported, carried per target.
     pub(super) exports: super::exports::Exports,
+    /// Steps run in order: the normal flow (role `Flow`: rollbacks,
+    /// alternatives and context excluded) and the chosen options' steps
+    /// where they stand (`alternatives::rebuild_flow`), in order.
+    pub(super) flow: Vec<String>,
+    /// Where the runbook offers alternatives (from the runbook, once).
+    pub(super) offers: Vec<super::alternatives::Offer>,
+    /// What was chosen at each offer, by offer id.
+    pub(super) choices: BTreeMap<String, super::alternatives::Choice>,
+    /// Who operates now: the first record's, then each resume's.
+    pub(super) operator: String,
 }
 
 /// Two sessions are equal when they run the same runbook (the same one,
@@ -257,6 +264,8 @@ impl PartialEq for Session {
             && self.down_ms == other.down_ms
             && self.rehearsed == other.rehearsed
             && self.exports == other.exports
+            && self.choices == other.choices
+            && self.operator == other.operator
     }
 }
 
@@ -283,6 +292,8 @@ impl Session {
             }
         }
         let values = info.values.clone();
+        let offers = super::alternatives::offers_of(&runbook);
+        let operator = info.operator.clone();
         let mut session = Session {
             runbook,
             info,
@@ -301,6 +312,9 @@ impl Session {
             index,
             flow,
             exports: Default::default(),
+            offers,
+            choices: BTreeMap::new(),
+            operator,
         };
         session.current = session.first_current();
         session.note_turn(at);
@@ -517,8 +531,9 @@ impl Session {
             .map(String::as_str)
     }
 
+    /// Every flow step settled and every offer decided.
     pub fn is_complete(&self) -> bool {
-        self.next_step().is_none()
+        self.next_step().is_none() && !self.offer_undecided()
     }
 
     /// The step currently running, if any.

@@ -1038,6 +1038,16 @@ fn the_journal_form_of_every_message_is_stable() {
             failed: "dump".into(),
             rollback: "undo".into(),
         },
+        Msg::AlternativeChosen {
+            offer: "snap".into(),
+            choice: Some("wal".into()),
+            note: None,
+        },
+        Msg::AlternativeChosen {
+            offer: "snap".into(),
+            choice: None,
+            note: Some("auto: none chosen".into()),
+        },
         Msg::InDoubtResolved {
             step: "wipe".into(),
             decision: Decision::Skip {

@@ -46,6 +46,12 @@ pub enum Effect {
         failed: String,
         rollback: String,
     },
+    /// An offer of alternatives was decided: the chosen option's steps
+    /// (if any) now run in order.
+    AlternativeChosen {
+        offer: String,
+        choice: Option<String>,
+    },
 }
 
 /// What the operator must see before a destructive step runs.
@@ -142,7 +148,12 @@ impl Session {
         }
         match msg {
             Msg::SessionStarted(_) => reject("the session has already started"),
-            Msg::Resumed { values, .. } => {
+            Msg::Resumed {
+                values, operator, ..
+            } => {
+                if let Some(op) = operator {
+                    self.operator = op.clone();
+                }
                 self.values
                     .extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
                 // The session was down from its last record to now: not
@@ -368,6 +379,11 @@ impl Session {
                     rollback: rollback.clone(),
                 }])
             }
+            Msg::AlternativeChosen {
+                offer,
+                choice,
+                note,
+            } => self.choose(at, offer, choice.as_deref(), note.as_deref()),
             Msg::InDoubtResolved { step, decision } => {
                 self.expect_status(
                     step,
@@ -536,6 +552,9 @@ impl Session {
                 self.named(r)
             ));
         }
+        if let Some(why) = self.offer_blocks(step) {
+            return reject(why);
+        }
         if let Some(blocker) = self.unsettled_before(step) {
             return reject(format!(
                 "{} comes after {}, which is not done or skipped",
@@ -583,8 +602,11 @@ impl Session {
     /// are outside the flow and may run whenever the operator decides.
     fn unsettled_before(&self, step: &str) -> Option<String> {
         let pos = self.flow().iter().position(|s| s == step)?;
+        // A chosen option offered after a failure runs with it failed.
+        let failure = self.failure_before_option(step);
         self.flow()[..pos]
             .iter()
+            .filter(|s| Some(s.as_str()) != failure)
             .find(|s| !self.status(s).is_settled())
             .cloned()
     }
@@ -825,7 +847,12 @@ impl Session {
         // at once for a checklist-only step whose turn has come.
         let closes = match status {
             StepStatus::AwaitingChecklist => complete && self.paused_before(step).is_none(),
-            StepStatus::Pending => complete && actionless && self.unsettled_before(step).is_none(),
+            StepStatus::Pending => {
+                complete
+                    && actionless
+                    && self.unsettled_before(step).is_none()
+                    && self.offer_blocks(step).is_none()
+            }
             _ => false,
         };
         if closes {
@@ -860,6 +887,9 @@ impl Session {
         }
         if !complete {
             return reject(format!("tick every checklist item of {named} first"));
+        }
+        if let Some(why) = self.offer_blocks(step) {
+            return reject(why);
         }
         if let Some(blocker) = self.unsettled_before(step) {
             return reject(format!(
@@ -898,7 +928,7 @@ impl Session {
         // The flow moves on from its current step, not from a failure.
         if !failed
             && self.current.as_deref() == Some(step)
-            && let Some(next) = self.next_step()
+            && let Some(next) = self.next_in_option(step).or_else(|| self.next_step())
         {
             self.current = Some(next.to_string());
         }

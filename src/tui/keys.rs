@@ -207,6 +207,11 @@ pub fn available(app: &App, session: &Session) -> Vec<FooterKey> {
             K::of(Act::RollbackGo),
             K::of(Act::RollbackBack),
         ],
+        Mode::Offer { .. } => vec![
+            K::of(Act::OfferChoose),
+            K::of(Act::OfferNone),
+            K::of(Act::OfferBack),
+        ],
         Mode::InDoubt { .. } => vec![
             K::of(Act::InDoubtRerun),
             K::of(Act::InDoubtDone),
@@ -287,6 +292,9 @@ fn normal(app: &App, session: &Session) -> Vec<FooterKey> {
             }
             StepStatus::Countdown => {}
         }
+    }
+    if session.pending_offer().is_some() {
+        keys.push(K::of(Act::Offer));
     }
     if session.running().is_none() && session.rolled_back().is_some() {
         keys.push(K::of(Act::EndRolledBack));

@@ -12,6 +12,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod alternatives;
 mod checklists;
 mod exports;
 mod fences;

@@ -261,3 +261,34 @@ fn an_interactive_step_gets_the_terminal_and_gives_it_back() {
     assert_eq!(greeting, "hello bob\n");
     t.keys(&["q"]);
 }
+
+#[test]
+fn an_offer_of_alternatives_is_chosen_with_its_letter() {
+    let t = Tmux::new("offer");
+    let rb = t.dir.path().join("restore.md");
+    std::fs::write(
+        &rb,
+        "# Restore\n\n## P\n\n### Stop the app {#stop}\n\n```bash\ntouch \"$WORK/ran-stop\"\n```\n\n\
+         ### Option A: from the snapshot {#snap}\n\n```bash\ntouch \"$WORK/ran-a\"\n```\n\n\
+         ### Option B: from the WAL {#wal}\n\n```bash\ntouch \"$WORK/ran-b\"\n```\n\n\
+         ### Start the app {#start}\n\n```bash\ntouch \"$WORK/ran-start\"\n```\n",
+    )
+    .unwrap();
+    t.start(&format!("run {} --target staging", rb.display()));
+    t.wait_screen("Stop the app");
+    t.keys(&["Enter"]);
+    t.wait_screen("2 options, only the one chosen runs");
+    t.keys(&["b"]);
+    t.wait_record("the choice", |r| {
+        r["type"] == "alternative-chosen" && r["choice"] == "wal"
+    });
+    // The chosen option is selected: Enter runs it, then the flow goes on.
+    t.keys(&["Enter"]);
+    t.wait_record("option B", |r| is(r, "action-finished", "wal"));
+    t.wait_screen("Enter next step");
+    t.keys(&["Enter", "Enter"]);
+    t.wait_record("the last step", |r| is(r, "action-finished", "start"));
+    assert!(t.dir.path().join("ran-b").exists());
+    assert!(!t.dir.path().join("ran-a").exists());
+    t.keys(&["q"]);
+}

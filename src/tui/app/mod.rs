@@ -5,6 +5,7 @@
 mod input;
 mod modal_keys;
 mod normal_keys;
+mod offer;
 
 use super::render;
 use crate::session::{Effect, Gate, Msg, Session, StepStatus};
@@ -65,6 +66,10 @@ pub enum Mode {
     InDoubt {
         step: String,
     },
+    /// The flow reached an offer of alternatives: one option, or none.
+    Offer {
+        offer: String,
+    },
     Countdown {
         step: String,
         ends_at_ms: i64,
@@ -98,6 +103,7 @@ impl fmt::Debug for Mode {
                 "Rollback {{ failed: {failed:?}, choices: {choices:?}, selected: {selected} }}"
             ),
             Mode::InDoubt { step } => write!(f, "InDoubt {{ step: {step:?} }}"),
+            Mode::Offer { offer } => write!(f, "Offer {{ offer: {offer:?} }}"),
             Mode::Countdown { step, ends_at_ms } => {
                 write!(
                     f,
@@ -218,6 +224,9 @@ pub struct App {
     asks: VecDeque<Ask>,
     /// The selected step and its output's `pushed` count at the last frame.
     pub(crate) output_mark: Option<(String, u64)>,
+    /// The offer of alternatives closed with Esc to look around: not
+    /// asked again until `o` (or the next offer).
+    offer_closed: Option<String>,
 }
 
 impl App {
@@ -245,6 +254,7 @@ impl App {
             frame: Rect::new(0, 0, 120, 40),
             asks: VecDeque::new(),
             output_mark: None,
+            offer_closed: None,
         }
     }
 
@@ -365,6 +375,7 @@ impl App {
                 };
             }
             Effect::RollbackChosen { rollback, .. } => self.select(rollback),
+            Effect::AlternativeChosen { .. } => self.alternative_chosen(session),
             Effect::Record(_) | Effect::CancelAction { .. } => {}
         }
         Vec::new()
@@ -453,6 +464,7 @@ impl App {
                 !matches!(status(failed), Some(StepStatus::Failed { .. }))
             }
             Mode::ConfirmQuit => session.running().is_none(),
+            Mode::Offer { offer } => session.chosen(offer).is_some(),
             Mode::ConfirmCancel { step } => {
                 !matches!(status(step), Some(StepStatus::Running { .. }))
             }
@@ -471,6 +483,7 @@ impl App {
             self.select(&step);
             self.mode = Mode::InDoubt { step };
         }
+        self.ask_offer(session);
     }
 
     /// Text pasted into the terminal goes to the open input, on one line.
@@ -523,6 +536,7 @@ impl App {
                 selected,
             } => self.rollback_key(failed, choices, selected, key),
             Mode::InDoubt { step } => self.in_doubt_key(session, step, key),
+            Mode::Offer { offer } => self.offer_key(session, offer, key),
             Mode::Countdown { step, ends_at_ms } => match key.code {
                 KeyCode::Esc | KeyCode::Char('c') => self.cancel_countdown(session, step, now_ms),
                 _ if is_ctrl(&key, 'c') => self.cancel_countdown(session, step, now_ms),

@@ -43,6 +43,7 @@ impl App {
                 };
             }
             KeyCode::Char('b') => self.open_rollback(session, now_ms),
+            KeyCode::Char('o') => self.reopen_offer(session, now_ms),
             KeyCode::Char('e') => {
                 if session.running().is_some() {
                     self.flash_alert("A command is running: let it end first.", now_ms);

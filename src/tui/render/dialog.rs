@@ -92,6 +92,37 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             ]));
             ("Rollback", l)
         }
+        Mode::Offer { offer } => {
+            let Some(o) = s.offer(offer) else { return };
+            let n = o.options.len();
+            let mut l = para(&format!(
+                "{}: {n} option{}, only the one chosen runs:",
+                capitalized(&s.offer_place(o)),
+                if n == 1 { "" } else { "s" }
+            ));
+            for option in &o.options {
+                let est = option
+                    .steps
+                    .iter()
+                    .filter_map(|id| s.step(id).and_then(|(_, st)| st.estimate))
+                    .reduce(|a, b| a + b)
+                    .map(|e| format!(" ~{e}"))
+                    .unwrap_or_default();
+                let text = truncate(&format!("{}{est}", option.title), w.saturating_sub(4));
+                l.push(Line::from(vec![
+                    Span::raw("  "),
+                    Span::styled(option.letter.to_string(), t.key()),
+                    Span::raw(" "),
+                    Span::styled(text, t.base()),
+                ]));
+            }
+            l.push(key_line(&[
+                ("a, b, …", "run that option"),
+                ("n", "none"),
+                ("Esc", "look first"),
+            ]));
+            ("Alternatives", l)
+        }
         Mode::InDoubt { step } => {
             let mut l = para(&format!(
                 "“{}” was running when the session stopped. It may or may not have completed: check, then decide.",
@@ -126,4 +157,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         .title_style(t.title());
     frame.render_widget(Clear, modal);
     frame.render_widget(Paragraph::new(lines).block(block), modal);
+}
+
+/// "At “Stop the app”" from "at “Stop the app”".
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

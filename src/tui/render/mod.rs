@@ -212,6 +212,7 @@ pub fn draw_in(
         Mode::ConfirmQuit
         | Mode::ConfirmCancel { .. }
         | Mode::Rollback { .. }
+        | Mode::Offer { .. }
         | Mode::InDoubt { .. } => dialog::render(frame, area, &ctx),
     }
     // Before masking: a secret is searched in the cells as they will show.

@@ -99,6 +99,9 @@ pub fn lines(
         meta.push(format!("attempt {}", state.attempts));
     }
     out.push(Line::from(Span::styled(meta.join(" · "), t.dim())));
+    if let Some(note) = s.role_note(&step.id) {
+        out.push(Line::from(Span::styled(note, t.dim())));
+    }
     if phase.rollback {
         let undoes: Vec<String> = step
             .undoes

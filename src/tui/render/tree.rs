@@ -157,7 +157,7 @@ fn step_lines(step: &Step, w: usize, ctx: &Ctx) -> Vec<Line<'static>> {
 
     let selected = ctx.app.selected.as_deref() == Some(step.id.as_str());
     // Off the flow and not run: dimmed, nothing to do there unless chosen.
-    let settled_rollback = !step.role.is_flow() && status == StepStatus::Pending;
+    let settled_rollback = !s.flow().contains(&step.id) && status == StepStatus::Pending;
     let base = if settled_rollback {
         t.dim()
     } else {
