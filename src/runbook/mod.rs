@@ -13,7 +13,9 @@ mod lint;
 pub mod model;
 pub mod outline;
 pub mod parse;
+pub mod placeholders;
 pub mod role;
+pub mod shell_error;
 pub mod span;
 pub mod vars;
 

@@ -17,6 +17,7 @@ mod history;
 mod interactive_rule;
 mod journal;
 mod masks;
+mod placeholders;
 mod processes;
 mod prompts;
 mod protection;

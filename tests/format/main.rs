@@ -14,5 +14,6 @@ mod support;
 
 mod check_assets;
 mod check_errors;
+mod check_placeholders;
 mod check_roles;
 mod parser_never_panics;
