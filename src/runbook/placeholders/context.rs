@@ -45,8 +45,9 @@ pub fn shell(code: &str) -> Vec<Ctx> {
     let mut pending: Vec<Pending> = Vec::new();
     let mut i = 0;
     let mark = |ctx: &mut Vec<Ctx>, r: std::ops::Range<usize>, c: Ctx| {
-        for k in r.start.min(n)..r.end.min(n) {
-            ctx[k] = c;
+        let (start, end) = (r.start.min(n), r.end.min(n));
+        if start < end {
+            ctx[start..end].fill(c);
         }
     };
     while i < n {
@@ -217,8 +218,9 @@ pub fn sql(code: &str) -> Vec<Ctx> {
     let mut ctx = vec![Ctx::Code; n];
     let mut i = 0;
     let mut mark = |r: std::ops::Range<usize>, c: Ctx| {
-        for k in r.start.min(n)..r.end.min(n) {
-            ctx[k] = c;
+        let (start, end) = (r.start.min(n), r.end.min(n));
+        if start < end {
+            ctx[start..end].fill(c);
         }
     };
     while i < n {
