@@ -127,6 +127,10 @@ fn angle(text: &str, i: usize) -> Option<Found> {
     if inner.chars().filter(|c| c.is_alphabetic()).count() < 2 {
         return None;
     }
+    // `echo "usage: deploy.sh <env>"` documents arguments, asks for none.
+    if line_of(text, i).to_ascii_lowercase().contains("usage") {
+        return None;
+    }
     let end = i + 1 + close + 1;
     Some(Found {
         range: i..end,
@@ -134,6 +138,20 @@ fn angle(text: &str, i: usize) -> Option<Found> {
         var: name_of(inner)?,
     })
 }
+
+/// The line of `text` holding byte `i`.
+fn line_of(text: &str, i: usize) -> &str {
+    let start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+    let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+    &text[start..end]
+}
+
+/// Words a script prints in brackets (`echo "[INFO] done"`): log levels
+/// and statuses, not values to fill in.
+const BRACKET_WORDS: [&str; 18] = [
+    "INFO", "WARN", "WARNING", "ERROR", "DEBUG", "TRACE", "FATAL", "CRITICAL", "NOTE", "TODO",
+    "DONE", "FAIL", "FAILED", "SUCCESS", "SKIP", "SKIPPED", "PASS", "OK",
+];
 
 /// `[PAGE_ID]`, `[CLUSTER-NAME]`: upper case in square brackets. Not a
 /// test (`[ -f x ]`, `[[ … ]]`), an index (`${a[0]}`, `arr[IDX]`), or a
@@ -155,7 +173,12 @@ fn bracket(text: &str, i: usize) -> Option<Found> {
         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_' || c == b'-');
     // `[A-Z]` and `[ABC]` are classes: a name has a separator or is long.
     let named = inner.contains('_') || (letters >= 4 && !inner.contains('-'));
-    if !shape || letters < 2 || !named || !inner.as_bytes()[0].is_ascii_uppercase() {
+    if !shape
+        || letters < 2
+        || !named
+        || !inner.as_bytes()[0].is_ascii_uppercase()
+        || BRACKET_WORDS.contains(&inner)
+    {
         return None;
     }
     let end = i + 1 + close + 1;
@@ -234,11 +257,21 @@ fn word(text: &str, i: usize) -> Option<Found> {
     })
 }
 
-/// `xxx`, `XXXX`, or a token with four x in a row (`sk-xxxxxxxx`,
-/// `AKIAXXXXXXXXXXXXXXXX`), never a word that merely holds an x.
+/// `xxx`, `XXXX`, or a token that ends in x after a prefix
+/// (`sk-xxxxxxxx`, `AKIAXXXXXXXXXXXXXXXX`, `xxxx-xxxx`), never a word that
+/// merely holds x (`XXXXXXXabc123` is filler text, `Xerxes` a name).
 fn is_x_run(w: &str) -> bool {
     let all_x = w.len() >= 3 && (w.bytes().all(|c| c == b'x') || w.bytes().all(|c| c == b'X'));
-    all_x || w.contains("xxxx") || w.contains("XXXX")
+    if all_x {
+        return true;
+    }
+    ["xxxx", "XXXX"].iter().any(|run| {
+        let x = run.as_bytes()[0];
+        w.find(run).is_some_and(|at| {
+            let tail = &w.as_bytes()[at..];
+            tail.last() == Some(&x) && tail.iter().all(|&c| c == x || c == b'-' || c == b'_')
+        })
+    })
 }
 
 /// The variable a stand-in becomes: the option, key or variable it is the

@@ -56,6 +56,11 @@ fn the_shapes_people_write_and_the_names_they_become() {
         ("app --password=changeme", vec![("changeme", "PASSWORD")]),
         ("echo XXXX", vec![("XXXX", "VALUE")]),
         (
+            "export GH_TOKEN=ghp_xxxxxxxxxxxx",
+            vec![("ghp_xxxxxxxxxxxx", "GH_TOKEN")],
+        ),
+        ("echo xxxx-xxxx-xxxx", vec![("xxxx-xxxx-xxxx", "VALUE")]),
+        (
             "curl -H \"Authorization: Bearer xxxx\" u",
             vec![("xxxx", "TOKEN")],
         ),
@@ -119,6 +124,10 @@ fn what_only_looks_like_one_is_left_alone() {
         "echo exit 2>&1 >/dev/null",
         "grep -c xx file; echo max Xerxes Your-Thing your",
         "echo <3 <v1> <x>",
+        "echo \"[INFO] started\"; echo '[ERROR] failed' >&2",
+        "echo \"Usage: $0 <environment> <version>\"",
+        "git log --format='%an <%ae>' && mail <ops@example.com>",
+        "printf 'XXXXXXXabc123\\rCANARY-\\n'",
         "mkdir -p ./path/to/app my/path/to/x",
         "ls /usr/local/bin",
     ] {
