@@ -8,6 +8,14 @@ use crate::runbook::model::Runbook;
 /// One warning per placeholder text and variable, at its first line, with
 /// how many times more it is written.
 pub fn check(rb: &Runbook, diags: &mut Vec<Diagnostic>) {
+    // A declared variable written as a placeholder (`<namespace>` for
+    // NAMESPACE) is used.
+    diags.retain(|d| {
+        d.code != "unused-variable"
+            || !rb.placeholders.iter().any(|p| {
+                d.message == format!("variable `{}` is declared but no step uses it", p.var)
+            })
+    });
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for p in &rb.placeholders {
         if seen.contains(&(p.text.as_str(), p.var.as_str())) {

@@ -234,6 +234,14 @@ fn check_warns_once_per_placeholder_with_the_variable_and_the_fix() {
         .collect();
     assert_eq!(warnings.len(), 3, "{warnings:#?}");
     assert!(
+        !parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "unused-variable"),
+        "NAMESPACE is used as `<namespace>`: {:#?}",
+        parsed.diagnostics
+    );
+    assert!(
         warnings[0].message.contains("`<namespace>`"),
         "{:?}",
         warnings[0]
