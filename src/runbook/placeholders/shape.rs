@@ -204,7 +204,8 @@ fn path_to(text: &str, i: usize) -> Option<Found> {
         .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')))
         .unwrap_or(rest.len());
     let written = rest[..len].trim_end_matches(['/', '.']);
-    let tail: Vec<&str> = written[prefix.len()..]
+    let tail: Vec<&str> = written
+        .get(prefix.len()..)?
         .split('/')
         .filter(|c| !c.is_empty() && !FILLER.contains(&c.to_lowercase().as_str()))
         .collect();
@@ -285,8 +286,9 @@ fn stand_in_name(text: &str, i: usize) -> String {
     let assigned = written.trim_end_matches(' ').ends_with(['=', ':']);
     let before = written.trim_end_matches(['"', '\'', ' ', '=', ':']);
     let key_start = before
-        .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
-        .map_or(0, |n| n + 1);
+        .char_indices()
+        .rfind(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '-'))
+        .map_or(0, |(n, c)| n + c.len_utf8());
     let word = &before[key_start..];
     if word.eq_ignore_ascii_case("bearer") && written.ends_with(' ') {
         return "TOKEN".to_string();

@@ -136,6 +136,27 @@ fn what_only_looks_like_one_is_left_alone() {
 }
 
 #[test]
+fn odd_text_around_a_shape_never_panics() {
+    for code in [
+        "cd /path/to/ && ls",
+        "cd /path/to",
+        "echo «token» xxx",
+        "echo —xxx —changeme é=xxx",
+        "🚀--token xxx",
+        "<",
+        "[",
+        "/path/to/",
+        "your-",
+        "<é>",
+        "[É_É]",
+    ] {
+        let _ = shell(code);
+    }
+    assert_eq!(shell("clé: xxx"), pairs(&[("xxx", "CLE")]));
+    assert_eq!(shell("echo «clé»: xxx"), pairs(&[("xxx", "VALUE")]));
+}
+
+#[test]
 fn sql_comparisons_and_comments_are_not_placeholders() {
     let rb = parse(
         "r.md",
