@@ -58,6 +58,8 @@ pub fn prepare(
             index,
         });
     };
+    // `<namespace>` in the block becomes the value given for it.
+    let action = crate::runbook::placeholders::fill_action(session.runbook(), &action, values);
     let process_env = |n: &str| std::env::var(n).ok();
     let target_name = session.action_target(phase, s, &action).to_string();
     let target = session.target(&target_name).cloned();

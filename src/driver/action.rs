@@ -56,10 +56,16 @@ pub(super) fn prepare(
     index: usize,
 ) -> Result<Ready, String> {
     let prepared = runtime::prepare(session, values, secrets, step, index)?;
+    // Shown as the runbook writes it, not as rewritten to run (a
+    // placeholder's `"${NAMESPACE}"`).
+    let written = session
+        .step(step)
+        .and_then(|(_, s)| s.actions.get(index).cloned())
+        .unwrap_or_else(|| prepared.action.clone());
     let header = Header {
         step: step.to_string(),
         index,
-        action: prepared.action.clone(),
+        action: written,
         target: prepared.target.clone(),
         timeout: prepared.timeout,
         interactive: prepared.action.interactive && prepared.interpreter.is_some(),

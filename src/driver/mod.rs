@@ -430,6 +430,7 @@ impl Driver {
     }
 
     async fn finished(&mut self, step: &str, index: usize, outcome: ActionOutcome) -> Result<()> {
+        let outcome = crate::session::shell_failure::locate(&self.session, step, index, outcome);
         let effects = self
             .apply_own(Msg::ActionFinished {
                 step: step.into(),

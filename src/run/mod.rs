@@ -218,7 +218,11 @@ fn kept_values(
     let mut secrets = resolved.secrets.clone();
     let probe = Session::new(rb.clone(), info.clone(), at);
     crate::db::preflight::add_passwords(&probe, &resolved.values, &env, &mut secrets);
-    session::display::kept(&rb.variables, &resolved.values, &secrets)
+    session::display::kept(
+        &crate::runbook::placeholders::asked_variables(rb),
+        &resolved.values,
+        &secrets,
+    )
 }
 
 /// Runs a session in the chosen front end.
@@ -443,7 +447,11 @@ fn resumed_values(
     let env = |n: &str| std::env::var(n).ok();
     let mut secrets = resolved.secrets.clone();
     crate::db::preflight::add_passwords(session, &resolved.values, &env, &mut secrets);
-    let now = session::display::kept(&session.runbook().variables, &resolved.values, &secrets);
+    let now = session::display::kept(
+        &crate::runbook::placeholders::asked_variables(session.runbook()),
+        &resolved.values,
+        &secrets,
+    );
     let compared = resume_values::compare(&now, session.values());
     if compared.changed.is_empty() {
         return Ok(compared.record);

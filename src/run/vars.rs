@@ -39,7 +39,8 @@ impl Ask for NoOne {
 pub struct Resolved {
     pub values: HashMap<String, String>,
     pub secrets: Secrets,
-    /// Declared names, in order, for the journal (values are not journaled).
+    /// Declared names, then placeholders' variables, in order, for the
+    /// journal (values are not journaled).
     pub names: Vec<String>,
     /// For the operator: secrets too short to mask everywhere.
     pub warnings: Vec<String>,
@@ -68,7 +69,9 @@ pub fn resolve(
     for value in crate::runbook::credentials::values(runbook) {
         secrets.add(value);
     }
-    for v in &runbook.variables {
+    // Declared variables, then those the runbook's placeholders became.
+    let asked = crate::runbook::placeholders::asked_variables(runbook);
+    for v in &asked {
         let mut value = env(&v.name).or_else(|| v.default.clone());
         if value.is_none() && !gone {
             value = ask_until_given(ask, v);
@@ -119,7 +122,7 @@ pub fn resolve(
     Ok(Resolved {
         values,
         secrets,
-        names: runbook.variables.iter().map(|v| v.name.clone()).collect(),
+        names: asked.iter().map(|v| v.name.clone()).collect(),
         warnings,
     })
 }

@@ -23,6 +23,14 @@ pub struct Runbook {
     pub sandbox: Option<Sandbox>,
     /// Phases in document order, rollback phases included (see `Phase::rollback`).
     pub phases: Vec<Phase>,
+    /// Placeholders left in the actions (`<namespace>`, `YOUR_TOKEN`), in
+    /// document order: each is a variable the session asks for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placeholders: Vec<super::placeholders::Placeholder>,
+    /// The source's line starts: a shell error's `line N` is mapped to the
+    /// runbook's line with it.
+    #[serde(skip)]
+    pub lines: super::span::LineIndex,
 }
 
 /// A named environment a step runs against.

@@ -62,12 +62,17 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         variables: decl.variables,
         sandbox: decl.sandbox,
         phases: std::mem::take(&mut b.phases),
+        placeholders: Vec::new(),
+        lines: super::span::LineIndex::new(source),
     };
     let mut diags = b.diags;
     lint::check(&mut runbook, source, &mut diags);
     if b.title.is_none() {
         no_title(&runbook, source, decl.len, b.first_heading, &mut diags);
     }
+    // Step ids are known now: each placeholder names its step.
+    runbook.placeholders = super::placeholders::collect(&runbook, source);
+    super::placeholders::lint::check(&runbook, &mut diags);
     diags.sort_by_key(|d| (d.span.start, d.severity));
     Parsed {
         runbook,

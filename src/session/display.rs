@@ -40,6 +40,9 @@ impl Shown {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Values {
     shown: BTreeMap<String, Shown>,
+    /// The names the values are for: a placeholder (`<user>`) becomes the
+    /// variable of its name only when it is one of them.
+    names: Vec<String>,
 }
 
 impl Values {
@@ -54,14 +57,16 @@ impl Values {
                 shown.insert(v.name.clone(), Shown::Value(value.clone()));
             }
         }
-        Values { shown }
+        let names = variables.iter().map(|v| v.name.clone()).collect();
+        Values { shown, names }
     }
 
     /// What a step's text is shown with when it runs on `target`: the
     /// session's values, then what the target sets for its commands (its
     /// `env`, `DATABASE_URL`, `RUNSHEET_TARGET`), as `action::env` sets them.
     pub fn on_target(session: &Session, target: &str) -> Self {
-        let mut values = Values::new(&session.runbook().variables, session.values());
+        let asked = crate::runbook::placeholders::asked_variables(session.runbook());
+        let mut values = Values::new(&asked, session.values());
         if let Some(t) = session.target(target) {
             let set: Vec<(String, String)> = t
                 .env
@@ -159,6 +164,47 @@ pub enum Piece<'t> {
 /// `text`, its name, how it is shown.
 fn known_refs<'t>(
     text: &'t str,
+    values: &'t Values,
+    syntax: Syntax,
+) -> Vec<(Range<usize>, &'t str, Shown)> {
+    let mut refs = variable_refs(text, values, syntax);
+    let placeholders = placeholder_refs(text, values, syntax);
+    if placeholders.is_empty() {
+        return refs;
+    }
+    for p in placeholders {
+        if !refs
+            .iter()
+            .any(|(r, _, _)| r.start < p.0.end && p.0.start < r.end)
+        {
+            refs.push(p);
+        }
+    }
+    refs.sort_by_key(|(r, _, _)| r.start);
+    refs
+}
+
+/// Each placeholder (`<namespace>`) whose variable has a value: shown as
+/// that value, as it runs (in quotes too, never in a shell comment).
+fn placeholder_refs<'t>(
+    text: &'t str,
+    values: &'t Values,
+    syntax: Syntax,
+) -> Vec<(Range<usize>, &'t str, Shown)> {
+    use crate::runbook::placeholders::{in_text, own_name};
+    let mut out = Vec::new();
+    for f in in_text(text, syntax == Syntax::Shell) {
+        let var = own_name(|n| values.names.iter().any(|v| v == n), &f.var);
+        if let Some((name, shown)) = values.shown.get_key_value(&var) {
+            out.push((f.range, name.as_str(), shown.clone()));
+        }
+    }
+    out
+}
+
+/// Each `$NAME` reference to a known variable that is expanded.
+fn variable_refs<'t>(
+    text: &'t str,
     values: &Values,
     syntax: Syntax,
 ) -> Vec<(Range<usize>, &'t str, Shown)> {
@@ -188,7 +234,7 @@ fn known_refs<'t>(
 }
 
 /// `text` cut into what stays as written and the variables shown.
-pub fn pieces<'t>(text: &'t str, values: &Values, syntax: Syntax) -> Vec<Piece<'t>> {
+pub fn pieces<'t>(text: &'t str, values: &'t Values, syntax: Syntax) -> Vec<Piece<'t>> {
     let mut out = Vec::new();
     let mut last = 0;
     for (range, name, shown) in known_refs(text, values, syntax) {
@@ -209,7 +255,7 @@ pub fn pieces<'t>(text: &'t str, values: &Values, syntax: Syntax) -> Vec<Piece<'
 }
 
 /// An action's code as shown, by the rules of its kind.
-pub fn code<'t>(action: &'t Action, values: &Values) -> Vec<Piece<'t>> {
+pub fn code<'t>(action: &'t Action, values: &'t Values) -> Vec<Piece<'t>> {
     pieces(&action.code, values, Syntax::of(action))
 }
 

@@ -12,6 +12,7 @@ pub mod msg;
 mod outcome;
 mod plan;
 pub mod protection;
+pub mod shell_failure;
 pub mod state;
 pub mod update;
 

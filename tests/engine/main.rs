@@ -22,6 +22,7 @@ mod interactive_rule;
 mod journal;
 mod literal_secrets;
 mod masks;
+mod placeholders;
 mod processes;
 mod prompts;
 mod protection;

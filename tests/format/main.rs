@@ -17,5 +17,6 @@ mod check_errors;
 mod check_estimates;
 mod check_exports;
 mod check_fences;
+mod check_placeholders;
 mod check_roles;
 mod parser_never_panics;

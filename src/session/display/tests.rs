@@ -188,3 +188,28 @@ fn the_fold_keeps_the_first_records_values_then_each_resumes() {
     let v = Values::for_step(&s, "p");
     assert_eq!(v.fill("$RELEASE on $PROD_DB_HOST"), "2.4.2 on db.prod");
 }
+
+#[test]
+fn a_placeholder_is_shown_as_its_value_as_it_runs_never_a_secret_nor_in_a_comment() {
+    let rb = parse(
+        "r.md",
+        "# R\n\n## P\n\n```bash\nkubectl get pods -n <namespace> # not <namespace>\ncurl -H 'Bearer YOUR_TOKEN' https://x/<user>\n```\n",
+    )
+    .runbook;
+    let asked = crate::runbook::placeholders::asked_variables(&rb);
+    let map: BTreeMap<String, String> = [("NAMESPACE", "team a"), ("USER_VALUE", "bob")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let v = Values::new(&asked, &map);
+    let action = &rb.phases[0].steps[0].actions[0];
+    let pieces = code(action, &v);
+    assert_eq!(
+        render(&pieces),
+        "kubectl get pods -n team a # not <namespace>\ncurl -H 'Bearer ***' https://x/bob\n"
+    );
+    assert_eq!(
+        legend_text(&legend(&pieces)),
+        "$NAMESPACE = team a · $TOKEN = *** (secret) · $USER_VALUE = bob"
+    );
+}

@@ -47,9 +47,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             secret,
             input,
         } => {
-            let description = s
-                .runbook()
-                .variables
+            // A placeholder's variable is described by where it came from.
+            let description = crate::runbook::placeholders::asked_variables(s.runbook())
                 .iter()
                 .find(|v| v.name == *name)
                 .and_then(|v| v.description.clone());
