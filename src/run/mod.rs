@@ -316,16 +316,30 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         })
         .collect();
     let latest = accepted.last().unwrap_or(&info.runbook_text).clone();
+    // The journal's copy has the secrets the runbook writes out masked: the
+    // file is compared by its hash, as the session last ran it.
+    let latest_hash = read
+        .records
+        .iter()
+        .filter_map(|r| match &r.body {
+            Msg::Resumed { runbook_hash, .. } => Some(runbook_hash.clone()),
+            _ => None,
+        })
+        .next_back()
+        .unwrap_or_else(|| info.runbook_hash.clone());
     let runbook_path = PathBuf::from(&info.runbook_path);
     let (file_rb, text, changed) = match std::fs::read_to_string(&runbook_path) {
-        Ok(current) if sha256_hex(&current) == sha256_hex(&latest) => {
+        Ok(current) if sha256_hex(&current) == latest_hash => {
             let (rb, text) = load_runbook(&runbook_path, opts.color)?;
             (rb, text, false)
         }
         Ok(_) => {
             let (rb, text) = load_runbook(&runbook_path, opts.color)?;
             let before = runbook::parse(&info.runbook_path, &latest).runbook;
-            let summary = changes::describe(&before, &rb);
+            // Compared as the journal keeps it: its written-out secrets masked.
+            let lit = crate::secrets::Secrets::new(runbook::credentials::values(&rb));
+            let after = runbook::parse(&info.runbook_path, &lit.redact(&text)).runbook;
+            let summary = changes::describe(&before, &after);
             eprintln!(
                 "the runbook {} changed since this session {}:\n{}",
                 info.runbook_path,

@@ -125,6 +125,23 @@ pub(super) fn check(rb: &Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `text` with each literal secret in it written `***`, as the session's
+/// masks write it in the journal.
+pub fn masked(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (r, _) in in_text(text) {
+        if r.start < at {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str("***");
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 /// Literal secrets in one text, as byte ranges of their values.
 pub fn in_text(text: &str) -> Vec<(Range<usize>, &'static str)> {
     let mut out = Vec::new();
@@ -450,6 +467,15 @@ mod tests {
             }
             assert_eq!(got, vec![*want], "{text}");
         }
+    }
+
+    #[test]
+    fn masked_writes_each_literal_as_the_journal_does() {
+        assert_eq!(
+            masked("postgres://app:Tr0ub4dor@db/app and TOKEN=abcd1234"),
+            "postgres://app:***@db/app and TOKEN=***"
+        );
+        assert_eq!(masked("$DATABASE_URL"), "$DATABASE_URL");
     }
 
     #[test]

@@ -129,8 +129,14 @@ pub fn fixed(
             .flatten()
             .find(|s| s.name == t.name && s.database.is_some())
             .and_then(|s| s.database.clone());
+        // The journal keeps a password written in the string masked: the
+        // file's string, masked alike, is the same database.
         if let Some(db) = first
             && t.database.as_ref() != Some(&db)
+            && t.database
+                .as_deref()
+                .map(crate::runbook::credentials::masked)
+                != Some(db.clone())
         {
             kept.push(format!(
                 "target `{}` keeps its database `{db}` (the runbook now says {}): start a new session to use another",

@@ -54,3 +54,27 @@ fn a_session_masks_secrets_the_runbook_writes_out() {
         assert!(!report.contains(secret), "{secret} in the report: {report}");
     }
 }
+
+/// The journal's copy of the runbook has its literal secrets masked; a
+/// resume of the same file must not take that for a change.
+#[test]
+fn a_resume_of_the_same_file_sees_no_change() {
+    let w = Workdir::new();
+    let text = format!(
+        "---\ntargets:\n  staging:\n    env:\n      API_TOKEN: tok-5e6d7c8b\n---\n{}\n### Tell the team {{#tell}}\n\nConfirm the team knows.\n",
+        RUNBOOK.trim_end()
+    );
+    let rb = w.write("export.md", &text);
+    let first = w.auto(&rb, "staging");
+    assert!(
+        !first.status.success(),
+        "--auto stops at the manual step: {}",
+        text(&first)
+    );
+    assert!(!w.journal_text().contains("tok-5e6d7c8b"));
+    let journal = w.journals()[0].to_string_lossy().into_owned();
+    let again = w.run(&["resume", &journal, "--auto"], "");
+    let said = text(&again);
+    assert!(!said.contains("changed since"), "{said}");
+    assert!(said.contains("Tell the team"), "{said}");
+}

@@ -226,6 +226,8 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
                 }
             }
             Ask::Note => say([ROLLBACK_NOTE]),
+            // "3.2 Si partiellement exécutée": no migration timed out.
+            Ask::Offer => say(["n"]),
             Ask::Failed => panic!("step {:?} failed:\n{}", m.step, m.since_header),
             other => panic!("unexpected question {other:?} at {:?}", m.step),
         }

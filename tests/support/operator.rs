@@ -35,6 +35,8 @@ pub enum Ask {
     Variable(String),
     /// Ctrl-C while a command runs on a protected target: stop it?
     Stop,
+    /// Alternatives offered where they stand: a letter, or `n` for none.
+    Offer,
 }
 
 /// Where the session is when it asks.
@@ -206,6 +208,8 @@ impl Operator {
             Ask::Tick(item)
         } else if let Some((_, ask)) = PROMPTS.iter().find(|(p, _)| fresh.ends_with(p)) {
             ask.clone()
+        } else if fresh.trim_end().ends_with("/n none · note · q quit >") {
+            Ask::Offer
         } else if self.step.is_empty() && fresh.ends_with("): ") {
             // `NAME (description): ` before the session starts.
             let last = fresh.rsplit("): ").nth(1).unwrap_or_default();
