@@ -60,11 +60,11 @@ fn a_session_masks_secrets_the_runbook_writes_out() {
 #[test]
 fn a_resume_of_the_same_file_sees_no_change() {
     let w = Workdir::new();
-    let text = format!(
+    let runbook = format!(
         "---\ntargets:\n  staging:\n    env:\n      API_TOKEN: tok-5e6d7c8b\n---\n{}\n### Tell the team {{#tell}}\n\nConfirm the team knows.\n",
         RUNBOOK.trim_end()
     );
-    let rb = w.write("export.md", &text);
+    let rb = w.write("export.md", &runbook);
     let first = w.auto(&rb, "staging");
     assert!(
         !first.status.success(),
