@@ -48,5 +48,7 @@ fn main() {
     }
     lefts.sort_unstable();
     let median = lefts.get(lefts.len() / 2).copied().unwrap_or(0);
-    println!("median edits left after adopt: {median} · rollback/alternative sections in the flow: {off_flow} · panics: {panics}");
+    println!(
+        "median edits left after adopt: {median} · rollback/alternative sections in the flow: {off_flow} · panics: {panics}"
+    );
 }

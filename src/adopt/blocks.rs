@@ -32,8 +32,8 @@ fn blocks<'a>(source: &'a str, lines: &[&'a str]) -> Vec<Block<'a>> {
     let index = crate::runbook::span::LineIndex::new(source);
     let mut out = Vec::new();
     let md = &source[start..];
-    for (event, range) in Parser::new_ext(md, Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES)
-        .into_offset_iter()
+    for (event, range) in
+        Parser::new_ext(md, Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES).into_offset_iter()
     {
         let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) = event else {
             continue;
@@ -49,7 +49,10 @@ fn blocks<'a>(source: &'a str, lines: &[&'a str]) -> Vec<Block<'a>> {
         let marker_len = body.chars().take_while(|c| *c == fence_char).count();
         let marker = &body[..marker_len];
         let closing = lines.get(last).map(|l| l.trim()).unwrap_or("");
-        if last <= open || !closing.starts_with(marker) || closing.trim_start_matches(fence_char) != "" {
+        if last <= open
+            || !closing.starts_with(marker)
+            || !closing.trim_start_matches(fence_char).is_empty()
+        {
             continue;
         }
         let code = lines[open + 1..last]
@@ -98,33 +101,34 @@ fn rewrite(b: &Block, notes: &mut Vec<Note>, found: &mut Vec<Found>) -> Option<E
     let transcript = b.code.iter().any(|l| fences::prompt_command(l).is_some());
     let untyped = lang.is_empty() || fences::TRANSCRIPTS.contains(&lang.as_str());
     let mut new_lang = lang.clone();
-    let (mut commands, output): (Vec<String>, Vec<String>) =
-        if transcript && (untyped || SHELLS.contains(&lang.as_str())) {
-            kinds.push(EditKind::Prompts);
-            if !SHELLS.contains(&lang.as_str()) {
-                new_lang = "bash".into();
+    let (mut commands, output): (Vec<String>, Vec<String>) = if transcript
+        && (untyped || SHELLS.contains(&lang.as_str()))
+    {
+        kinds.push(EditKind::Prompts);
+        if !SHELLS.contains(&lang.as_str()) {
+            new_lang = "bash".into();
+        }
+        split_transcript(&b.code)
+    } else if untyped {
+        match fences::language_for(b.info, &code_text) {
+            Some(l) => {
+                new_lang = l.to_string();
+                kinds.push(EditKind::Language);
             }
-            split_transcript(&b.code)
-        } else if untyped {
-            match fences::language_for(b.info, &code_text) {
-                Some(l) => {
-                    new_lang = l.to_string();
-                    kinds.push(EditKind::Language);
-                }
-                None => {
-                    if fences::starts_with_command(&code_text) {
-                        notes.push(Note {
+            None => {
+                if fences::starts_with_command(&code_text) {
+                    notes.push(Note {
                             line: b.open + 1,
                             text: "this untyped fence starts with a command but holds more output than commands: put the commands in a ```bash fence and the output in a ```text one".into(),
                         });
-                    }
-                    return None;
                 }
+                return None;
             }
-            (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
-        } else {
-            (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
-        };
+        }
+        (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
+    } else {
+        (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
+    };
     let shell = SHELLS.contains(&new_lang.as_str());
     let runs = shell || matches!(new_lang.as_str(), "sql" | "psql" | "postgresql");
     if !runs {
@@ -145,7 +149,11 @@ fn rewrite(b: &Block, notes: &mut Vec<Note>, found: &mut Vec<Found>) -> Option<E
             subs.push((p.range, p.name));
         }
         for (range, password) in connection_strings(line) {
-            if !password || subs.iter().any(|(r, _)| r.start < range.end && range.start < r.end) {
+            if !password
+                || subs
+                    .iter()
+                    .any(|(r, _)| r.start < range.end && range.start < r.end)
+            {
                 continue;
             }
             found.push(Found {
@@ -202,12 +210,16 @@ fn rewrite(b: &Block, notes: &mut Vec<Note>, found: &mut Vec<Found>) -> Option<E
         lines.extend(output.iter().map(|l| indented(b.indent, l)));
         lines.push(format!("{}{}", b.indent, b.marker));
     }
-    let why = kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join(", ");
+    let why = kinds
+        .iter()
+        .map(|k| k.label())
+        .collect::<Vec<_>>()
+        .join(", ");
     Some(Edit {
         first: b.open,
         removed: b.close - b.open + 1,
         lines,
-        why: format!("block at line {}: {why}", b.open + 1),
+        why: format!("block: {why}"),
         kind: kinds[0],
     })
 }
@@ -245,7 +257,11 @@ fn with_interactive(attrs: Option<&str>) -> String {
     match attrs {
         None => "{interactive}".into(),
         Some(a) if a.trim_start_matches('{').trim_start().starts_with('"') => {
-            let inner = a.trim().trim_start_matches('{').trim_end_matches('}').trim();
+            let inner = a
+                .trim()
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+                .trim();
             if inner.is_empty() {
                 "{\"interactive\":true}".into()
             } else {
@@ -253,7 +269,11 @@ fn with_interactive(attrs: Option<&str>) -> String {
             }
         }
         Some(a) => {
-            let inner = a.trim().trim_start_matches('{').trim_end_matches('}').trim();
+            let inner = a
+                .trim()
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+                .trim();
             if inner.is_empty() {
                 "{interactive}".into()
             } else {
@@ -278,7 +298,10 @@ fn connection_strings(line: &str) -> Vec<(std::ops::Range<usize>, bool)> {
                 .split_once('@')
                 .is_some_and(|(user, _)| user.split_once(':').is_some_and(|(_, p)| !p.is_empty()));
             // "postgres://" inside "postgresql://" is the same string.
-            if !out.iter().any(|(r, _): &(std::ops::Range<usize>, bool)| r.start <= at && at < r.end) {
+            if !out
+                .iter()
+                .any(|(r, _): &(std::ops::Range<usize>, bool)| r.start <= at && at < r.end)
+            {
                 out.push((at..end, password));
             }
             from = end.max(at + 1);
@@ -379,7 +402,8 @@ mod tests {
 
     #[test]
     fn transcripts_split() {
-        let (c, o) = split_transcript(&["$ kubectl get pods \\", "  -n app", "NAME READY", "api 1/1"]);
+        let (c, o) =
+            split_transcript(&["$ kubectl get pods \\", "  -n app", "NAME READY", "api 1/1"]);
         assert_eq!(c, ["kubectl get pods \\", "  -n app"]);
         assert_eq!(o, ["NAME READY", "api 1/1"]);
     }

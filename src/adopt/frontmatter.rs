@@ -46,8 +46,14 @@ pub fn edit(
         s.actions.iter().any(|a| {
             matches!(
                 a.kind,
-                ActionKind::Sql { .. } | ActionKind::Compare(_) | ActionKind::Migrations(_) | ActionKind::Batch(_)
-            ) && a.target.as_deref().is_none_or(|t| rb.target(t).is_none_or(|t| t.database.is_none()))
+                ActionKind::Sql { .. }
+                    | ActionKind::Compare(_)
+                    | ActionKind::Migrations(_)
+                    | ActionKind::Batch(_)
+            ) && a
+                .target
+                .as_deref()
+                .is_none_or(|t| rb.target(t).is_none_or(|t| t.database.is_none()))
         })
     });
     let targets_declared = rb.targets.iter().any(|t| t.declared);
@@ -181,7 +187,11 @@ fn merge(
             if in_vars {
                 let inline = line.split_once(':').map_or("", |(_, v)| v.trim());
                 in_vars = inline.is_empty() || inline == "{}";
-                out.push(if inline == "{}" { "variables:".into() } else { line.to_string() });
+                out.push(if inline == "{}" {
+                    "variables:".into()
+                } else {
+                    line.to_string()
+                });
                 variables_end = in_vars.then_some(out.len());
                 continue;
             }
@@ -215,7 +225,11 @@ fn merge(
     out.extend(add);
     let mut lines_out = vec![lines.first().map_or("---".to_string(), |l| l.to_string())];
     lines_out.extend(out);
-    lines_out.push(lines.get(closing).map_or("---".to_string(), |l| l.to_string()));
+    lines_out.push(
+        lines
+            .get(closing)
+            .map_or("---".to_string(), |l| l.to_string()),
+    );
     Some(Edit {
         first: 0,
         removed: closing + 1,
@@ -233,12 +247,20 @@ fn summary(targets: &[&str], vars: &[Var], commented: usize) -> String {
     if !vars.is_empty() {
         let names: Vec<String> = vars
             .iter()
-            .map(|v| if v.secret { format!("{} (secret)", v.name) } else { v.name.clone() })
+            .map(|v| {
+                if v.secret {
+                    format!("{} (secret)", v.name)
+                } else {
+                    v.name.clone()
+                }
+            })
             .collect();
         parts.push(format!("variables {}", names.join(", ")));
     }
     if commented > 0 {
-        parts.push(format!("{commented} line(s) runsheet does not read kept as comments"));
+        parts.push(format!(
+            "{commented} line(s) runsheet does not read kept as comments"
+        ));
     }
     format!("front matter: {}", parts.join("; "))
 }
@@ -251,7 +273,9 @@ fn environments(source: &str) -> Vec<&'static str> {
     while i < words.len() {
         let hit = ENVIRONMENTS
             .iter()
-            .filter(|(seq, _)| words[i..].starts_with(&seq.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+            .filter(|(seq, _)| {
+                words[i..].starts_with(&seq.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            })
             .max_by_key(|(seq, _)| seq.len());
         match hit {
             Some((seq, name)) => {
@@ -349,8 +373,14 @@ mod tests {
 
     #[test]
     fn environments_from_words() {
-        assert_eq!(environments("Deploy to prod after staging"), ["staging", "production"]);
-        assert_eq!(environments("Bascule en préprod puis en production"), ["preprod", "production"]);
+        assert_eq!(
+            environments("Deploy to prod after staging"),
+            ["staging", "production"]
+        );
+        assert_eq!(
+            environments("Bascule en préprod puis en production"),
+            ["preprod", "production"]
+        );
         assert_eq!(environments("the pre-prod cluster"), ["preprod"]);
         assert!(environments("a product of the process").is_empty());
     }

@@ -31,32 +31,50 @@ fn headings(source: &str) -> Vec<(usize, usize)> {
     let mut diags = Vec::new();
     let start = frontmatter::parse(source, &mut diags).len;
     let index = LineIndex::new(source);
-    Parser::new_ext(&source[start..], Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES)
-        .into_offset_iter()
-        .filter_map(|(e, r)| match e {
-            Event::Start(Tag::Heading { level, .. }) => {
-                let line = index.line_of(start + r.start);
-                let text = index.line_text(source, line);
-                text.trim_start()
-                    .starts_with('#')
-                    .then_some((line, level as usize))
-            }
-            _ => None,
-        })
-        .collect()
+    Parser::new_ext(
+        &source[start..],
+        Options::ENABLE_TASKLISTS | Options::ENABLE_TABLES,
+    )
+    .into_offset_iter()
+    .filter_map(|(e, r)| match e {
+        Event::Start(Tag::Heading { level, .. }) => {
+            let line = index.line_of(start + r.start);
+            let text = index.line_text(source, line);
+            text.trim_start()
+                .starts_with('#')
+                .then_some((line, level as usize))
+        }
+        _ => None,
+    })
+    .collect()
 }
 
-pub fn edits(path: &str, parsed: &Parsed, source: &str, lines: &[&str]) -> Vec<Edit> {
-    let mut changes: BTreeMap<usize, Change> = BTreeMap::new();
-    let mut inserted = None;
-    let index = LineIndex::new(source);
-    if parsed.diagnostics.iter().any(|d| d.code == "no-title") {
-        inserted = title(path, parsed, source, &mut changes);
+/// The title fix, when the runbook has no `#` title. It comes first: the
+/// sections' roles are read from the outline once the title stands.
+pub fn title_edits(path: &str, parsed: &Parsed, source: &str, lines: &[&str]) -> Vec<Edit> {
+    if !parsed.diagnostics.iter().any(|d| d.code == "no-title") {
+        return Vec::new();
     }
+    let mut changes: BTreeMap<usize, Change> = BTreeMap::new();
+    let inserted = title(path, parsed, source, &mut changes);
+    let mut out = to_edits(changes, lines);
+    out.extend(inserted);
+    out
+}
+
+/// Roles, rollback links and prose-only sections, on a runbook whose title
+/// stands.
+pub fn section_edits(parsed: &Parsed, source: &str, lines: &[&str]) -> Vec<Edit> {
+    let mut changes: BTreeMap<usize, Change> = BTreeMap::new();
+    let index = LineIndex::new(source);
     roles(parsed, &index, &mut changes);
     prose_only(&parsed.runbook, lines, &index, &mut changes);
     undoes(&parsed.runbook, &index, &mut changes);
-    let mut out: Vec<Edit> = changes
+    to_edits(changes, lines)
+}
+
+fn to_edits(changes: BTreeMap<usize, Change>, lines: &[&str]) -> Vec<Edit> {
+    changes
         .into_iter()
         .filter_map(|(line, c)| {
             let text = lines.get(line)?;
@@ -64,15 +82,11 @@ pub fn edits(path: &str, parsed: &Parsed, source: &str, lines: &[&str]) -> Vec<E
                 first: line,
                 removed: 1,
                 lines: vec![rewrite(text, &c)],
-                why: format!("heading at line {}: {}", line + 1, c.why.join(", ")),
+                why: format!("heading: {}", c.why.join(", ")),
                 kind: c.kind.unwrap_or(EditKind::Role),
             })
         })
-        .collect();
-    if let Some(e) = inserted {
-        out.push(e);
-    }
-    out
+        .collect()
 }
 
 /// The fix for a runbook with no `#` title: the first heading, when it
@@ -122,7 +136,8 @@ fn title(
         let c = changes.entry(first_line).or_default();
         c.title = true;
         c.kind = Some(EditKind::Title);
-        c.why.push("the first heading, over prose only, is the title".into());
+        c.why
+            .push("the first heading, over prose only, is the title".into());
         return None;
     }
     let mut diags = Vec::new();
@@ -145,7 +160,10 @@ fn title_from_path(path: &str) -> String {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = name.trim_end_matches(".runsheet");
-    let words: Vec<&str> = name.split(['-', '_', '.', ' ']).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = name
+        .split(['-', '_', '.', ' '])
+        .filter(|w| !w.is_empty())
+        .collect();
     let mut t = words.join(" ");
     if let Some(c) = t.get(..1) {
         t = c.to_uppercase() + &t[1..];
@@ -159,7 +177,11 @@ fn title_from_path(path: &str) -> String {
 fn roles(parsed: &Parsed, index: &LineIndex, changes: &mut BTreeMap<usize, Change>) {
     let rb = &parsed.runbook;
     let recovery = role::is_recovery_title(&rb.title);
-    for d in parsed.diagnostics.iter().filter(|d| d.code == "destructive-undo-in-flow") {
+    for d in parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "destructive-undo-in-flow")
+    {
         let Some((phase, step)) = rb.steps().find(|(_, s)| s.span == d.span) else {
             continue;
         };
@@ -171,7 +193,8 @@ fn roles(parsed: &Parsed, index: &LineIndex, changes: &mut BTreeMap<usize, Chang
         let c = changes.entry(index.line_of(span.start)).or_default();
         if !c.attrs.iter().any(|a| a.starts_with("role=")) {
             c.attrs.push("role=rollback".into());
-            c.why.push("a destructive step about undoing: a rollback, out of the flow".into());
+            c.why
+                .push("a destructive step about undoing: a rollback, out of the flow".into());
         }
     }
 }
@@ -180,7 +203,12 @@ fn roles(parsed: &Parsed, index: &LineIndex, changes: &mut BTreeMap<usize, Chang
 /// first section that has steps, or after the last: read, not done
 /// (`{role=context}`), rather than a phase with nothing to confirm. One in
 /// the middle may be a manual step: left to a human (`check` says so).
-fn prose_only(rb: &Runbook, lines: &[&str], index: &LineIndex, changes: &mut BTreeMap<usize, Change>) {
+fn prose_only(
+    rb: &Runbook,
+    lines: &[&str],
+    index: &LineIndex,
+    changes: &mut BTreeMap<usize, Change>,
+) {
     let with_steps: Vec<usize> = rb
         .phases
         .iter()
@@ -198,14 +226,17 @@ fn prose_only(rb: &Runbook, lines: &[&str], index: &LineIndex, changes: &mut BTr
         }
         let line = index.line_of(p.span.start);
         let stated = lines.get(line).is_some_and(|l| {
-            attributes::split_heading(l).1.is_some_and(|(_, a)| a.contains("role") || a.contains("rollback"))
+            attributes::split_heading(l)
+                .1
+                .is_some_and(|(_, a)| a.contains("role") || a.contains("rollback"))
         });
         if stated || line == title_line {
             continue;
         }
         let c = changes.entry(line).or_default();
         c.attrs.push("role=context".into());
-        c.why.push("prose only, before or after the steps: read, not done".into());
+        c.why
+            .push("prose only, before or after the steps: read, not done".into());
     }
 }
 
@@ -230,7 +261,13 @@ fn undoes(rb: &Runbook, index: &LineIndex, changes: &mut BTreeMap<usize, Change>
         }
         let above: Vec<&str> = rb.phases[..i]
             .iter()
-            .filter(|q| q.role.is_flow() && q.steps.iter().any(|s| s.role.is_flow() && !s.actions.is_empty()))
+            // A phase whose commands are all options still changed something.
+            .filter(|q| {
+                q.role.is_flow()
+                    && q.steps.iter().any(|s| {
+                        matches!(s.role, Role::Flow | Role::Alternative) && !s.actions.is_empty()
+                    })
+            })
             .map(|q| q.id.as_str())
             .collect();
         if above.is_empty() {
@@ -270,7 +307,11 @@ fn rewrite(line: &str, c: &Change) -> String {
     let (_, existing) = attributes::split_heading(&text);
     match existing {
         Some((open, attrs)) => {
-            let inner = attrs.trim().trim_start_matches('{').trim_end_matches('}').trim();
+            let inner = attrs
+                .trim()
+                .trim_start_matches('{')
+                .trim_end_matches('}')
+                .trim();
             let head = text[..open].trim_end();
             if inner.starts_with('"') {
                 let json: Vec<String> = c
@@ -298,13 +339,22 @@ mod tests {
             attrs: vec!["role=rollback".into()],
             ..Change::default()
         };
-        assert_eq!(rewrite("## Restore {#restore}", &c), "## Restore {#restore role=rollback}");
-        assert_eq!(rewrite("### 🔙 Revert", &c), "### 🔙 Revert {role=rollback}");
+        assert_eq!(
+            rewrite("## Restore {#restore}", &c),
+            "## Restore {#restore role=rollback}"
+        );
+        assert_eq!(
+            rewrite("### 🔙 Revert", &c),
+            "### 🔙 Revert {role=rollback}"
+        );
         let shift = Change {
             shift: 1,
             ..Change::default()
         };
         assert_eq!(rewrite("### Step 1", &shift), "## Step 1");
-        assert_eq!(title_from_path("docs/pg-failover_runbook.md"), "Pg failover runbook");
+        assert_eq!(
+            title_from_path("docs/pg-failover_runbook.md"),
+            "Pg failover runbook"
+        );
     }
 }

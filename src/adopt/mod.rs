@@ -26,7 +26,7 @@ pub struct Edit {
     pub first: usize,
     pub removed: usize,
     pub lines: Vec<String>,
-    /// What it does, for the summary: "```bash on the block at line 12".
+    /// What it does, for the summary: "block: fence language".
     pub why: String,
     pub kind: EditKind,
 }
@@ -119,37 +119,38 @@ impl Adoption {
     }
 }
 
+/// One pass of heading edits over the text the passes before it made.
+type Stage<'a> = dyn Fn(&runbook::Parsed, &str, &[&str]) -> Vec<Edit> + 'a;
+
 /// Proposes the edits that make `source` run as a guided session.
 pub fn adopt(path: &str, source: &str) -> Adoption {
     let lines = split_lines(source);
     let mut notes = Vec::new();
     let mut placeholders = Vec::new();
-    let mut body = blocks::edits(source, &lines, &mut notes, &mut placeholders);
-    // Headings, variables and targets are read from the runbook as its
-    // blocks will be once typed: an untyped fence's `rm -rf` or `$VAR`
-    // counts once it runs.
-    let typed = apply(&lines, &body);
-    let typed_lines = split_lines(&typed);
-    let typed_parsed = runbook::parse(path, &typed);
-    let heading_edits = headings::edits(path, &typed_parsed, &typed, &typed_lines);
-    let moved: Vec<Edit> = heading_edits
-        .into_iter()
-        .filter_map(|mut e| {
-            e.first = original_line(&body, e.first)?;
-            Some(e)
-        })
-        .collect();
-    body.extend(moved);
-    body.sort_by_key(|e| (e.first, e.removed));
-    let interim = apply(&lines, &body);
+    let mut edits = blocks::edits(source, &lines, &mut notes, &mut placeholders);
+    // Each stage reads the runbook as the stages before left it: an untyped
+    // fence's `rm -rf` or `$VAR` counts once it runs, and the sections'
+    // roles are read once the title stands.
+    let stages: [&Stage; 2] = [
+        &|p, text, l| headings::title_edits(path, p, text, l),
+        &|p, text, l| headings::section_edits(p, text, l),
+    ];
+    for stage in stages {
+        let text = apply(&lines, &edits);
+        let text_lines = split_lines(&text);
+        let parsed = runbook::parse(path, &text);
+        let later = stage(&parsed, &text, &text_lines);
+        compose(&mut edits, later);
+    }
+    let interim = apply(&lines, &edits);
     let interim_parsed = runbook::parse(path, &interim);
     let fm = frontmatter::edit(source, &lines, &interim_parsed, &placeholders, &mut notes);
-    let mut edits = body;
     if let Some(fm) = fm {
         edits.insert(0, fm);
     }
     edits.sort_by_key(|e| (e.first, e.removed));
     let patched = apply(&lines, &edits);
+    narrow(&lines, &mut edits);
     let after = runbook::parse(path, &patched);
     notes.sort_by_key(|n| n.line);
     notes.dedup();
@@ -198,21 +199,66 @@ fn apply(lines: &[&str], edits: &[Edit]) -> String {
     out
 }
 
-/// The original line of line `at` of the text `edits` made, when no edit
-/// wrote it.
-fn original_line(edits: &[Edit], at: usize) -> Option<usize> {
-    let mut shift: isize = 0;
-    for e in edits {
-        let start = (e.first as isize + shift) as usize;
-        if at < start {
-            break;
+/// Takes off the lines an edit keeps as they were at its start and end, so
+/// the diff shows only what changed (a fence's language, not its block).
+fn narrow(lines: &[&str], edits: &mut Vec<Edit>) {
+    for e in edits.iter_mut() {
+        while e.removed > 0
+            && !e.lines.is_empty()
+            && lines.get(e.first) == Some(&e.lines[0].as_str())
+        {
+            e.first += 1;
+            e.removed -= 1;
+            e.lines.remove(0);
         }
-        if at < start + e.lines.len() {
-            return None;
+        while e.removed > 0
+            && !e.lines.is_empty()
+            && lines.get(e.first + e.removed - 1) == e.lines.last().map(String::as_str).as_ref()
+        {
+            e.removed -= 1;
+            e.lines.pop();
         }
-        shift += e.lines.len() as isize - e.removed as isize;
     }
-    usize::try_from(at as isize - shift).ok()
+    edits.retain(|e| e.removed > 0 || !e.lines.is_empty());
+}
+
+/// Adds `later` (one-line rewrites and insertions, in lines of the text
+/// `edits` made) to `edits` (in lines of the original): a line an earlier
+/// edit wrote is rewritten inside that edit, so edits never overlap.
+fn compose(edits: &mut Vec<Edit>, mut later: Vec<Edit>) {
+    // From the bottom up: a rewrite that changes an edit's length then
+    // moves nothing still to be placed.
+    later.sort_by_key(|e| std::cmp::Reverse((e.first, e.removed)));
+    let mut fresh = Vec::new();
+    for l in later {
+        let mut shift: isize = 0;
+        let mut inside = None;
+        for (i, e) in edits.iter().enumerate() {
+            let start = e.first as isize + shift;
+            if (l.first as isize) < start {
+                break;
+            }
+            if (l.first as isize) < start + e.lines.len() as isize {
+                inside = Some((i, (l.first as isize - start) as usize));
+                break;
+            }
+            shift += e.lines.len() as isize - e.removed as isize;
+        }
+        match inside {
+            Some((i, at)) => {
+                let e = &mut edits[i];
+                let end = (at + l.removed).min(e.lines.len());
+                e.lines.splice(at..end, l.lines);
+                e.why = format!("{}; {}", e.why, l.why);
+            }
+            None => {
+                let first = usize::try_from(l.first as isize - shift).unwrap_or(0);
+                fresh.push(Edit { first, ..l });
+            }
+        }
+    }
+    edits.extend(fresh);
+    edits.sort_by_key(|e| (e.first, e.removed));
 }
 
 /// Whether a variable's name says it holds a secret.

@@ -16,8 +16,8 @@ pub struct Placeholder {
 
 /// HTML-ish tags that are markup, not placeholders.
 const TAGS: &[&str] = &[
-    "br", "p", "div", "span", "b", "i", "a", "li", "ul", "td", "tr", "html", "body", "head",
-    "pre", "code", "em", "strong", "none", "nil", "null",
+    "br", "p", "div", "span", "b", "i", "a", "li", "ul", "td", "tr", "html", "body", "head", "pre",
+    "code", "em", "strong", "none", "nil", "null",
 ];
 
 /// Placeholders in one line of code.
@@ -28,44 +28,53 @@ pub fn find(line: &str) -> Vec<Placeholder> {
     while i < bytes.len() {
         let c = bytes[i];
         let prev = i.checked_sub(1).map(|p| bytes[p]);
-        if c == b'<' && !matches!(prev, Some(b'<' | b'\\' | b'$')) {
-            if let Some(end) = line[i + 1..].find('>').map(|j| i + 1 + j) {
-                let inner = &line[i + 1..end];
-                if angle_word(inner) && bytes.get(end + 1) != Some(&b'>') {
-                    out.push(Placeholder {
-                        range: i..end + 1,
-                        name: var_name(inner),
-                    });
-                    i = end + 1;
-                    continue;
-                }
+        if c == b'<'
+            && !matches!(prev, Some(b'<' | b'\\' | b'$'))
+            && let Some(end) = line[i + 1..].find('>').map(|j| i + 1 + j)
+        {
+            let inner = &line[i + 1..end];
+            if angle_word(inner) && bytes.get(end + 1) != Some(&b'>') {
+                out.push(Placeholder {
+                    range: i..end + 1,
+                    name: var_name(inner),
+                });
+                i = end + 1;
+                continue;
             }
         }
-        if c == b'[' && prev != Some(b'[') && bytes.get(i + 1) != Some(&b'[') {
-            if let Some(end) = line[i + 1..].find(']').map(|j| i + 1 + j) {
-                let inner = &line[i + 1..end];
-                let upper = inner.len() >= 2
-                    && inner.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                    && inner
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-                // `${array[INDEX]}` is bash, not a placeholder.
-                if upper && prev.is_none_or(|p| !p.is_ascii_alphanumeric()) {
-                    out.push(Placeholder {
-                        range: i..end + 1,
-                        name: var_name(inner),
-                    });
-                    i = end + 1;
-                    continue;
-                }
+        if c == b'['
+            && prev != Some(b'[')
+            && bytes.get(i + 1) != Some(&b'[')
+            && let Some(end) = line[i + 1..].find(']').map(|j| i + 1 + j)
+        {
+            let inner = &line[i + 1..end];
+            let upper = inner.len() >= 2
+                && inner.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            // `${array[INDEX]}` is bash, not a placeholder.
+            if upper && prev.is_none_or(|p| !p.is_ascii_alphanumeric()) {
+                out.push(Placeholder {
+                    range: i..end + 1,
+                    name: var_name(inner),
+                });
+                i = end + 1;
+                continue;
             }
         }
         // `/path/to/app` → APP_PATH: the reader's own path.
-        if line[i..].starts_with("/path/to/") && prev.is_none_or(|p| !(p.is_ascii_alphanumeric() || p == b'/')) {
+        if line[i..].starts_with("/path/to/")
+            && prev.is_none_or(|p| !(p.is_ascii_alphanumeric() || p == b'/'))
+        {
             let end = line[i..]
                 .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | ')' | '`'))
                 .map_or(line.len(), |j| i + j);
-            let last = line[i..end].trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            let last = line[i..end]
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
             let stem = last.split('.').next().unwrap_or(last);
             if !stem.is_empty() && stem != "to" {
                 out.push(Placeholder {
@@ -77,7 +86,8 @@ pub fn find(line: &str) -> Vec<Placeholder> {
             }
         }
         if (line[i..].starts_with("YOUR_") || line[i..].starts_with("VOTRE_"))
-            && prev.is_none_or(|p| !(p.is_ascii_alphanumeric() || p == b'_' || p == b'$' || p == b'{'))
+            && prev
+                .is_none_or(|p| !(p.is_ascii_alphanumeric() || p == b'_' || p == b'$' || p == b'{'))
         {
             let end = line[i..]
                 .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
@@ -145,9 +155,15 @@ mod tests {
 
     #[test]
     fn the_shapes_people_write() {
-        assert_eq!(names("kubectl -n <namespace> delete pod <pod-name>"), ["NAMESPACE", "POD_NAME"]);
+        assert_eq!(
+            names("kubectl -n <namespace> delete pod <pod-name>"),
+            ["NAMESPACE", "POD_NAME"]
+        );
         assert_eq!(names("curl https://api/pages/[PAGE_ID]"), ["PAGE_ID"]);
-        assert_eq!(names("curl -H 'Authorization: Bearer YOUR_TOKEN' x"), ["TOKEN"]);
+        assert_eq!(
+            names("curl -H 'Authorization: Bearer YOUR_TOKEN' x"),
+            ["TOKEN"]
+        );
         assert_eq!(names("echo <votre nom>"), ["VOTRE_NOM"]);
         assert_eq!(names("export APP_DIR=/path/to/app"), ["APP_PATH"]);
         assert_eq!(names("cp x /path/to/backup.tar.gz"), ["BACKUP_PATH"]);

@@ -20,6 +20,7 @@ pub struct Stats {
     pub context: usize,
     /// Blocks the adopted copy runs with the terminal handed over.
     pub interactive: usize,
+    /// Distinct placeholders turned into variables.
     pub placeholders: usize,
     /// Runnable blocks before and after.
     pub runnable_before: usize,
@@ -29,7 +30,13 @@ pub struct Stats {
 pub fn of(path: &str, a: &Adoption) -> Stats {
     let before = runbook::parse(path, &a.source);
     let after = runbook::parse(path, &a.patched);
-    let count = |role: Role| after.runbook.steps().filter(|(_, s)| s.role == role).count();
+    let count = |role: Role| {
+        after
+            .runbook
+            .steps()
+            .filter(|(_, s)| s.role == role)
+            .count()
+    };
     let runnable = |p: &runbook::Parsed| p.runbook.steps().map(|(_, s)| s.actions.len()).sum();
     let written: usize = a
         .edits
@@ -39,7 +46,9 @@ pub fn of(path: &str, a: &Adoption) -> Stats {
             EditKind::FrontMatter => e
                 .lines
                 .iter()
-                .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.trim_end().ends_with(':'))
+                .filter(|l| {
+                    l.starts_with("  ") && !l.starts_with("   ") && l.trim_end().ends_with(':')
+                })
                 .count()
                 .max(1),
             _ => 1,
@@ -57,7 +66,17 @@ pub fn of(path: &str, a: &Adoption) -> Stats {
             .flat_map(|(_, s)| s.actions.iter())
             .filter(|x| x.interactive)
             .count(),
-        placeholders: a.placeholders.iter().filter(|p| p.name != "DATABASE_URL").count(),
+        placeholders: {
+            let mut names: Vec<&str> = a
+                .placeholders
+                .iter()
+                .filter(|p| p.name != "DATABASE_URL")
+                .map(|p| p.name.as_str())
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            names.len()
+        },
         runnable_before: runnable(&before),
         runnable_after: runnable(&after),
     }

@@ -11,8 +11,16 @@ fn a_runbook_for_people_is_adopted_and_checks_clean() {
     assert!(p.starts_with("---\ntargets:\n  staging:\n  production:\n    protected: true\nvariables:\n  NAMESPACE:\n"), "{p}");
     assert!(p.contains("# Deploy the API\n"), "{p}");
     assert!(p.contains("```bash\nkubectl -n ${NAMESPACE} scale"), "{p}");
-    assert!(p.contains("```bash\nkubectl get pods -n $NAMESPACE\n```\n\n```text\nNAME READY\napi-1 0/1\n```"), "{p}");
-    assert!(p.contains("```bash {interactive}\nkubectl edit configmap api"), "{p}");
+    assert!(
+        p.contains(
+            "```bash\nkubectl get pods -n $NAMESPACE\n```\n\n```text\nNAME READY\napi-1 0/1\n```"
+        ),
+        "{p}"
+    );
+    assert!(
+        p.contains("```bash {interactive}\nkubectl edit configmap api"),
+        "{p}"
+    );
     assert!(p.contains("## 🔙 Rollback {undoes="), "{p}");
     assert!(a.left.iter().all(|d| !d.is_error()), "{:?}", a.left);
     assert_eq!(a.edits_left(), 0, "{:?} {:?}", a.left, a.notes);
@@ -42,9 +50,18 @@ fn existing_front_matter_is_merged_and_foreign_keys_kept_as_comments() {
 fn a_destructive_restore_in_the_flow_becomes_a_rollback() {
     let src = "# Upgrade the app\n\n## 1. Upgrade\n\n```bash\necho up\n```\n\n## 2. Restore the data\n\n```bash\nrm -rf /var/lib/app/data\n```\n";
     let a = adopt("u.md", src);
-    assert!(a.patched.contains("## 2. Restore the data {role=rollback"), "{}", a.patched);
+    assert!(
+        a.patched.contains("## 2. Restore the data {role=rollback"),
+        "{}",
+        a.patched
+    );
     let parsed = crate::runbook::parse("u.md", &a.patched);
-    assert!(parsed.runbook.flow_steps().all(|(_, s)| !s.is_destructive()));
+    assert!(
+        parsed
+            .runbook
+            .flow_steps()
+            .all(|(_, s)| !s.is_destructive())
+    );
 }
 
 #[test]

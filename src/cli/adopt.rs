@@ -124,9 +124,13 @@ pub fn summary(path: &str, a: &Adoption, written: Option<&Path>, color: bool) ->
     if a.edits.is_empty() {
         let _ = writeln!(out, "{path}: nothing to adopt");
     } else {
-        let _ = writeln!(out, "{}", p.bold(&format!("{path}: {} edit(s)", a.edits.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.bold(&format!("{path}: {} edit(s)", a.edits.len()))
+        );
         for e in &a.edits {
-            let _ = writeln!(out, "  {}", e.why);
+            let _ = writeln!(out, "  line {}: {}", e.first + 1, e.why);
         }
     }
     if let Some(to) = written {
@@ -134,7 +138,11 @@ pub fn summary(path: &str, a: &Adoption, written: Option<&Path>, color: bool) ->
     }
     let left = a.edits_left();
     if left == 0 {
-        let _ = writeln!(out, "{}", p.green("left for a human: nothing; `runsheet check` finds no problem in the copy"));
+        let _ = writeln!(
+            out,
+            "{}",
+            p.green("left for a human: nothing; `runsheet check` finds no problem in the copy")
+        );
         return out;
     }
     let _ = writeln!(out, "{}", p.yellow(&format!("left for a human ({left}):")));

@@ -18,16 +18,27 @@ fn the_corpus_has_runbooks_in_english_and_french() {
     for f in &files {
         let _ = expect_of(f);
     }
-    assert!(files.iter().any(|f| f.to_string_lossy().ends_with("-fr.md")));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with("-fr.md"))
+    );
 }
 
 #[test]
 fn check_never_panics_on_the_corpus() {
     let w = Workdir::new();
     for f in corpus() {
-        let out = w.cmd(&["check", "--color", "never", f.to_str().unwrap()]).output().unwrap();
+        let out = w
+            .cmd(&["check", "--color", "never", f.to_str().unwrap()])
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(matches!(out.status.code(), Some(0 | 1)), "{}: {stderr}", f.display());
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}: {stderr}",
+            f.display()
+        );
         assert!(!stderr.contains("panicked"), "{}: {stderr}", f.display());
     }
 }
@@ -39,25 +50,59 @@ fn adopt_write_makes_a_copy_that_checks_clean_and_the_original_is_kept() {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let original = std::fs::read_to_string(&f).unwrap();
         let path = w.write(&name, &original);
-        let out = w.cmd(&["adopt", "--color", "never", path.to_str().unwrap(), "--write"]).output().unwrap();
+        let out = w
+            .cmd(&[
+                "adopt",
+                "--color",
+                "never",
+                path.to_str().unwrap(),
+                "--write",
+            ])
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{name}: {stderr}\n{stdout}");
-        assert!(stdout.starts_with(&format!("--- {}\n+++ {} (adopted)\n@@ ", path.display(), path.display())), "{name}: {stdout}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), original, "{name}: the original changed");
+        assert!(
+            stdout.starts_with(&format!(
+                "--- {}\n+++ {} (adopted)\n@@ ",
+                path.display(),
+                path.display()
+            )),
+            "{name}: {stdout}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            original,
+            "{name}: the original changed"
+        );
         let copy = path.with_file_name(name.replace(".md", ".runsheet.md"));
-        assert!(stderr.contains(&format!("wrote {}", copy.display())), "{stderr}");
+        assert!(
+            stderr.contains(&format!("wrote {}", copy.display())),
+            "{stderr}"
+        );
         let check = w
             .cmd(&["check", "--format", "json", copy.to_str().unwrap()])
             .output()
             .unwrap();
         let json: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
-        assert_eq!(json[0]["errors"], 0, "{name}: {}", serde_json::to_string_pretty(&json[0]["diagnostics"]).unwrap());
+        assert_eq!(
+            json[0]["errors"],
+            0,
+            "{name}: {}",
+            serde_json::to_string_pretty(&json[0]["diagnostics"]).unwrap()
+        );
         // A second --write refuses to overwrite the copy without --force.
-        let again = w.cmd(&["adopt", path.to_str().unwrap(), "--write"]).output().unwrap();
+        let again = w
+            .cmd(&["adopt", path.to_str().unwrap(), "--write"])
+            .output()
+            .unwrap();
         assert_eq!(again.status.code(), Some(2), "{name}");
         assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
-        let forced = w.cmd(&["adopt", path.to_str().unwrap(), "--write", "--force"]).output().unwrap();
+        let forced = w
+            .cmd(&["adopt", path.to_str().unwrap(), "--write", "--force"])
+            .output()
+            .unwrap();
         assert_eq!(forced.status.code(), Some(0), "{name}");
     }
 }
@@ -72,7 +117,10 @@ fn every_heading_interactive_command_and_placeholder_of_the_corpus_is_found() {
             let at = s.adoption.line_in_copy(line - 1) + 1;
             let got = super::adopt_expect::role_at(&after, at);
             if got.map(|r| r.label()) != Some(role.as_str()) {
-                failures.push(format!("{}:{line} `{heading}`: {role} expected, got {got:?}", s.name));
+                failures.push(format!(
+                    "{}:{line} `{heading}`: {role} expected, got {got:?}",
+                    s.name
+                ));
             }
         }
         for line in &s.expect.interactive {
@@ -86,8 +134,19 @@ fn every_heading_interactive_command_and_placeholder_of_the_corpus_is_found() {
                 failures.push(format!("{}: placeholder {w} not found", s.name));
             }
         }
+        if (s.roles_after, s.interactive_after, s.placeholders_found)
+            != (s.roles_total, s.interactive_total, s.placeholders_total)
+        {
+            failures.push(format!(
+                "{}: the score disagrees with the lines above",
+                s.name
+            ));
+        }
         if s.off_flow_in_flow_after > 0 {
-            failures.push(format!("{}: {} rollback/alternative sections in the flow", s.name, s.off_flow_in_flow_after));
+            failures.push(format!(
+                "{}: {} rollback/alternative sections in the flow",
+                s.name, s.off_flow_in_flow_after
+            ));
         }
         let left = s.adoption.edits_left();
         if left > s.expect.edits_after_adopt_max {
@@ -96,7 +155,12 @@ fn every_heading_interactive_command_and_placeholder_of_the_corpus_is_found() {
                 .left
                 .iter()
                 .map(|d| format!("{}: {}", d.code, d.message))
-                .chain(s.adoption.notes.iter().map(|n| format!("line {}: {}", n.line, n.text)))
+                .chain(
+                    s.adoption
+                        .notes
+                        .iter()
+                        .map(|n| format!("line {}: {}", n.line, n.text)),
+                )
                 .collect();
             failures.push(format!(
                 "{}: {left} edits left, at most {} expected: {what:#?}",
@@ -105,7 +169,10 @@ fn every_heading_interactive_command_and_placeholder_of_the_corpus_is_found() {
         }
         let again = runsheet::adopt::adopt(&s.name, &s.adoption.patched);
         if !again.edits.is_empty() {
-            failures.push(format!("{}: adopting the copy again proposes {:#?}", s.name, again.edits));
+            failures.push(format!(
+                "{}: adopting the copy again proposes {:#?}",
+                s.name, again.edits
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -135,4 +202,29 @@ fn adopt_never_panics_and_is_idempotent_on_every_prefix_of_the_corpus() {
             cut += 53;
         }
     }
+}
+
+/// `check --suggest` is adopt without writing: the same patch, nothing
+/// written; a runbook with nothing to adopt says so.
+#[test]
+fn check_suggest_prints_the_patch_adopt_would_write() {
+    let w = Workdir::new();
+    let f = &corpus()[0];
+    let path = w.write("r.md", &std::fs::read_to_string(f).unwrap());
+    let adopt = w.cmd(&["adopt", path.to_str().unwrap()]).output().unwrap();
+    let suggest = w
+        .cmd(&["check", "--suggest", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(suggest.status.code(), Some(0));
+    assert!(!adopt.stdout.is_empty());
+    assert_eq!(adopt.stdout, suggest.stdout);
+    assert!(!w.path().join("r.runsheet.md").exists());
+    let clean = w.write("clean.md", "# T\n\n## P\n\n```bash\necho ok\n```\n");
+    let out = w
+        .cmd(&["check", "--suggest", clean.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to adopt"));
 }

@@ -34,7 +34,8 @@ pub fn corpus() -> Vec<PathBuf> {
 pub fn expect_of(runbook: &Path) -> Expect {
     let side = runbook.with_extension("expect.json");
     let text = std::fs::read_to_string(&side).unwrap_or_else(|e| panic!("{}: {e}", side.display()));
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", side.display()));
+    let v: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", side.display()));
     let roles = v["roles"]
         .as_array()
         .into_iter()
@@ -119,7 +120,10 @@ pub struct Score {
 
 pub fn score(path: &Path) -> Score {
     let source = std::fs::read_to_string(path).unwrap_or_default();
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let expect = expect_of(path);
     let before = runbook::parse(&name, &source);
     let adoption = adopt::adopt(&name, &source);
