@@ -170,7 +170,11 @@ fn adopt_uses_only_the_runbook_format() {
     let graph = graph();
     let used: Vec<String> = graph
         .get("adopt")
-        .map(|e| e.iter().map(|(to, file)| format!("adopt → {to} (in {file})")).collect())
+        .map(|e| {
+            e.iter()
+                .map(|(to, file)| format!("adopt → {to} (in {file})"))
+                .collect()
+        })
         .unwrap_or_default();
     let wrong: Vec<&String> = used
         .iter()
