@@ -46,7 +46,11 @@ fn blocks<'a>(source: &'a str, lines: &[&'a str]) -> Vec<Block<'a>> {
         let body = line.trim_start_matches([' ', '\t', '>']);
         let indent = &line[..line.len() - body.len()];
         let fence_char = body.chars().next().unwrap_or('`');
-        let marker_len = body.chars().take_while(|c| *c == fence_char).count();
+        // A fence opened on a list item's line (`- ```bash`) is left as written.
+        if fence_char != '`' && fence_char != '~' {
+            continue;
+        }
+        let marker_len = body.len() - body.trim_start_matches(fence_char).len();
         let marker = &body[..marker_len];
         let closing = lines.get(last).map(|l| l.trim()).unwrap_or("");
         if last <= open

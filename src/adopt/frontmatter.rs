@@ -42,18 +42,20 @@ pub fn edit(
 ) -> Option<Edit> {
     let rb = &interim.runbook;
     let declared: HashSet<&str> = rb.variables.iter().map(|v| v.name.as_str()).collect();
+    // A SQL block needs a database on its own target, or on every target
+    // the session may run on when it pins none.
+    let lacks = |t: &str| rb.target(t).is_none_or(|t| t.database.is_none());
+    let any_lacks = rb.targets.iter().any(|t| t.database.is_none());
     let needs_db = rb.steps().any(|(_, s)| {
         s.actions.iter().any(|a| {
-            matches!(
+            let sql = matches!(
                 a.kind,
                 ActionKind::Sql { .. }
                     | ActionKind::Compare(_)
                     | ActionKind::Migrations(_)
                     | ActionKind::Batch(_)
-            ) && a
-                .target
-                .as_deref()
-                .is_none_or(|t| rb.target(t).is_none_or(|t| t.database.is_none()))
+            );
+            sql && a.target.as_deref().map_or(any_lacks, lacks)
         })
     });
     let targets_declared = rb.targets.iter().any(|t| t.declared);

@@ -26,6 +26,11 @@ pub fn find(line: &str) -> Vec<Placeholder> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
+        // Inside a multi-byte character (`é`, `✔`): no placeholder starts there.
+        if !line.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
         let c = bytes[i];
         let prev = i.checked_sub(1).map(|p| bytes[p]);
         if c == b'<'
@@ -166,6 +171,7 @@ mod tests {
         );
         assert_eq!(names("echo <votre nom>"), ["VOTRE_NOM"]);
         assert_eq!(names("export APP_DIR=/path/to/app"), ["APP_PATH"]);
+        assert_eq!(names("# Vérifier ✔ <hôte> é"), ["HOTE"]);
         assert_eq!(names("cp x /path/to/backup.tar.gz"), ["BACKUP_PATH"]);
     }
 

@@ -183,7 +183,12 @@ fn every_heading_interactive_command_and_placeholder_of_the_corpus_is_found() {
 /// changes nothing.
 #[test]
 fn adopt_never_panics_and_is_idempotent_on_every_prefix_of_the_corpus() {
-    for f in corpus() {
+    let seeds = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/runbooks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"));
+    for f in corpus().into_iter().chain(seeds) {
         let text = std::fs::read_to_string(&f).unwrap();
         let mut cut = 0;
         while cut <= text.len() {
