@@ -163,6 +163,29 @@ fn the_engine_and_the_runbook_format_use_nothing_above_them() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
+/// `adopt/` proposes edits to a runbook: pure like the format it reads,
+/// above `runbook/` and below `cli/`, using nothing else of runsheet.
+#[test]
+fn adopt_uses_only_the_runbook_format() {
+    let graph = graph();
+    let used: Vec<String> = graph
+        .get("adopt")
+        .map(|e| {
+            e.iter()
+                .map(|(to, file)| format!("adopt → {to} (in {file})"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let wrong: Vec<&String> = used
+        .iter()
+        .filter(|u| !u.starts_with("adopt → runbook "))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+    for pure in PURE {
+        assert!(edge(&graph, pure, "adopt").is_none(), "{pure} uses adopt");
+    }
+}
+
 #[test]
 fn step_kinds_use_neither_the_dispatch_nor_each_other() {
     let graph = graph();

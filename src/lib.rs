@@ -3,6 +3,7 @@
 //! and benchmarks drive the same code.
 
 pub mod action;
+pub mod adopt;
 pub mod cli;
 pub mod console;
 pub mod db;

@@ -13,7 +13,11 @@ pub fn run(
     files: &[std::path::PathBuf],
     format: Format,
     color: bool,
+    suggest: bool,
 ) -> color_eyre::Result<ExitCode> {
+    if suggest {
+        return suggest_all(files, color);
+    }
     let mut outlines = Vec::new();
     let mut failed = false;
     let mut text = String::new();
@@ -49,8 +53,26 @@ pub fn run(
     })
 }
 
+/// `check --suggest`: what `runsheet adopt` would change, for each file.
+fn suggest_all(files: &[std::path::PathBuf], color: bool) -> color_eyre::Result<ExitCode> {
+    let options = super::adopt::Options {
+        write: None,
+        force: false,
+        stats: false,
+        color,
+    };
+    let mut code = ExitCode::SUCCESS;
+    for file in files {
+        let c = super::adopt::run(file, &options)?;
+        if c != ExitCode::SUCCESS {
+            code = c;
+        }
+    }
+    Ok(code)
+}
+
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn write_stdout(text: &str) -> std::io::Result<()> {
+pub(super) fn write_stdout(text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -59,7 +81,7 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
-fn read(file: &Path) -> Result<String, String> {
+pub(super) fn read(file: &Path) -> Result<String, String> {
     let bytes = std::fs::read(file)
         .map_err(|e| format!("runsheet: cannot read {}: {e}", file.display()))?;
     String::from_utf8(bytes).map_err(|e| {

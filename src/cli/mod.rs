@@ -1,5 +1,6 @@
 //! Command-line surface: one module per command.
 
+mod adopt;
 mod check;
 mod sandbox;
 mod session;
@@ -33,6 +34,33 @@ pub enum Command {
         format: Format,
         /// Colour in the text output: `auto` (on a terminal, unless NO_COLOR
         /// is set), `always` or `never`.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
+        /// Print what `runsheet adopt` would change instead of the outline:
+        /// a patch, then what is left for a human.
+        #[arg(long)]
+        suggest: bool,
+    },
+    /// Propose the edits that make a runbook written for people run as a
+    /// guided session (front matter, roles, fence languages, placeholders
+    /// as variables, `interactive`), printed as a unified diff; `--write`
+    /// writes the adopted copy, never the original. Exits 1 when the copy
+    /// still has errors.
+    Adopt {
+        /// The runbook (Markdown).
+        file: PathBuf,
+        /// Write the adopted copy: to OUT, or next to FILE as NAME.runsheet.md.
+        #[arg(long, value_name = "OUT")]
+        write: Option<Option<PathBuf>>,
+        /// With --write: replace a copy that already exists.
+        #[arg(long)]
+        force: bool,
+        /// Also print the figures: edits before and left, roles, interactive
+        /// blocks, placeholders.
+        #[arg(long)]
+        stats: bool,
+        /// Colour in the diff: `auto` (on a terminal, unless NO_COLOR is
+        /// set), `always` or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
         color: Color,
     },
@@ -261,7 +289,23 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             files,
             format,
             color,
-        } => check::run(&files, format, color.enabled()),
+            suggest,
+        } => check::run(&files, format, color.enabled(), suggest),
+        Command::Adopt {
+            file,
+            write,
+            force,
+            stats,
+            color,
+        } => adopt::run(
+            &file,
+            &adopt::Options {
+                write,
+                force,
+                stats,
+                color: color.enabled(),
+            },
+        ),
         // With the sandbox's variables sourced but not the runbook's
         // rehearsal values, a run is a sandbox run all the same.
         Command::Run {

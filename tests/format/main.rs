@@ -12,6 +12,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod adopt_corpus;
+mod adopt_expect;
 mod check_assets;
 mod check_errors;
 mod check_estimates;
