@@ -5,7 +5,7 @@
 //! needs the terminal.
 
 use super::placeholders;
-use super::{Edit, EditKind, Found, Note, fences, secret_name};
+use super::{Edit, EditKind, Found, fences, secret_name};
 use crate::runbook::attributes;
 use crate::runbook::frontmatter;
 use crate::runbook::interactive;
@@ -82,22 +82,16 @@ fn strip_indent(line: &str, n: usize) -> &str {
 
 const SHELLS: [&str; 3] = ["bash", "sh", "shell"];
 
-/// The edits of every block; what adopt would not decide goes to `notes`.
-/// The placeholders and connection strings turned into variables go to
-/// `found`.
-pub fn edits(
-    source: &str,
-    lines: &[&str],
-    notes: &mut Vec<Note>,
-    found: &mut Vec<Found>,
-) -> Vec<Edit> {
+/// The edits of every block. The placeholders and connection strings
+/// turned into variables go to `found`.
+pub fn edits(source: &str, lines: &[&str], found: &mut Vec<Found>) -> Vec<Edit> {
     blocks(source, lines)
         .iter()
-        .filter_map(|b| rewrite(b, notes, found))
+        .filter_map(|b| rewrite(b, found))
         .collect()
 }
 
-fn rewrite(b: &Block, notes: &mut Vec<Note>, found: &mut Vec<Found>) -> Option<Edit> {
+fn rewrite(b: &Block, found: &mut Vec<Found>) -> Option<Edit> {
     let (lang, attrs) = attributes::split_info(b.info);
     let attrs = attrs.map(|(_, t)| t.to_string());
     let code_text: String = b.code.iter().map(|l| format!("{l}\n")).collect();
@@ -105,34 +99,37 @@ fn rewrite(b: &Block, notes: &mut Vec<Note>, found: &mut Vec<Found>) -> Option<E
     let transcript = b.code.iter().any(|l| fences::prompt_command(l).is_some());
     let untyped = lang.is_empty() || fences::TRANSCRIPTS.contains(&lang.as_str());
     let mut new_lang = lang.clone();
-    let (mut commands, output): (Vec<String>, Vec<String>) = if transcript
-        && (untyped || SHELLS.contains(&lang.as_str()))
-    {
-        kinds.push(EditKind::Prompts);
-        if !SHELLS.contains(&lang.as_str()) {
-            new_lang = "bash".into();
-        }
-        split_transcript(&b.code)
-    } else if untyped {
-        match fences::language_for(b.info, &code_text) {
-            Some(l) => {
-                new_lang = l.to_string();
-                kinds.push(EditKind::Language);
+    let (mut commands, output): (Vec<String>, Vec<String>) =
+        if transcript && (untyped || SHELLS.contains(&lang.as_str())) {
+            kinds.push(EditKind::Prompts);
+            if !SHELLS.contains(&lang.as_str()) {
+                new_lang = "bash".into();
             }
-            None => {
-                if fences::starts_with_command(&code_text) {
-                    notes.push(Note {
-                            line: b.open + 1,
-                            text: "this untyped fence starts with a command but holds more output than commands: put the commands in a ```bash fence and the output in a ```text one".into(),
-                        });
+            split_transcript(&b.code)
+        } else if untyped {
+            match fences::language_for(b.info, &code_text) {
+                // Commands with their output pasted under them, no prompts:
+                // split as a transcript, by the rule `check` reads them with.
+                Some("console") => {
+                    let v = crate::runbook::fences::classify(b.info, &code_text);
+                    kinds.push(EditKind::Prompts);
+                    new_lang = "bash".into();
+                    let output = v.output.unwrap_or_default();
+                    (
+                        v.commands.lines().map(str::to_string).collect(),
+                        output.lines().map(str::to_string).collect(),
+                    )
                 }
-                return None;
+                Some(l) => {
+                    new_lang = l.to_string();
+                    kinds.push(EditKind::Language);
+                    (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
+                }
+                None => return None,
             }
-        }
-        (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
-    } else {
-        (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
-    };
+        } else {
+            (b.code.iter().map(|l| l.to_string()).collect(), Vec::new())
+        };
     let shell = SHELLS.contains(&new_lang.as_str());
     let runs = shell || matches!(new_lang.as_str(), "sql" | "psql" | "postgresql");
     if !runs {

@@ -127,7 +127,7 @@ pub fn adopt(path: &str, source: &str) -> Adoption {
     let lines = split_lines(source);
     let mut notes = Vec::new();
     let mut placeholders = Vec::new();
-    let mut edits = blocks::edits(source, &lines, &mut notes, &mut placeholders);
+    let mut edits = blocks::edits(source, &lines, &mut placeholders);
     // Each stage reads the runbook as the stages before left it: an untyped
     // fence's `rm -rf` or `$VAR` counts once it runs, and the sections'
     // roles are read once the title stands.

@@ -557,6 +557,9 @@ fn a_command_that_never_ends_is_a_warning_unless_bounded() {
         "```bash {timeout=30s}\ntail -f app.log\n```\n",
         "```bash\ntimeout 30s tail -f app.log\n```\n",
         "```bash\ntail -n 100 app.log\n```\n",
+        // The operator ends it: the block has the terminal.
+        "```bash {interactive}\ntail -f app.log\n```\n",
+        "```bash\nwatch kubectl get pods\n```\n",
     ] {
         assert!(
             !codes(&format!("{HEAD}{bounded}")).contains(&"never-ends"),

@@ -28,7 +28,9 @@ pub(in crate::runbook) fn check(rb: &Runbook, diags: &mut Vec<Diagnostic>) {
                 ),
             );
         }
-        if a.timeout.is_some() {
+        // Bounded, or the operator's to end: an interactive block has the
+        // terminal, so `watch` there ends when they press Ctrl-C or `q`.
+        if a.timeout.is_some() || a.interactive {
             continue;
         }
         for e in &found.endless {

@@ -85,7 +85,13 @@ fn word_starts(b: &[u8], i: usize) -> bool {
 /// (`x < 3 and y > 2`, `a <> b`).
 fn angle(text: &str, i: usize) -> Option<Found> {
     let b = text.as_bytes();
-    if i > 0 && (is_word_byte(b[i - 1]) || b[i - 1] == b'<') {
+    // Glued to a word, `v<version>` and `app-<env>` are placeholders all
+    // the same, `Vec<String>` a type: a glued one must start lower case.
+    let glued = i > 0 && is_word_byte(b[i - 1]);
+    if i > 0 && b[i - 1] == b'<' {
+        return None;
+    }
+    if glued && !text[i + 1..].starts_with(|c: char| c.is_lowercase()) {
         return None;
     }
     let rest = &text[i + 1..];

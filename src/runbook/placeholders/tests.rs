@@ -31,6 +31,8 @@ fn the_shapes_people_write_and_the_names_they_become() {
             vec![("<your-project-id>", "PROJECT_ID")],
         ),
         ("ssh admin@<DB-HOST>", vec![("<DB-HOST>", "DB_HOST")]),
+        ("git checkout v<version>", vec![("<version>", "VERSION")]),
+        ("curl https://app-<env>.example.com", vec![("<env>", "ENV")]),
         (
             "echo <your project name>",
             vec![("<your project name>", "PROJECT_NAME")],
