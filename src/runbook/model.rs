@@ -436,6 +436,32 @@ impl Runbook {
         self.steps().filter(|(_, s)| s.role.is_flow())
     }
 
+    /// The runbook's overview, as Markdown: what it says before its first
+    /// phase, then every context section (Overview, Contacts, References,
+    /// Vue d'ensemble…) under its own heading. Read, never run: both front
+    /// ends show it instead of offering those sections as steps.
+    pub fn overview(&self) -> String {
+        let mut out = self.intro.trim().to_string();
+        for p in &self.phases {
+            let context_phase = p.role == Role::Context;
+            if context_phase {
+                push_section(&mut out, "##", &p.title, &p.intro);
+            }
+            for s in p.steps.iter().filter(|s| s.role == Role::Context) {
+                // A phase that is itself one step has said it all above.
+                if context_phase && s.title == p.title {
+                    if s.body.trim() != p.intro.trim() {
+                        push_section(&mut out, "", "", &s.body);
+                    }
+                    continue;
+                }
+                let level = if context_phase { "###" } else { "##" };
+                push_section(&mut out, level, &s.title, &s.body);
+            }
+        }
+        out
+    }
+
     /// Alternatives offered where they stand: the alternative steps of the
     /// phase `phase_id` ("2 options: A …, B …").
     pub fn alternatives_in<'a>(&'a self, phase_id: &'a str) -> impl Iterator<Item = &'a Step> {
@@ -470,5 +496,21 @@ impl Step {
 
     pub fn is_destructive(&self) -> bool {
         self.actions.iter().any(|a| a.destructive.is_destructive())
+    }
+}
+
+fn push_section(out: &mut String, level: &str, title: &str, body: &str) {
+    if !title.is_empty() {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(&format!("{level} {title}"));
+    }
+    let body = body.trim();
+    if !body.is_empty() {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(body);
     }
 }

@@ -177,6 +177,7 @@ pub fn available(app: &App, session: &Session) -> Vec<FooterKey> {
     }
     match &app.mode {
         Mode::Help => vec![K::of(Act::HelpScroll), K::of(Act::HelpClose)],
+        Mode::Overview => vec![K::of(Act::HelpScroll), K::of(Act::OverviewClose)],
         Mode::Gate { step, .. } => {
             let name = app
                 .gate
@@ -325,6 +326,9 @@ fn normal(app: &App, session: &Session) -> Vec<FooterKey> {
         }
     }
     keys.push(K::of(Act::Focus));
+    if !session.runbook().overview().is_empty() {
+        keys.push(K::of(Act::Overview));
+    }
     keys.push(K::of(Act::Help));
     keys.push(K::of(Act::Quit));
     keys

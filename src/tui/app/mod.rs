@@ -35,6 +35,8 @@ pub enum Focus {
 pub enum Mode {
     Normal,
     Help,
+    /// The runbook's overview: its introduction and context sections.
+    Overview,
     /// A destructive step on a protected target: the target's name is typed.
     Gate {
         step: String,
@@ -88,6 +90,7 @@ impl fmt::Debug for Mode {
         match self {
             Mode::Normal => f.write_str("Normal"),
             Mode::Help => f.write_str("Help"),
+            Mode::Overview => f.write_str("Overview"),
             Mode::ConfirmQuit => f.write_str("ConfirmQuit"),
             Mode::ConfirmCancel { step } => write!(f, "ConfirmCancel {{ step: {step:?} }}"),
             Mode::Gate { step, input } => write!(f, "Gate {{ step: {step:?}, input: {input:?} }}"),
@@ -518,6 +521,10 @@ impl App {
             Mode::Normal => self.normal_key(session, key, now_ms),
             Mode::Help => {
                 self.help_key(key);
+                Vec::new()
+            }
+            Mode::Overview => {
+                self.overview_key(key);
                 Vec::new()
             }
             Mode::Gate { step, input } => self.gate_key(session, step, input, key, now_ms),

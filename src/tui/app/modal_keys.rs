@@ -8,8 +8,23 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
     pub(super) fn help_key(&mut self, key: KeyEvent) {
+        if self.scroll_key(key, &['?', 'q']) {
+            self.mode = Mode::Help;
+        }
+    }
+
+    pub(super) fn overview_key(&mut self, key: KeyEvent) {
+        if self.scroll_key(key, &['i', 'q']) {
+            self.mode = Mode::Overview;
+        }
+    }
+
+    /// A key in a read-only overlay (help, overview): scrolls it, or
+    /// closes it (false) on Esc, Ctrl-C or one of `closers`.
+    fn scroll_key(&mut self, key: KeyEvent, closers: &[char]) -> bool {
         match key.code {
-            KeyCode::Char('?' | 'q') | KeyCode::Esc => return,
+            KeyCode::Char(c) if closers.contains(&c) => return false,
+            KeyCode::Esc => return false,
             KeyCode::Char('j') | KeyCode::Down => {
                 self.help_scroll = self.help_scroll.saturating_add(1)
             }
@@ -19,10 +34,10 @@ impl App {
             KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
             KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
             KeyCode::Home | KeyCode::Char('g') => self.help_scroll = 0,
-            _ if is_ctrl(&key, 'c') => return,
+            _ if is_ctrl(&key, 'c') => return false,
             _ => {}
         }
-        self.mode = Mode::Help;
+        true
     }
 
     pub(super) fn gate_key(

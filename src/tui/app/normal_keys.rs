@@ -64,6 +64,10 @@ impl App {
                 self.help_scroll = 0;
                 self.mode = Mode::Help;
             }
+            KeyCode::Char('i') => {
+                self.help_scroll = 0;
+                self.mode = Mode::Overview;
+            }
             KeyCode::Char('q') => {
                 if session.running().is_some() {
                     self.mode = Mode::ConfirmQuit;

@@ -39,6 +39,7 @@ pub mod help;
 pub mod markdown;
 pub mod mask;
 pub mod output;
+pub mod overview;
 pub mod prompt;
 pub mod scroll;
 pub mod step;
@@ -204,6 +205,7 @@ pub fn draw_in(
     match &app.mode {
         Mode::Normal => {}
         Mode::Help => help::render(frame, area, &ctx),
+        Mode::Overview => overview::render(frame, area, &ctx),
         Mode::Gate { .. } => gate::render(frame, area, &ctx),
         Mode::Countdown { .. } => countdown::render(frame, area, &ctx),
         Mode::Skip { .. } | Mode::Note { .. } | Mode::Search { .. } | Mode::Prompt { .. } => {
