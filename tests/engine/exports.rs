@@ -141,16 +141,7 @@ test "$PICKED" = "deep blue" && echo "picked $PICKED"
 fn an_interactive_blocks_exports_carry_over_too() {
     let w = Workdir::new();
     let rb = w.write("inter.md", INTERACTIVE);
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--plain",
-        ],
-        "\ndeep blue\n\n",
-    );
+    let out = w.plain(&rb, "staging", "\ndeep blue\n\n");
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("exported: PICKED=deep blue"), "{all}");

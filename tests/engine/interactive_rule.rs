@@ -46,16 +46,7 @@ fn an_editor_with_piped_input_fails_at_once_saying_why() {
     let w = Workdir::new();
     let rb = w.write("r.md", &runbook("vim /tmp/runsheet-never-opened.txt"));
     let started = Instant::now();
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--plain",
-        ],
-        "\n\n\n\n",
-    );
+    let out = w.plain(&rb, "staging", "\n\n\n\n");
     let all = text(&out);
     assert!(started.elapsed() < Duration::from_secs(15), "{all}");
     assert!(
@@ -69,16 +60,7 @@ fn an_editor_with_piped_input_fails_at_once_saying_why() {
 fn a_read_with_piped_input_gets_the_line() {
     let w = Workdir::new();
     let rb = w.write("r.md", &runbook("read -p 'Name: ' N\necho got-$N"));
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--plain",
-        ],
-        "\nada\n\n",
-    );
+    let out = w.plain(&rb, "staging", "\nada\n\n");
     let all = text(&out);
     assert!(all.contains("got-ada"), "{all}");
     assert!(all.contains("after-ran"), "{all}");
@@ -116,16 +98,7 @@ fn a_rollback_step_with_an_editor_and_no_terminal_fails_at_once() {
          ## Rollback\n\n### Undo {#undo undoes=deploy}\n\n```bash {timeout=60s}\nvim /tmp/runsheet-never-opened.txt\n```\n",
     );
     let started = Instant::now();
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--plain",
-        ],
-        "\nb\nq\nq\nq\n",
-    );
+    let out = w.plain(&rb, "staging", "\nb\nq\nq\nq\n");
     let all = text(&out);
     assert!(started.elapsed() < Duration::from_secs(15), "{all}");
     assert!(

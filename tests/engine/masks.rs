@@ -220,16 +220,7 @@ fn the_plain_console_never_shows_or_journals_the_canary() {
         "skip: CANARY-abc123", // health fails
         "",                    // uses
     ];
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "production",
-            "--plain",
-        ],
-        &format!("{}\n", answers.join("\n")),
-    );
+    let out = w.plain(&rb, "production", &format!("{}\n", answers.join("\n")));
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     // The console said what it was doing, masked.

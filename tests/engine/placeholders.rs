@@ -29,16 +29,7 @@ fn a_placeholder_asked_for_runs_with_its_value_in_place_and_is_journaled() {
     let mut w = Workdir::new();
     w.set("TOKEN", TOKEN);
     let rb = w.write("pods.md", RB);
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--plain",
-        ],
-        &format!("{NASTY}\n\n"),
-    );
+    let out = w.plain(&rb, "staging", &format!("{NASTY}\n\n"));
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     assert!(

@@ -28,16 +28,7 @@ fn an_empty_answer_asks_again_and_keeps_what_was_typed() {
     // a masked prompt (the full-screen test types one).
     w.set("TOKEN", "tok-3f9a1c77");
     let rb = w.write("release.md", RELEASE);
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--plain",
-        ],
-        "2.4.1\n\nINC-7\n\n",
-    );
+    let out = w.plain(&rb, "staging", "2.4.1\n\nINC-7\n\n");
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -58,16 +49,7 @@ fn answers_that_end_before_a_value_name_the_variable_left() {
     let mut w = Workdir::new();
     w.set("TOKEN", "tok-3f9a1c77");
     let rb = w.write("release.md", RELEASE);
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--plain",
-        ],
-        "2.4.1\n",
-    );
+    let out = w.plain(&rb, "staging", "2.4.1\n");
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -339,16 +339,7 @@ fn a_shortened_countdown_keeps_the_sessions_longer_one() {
     let dir = victim(&w);
     let rb = w.write("wipe.md", &rb_text);
     // Enter runs the step, Enter during the countdown cancels, q leaves.
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "production",
-            "--plain",
-        ],
-        "\n\nq\n",
-    );
+    let out = w.plain(&rb, "production", "\n\nq\n");
     assert!(text(&out).contains("runs in 4s"), "{}", text(&out));
     assert!(dir.exists());
     w.write(

@@ -41,14 +41,9 @@ const PM: &str = include_str!("../fixtures/postmortem.md");
 fn recorded() -> (workdir::Workdir, PathBuf) {
     let w = workdir::Workdir::new();
     let rb = w.write("pm.md", PM);
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "production",
-            "--plain",
-        ],
+    let out = w.plain(
+        &rb,
+        "production",
         "y\n\n\nproduction\n\ns\ndisk is full, handled by hand\n\n",
     );
     assert!(out.status.success(), "{}", workdir::text(&out));
@@ -437,14 +432,9 @@ fn the_demo_run_end_to_end_replays_to_the_live_screen() {
 fn a_later_session_shows_the_earlier_ones_times_as_it_did_live() {
     let (w, first) = recorded();
     let rb = w.path().join("pm.md");
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "production",
-            "--plain",
-        ],
+    let out = w.plain(
+        &rb,
+        "production",
         "y\n\n\nproduction\n\ns\ndisk is full, handled by hand\n\n",
     );
     assert!(out.status.success(), "{}", workdir::text(&out));

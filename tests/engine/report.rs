@@ -14,14 +14,9 @@ fn session() -> (Workdir, PathBuf) {
         "pm.md",
         &std::fs::read_to_string("tests/fixtures/postmortem.md").unwrap_or_default(),
     );
-    let out = w.run(
-        &[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "production",
-            "--plain",
-        ],
+    let out = w.plain(
+        &rb,
+        "production",
         "y\n\n\nproduction\n\ns\ndisk is full, handled by hand\n\n",
     );
     assert!(out.status.success(), "{}", text(&out));

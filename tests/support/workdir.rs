@@ -80,6 +80,20 @@ impl Workdir {
         child.wait_with_output().expect("wait runsheet")
     }
 
+    /// `runsheet run RUNBOOK --target TARGET --plain`, answering with `stdin`.
+    pub fn plain(&self, runbook: &Path, target: &str, stdin: &str) -> Output {
+        self.run(
+            &[
+                "run",
+                &runbook.to_string_lossy(),
+                "--target",
+                target,
+                "--plain",
+            ],
+            stdin,
+        )
+    }
+
     /// `runsheet run RUNBOOK --target TARGET --auto`.
     pub fn auto(&self, runbook: &Path, target: &str) -> Output {
         self.run(
