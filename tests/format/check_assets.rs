@@ -1,8 +1,8 @@
 //! Every runbook shipped in assets/runbooks passes `runsheet check`, and its
 //! outline (what an operator reads before starting) is pinned by a snapshot.
 
+use crate::check;
 use std::path::Path;
-use std::process::Command;
 
 const ASSETS: [&str; 6] = [
     "000-migration-client-pilote.md",
@@ -12,19 +12,6 @@ const ASSETS: [&str; 6] = [
     "004-processus-de-migration-omnisphere.md",
     "demo.md",
 ];
-
-fn check(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_runsheet"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("could not run runsheet");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn every_asset_is_valid_and_its_outline_is_stable() {

@@ -3,21 +3,8 @@
 //! blocks is invalid, and `run` refuses it with the same words; a block
 //! pasted from a terminal shows in the outline what it runs.
 
+use crate::check;
 use crate::support::workdir::{Workdir, text};
-use std::process::Command;
-
-fn check(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_runsheet"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("could not run runsheet");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn json(file: &str) -> serde_json::Value {
     let (_, stdout, stderr) = check(&["check", "--format", "json", file]);

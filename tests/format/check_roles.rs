@@ -2,21 +2,8 @@
 //! people (emoji, numbering, English and French), in text and in JSON, and
 //! warns about a destructive flow step under a heading about undoing.
 
+use crate::check;
 use crate::support::workdir::Workdir;
-use std::process::Command;
-
-fn check(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_runsheet"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("could not run runsheet");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The `Roles` block of `check`'s text output, as (role, heading) pairs.
 fn roles_block(stdout: &str) -> Vec<(String, String)> {

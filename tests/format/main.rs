@@ -12,6 +12,22 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+use std::process::Command;
+
+/// `runsheet ARGS` without colour: (exit code, stdout, stderr).
+pub fn check(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_runsheet"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("could not run runsheet");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 mod adopt_corpus;
 mod adopt_expect;
 mod check_assets;
