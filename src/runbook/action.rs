@@ -129,6 +129,19 @@ pub fn build_action(
     // read what runs.
     let split = split_session(kind, lang, code, span, diags);
     let origin = Origin(split.as_ref());
+    // Where each line that runs is written in the fence, for a bash error
+    // to name the runbook's line (empty: the block runs as written).
+    let command_lines: Vec<usize> = split.as_ref().map_or_else(Vec::new, |v| {
+        let mut at = 0;
+        v.commands
+            .split_inclusive('\n')
+            .map(|l| {
+                let fence_at = v.origin(at).min(code.len());
+                at += l.len();
+                code[..fence_at].matches('\n').count()
+            })
+            .collect()
+    });
     let code = split.as_ref().map_or(code, |v| v.commands.as_str());
     // Unmarked shell blocks are read by rule; `interactive=false` keeps a
     // block supervised (stdin closed) whatever it holds.
@@ -183,6 +196,7 @@ pub fn build_action(
         expect,
         cwd: attr(attrs, "cwd").map(|a| a.text().to_string()),
         sample_output: split.as_ref().and_then(|v| v.output.clone()),
+        command_lines,
         destructive: Destructive {
             findings,
             overridden: override_of(attrs, diags),

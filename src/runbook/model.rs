@@ -180,6 +180,11 @@ pub struct Action {
     /// only the commands that run (`runbook::fences::split`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample_output: Option<String>,
+    /// For a pasted terminal session: the line of the fence (0 = the first
+    /// line of its text) each line of `code` was written on. Empty when the
+    /// block runs as written.
+    #[serde(skip)]
+    pub command_lines: Vec<usize>,
     pub destructive: Destructive,
 }
 

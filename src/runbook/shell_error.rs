@@ -19,7 +19,14 @@ pub fn with_runbook_line(rb: &Runbook, action: &Action, output: &str) -> Option<
         return None;
     }
     let first = rb.lines.line_of(action.code_span.start) + 1;
-    Some(format!("{message} (runbook line {})", first + line - 1))
+    // A pasted session runs its commands only: its line is where the
+    // command is written in the fence.
+    let in_fence = action
+        .command_lines
+        .get(line - 1)
+        .copied()
+        .unwrap_or(line - 1);
+    Some(format!("{message} (runbook line {})", first + in_fence))
 }
 
 /// The message and the script line a shell's error line names: bash says

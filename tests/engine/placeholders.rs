@@ -96,3 +96,19 @@ fn a_block_bash_fails_on_names_the_runbook_line() {
         "{failure}"
     );
 }
+
+/// A pasted terminal session runs its commands only; its bash error names
+/// the line the command is written on, past the output pasted above it.
+#[test]
+fn a_pasted_sessions_bash_error_names_the_commands_line() {
+    let w = Workdir::new();
+    let rb = w.write(
+        "pasted.md",
+        "# Pasted\n\n## Go {#go}\n\n### Check {#check}\n\n```console\n$ echo one\none\ntwo\n$ if then fi\n```\n",
+    );
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    // `if then fi` is the second command, on line 11 of the runbook.
+    assert!(all.contains("(runbook line 11)"), "{all}");
+}
