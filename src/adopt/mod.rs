@@ -261,24 +261,11 @@ fn compose(edits: &mut Vec<Edit>, mut later: Vec<Edit>) {
     edits.sort_by_key(|e| (e.first, e.removed));
 }
 
-/// Whether a variable's name says it holds a secret.
+/// Whether a variable's name says it holds a secret: the session's rule,
+/// and a connection string, which usually holds its password.
 pub(crate) fn secret_name(name: &str) -> bool {
-    const SECRET: [&str; 9] = [
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-        "MOT_DE_PASSE",
-    ];
     let upper = name.to_ascii_uppercase();
-    // A connection string usually holds its password.
-    SECRET.iter().any(|s| upper.contains(s))
-        || upper.ends_with("_KEY")
-        || upper.ends_with("_PASS")
+    crate::runbook::vars::names_a_secret(name)
         || upper.contains("DATABASE_URL")
         || upper.ends_with("_DSN")
 }

@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 
+use crate::runbook::vars::names_a_secret;
 use crate::secrets::{MASK, Secrets};
 use crate::session::Msg;
 use crate::session::Session;
-use crate::session::exports::is_secret_name;
 
 /// The real values of exported secrets, by (target, name).
 #[derive(Default)]
@@ -60,7 +60,7 @@ impl Carry {
                 .iter()
                 .any(|v| v.secret && v.name == name);
             let known = !value.is_empty() && secrets.redact(&value) != value;
-            if !value.is_empty() && (is_secret_name(&name) || declared_secret || known) {
+            if !value.is_empty() && (names_a_secret(&name) || declared_secret || known) {
                 secrets.add(value.clone());
                 self.secrets
                     .insert((target.to_string(), name.clone()), value);

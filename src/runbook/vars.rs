@@ -181,6 +181,34 @@ pub fn looks_like_env(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Words anywhere in a name that say its value is a credential.
+const SECRET_WORDS: [&str; 11] = [
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "TOKEN",
+    "SECRET",
+    "CREDENTIAL",
+    "APIKEY",
+    "PRIVATE",
+    "COOKIE",
+    "BEARER",
+    "MOTDEPASSE",
+];
+
+/// Whole `_`-separated parts that say the same (`DB_PASS`, `API_KEY`,
+/// `MOT_DE_PASSE`), which as substrings would catch `KEYSPACE` or `PASSAGE`.
+const SECRET_PARTS: [&str; 7] = ["KEY", "PASS", "PWD", "PW", "PASSE", "JETON", "CLE"];
+
+/// A name whose value is a credential (`PGPASSWORD`, `api_token`,
+/// `AWS_SECRET_ACCESS_KEY`, `DB_PASS`, `MOT_DE_PASSE`): the one rule by
+/// which a placeholder's or an exported variable's value is masked.
+pub fn names_a_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    SECRET_WORDS.iter().any(|w| upper.contains(w))
+        || upper.split('_').any(|part| SECRET_PARTS.contains(&part))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

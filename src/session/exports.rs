@@ -26,32 +26,6 @@ pub struct Exports {
     by_step: HashMap<String, Vec<(String, String)>>,
 }
 
-/// Words in a variable's name that say its value is a credential: its value
-/// is masked in the journal and on screen, and masked in later output.
-const SECRET_WORDS: [&str; 9] = [
-    "PASSWORD",
-    "PASSWD",
-    "TOKEN",
-    "SECRET",
-    "CREDENTIAL",
-    "APIKEY",
-    "PRIVATE",
-    "COOKIE",
-    "BEARER",
-];
-
-/// Whole `_`-separated parts of a name that say the same (`DB_PASS`,
-/// `API_KEY`), which as substrings would catch `KEYSPACE` or `PASSAGE`.
-const SECRET_PARTS: [&str; 4] = ["KEY", "PASS", "PWD", "PW"];
-
-/// A name whose value is a credential (`PGPASSWORD`, `api_token`,
-/// `AWS_SECRET_ACCESS_KEY`, `DB_PASS`).
-pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_WORDS.iter().any(|w| upper.contains(w))
-        || upper.split('_').any(|part| SECRET_PARTS.contains(&part))
-}
-
 impl Exports {
     /// The variables carried to the next shell block of `target`, by name.
     pub fn of_target(&self, target: &str) -> Option<&BTreeMap<String, ExportedVar>> {
@@ -211,7 +185,7 @@ mod tests {
             "GITHUB_TOKEN",
             "ADMIN_PWD",
         ] {
-            assert!(is_secret_name(s), "{s}");
+            assert!(crate::runbook::vars::names_a_secret(s), "{s}");
         }
         for s in [
             "BACKUP_DIR",
@@ -222,7 +196,7 @@ mod tests {
             "release",
             "AUTH_URL",
         ] {
-            assert!(!is_secret_name(s), "{s}");
+            assert!(!crate::runbook::vars::names_a_secret(s), "{s}");
         }
     }
 }

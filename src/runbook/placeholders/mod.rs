@@ -40,28 +40,7 @@ pub struct Placeholder {
     pub action: usize,
 }
 
-/// Words in a name that make its value a secret.
-const SECRET_WORDS: [&str; 14] = [
-    "TOKEN",
-    "PASSWORD",
-    "PASSWD",
-    "PASS",
-    "PWD",
-    "SECRET",
-    "KEY",
-    "APIKEY",
-    "CREDENTIAL",
-    "CREDENTIALS",
-    "PASSE",
-    "JETON",
-    "CLE",
-    "AUTH",
-];
-
-/// A name whose value is a secret: `API_KEY`, `DB_PASSWORD`, `MOT_DE_PASSE`.
-pub fn names_a_secret(var: &str) -> bool {
-    var.split('_').any(|w| SECRET_WORDS.contains(&w))
-}
+pub use super::vars::names_a_secret;
 
 /// The placeholders of one action's code: where (in the code), as what
 /// context, and the variable each suggests (before the runbook's own
