@@ -218,7 +218,9 @@ fn keyword_passwords(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Words that make a variable's or a flag's value a secret.
+/// Words that make a variable's or a flag's value a secret. Stricter than
+/// `vars::names_a_secret` (which masks): this one warns about a value
+/// written out, and must not fire on `--key-id alias/x` or `SSH_KEY=~/.ssh/id`.
 const SECRET_WORDS: &[&str] = &[
     "PASSWORD",
     "PASSWD",
