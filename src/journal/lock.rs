@@ -236,7 +236,24 @@ fn is_alive(pid: u32) -> bool {
     if raw <= 0 {
         return false;
     }
-    !matches!(kill(Pid::from_raw(raw), None), Err(Errno::ESRCH))
+    if matches!(kill(Pid::from_raw(raw), None), Err(Errno::ESRCH)) {
+        return false;
+    }
+    // A process killed (`kill -9`) whose parent has not reaped it yet is a
+    // zombie: it holds nothing any more.
+    !is_zombie(raw)
+}
+
+/// Linux's `/proc/PID/stat` state `Z` (zombie) or `X` (dead); false when it
+/// cannot be read (another system, or it just went), so doubt stays alive.
+fn is_zombie(pid: i32) -> bool {
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // `pid (comm) S …`: the command may hold spaces and parentheses.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().next())
+        .is_some_and(|state| state == "Z" || state == "X")
 }
 
 fn hostname() -> String {
@@ -251,4 +268,32 @@ fn hostname() -> String {
 
 fn with_path(path: &Path, e: io::Error) -> LockError {
     LockError::Io(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_killed_session_not_yet_reaped_holds_no_lock() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
+        let pid = child.id();
+        assert!(is_alive(pid));
+        let _ = kill(
+            Pid::from_raw(i32::try_from(pid).expect("pid")),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        // Not waited for: a zombie until reaped.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while is_alive(pid) && std::time::Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!is_alive(pid), "a zombie counted as a live session");
+        assert!(is_zombie(i32::try_from(pid).expect("pid")));
+        let _ = child.wait();
+        assert!(!is_alive(pid));
+    }
 }

@@ -128,11 +128,26 @@ fn long_pid(data: &Path) -> Option<i32> {
 }
 
 /// What runsheet's `kill -9` leaves: the step's command, now an orphan.
+/// Returns once the process is gone (or a zombie): a signal is delivered
+/// after `kill` returns, and a resume started before would find it alive.
 fn kill(pid: i32) {
     let _ = nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(pid),
         nix::sys::signal::Signal::SIGKILL,
     );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, r)| r.trim_start().chars().next())
+            });
+        if matches!(state, None | Some(Some('Z' | 'X'))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The messages of a journal, without what differs between two runs of
