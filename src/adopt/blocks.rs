@@ -255,32 +255,22 @@ fn split_transcript(code: &[&str]) -> (Vec<String>, Vec<String>) {
 }
 
 fn with_interactive(attrs: Option<&str>) -> String {
-    match attrs {
-        None => "{interactive}".into(),
-        Some(a) if a.trim_start_matches('{').trim_start().starts_with('"') => {
-            let inner = a
-                .trim()
-                .trim_start_matches('{')
-                .trim_end_matches('}')
-                .trim();
-            if inner.is_empty() {
-                "{\"interactive\":true}".into()
-            } else {
-                format!("{{{inner},\"interactive\":true}}")
-            }
-        }
-        Some(a) => {
-            let inner = a
-                .trim()
-                .trim_start_matches('{')
-                .trim_end_matches('}')
-                .trim();
-            if inner.is_empty() {
-                "{interactive}".into()
-            } else {
-                format!("{{{inner} interactive}}")
-            }
-        }
+    let Some(a) = attrs else {
+        return "{interactive}".into();
+    };
+    let json = a.trim_start_matches('{').trim_start().starts_with('"');
+    let inner = a
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim();
+    // A JSON-style block starts with a quote, so it is never empty.
+    if inner.is_empty() {
+        "{interactive}".into()
+    } else if json {
+        format!("{{{inner},\"interactive\":true}}")
+    } else {
+        format!("{{{inner} interactive}}")
     }
 }
 
