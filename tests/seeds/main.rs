@@ -17,3 +17,4 @@ mod seed_001;
 mod seed_002;
 mod seed_003;
 mod seed_004;
+mod drills_tui;
