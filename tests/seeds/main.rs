@@ -11,10 +11,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod drills_tui;
 mod sandbox;
 mod seed_000;
 mod seed_001;
 mod seed_002;
 mod seed_003;
 mod seed_004;
-mod drills_tui;

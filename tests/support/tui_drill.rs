@@ -144,7 +144,10 @@ impl Newcomer {
             quoted(&runbook.to_string_lossy()),
             quoted(target),
         );
-        self.note(&format!("start: runsheet run {} --target {target} --sandbox --drill", runbook.display()));
+        self.note(&format!(
+            "start: runsheet run {} --target {target} --sandbox --drill",
+            runbook.display()
+        ));
         self.term.start(&line);
     }
 
@@ -189,7 +192,8 @@ impl Newcomer {
 
     fn remember(&mut self, decision: &str, screen: &str) {
         self.note(decision);
-        self.screens.push((decision.to_string(), screen.to_string()));
+        self.screens
+            .push((decision.to_string(), screen.to_string()));
         if self.screens.len() > SCREENS_KEPT {
             self.screens.remove(0);
         }
@@ -215,7 +219,9 @@ impl Newcomer {
             if !same {
                 standing = Some((cue.key(), Instant::now()));
             }
-            let stood = standing.as_ref().map_or(Duration::ZERO, |(_, t)| t.elapsed());
+            let stood = standing
+                .as_ref()
+                .map_or(Duration::ZERO, |(_, t)| t.elapsed());
             match cue {
                 Cue::Exited(code) => {
                     self.remember(&format!("runsheet exited ({code:?})"), &screen);
@@ -231,13 +237,19 @@ impl Newcomer {
                 }
                 Cue::Value { name, question } => match answer(&question) {
                     Some(v) => {
-                        self.remember(&format!("value {name}: typed {v:?} (the question says how)"), &screen);
+                        self.remember(
+                            &format!("value {name}: typed {v:?} (the question says how)"),
+                            &screen,
+                        );
                         self.term.type_text(&v);
                         self.term.keys(&["Enter"]);
                         self.settle(&screen);
                     }
                     None => {
-                        self.remember(&format!("value {name}: cannot answer {question:?}"), &screen);
+                        self.remember(
+                            &format!("value {name}: cannot answer {question:?}"),
+                            &screen,
+                        );
                         break End::Blocked { question };
                     }
                 },
@@ -253,6 +265,22 @@ impl Newcomer {
                     self.settle(&screen);
                 }
                 Cue::Countdown => pause(250),
+                // A newcomer has nothing to type into a step's own program
+                // (psql, a shell): end of input, then an interrupt.
+                Cue::Interactive if stood >= limits.step => {
+                    self.remember("interactive step still has the terminal: Ctrl-C", &screen);
+                    self.term.keys(&["C-c"]);
+                    standing = None;
+                }
+                Cue::Interactive if stood >= Duration::from_secs(1) => {
+                    self.remember(
+                        "interactive step has the terminal: Ctrl-D (nothing to type)",
+                        &screen,
+                    );
+                    self.term.keys(&["C-d"]);
+                    pause(1000);
+                }
+                Cue::Interactive => pause(250),
                 Cue::Offer => {
                     self.remember("offer of alternatives: took the first (a)", &screen);
                     self.term.keys(&["a"]);
@@ -263,16 +291,19 @@ impl Newcomer {
                     self.term.keys(&["Escape"]);
                     self.settle(&screen);
                 }
+                // The reason just typed is being journaled.
+                Cue::Skipping if stood < Duration::from_secs(5) => pause(250),
                 Cue::Skipping => {
-                    // A skip asked for by this driver: its reason is typed
-                    // right after `s`; one still open here was not.
                     self.remember("skip dialog left open: Esc", &screen);
                     self.term.keys(&["Escape"]);
                     self.settle(&screen);
                 }
                 Cue::Running if stood >= limits.step => {
                     let step = step_title(&screen);
-                    self.remember(&format!("`{step}` still running after {stood:?}: c"), &screen);
+                    self.remember(
+                        &format!("`{step}` still running after {stood:?}: c"),
+                        &screen,
+                    );
                     self.term.keys(&["c"]);
                     pause(500);
                     if self.term.screen().contains("Stop the command?") {
@@ -310,8 +341,13 @@ impl Newcomer {
                     self.settle(&screen);
                 }
                 Cue::Idle if stood >= limits.step => {
-                    panic!("nothing to do on this screen for {stood:?}\n{}", self.story());
+                    panic!(
+                        "nothing to do on this screen for {stood:?}\n{}",
+                        self.story()
+                    );
                 }
+                // A flash stands in for the footer a moment.
+                Cue::Idle if stood < Duration::from_secs(1) => pause(250),
                 Cue::Idle => {
                     // Nothing offered: Enter on a settled step says whether
                     // anything is left ("q to finish") or selects the next.
@@ -395,8 +431,13 @@ enum Cue {
     Exited(Option<i32>),
     /// Before the UI (the sandbox starting, the pre-flight).
     Starting,
+    /// An interactive step has the terminal (`psql`, a `read`).
+    Interactive,
     /// A variable's value, asked at the console before the UI or in it.
-    Value { name: String, question: String },
+    Value {
+        name: String,
+        question: String,
+    },
     YesNo(String),
     Gate(String),
     Countdown,
@@ -437,6 +478,9 @@ fn read(screen: &str, target: &str) -> Cue {
         .copied()
         .unwrap_or("");
     let in_ui = screen.contains("┌ Steps");
+    if !in_ui && screen.contains("has the terminal until it exits") {
+        return Cue::Interactive;
+    }
     if !in_ui {
         return console_question(footer);
     }
@@ -478,7 +522,7 @@ fn read(screen: &str, target: &str) -> Cue {
     let has = |k: &str| footer.contains(k);
     if has("r retry") {
         Cue::Failed
-    } else if has("space tick next") {
+    } else if has("space tick next") || has("tick “") {
         Cue::Tick
     } else if has("Enter run") {
         Cue::Run
@@ -538,7 +582,10 @@ fn step_title(screen: &str) -> String {
         .skip_while(|l| !l.contains("┐┌ Step "))
         .nth(1)
         .and_then(|l| l.split("││").nth(1))
-        .map(|r| r.trim_matches(|c: char| c == '│' || c.is_whitespace()).to_string())
+        .map(|r| {
+            r.trim_matches(|c: char| c == '│' || c.is_whitespace())
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -585,7 +632,9 @@ pub fn last_failure(journal: &Path) -> Option<String> {
     let action = &finished["action"];
     let started = records[..i]
         .iter()
-        .rposition(|r| r["type"] == "action-started" && r["step"] == *step && r["action"] == *action)
+        .rposition(|r| {
+            r["type"] == "action-started" && r["step"] == *step && r["action"] == *action
+        })
         .unwrap_or(0);
     let output: String = records[started..i]
         .iter()
@@ -603,7 +652,11 @@ pub fn last_failure(journal: &Path) -> Option<String> {
 }
 
 fn one_line(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     let clean: String = line.chars().filter(|c| !c.is_control()).collect();
     clean.chars().take(120).collect()
 }
