@@ -11,6 +11,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod drills_tui;
 mod sandbox;
 mod seed_000;
 mod seed_001;

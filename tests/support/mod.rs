@@ -13,4 +13,5 @@ pub mod rehearsal;
 pub mod s3;
 pub mod tmux;
 pub mod tui;
+pub mod tui_drill;
 pub mod workdir;
