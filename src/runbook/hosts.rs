@@ -209,10 +209,45 @@ enum Schemes {
 
 /// Schemes whose authority is a host on the network.
 const NETWORK: &[&str] = &[
-    "http", "https", "ws", "wss", "ftp", "ftps", "sftp", "ssh", "scp", "rsync", "git", "telnet",
-    "ldap", "ldaps", "smtp", "smtps", "imap", "imaps", "amqp", "amqps", "mqtt", "mqtts", "nats",
-    "kafka", "grpc", "grpcs", "tcp", "udp", "rtmp", "sip", "webdav", "dav", "nfs", "smb", "vnc",
-    "rdp", "docker", "memcached", "elasticsearch",
+    "http",
+    "https",
+    "ws",
+    "wss",
+    "ftp",
+    "ftps",
+    "sftp",
+    "ssh",
+    "scp",
+    "rsync",
+    "git",
+    "telnet",
+    "ldap",
+    "ldaps",
+    "smtp",
+    "smtps",
+    "imap",
+    "imaps",
+    "amqp",
+    "amqps",
+    "mqtt",
+    "mqtts",
+    "nats",
+    "kafka",
+    "grpc",
+    "grpcs",
+    "tcp",
+    "udp",
+    "rtmp",
+    "sip",
+    "webdav",
+    "dav",
+    "nfs",
+    "smb",
+    "vnc",
+    "rdp",
+    "docker",
+    "memcached",
+    "elasticsearch",
 ];
 const DATABASE: &[&str] = &[
     "postgres",
@@ -250,7 +285,10 @@ fn urls(text: &str, which: Schemes) -> Vec<Found> {
         let at = from + off;
         from = at + 3;
         let mut s = at;
-        while s > 0 && (bytes[s - 1].is_ascii_alphanumeric() || matches!(bytes[s - 1], b'+' | b'.' | b'-' | b':')) {
+        while s > 0
+            && (bytes[s - 1].is_ascii_alphanumeric()
+                || matches!(bytes[s - 1], b'+' | b'.' | b'-' | b':'))
+        {
             s -= 1;
         }
         while s < at && !bytes[s].is_ascii_alphabetic() {
@@ -267,7 +305,18 @@ fn urls(text: &str, which: Schemes) -> Vec<Found> {
             && !bytes[e].is_ascii_whitespace()
             && !matches!(
                 bytes[e],
-                b'/' | b'?' | b'#' | b'"' | b'\'' | b'`' | b')' | b']' | b',' | b';' | b'>' | b'|' | b'\\'
+                b'/' | b'?'
+                    | b'#'
+                    | b'"'
+                    | b'\''
+                    | b'`'
+                    | b')'
+                    | b']'
+                    | b','
+                    | b';'
+                    | b'>'
+                    | b'|'
+                    | b'\\'
             )
         {
             // `[::1]` stays whole.
@@ -385,7 +434,9 @@ fn blank_comments(text: &str) -> String {
             b'"' if !single => double = !double,
             b'#' if !single
                 && !double
-                && (i == 0 || bytes[i - 1].is_ascii_whitespace() || matches!(bytes[i - 1], b';' | b'&' | b'|' | b'(')) =>
+                && (i == 0
+                    || bytes[i - 1].is_ascii_whitespace()
+                    || matches!(bytes[i - 1], b';' | b'&' | b'|' | b'(')) =>
             {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     out[i] = b' ';
@@ -430,7 +481,10 @@ fn words(code: &str) -> Vec<Word> {
         let (mut single, mut double) = (false, false);
         while i < bytes.len() {
             let c = bytes[i];
-            if !single && !double && (c.is_ascii_whitespace() || matches!(c, b';' | b'|' | b'&' | b'(' | b')' | b'`')) {
+            if !single
+                && !double
+                && (c.is_ascii_whitespace() || matches!(c, b';' | b'|' | b'&' | b'(' | b')' | b'`'))
+            {
                 break;
             }
             match c {
@@ -479,39 +533,99 @@ fn commands(words: &[Word]) -> Vec<&[Word]> {
 }
 
 /// Words that run the next word as the command.
-const WRAPPERS: &[&str] = &["sudo", "env", "time", "nohup", "exec", "command", "nice", "then", "do", "else", "if", "while", "until", "!"];
+const WRAPPERS: &[&str] = &[
+    "sudo", "env", "time", "nohup", "exec", "command", "nice", "then", "do", "else", "if", "while",
+    "until", "!",
+];
 
-const SSH_LIKE: &[&str] = &["ssh", "scp", "sftp", "rsync", "mosh", "ssh-copy-id", "autossh"];
+const SSH_LIKE: &[&str] = &[
+    "ssh",
+    "scp",
+    "sftp",
+    "rsync",
+    "mosh",
+    "ssh-copy-id",
+    "autossh",
+];
 
 /// ssh's options that take a value (the value is not the destination).
 const SSH_VALUED: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 
 /// Clients whose `-h HOST` is the server's host (for the others `-h` is help).
 const DASH_H_HOST: &[&str] = &[
-    "psql", "pg_dump", "pg_dumpall", "pg_restore", "pg_isready", "pg_basebackup", "createdb",
-    "dropdb", "createuser", "dropuser", "vacuumdb", "reindexdb", "clusterdb", "pgbench",
-    "mysql", "mysqldump", "mysqladmin", "mariadb", "mariadb-dump", "redis-cli", "mongo",
-    "mongosh", "mongodump", "mongorestore", "clickhouse-client", "cqlsh",
+    "psql",
+    "pg_dump",
+    "pg_dumpall",
+    "pg_restore",
+    "pg_isready",
+    "pg_basebackup",
+    "createdb",
+    "dropdb",
+    "createuser",
+    "dropuser",
+    "vacuumdb",
+    "reindexdb",
+    "clusterdb",
+    "pgbench",
+    "mysql",
+    "mysqldump",
+    "mysqladmin",
+    "mariadb",
+    "mariadb-dump",
+    "redis-cli",
+    "mongo",
+    "mongosh",
+    "mongodump",
+    "mongorestore",
+    "clickhouse-client",
+    "cqlsh",
 ];
 
 /// Options, of any command, whose value is a host or a URL.
 const HOST_OPTIONS: &[&str] = &[
-    "--host", "--hostname", "--server", "--url", "--endpoint-url", "--endpoint", "--address",
-    "--db-host", "--dbhost", "--remote", "--uri",
+    "--host",
+    "--hostname",
+    "--server",
+    "--url",
+    "--endpoint-url",
+    "--endpoint",
+    "--address",
+    "--db-host",
+    "--dbhost",
+    "--remote",
+    "--uri",
 ];
 
 fn in_command(cmd: &[Word]) -> Vec<Found> {
     let mut i = 0;
     while i < cmd.len() {
         let t = cmd[i].text.as_str();
-        let assignment = t.split_once('=').is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-        if assignment || WRAPPERS.contains(&t) || (i > 0 && cmd[i - 1].text == "timeout" && t.bytes().next().is_some_and(|b| b.is_ascii_digit())) || t == "timeout" {
+        let assignment = t.split_once('=').is_some_and(|(n, _)| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        });
+        // A wrapper's own options (`sudo -u app`) come before the command.
+        let wrapped = i > 0 && WRAPPERS.contains(&cmd[i - 1].text.as_str());
+        if wrapped && matches!(t, "-u" | "-g" | "-C" | "-n") && t.len() == 2 {
+            i += 2;
+            continue;
+        }
+        if (wrapped && t.starts_with('-'))
+            || assignment
+            || WRAPPERS.contains(&t)
+            || (i > 0
+                && cmd[i - 1].text == "timeout"
+                && t.bytes().next().is_some_and(|b| b.is_ascii_digit()))
+            || t == "timeout"
+        {
             i += 1;
             continue;
         }
         break;
     }
-    let Some(name) = cmd.get(i).map(|w| w.text.rsplit('/').next().unwrap_or(&w.text)) else {
+    let Some(name) = cmd
+        .get(i)
+        .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+    else {
         return Vec::new();
     };
     let args = &cmd[i + 1..];
@@ -527,7 +641,10 @@ fn in_command(cmd: &[Word]) -> Vec<Found> {
             _ => (t, args.get(k + 1).map(|n| (n, 0))),
         };
         let is_host_opt = HOST_OPTIONS.contains(&opt) || (dash_h && opt == "-h");
-        if let Some(rest) = t.strip_prefix("-h").filter(|r| dash_h && !r.is_empty() && !t.starts_with("--")) {
+        if let Some(rest) = t
+            .strip_prefix("-h")
+            .filter(|r| dash_h && !r.is_empty() && !t.starts_with("--"))
+        {
             out.extend(host_word(w, w.text.len() - rest.len(), "`-h`"));
             continue;
         }
@@ -558,8 +675,15 @@ fn host_word(w: &Word, skip: usize, what: &'static str) -> Option<Found> {
 /// A `Found` for `host` inside word `w`, by where it stands in the
 /// source (the word's source may hold quotes its text does not).
 fn locate(w: &Word, host: &str, what: &'static str) -> Option<Found> {
-    let at = w.raw.find(host).map_or(w.range.start, |i| w.range.start + i);
-    let end = if w.raw.contains(host) { at + host.len() } else { w.range.end };
+    let at = w
+        .raw
+        .find(host)
+        .map_or(w.range.start, |i| w.range.start + i);
+    let end = if w.raw.contains(host) {
+        at + host.len()
+    } else {
+        w.range.end
+    };
     Some(Found {
         range: at..end,
         host: host.to_string(),
@@ -671,7 +795,11 @@ fn in_targets(source: &str) -> Vec<LiteralHost> {
                     out.push(LiteralHost {
                         span: Span::new(value_at + f.range.start, value_at + f.range.end),
                         host: f.host,
-                        what: if key == "database" { "a target's database" } else { "a target's `env:` value" },
+                        what: if key == "database" {
+                            "a target's database"
+                        } else {
+                            "a target's `env:` value"
+                        },
                     });
                 }
             }
