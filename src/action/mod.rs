@@ -12,6 +12,7 @@ mod error;
 mod interactive;
 mod output;
 mod prepare;
+mod reach;
 mod running;
 
 pub use dispatch::InProcess;

@@ -22,6 +22,9 @@ pub struct Prepared {
     pub interpreter: Option<Interpreter>,
     /// Any other action, ready to run inside runsheet.
     pub in_process: Option<InProcess>,
+    /// Why it must not run at all (a rehearsal that would reach a real
+    /// system: `reach`): it fails to start with this.
+    pub refused: Option<String>,
 }
 
 /// The action asked for is not in the runbook: a caller's mistake (the
@@ -92,7 +95,15 @@ pub fn prepare(
             (None, Some(work))
         }
     };
+    let refused = super::reach::refusal(
+        session.info().sandbox,
+        &action,
+        target.as_ref(),
+        &env,
+        &process_env,
+    );
     Ok(Prepared {
+        refused,
         action,
         target: target_name,
         timeout,

@@ -12,6 +12,7 @@ pub mod duration;
 pub mod estimates;
 pub mod fences;
 pub mod frontmatter;
+pub mod hosts;
 pub mod interactive;
 mod lint;
 mod lint_vars;

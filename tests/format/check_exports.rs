@@ -43,7 +43,7 @@ const CLEAN_EN: &str = r#"# Nightly backup
 
 ```bash
 export BACKUP_DIR=/var/backups/$(date +%F)
-export pg_host=db1.internal
+export pg_host=db1.example
 stamp=$(date +%s)
 mkdir -p "$BACKUP_DIR/$stamp"
 ```

@@ -35,6 +35,7 @@ mod check_errors;
 mod check_estimates;
 mod check_exports;
 mod check_fences;
+mod check_hosts;
 mod check_placeholders;
 mod check_roles;
 mod parser_never_panics;
