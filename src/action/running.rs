@@ -158,6 +158,7 @@ impl Running {
                                 format_duration(self.timeout)
                             )
                         }),
+                        needs_approval: None,
                     });
                 }
             }

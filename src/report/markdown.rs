@@ -232,12 +232,11 @@ fn gates(out: &mut String, r: &Report) {
             clock(g.answered_at),
             md(&g.by),
             md(&plain(&g.typed)).replace('`', "'"),
-            if g.confirmed {
-                "confirmed"
-            } else if g.typed.is_empty() {
-                "refused"
-            } else {
-                "refused (wrong name)"
+            match (&g.finding, g.confirmed) {
+                (Some(f), true) => format!("approved: {}", md(f)),
+                (_, true) => "confirmed".into(),
+                _ if g.typed.is_empty() => "refused".into(),
+                _ => "refused (wrong name)".into(),
             }
         );
     }
