@@ -90,7 +90,9 @@ fn a_destructive_pending_migration_stops_production_at_a_gate_auto_never_passes(
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
     assert!(
-        all.contains("1 destructive migration pending: remove_email_from_users (rails-remove-column)"),
+        all.contains(
+            "1 destructive migration pending: remove_email_from_users (rails-remove-column)"
+        ),
         "{all}"
     );
     assert!(all.contains("--auto never does"), "{all}");
