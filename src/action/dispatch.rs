@@ -97,6 +97,11 @@ impl InProcess {
                 failure: Some(secrets.redact(why)),
                 ..ActionOutcome::default()
             },
+            Ok(Verdict::NeedsApproval { finding }) => ActionOutcome {
+                exit_code: Some(0),
+                needs_approval: Some(secrets.redact(finding)),
+                ..ActionOutcome::default()
+            },
             Err(e) => ActionOutcome {
                 error: Some(secrets.redact(&e.to_string())),
                 ..ActionOutcome::default()

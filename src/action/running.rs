@@ -161,6 +161,7 @@ impl Running {
                                 format_duration(self.timeout)
                             )
                         }),
+                        needs_approval: None,
                     });
                 }
             }

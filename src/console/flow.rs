@@ -393,9 +393,17 @@ impl Flow {
 
     async fn gate(&mut self, step: &str) -> Result<Option<RunEnd>> {
         if self.driver.auto() {
+            let why = match self.driver.session().finding_gate(step) {
+                Some(g) => format!(
+                    "{}: a person must approve it by typing `{}` (--auto never does)",
+                    g.finding.unwrap_or_default(),
+                    g.target
+                ),
+                None => "a destructive step on a protected target: a person must type the target's name (--auto never does)".into(),
+            };
             return Ok(Some(RunEnd::Stopped {
                 step: Some(step.into()),
-                why: "a destructive step on a protected target: a person must type the target's name (--auto never does)".into(),
+                why,
             }));
         }
         match self.console.ask_gate(&mut self.driver, step).await {

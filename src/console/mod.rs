@@ -241,6 +241,17 @@ impl Console {
 
     pub fn gate(&self, gate: &Gate, session: &Session) {
         let p = &self.paint;
+        if let Some(finding) = &gate.finding {
+            // The check ran: what it found is the question, not its code.
+            self.line(&p.red(&format!(
+                "⚠  APPROVAL needed on {}: the check found what it guards against",
+                gate.target.to_uppercase()
+            )));
+            self.landing(session, &gate.step, &gate.target);
+            self.line(&format!("   {} {finding}", p.bold("found:")));
+            self.line("   typing the target's name approves it (journaled) and the step goes on");
+            return;
+        }
         self.line(&p.red(&format!(
             "⚠  DESTRUCTIVE step on {}: it needs the target's name typed to run",
             gate.target.to_uppercase()

@@ -92,9 +92,11 @@ fn rehearsal_dir(dir: &Path, sandbox: Option<PathBuf>) -> Option<PathBuf> {
     (dir.is_relative() && !dir.exists()).then_some(sandbox)
 }
 
-/// Fails on a dirty or failed migration always, on any pending one with
-/// `expect=none`, and on a destructive pending one on a protected target
-/// (where seed 002's deploy script stopped for a person to decide).
+/// Fails on a dirty or failed migration always and on any pending one
+/// with `expect=none` (errors to repair). A destructive pending one on a
+/// protected target is what this check guards against, found: a question
+/// for a person at a typed gate (where seed 002's deploy script stopped
+/// for someone to decide), not a failure that offers a rollback.
 fn verdict(p: &Pending, expect: Option<&Expect>, protected: bool, target: &str) -> Verdict {
     if p.dirty || !p.failed.is_empty() {
         return Verdict::Failed(format!(
@@ -110,12 +112,43 @@ fn verdict(p: &Pending, expect: Option<&Expect>, protected: bool, target: &str) 
     }
     let destructive: Vec<_> = p.destructive().collect();
     if protected && !destructive.is_empty() {
-        return Verdict::Failed(format!(
-            "destructive migration(s) pending on protected `{target}`: {}; back up, rehearse on staging, then run them in a step that passes the gate",
-            names(destructive.into_iter())
-        ));
+        return Verdict::NeedsApproval {
+            finding: destructive_finding(&destructive),
+        };
     }
     Verdict::Passed
+}
+
+/// "1 destructive migration pending: remove_legacy_phone_from_users
+/// (rails-remove-column)": each file by name, with the rules that flag
+/// it. The name alone is the weakest sign: it is said only when nothing
+/// in the code is.
+fn destructive_finding(files: &[&migrations::MigrationFile]) -> String {
+    let each: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let mut rules: Vec<&str> = Vec::new();
+            for r in &f.destructive {
+                if !rules.contains(&r.rule.as_str()) {
+                    rules.push(&r.rule);
+                }
+            }
+            if rules.len() > 1 {
+                rules.retain(|r| *r != migrations::RULE_NAME);
+            }
+            format!("{} ({})", f.name, rules.join(", "))
+        })
+        .collect();
+    let noun = if files.len() == 1 {
+        "migration"
+    } else {
+        "migrations"
+    };
+    format!(
+        "{} destructive {noun} pending: {}",
+        files.len(),
+        each.join(", ")
+    )
 }
 
 fn names<'a>(files: impl Iterator<Item = &'a migrations::MigrationFile>) -> String {
@@ -128,6 +161,71 @@ fn names<'a>(files: impl Iterator<Item = &'a migrations::MigrationFile>) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(version: &str, name: &str, rules: &[&str]) -> migrations::MigrationFile {
+        migrations::MigrationFile {
+            version: version.into(),
+            name: name.into(),
+            path: PathBuf::from(format!("{version}_{name}.rb")),
+            destructive: rules
+                .iter()
+                .map(|r| migrations::Reason {
+                    rule: (*r).into(),
+                    excerpt: String::new(),
+                    line: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn pending(files: Vec<migrations::MigrationFile>) -> Pending {
+        Pending {
+            files,
+            applied_unknown: Vec::new(),
+            dirty: false,
+            failed: Vec::new(),
+            semantics: migrations::Semantics::Set,
+            applied_count: 0,
+            newest_applied: None,
+            newest_file: None,
+        }
+    }
+
+    #[test]
+    fn a_destructive_pending_migration_on_a_protected_target_needs_approval() {
+        let p = pending(vec![
+            file("1", "add_index", &[]),
+            file(
+                "2",
+                "remove_legacy_phone_from_users",
+                &["migration-name", "rails-remove-column", "migration-name"],
+            ),
+            file("3", "drop_old_sessions", &["migration-name"]),
+        ]);
+        assert_eq!(
+            verdict(&p, None, true, "production"),
+            Verdict::NeedsApproval {
+                finding: "2 destructive migrations pending: remove_legacy_phone_from_users \
+                          (rails-remove-column), drop_old_sessions (migration-name)"
+                    .into()
+            }
+        );
+        // Elsewhere it is reported, not asked about.
+        assert_eq!(verdict(&p, None, false, "staging"), Verdict::Passed);
+        // Errors stay errors, on a protected target too.
+        assert!(matches!(
+            verdict(&p, Some(&Expect::NoPending), true, "production"),
+            Verdict::Failed(_)
+        ));
+        let dirty = Pending {
+            dirty: true,
+            ..pending(Vec::new())
+        };
+        assert!(matches!(
+            verdict(&dirty, None, true, "production"),
+            Verdict::Failed(_)
+        ));
+    }
 
     #[test]
     fn a_missing_relative_folder_is_the_sandbox_s_in_a_rehearsal() {

@@ -59,4 +59,11 @@ pub enum Verdict {
     Passed,
     /// It ran, and its expectation was not met: the reason.
     Failed(String),
+    /// It ran and found what it guards against (a destructive migration
+    /// pending on a protected target): not an error, a question for a
+    /// person. The step stops at a typed gate on its target showing
+    /// `finding`; the target's name typed, the action counts as passed.
+    NeedsApproval {
+        finding: String,
+    },
 }

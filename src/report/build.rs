@@ -111,6 +111,8 @@ pub struct GateLine {
     pub typed: String,
     pub confirmed: bool,
     pub by: String,
+    /// What a check found, when the gate asked to approve a finding.
+    pub finding: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -223,6 +225,8 @@ struct Fold {
     resumes: Vec<Resume>,
     gates: Vec<GateLine>,
     gate_shown: HashMap<String, Millis>,
+    /// A check's finding each step's gate now asks about.
+    findings: HashMap<String, String>,
     skips: Vec<Event>,
     notes: Vec<Event>,
     failures: Vec<Failure>,
@@ -242,6 +246,7 @@ impl Fold {
             resumes: Vec::new(),
             gates: Vec::new(),
             gate_shown: HashMap::new(),
+            findings: HashMap::new(),
             skips: Vec::new(),
             notes: Vec::new(),
             failures: Vec::new(),
@@ -314,6 +319,10 @@ impl Fold {
                     .session
                     .state(step)
                     .is_some_and(|s| !matches!(s.status, StepStatus::AwaitingGate));
+                let finding = self.findings.get(step).cloned();
+                if confirmed {
+                    self.findings.remove(step);
+                }
                 self.gates.push(GateLine {
                     step: step.clone(),
                     shown_at: self.gate_shown.get(step).copied(),
@@ -321,6 +330,7 @@ impl Fold {
                     typed: typed.clone(),
                     confirmed,
                     by: self.operator.clone(),
+                    finding,
                 });
             }
             // Refused with Enter (or by quitting): nothing typed, nothing run.
@@ -332,13 +342,24 @@ impl Fold {
                     typed: String::new(),
                     confirmed: false,
                     by: self.operator.clone(),
+                    finding: self.findings.remove(step),
                 });
             }
             Msg::Output { step, data, .. } => {
                 let tail = self.tails.entry(step.clone()).or_default();
                 push_lines(tail, data);
             }
-            Msg::ActionFinished { step, .. } => {
+            Msg::ActionFinished { step, outcome, .. } => {
+                // A check's finding is shown at its gate as it arrives.
+                match &outcome.needs_approval {
+                    Some(f) => {
+                        self.gate_shown.insert(step.clone(), at);
+                        self.findings.insert(step.clone(), f.clone());
+                    }
+                    None => {
+                        self.findings.remove(step);
+                    }
+                }
                 if let Some(StepStatus::Failed { reason }) =
                     self.session.state(step).map(|s| &s.status)
                 {

@@ -17,6 +17,7 @@ pub fn render(r: &Report, src: &Source) -> String {
     let _ = writeln!(out, "# Post-mortem: {}\n", md(&r.title));
     integrity_banner(&mut out, src);
     summary(&mut out, r, src);
+    coverage(&mut out, r);
     timeline(&mut out, r);
     gates(&mut out, r);
     events(&mut out, "Alternatives", &r.choices, r, "choice");
@@ -45,6 +46,29 @@ fn integrity_banner(out: &mut String, src: &Source) {
             line.saturating_sub(2),
             line.saturating_sub(1)
         );
+    }
+}
+
+/// A rehearsal's coverage: what of the flow ran, and why the rest did not.
+fn coverage(out: &mut String, r: &Report) {
+    if !super::coverage::applies(r) {
+        return;
+    }
+    let c = super::coverage::coverage(r);
+    let _ = writeln!(out, "## Coverage\n\n{}\n", c.line());
+    for (title, reason) in &c.skipped {
+        let _ = writeln!(
+            out,
+            "- skipped by the operator: {} ({})",
+            md(title),
+            md(reason)
+        );
+    }
+    for title in &c.not_reached {
+        let _ = writeln!(out, "- not reached: {}", md(title));
+    }
+    if !(c.skipped.is_empty() && c.not_reached.is_empty()) {
+        out.push('\n');
     }
 }
 
@@ -232,12 +256,11 @@ fn gates(out: &mut String, r: &Report) {
             clock(g.answered_at),
             md(&g.by),
             md(&plain(&g.typed)).replace('`', "'"),
-            if g.confirmed {
-                "confirmed"
-            } else if g.typed.is_empty() {
-                "refused"
-            } else {
-                "refused (wrong name)"
+            match (&g.finding, g.confirmed) {
+                (Some(f), true) => format!("approved: {}", md(f)),
+                (_, true) => "confirmed".into(),
+                _ if g.typed.is_empty() => "refused".into(),
+                _ => "refused (wrong name)".into(),
             }
         );
     }

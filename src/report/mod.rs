@@ -3,6 +3,7 @@
 //! reported up to its break, under a warning.
 
 pub mod build;
+pub mod coverage;
 pub mod html;
 pub mod markdown;
 mod plain;

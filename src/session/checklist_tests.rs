@@ -80,6 +80,7 @@ fn finished(step: &str, action: usize, exit_code: i32) -> Msg {
             duration_ms: 20,
             error: None,
             failure: None,
+            needs_approval: None,
         },
     }
 }

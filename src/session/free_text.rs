@@ -101,8 +101,14 @@ impl Msg {
                         duration_ms: _,
                         error,
                         failure,
+                        needs_approval,
                     },
-            } => f.text.extend(error.iter_mut().chain(failure.iter_mut())),
+            } => f.text.extend(
+                error
+                    .iter_mut()
+                    .chain(failure.iter_mut())
+                    .chain(needs_approval.iter_mut()),
+            ),
             Msg::ActionResult {
                 step: _,
                 action: _,

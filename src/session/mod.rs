@@ -7,6 +7,7 @@ pub mod alternatives;
 mod checklist;
 pub mod display;
 pub mod exports;
+pub mod finding_gate;
 mod free_text;
 pub mod msg;
 mod outcome;
@@ -20,6 +21,8 @@ pub mod update;
 mod alternatives_tests;
 #[cfg(test)]
 mod checklist_tests;
+#[cfg(test)]
+mod finding_gate_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

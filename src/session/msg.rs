@@ -250,6 +250,11 @@ pub struct ActionOutcome {
     /// (a comparison that found a difference).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// What a check found that a person must approve at a typed gate on
+    /// its target before the step goes on (`Verdict::NeedsApproval`): the
+    /// action ran and met its expectation, the finding is the question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs_approval: Option<String>,
 }
 
 impl ActionOutcome {
@@ -269,6 +274,9 @@ impl ActionOutcome {
         }
         if let Some(f) = &self.failure {
             return f.clone();
+        }
+        if let Some(f) = &self.needs_approval {
+            return format!("needs approval: {f}");
         }
         if self.timed_out {
             return format!(

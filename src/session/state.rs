@@ -92,6 +92,11 @@ pub struct StepState {
     /// running (a checklist half ticked, a manual step not yet confirmed,
     /// across a stop and a resume): not part of its time.
     pub down_ms: i64,
+    /// What a check of its current run found, waiting at its gate for
+    /// the target's name (`finding_gate`).
+    pub finding: Option<super::finding_gate::Finding>,
+    /// Findings approved at its gate, in order.
+    pub approved: Vec<String>,
 }
 
 /// What a step took in earlier sessions of the runbook (drills and live),
@@ -144,6 +149,8 @@ impl StepState {
             wrong_answer: None,
             ran_until: None,
             down_ms: 0,
+            finding: None,
+            approved: Vec::new(),
         }
     }
 

@@ -133,6 +133,7 @@ fn finished(step: &str, action: usize, exit_code: Option<i32>) -> Msg {
             duration_ms: 20,
             error: None,
             failure: None,
+            needs_approval: None,
         },
     }
 }
@@ -353,6 +354,7 @@ fn a_timed_out_action_fails_its_step_and_says_so() {
         duration_ms: 300_000,
         error: None,
         failure: None,
+        needs_approval: None,
     };
     ok(
         &mut s,
@@ -406,6 +408,7 @@ fn a_running_step_cannot_be_skipped_but_can_be_cancelled() {
         duration_ms: 5,
         error: None,
         failure: None,
+        needs_approval: None,
     };
     ok(
         &mut s,

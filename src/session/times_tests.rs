@@ -78,6 +78,7 @@ fn success(step: &str) -> Msg {
             duration_ms: 5,
             error: None,
             failure: None,
+            needs_approval: None,
         },
     }
 }

@@ -63,6 +63,9 @@ pub struct Gate {
     pub reasons: Vec<GateReason>,
     /// The actions' text, as they will run.
     pub code: Vec<String>,
+    /// What a check found, when the gate asks to approve a finding
+    /// (`finding_gate`) rather than to run a destructive step.
+    pub finding: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -613,6 +616,9 @@ impl Session {
 
     /// The gate `step` stops at, if it is gated (shown or not).
     pub fn gate(&self, step: &str) -> Option<Gate> {
+        if let Some(g) = self.finding_gate(step) {
+            return Some(g);
+        }
         match self.guard(step) {
             Guard::Gate(g) => Some(g),
             _ => None,
@@ -656,6 +662,7 @@ impl Session {
                     target: target_name.clone(),
                     reasons: Vec::new(),
                     code: s.actions.iter().map(|a| a.code.clone()).collect(),
+                    finding: None,
                 });
                 if writes {
                     g.reasons.push(GateReason {
@@ -712,6 +719,9 @@ impl Session {
             |s| *s == StepStatus::AwaitingGate,
             "no gate is shown for",
         )?;
+        if let Some(answered) = self.finding_answered(at, step, typed) {
+            return answered;
+        }
         let Guard::Gate(gate) = self.guard(step) else {
             return reject(format!("`{step}` has no gate"));
         };
@@ -740,6 +750,8 @@ impl Session {
             s.ran_until = None;
             s.down_ms = 0;
             s.last_outcome = None;
+            // A new run checks again: an earlier finding is no answer.
+            s.finding = None;
         }
         vec![Effect::RunAction {
             step: step.to_string(),
@@ -759,16 +771,10 @@ impl Session {
             |s| *s == StepStatus::Running { action },
             &format!("action {action} cannot finish: it was not running in"),
         )?;
-        let (count, expected) = match self.step(step) {
-            Some((_, s)) => (
-                s.actions.len(),
-                s.actions
-                    .get(action)
-                    .map(expected_exit_codes)
-                    .unwrap_or_else(|| vec![0]),
-            ),
-            None => (0, vec![0]),
-        };
+        let expected = self
+            .step(step)
+            .and_then(|(_, s)| s.actions.get(action))
+            .map_or_else(|| vec![0], expected_exit_codes);
         let succeeded = outcome.succeeded(&expected);
         if let Some(s) = self.steps.get_mut(step) {
             s.last_outcome = Some(outcome.clone());
@@ -785,6 +791,17 @@ impl Session {
             let reason = outcome.describe();
             return Ok(self.settle(at, step, StepStatus::Failed { reason }));
         }
+        if let Some(finding) = &outcome.needs_approval {
+            return Ok(self.stop_at_finding(at, step, action, finding));
+        }
+        Ok(self.action_passed(at, step, action))
+    }
+
+    /// Action `action` of `step` met its expectation (and any finding of
+    /// it was approved): the step goes on to its next action, pauses for
+    /// the items before it, or is done.
+    pub(super) fn action_passed(&mut self, at: Millis, step: &str, action: usize) -> Vec<Effect> {
+        let count = self.step(step).map_or(0, |(_, s)| s.actions.len());
         self.tick_items_of(step, action);
         if action + 1 < count && self.unticked_before(step, action + 1).is_some() {
             // Items written between this block and the next: the step
@@ -793,24 +810,24 @@ impl Session {
                 s.status = StepStatus::AwaitingChecklist;
                 s.finished_at = Some(at);
             }
-            return Ok(Vec::new());
+            return Vec::new();
         }
         if action + 1 < count {
             self.set(step, StepStatus::Running { action: action + 1 });
-            return Ok(vec![Effect::RunAction {
+            return vec![Effect::RunAction {
                 step: step.to_string(),
                 action: action + 1,
-            }]);
+            }];
         }
         let complete = self.steps.get(step).is_some_and(|s| s.checklist_complete());
         if complete {
-            Ok(self.settle(at, step, StepStatus::Done))
+            self.settle(at, step, StepStatus::Done)
         } else {
             if let Some(s) = self.steps.get_mut(step) {
                 s.status = StepStatus::AwaitingChecklist;
                 s.finished_at = Some(at);
             }
-            Ok(Vec::new())
+            Vec::new()
         }
     }
 

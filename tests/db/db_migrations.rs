@@ -83,16 +83,65 @@ fn pending_files_are_listed_and_a_destructive_one_is_flagged() {
 }
 
 #[test]
-fn a_destructive_pending_migration_stops_production() {
+fn a_destructive_pending_migration_stops_production_at_a_gate_auto_never_passes() {
     let (w, _) = rails(&["20250101000000", "20250102000000"]);
     let rb = w.write("r.md", &runbook(DETECT));
     let out = w.auto(&rb, "production");
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
     assert!(
-        all.contains("destructive migration(s) pending on protected `production`: 20250103000000 remove_email_from_users"),
+        all.contains(
+            "1 destructive migration pending: remove_email_from_users (rails-remove-column)"
+        ),
         "{all}"
     );
+    assert!(all.contains("--auto never does"), "{all}");
+    // Stopped at the gate, not failed: no failure recorded, resumable.
+    let finished = w.of_type("action-finished");
+    assert_eq!(finished.len(), 1, "{finished:?}");
+    assert!(finished[0]["outcome"]["failure"].is_null(), "{finished:?}");
+    assert!(
+        finished[0]["outcome"]["needs_approval"]
+            .as_str()
+            .is_some_and(|f| f.contains("remove_email_from_users")),
+        "{finished:?}"
+    );
+    assert!(w.of_type("session-ended").is_empty());
+}
+
+#[test]
+fn the_finding_gate_refuses_a_wrong_name_and_the_target_s_name_approves_it() {
+    let (w, _) = rails(&["20250101000000", "20250102000000"]);
+    let body = format!("{DETECT}\n### After {{#after}}\n\n```bash\necho after-the-check\n```\n");
+    let rb = w.write("r.md", &runbook(&body));
+    let out = w.plain(&rb, "production", "\nstaging\nproduction\n\n\n\n");
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("APPROVAL needed on PRODUCTION"), "{all}");
+    assert!(
+        all.contains("found: 1 destructive migration pending: remove_email_from_users"),
+        "{all}"
+    );
+    assert!(all.contains("after-the-check"), "{all}");
+    // The failure and its rollback offer are gone.
+    assert!(!all.contains("b rollback"), "{all}");
+    let answers = w.of_type("gate-answered");
+    let typed: Vec<&str> = answers.iter().filter_map(|a| a["typed"].as_str()).collect();
+    assert_eq!(typed, ["staging", "production"], "{answers:?}");
+    // Journaled with the finding: the check's record just before the answers.
+    let records = w.records();
+    let at = records
+        .iter()
+        .position(|r| r["type"] == "gate-answered")
+        .unwrap_or(0);
+    assert!(
+        records[..at].iter().any(|r| r["type"] == "action-finished"
+            && r["outcome"]["needs_approval"]
+                .as_str()
+                .is_some_and(|f| f.starts_with("1 destructive migration pending"))),
+        "{records:?}"
+    );
+    assert_eq!(w.of_type("session-ended")[0]["outcome"], "completed");
 }
 
 #[test]

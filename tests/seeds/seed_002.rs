@@ -122,11 +122,9 @@ fn skip_reason(step: &str) -> Option<&'static str> {
         .map(|(_, why)| *why)
 }
 
-const APPROVAL: &str = "destructive migration 20251201090000 (remove_column legacy_phone) \
-     approved by hand: read, rehearsed on staging (1.2-1.4), backup taken at 2.1; \
-     it runs at 2.4, behind the gate";
-const ROLLBACK_NOTE: &str = "rollback rehearsed up to its gate and refused: nothing has run \
-     on production yet, and docker (its psql) is not here";
+/// What 2.3's check finds on production, shown at its gate.
+const FINDING: &str =
+    "1 destructive migration pending: remove_legacy_phone_from_users (rails-remove-column)";
 
 #[test]
 fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
@@ -158,9 +156,8 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
 
     let mut op = r.run("production", &[], true);
     let mut asked: Vec<(String, Ask)> = Vec::new();
-    let mut rolled_back = false;
-    let mut noted = false;
     let mut gate_seen = false;
+    let mut finding_answers = 0;
     let status = op.drive(|m: &Moment| {
         asked.push((m.step.clone(), m.ask.clone()));
         match &m.ask {
@@ -171,7 +168,6 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
                 None if m.ask == Ask::Done => panic!("unexpected manual step {:?}", m.step),
                 None => say([""]),
             },
-            Ask::Reason if m.step.starts_with("2.3 ") => say([APPROVAL]),
             Ask::Reason => {
                 // The manual stand-in for `rails db:migrate`, done when the
                 // operator skips the step that would have run it.
@@ -192,7 +188,25 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
                 say([why])
             }
             Ask::Tick(_) => say(["y"]),
-            // The rollback's gate, and 2.4's: refused (Enter).
+            // 2.3's check found the destructive migration: a gate that
+            // says what it found, not a failure offering the rollback. A
+            // wrong name is refused, production's approves it.
+            Ask::Gate if m.step.starts_with("2.3 ") => {
+                assert_eq!(schema(&r, "PROD_DB_URL").0, BEFORE);
+                assert!(
+                    m.since_header.contains("APPROVAL needed on PRODUCTION")
+                        && m.since_header.contains(FINDING),
+                    "{}",
+                    m.since_header
+                );
+                assert!(!m.since_header.contains("b rollback"), "{}", m.since_header);
+                finding_answers += 1;
+                match finding_answers {
+                    1 => say(["staging"]),
+                    _ => say(["production"]),
+                }
+            }
+            // 2.4's gate: refused (Enter).
             Ask::Gate => {
                 assert!(
                     m.since_header.contains("DESTRUCTIVE step on PRODUCTION"),
@@ -202,30 +216,6 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
                 gate_seen |= m.step.starts_with("2.4 ");
                 say([""])
             }
-            Ask::Failed if m.step.starts_with("2.3 ") => {
-                // The destructive migration stopped the step; production is
-                // untouched.
-                assert_eq!(schema(&r, "PROD_DB_URL").0, BEFORE);
-                if !rolled_back {
-                    assert!(
-                        m.since_header.contains(
-                            "destructive migration(s) pending on protected `production`: \
-                             20251201090000 remove_legacy_phone_from_users"
-                        ),
-                        "{}",
-                        m.since_header
-                    );
-                    rolled_back = true;
-                    assert!(m.since_header.contains("b rollback"), "{}", m.since_header);
-                    say(["b"])
-                } else if !noted {
-                    noted = true;
-                    say(["n"])
-                } else {
-                    say(["s"])
-                }
-            }
-            Ask::Note => say([ROLLBACK_NOTE]),
             // "3.2 Si partiellement exécutée": no migration timed out.
             Ask::Offer => say(["n"]),
             Ask::Failed => panic!("step {:?} failed:\n{}", m.step, m.since_header),
@@ -235,6 +225,7 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
     let transcript = op.transcript.clone();
     assert!(status.success(), "{transcript}");
     assert!(gate_seen, "2.4 never reached its gate:\n{transcript}");
+    assert_eq!(finding_answers, 2, "{transcript}");
     // Started from a scratch folder with no db/migrate, the migrations
     // steps read the sandbox's, the one its /health reads.
     assert!(
@@ -308,20 +299,23 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
 
     check_journal(&r, &transcript);
     let report = r.verify_and_report();
-    // Both refusals are in the post-mortem's gates.
+    // The approval and the refusal are in the post-mortem's gates.
     let gates = report.split("## Gates").nth(1).unwrap_or_default();
     let gates = gates.split("\n## ").next().unwrap_or_default();
-    for step in ["Si rollback nécessaire", "2.4 Exécuter en production"] {
-        assert!(
-            gates
-                .lines()
-                .any(|l| l.contains(step) && l.ends_with("| refused |")),
-            "the report's gates lack {step:?} refused:\n{report}"
-        );
-    }
+    assert!(
+        gates
+            .lines()
+            .any(|l| l.contains("2.4 Exécuter en production") && l.ends_with("| refused |")),
+        "the report's gates lack 2.4 refused:\n{report}"
+    );
+    assert!(
+        gates
+            .lines()
+            .any(|l| l.contains("2.3 ") && l.contains(&format!("approved: {FINDING}"))),
+        "the report's gates lack 2.3 approved:\n{report}"
+    );
     for needle in [
-        "20251201090000",
-        APPROVAL.split(':').next().unwrap_or(APPROVAL),
+        "remove_legacy_phone_from_users",
         "no docker nor rails in the rehearsal",
     ] {
         assert!(
@@ -442,34 +436,46 @@ fn check_journal(r: &Rehearsal, transcript: &str) {
     let text = serde_json::to_string(&http).unwrap_or_default();
     assert!(!text.contains("degraded"), "{text}");
 
-    // The failure that stopped 2.3, then the operator's decisions.
-    let failed: Vec<Value> = r
+    // The finding that stopped 2.3 at its gate (no failure), then the
+    // operator's decisions.
+    let checked: Vec<Value> = r
         .of_type("action-finished")
         .into_iter()
         .filter(|x| x["step"] == "2-3-detecter-les-migrations-destructives-en-production")
         .collect();
-    assert_eq!(failed.len(), 1, "{failed:?}");
-    assert!(
-        failed[0]
-            .to_string()
-            .contains("destructive migration(s) pending on protected"),
+    assert_eq!(checked.len(), 1, "{checked:?}");
+    assert_eq!(
+        checked[0]["outcome"]["needs_approval"], FINDING,
         "{}",
-        failed[0]
+        checked[0]
     );
-    let rollback: Vec<Value> = r.of_type("rollback-requested");
-    assert_eq!(rollback.len(), 1);
-    assert_eq!(rollback[0]["rollback"], "si-rollback-necessaire");
+    assert!(checked[0]["outcome"]["failure"].is_null(), "{}", checked[0]);
+    assert!(r.of_type("rollback-requested").is_empty());
+    let answered: Vec<(String, String)> = r
+        .of_type("gate-answered")
+        .iter()
+        .map(|x| {
+            (
+                x["step"].as_str().unwrap_or_default().to_string(),
+                x["typed"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let at_2_3 = "2-3-detecter-les-migrations-destructives-en-production".to_string();
+    assert_eq!(
+        answered,
+        [
+            (at_2_3.clone(), "staging".to_string()),
+            (at_2_3, "production".to_string())
+        ],
+        "{transcript}"
+    );
     let refused: Vec<String> = r
         .of_type("gate-refused")
         .iter()
         .filter_map(|x| x["step"].as_str().map(str::to_string))
         .collect();
-    assert_eq!(
-        refused,
-        ["si-rollback-necessaire", "2-4-executer-en-production"],
-        "{transcript}"
-    );
-    assert!(r.of_type("gate-answered").is_empty());
+    assert_eq!(refused, ["2-4-executer-en-production"], "{transcript}");
     // Neither destructive command started.
     for x in r.of_type("action-started") {
         assert!(
@@ -477,13 +483,6 @@ fn check_journal(r: &Rehearsal, transcript: &str) {
             "{x}"
         );
     }
-    let notes = r.of_type("note");
-    assert!(
-        notes
-            .iter()
-            .any(|n| n.to_string().contains("rollback rehearsed up to its gate")),
-        "{notes:?}"
-    );
     let skipped: Vec<(String, String)> = r
         .of_type("skipped")
         .iter()
@@ -501,7 +500,6 @@ fn check_journal(r: &Rehearsal, transcript: &str) {
             "1-2-executer-migration",
             "1-3-verifier-db-migrate-status",
             "2-2-tester-en-staging-d-abord",
-            "2-3-detecter-les-migrations-destructives-en-production",
             "2-4-executer-en-production",
             "2-5-valider-db-migrate-status",
             "3-1-verifier-l-etat",

@@ -118,6 +118,7 @@ pub fn outcome(exit_code: i32, duration_ms: u64) -> ActionOutcome {
         duration_ms,
         error: None,
         failure: None,
+        needs_approval: None,
     }
 }
 

@@ -32,7 +32,7 @@ const MAX_FILE_BYTES: u64 = 1024 * 1024;
 /// Rule id of a file too large to scan: it is flagged rather than trusted.
 pub const RULE_TOO_LARGE: &str = "too-large-to-scan";
 /// Rule id of the migration-name check (same as the shared `Rule`).
-const RULE_NAME: &str = "migration-name";
+pub const RULE_NAME: &str = "migration-name";
 const EXCERPT_CHARS: usize = 80;
 
 // ---------------------------------------------------------------- files ---

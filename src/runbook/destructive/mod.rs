@@ -139,6 +139,10 @@ pub enum Rule {
     S3Delete,
     /// The author marked the step `destructive=true`.
     Attribute,
+    /// A check found what it guards against (a destructive migration
+    /// pending on a protected target): set by the session's finding gate,
+    /// never by a scanner.
+    Finding,
 }
 
 impl Rule {
@@ -197,6 +201,7 @@ impl Rule {
         Rule::MigrationName,
         Rule::S3Delete,
         Rule::Attribute,
+        Rule::Finding,
     ];
 
     /// Stable kebab-case id, identical to the serde form.
@@ -256,6 +261,7 @@ impl Rule {
             Rule::MigrationName => "migration-name",
             Rule::S3Delete => "s3-delete",
             Rule::Attribute => "attribute",
+            Rule::Finding => "finding",
         }
     }
 
@@ -332,6 +338,7 @@ impl Rule {
             Rule::MigrationName => "the migration's name says it removes schema or data",
             Rule::S3Delete => "the S3 step deletes or overwrites an object",
             Rule::Attribute => "the runbook marks this step destructive",
+            Rule::Finding => "a check found what it guards against",
         }
     }
 }

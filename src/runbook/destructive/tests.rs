@@ -46,7 +46,7 @@ fn rule_ids_are_unique_kebab_case_and_match_serde() {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), Rule::ALL.len());
-    assert_eq!(Rule::ALL.len(), 54);
+    assert_eq!(Rule::ALL.len(), 55);
     assert_eq!(Rule::SqlDeleteWithoutWhere.id(), "sql-delete-without-where");
 }
 

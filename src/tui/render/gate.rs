@@ -265,10 +265,21 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 
     let mut top = vec![Line::from(Span::styled(truncate(&st.title, w), t.title()))];
     top.extend(landing_lines(s, step, &target, w, t));
-    top.push(Line::from(Span::styled("Why it is destructive:", t.bold())));
+    // A check's finding asks for approval of what it found; its code ran.
+    let finding = gate.is_some_and(|g| g.finding.is_some());
+    let (why, what, verb) = if finding {
+        (
+            "What the check found:",
+            "The check that ran on ",
+            " to approve it and go on:",
+        )
+    } else {
+        ("Why it is destructive:", "What will run on ", " to run it:")
+    };
+    top.push(Line::from(Span::styled(why, t.bold())));
     top.extend(reason_lines(&reasons, w, t));
     top.push(Line::from(vec![
-        Span::styled("What will run on ", t.bold()),
+        Span::styled(what, t.bold()),
         Span::styled(target.clone(), t.gate_name()),
         Span::styled(":", t.bold()),
     ]));
@@ -276,7 +287,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let mut bottom = vec![Line::from(vec![
         Span::raw("Type "),
         Span::styled(target.clone(), t.gate_name()),
-        Span::raw(" to run it:"),
+        Span::raw(verb),
     ])];
     bottom.push(Line::from(vec![
         Span::styled("> ", t.bold()),
