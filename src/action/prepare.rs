@@ -22,6 +22,9 @@ pub struct Prepared {
     pub interpreter: Option<Interpreter>,
     /// Any other action, ready to run inside runsheet.
     pub in_process: Option<InProcess>,
+    /// The context a shell action runs in, None for this machine (and for
+    /// every context in a sandbox, whose stand-in runs here).
+    pub context: Option<crate::runbook::context::Context>,
 }
 
 /// The action asked for is not in the runbook: a caller's mistake (the
@@ -63,7 +66,7 @@ pub fn prepare(
     let process_env = |n: &str| std::env::var(n).ok();
     let target_name = session.action_target(phase, s, &action).to_string();
     let target = session.target(&target_name).cloned();
-    let env = command_env(
+    let mut env = command_env(
         values,
         target.as_ref(),
         &target_name,
@@ -71,6 +74,19 @@ pub fn prepare(
         step,
         &process_env,
     );
+    let mut context = match &action.kind {
+        ActionKind::Shell { .. } => session
+            .runbook()
+            .action_context(phase, s, &action, &target_name)
+            .cloned(),
+        _ => None,
+    };
+    // A sandbox reaches no pod or host: every context is its local stand-in.
+    if session.info().sandbox
+        && let Some(ctx) = context.take()
+    {
+        env = crate::exec::context::stand_in_env(&ctx, &env, &process_env);
+    }
     let timeout = action
         .timeout
         .or(target.as_ref().map(|t| t.timeout))
@@ -99,5 +115,6 @@ pub fn prepare(
         env,
         interpreter,
         in_process,
+        context,
     })
 }

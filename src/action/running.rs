@@ -64,6 +64,9 @@ impl Running {
     /// Starts a non-interactive action. An error is the outcome of an
     /// action that could not start.
     pub fn spawn(p: &Prepared, secrets: &Secrets) -> Result<Running, ActionOutcome> {
+        if let Some(ctx) = &p.context {
+            return Err(error_outcome(crate::exec::context::not_supported(ctx)));
+        }
         let inner = match p.interpreter {
             Some(interpreter) => {
                 let mut spec = ShellSpec::new(interpreter, p.action.code.clone());
