@@ -25,6 +25,9 @@ pub struct Prepared {
     /// Why it must not run at all (a rehearsal that would reach a real
     /// system: `reach`): it fails to start with this.
     pub refused: Option<String>,
+    /// The context a shell action runs in, None for this machine (and for
+    /// every context in a sandbox, whose stand-in runs here).
+    pub context: Option<crate::runbook::context::Context>,
 }
 
 /// The action asked for is not in the runbook: a caller's mistake (the
@@ -66,7 +69,7 @@ pub fn prepare(
     let process_env = |n: &str| std::env::var(n).ok();
     let target_name = session.action_target(phase, s, &action).to_string();
     let target = session.target(&target_name).cloned();
-    let env = command_env(
+    let mut env = command_env(
         values,
         target.as_ref(),
         &target_name,
@@ -74,6 +77,19 @@ pub fn prepare(
         step,
         &process_env,
     );
+    let mut context = match &action.kind {
+        ActionKind::Shell { .. } => session
+            .runbook()
+            .action_context(phase, s, &action, &target_name)
+            .cloned(),
+        _ => None,
+    };
+    // A sandbox reaches no pod or host: every context is its local stand-in.
+    if session.info().sandbox
+        && let Some(ctx) = context.take()
+    {
+        env = crate::exec::context::stand_in_env(&ctx, &env, &process_env);
+    }
     let timeout = action
         .timeout
         .or(target.as_ref().map(|t| t.timeout))
@@ -110,5 +126,6 @@ pub fn prepare(
         env,
         interpreter,
         in_process,
+        context,
     })
 }

@@ -67,6 +67,9 @@ impl Running {
         if let Some(why) = &p.refused {
             return Err(error_outcome(why.clone()));
         }
+        if let Some(ctx) = &p.context {
+            return Err(error_outcome(crate::exec::context::not_supported(ctx)));
+        }
         let inner = match p.interpreter {
             Some(interpreter) => {
                 let mut spec = ShellSpec::new(interpreter, p.action.code.clone());

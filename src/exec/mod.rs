@@ -7,6 +7,7 @@
 //! Which step kind runs an action, and what becomes of its output, is
 //! `action/`'s business, above this.
 
+pub mod context;
 pub mod descendants;
 pub mod exports;
 mod group;

@@ -57,8 +57,9 @@ pub fn kind_of(lang: &str) -> Option<Kind> {
     })
 }
 
-const COMMON: [&str; 9] = [
+const COMMON: [&str; 10] = [
     "name",
+    "context",
     "id",
     "target",
     "timeout",
@@ -189,6 +190,7 @@ pub fn build_action(
             .or_else(|| attr(attrs, "id"))
             .map(|a| a.text().to_string()),
         target,
+        context: None,
         timeout,
         estimate,
         interactive,

@@ -3,6 +3,7 @@
 
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, parse_duration};
+use super::context::{self, Context, ContextSpec};
 use super::model::{Sandbox, Target, Variable};
 use super::span::{LineIndex, Span};
 use indexmap::IndexMap;
@@ -24,6 +25,8 @@ struct FrontMatter {
     #[serde(default)]
     variables: IndexMap<String, Option<VariableSpec>>,
     sandbox: Option<SandboxSpec>,
+    #[serde(default)]
+    contexts: IndexMap<String, Option<ContextSpec>>,
 }
 
 /// How `runsheet sandbox` sets up a rehearsal of this runbook.
@@ -47,6 +50,11 @@ struct TargetSpec {
     #[serde(default)]
     env: IndexMap<String, String>,
     description: Option<String>,
+    /// Where its shell blocks run: a context's name, or one declared inline.
+    context: Option<String>,
+    ssh: Option<String>,
+    jump: Option<String>,
+    exec: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -63,6 +71,8 @@ pub struct Declarations {
     pub targets: Vec<Target>,
     pub variables: Vec<Variable>,
     pub sandbox: Option<Sandbox>,
+    /// Where shell blocks may run (`runbook::context`), inline ones included.
+    pub contexts: Vec<Context>,
     /// Byte length of the front matter block, delimiters included (0 if none).
     pub len: usize,
 }
@@ -119,6 +129,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             targets: builtin_targets(),
             variables: Vec::new(),
             sandbox: None,
+            contexts: Vec::new(),
             len: bom,
         };
     };
@@ -148,6 +159,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             .with_help("write `runsheet: 1`, or upgrade runsheet"),
         );
     }
+    let mut contexts = context::declare_all(fm.contexts, &locate, diags);
     let mut targets = Vec::new();
     for (name, spec) in fm.targets {
         let spec = spec.unwrap_or_default();
@@ -186,7 +198,16 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
                 .with_help("use letters, digits, `-` and `_`, e.g. `production` or `eu-west-3`"),
             );
         }
+        let inline = ContextSpec {
+            exec: spec.exec,
+            ssh: spec.ssh,
+            jump: spec.jump,
+            sandbox: None,
+        };
+        let context =
+            context::for_target(&name, spec.context, inline, key_span, &mut contexts, diags);
         targets.push(Target {
+            context,
             protected: spec.protected.unwrap_or(name == "production"),
             timeout,
             countdown,
@@ -263,6 +284,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
         targets,
         variables,
         sandbox,
+        contexts,
         len: block_end,
     }
 }
@@ -283,6 +305,7 @@ pub fn builtin_targets() -> Vec<Target> {
         env: Vec::new(),
         description: None,
         declared: false,
+        context: None,
     })
     .collect()
 }
@@ -321,8 +344,13 @@ fn find_value(yaml: &str, value: &str) -> Option<(usize, usize)> {
     yaml.find(value).map(|s| (s, s + value.len()))
 }
 
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 20] = [
     "runsheet",
+    "contexts",
+    "context",
+    "ssh",
+    "jump",
+    "exec",
     "targets",
     "variables",
     "sandbox",
@@ -375,8 +403,9 @@ fn yaml_error(source: &str, yaml_start: usize, yaml: &str, e: &serde_saphyr::Err
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         d = d.with_help(format!(
-            "{hint}the front matter takes runsheet, targets, variables, sandbox; \
-             a target takes protected, timeout, countdown, database, env, description; \
+            "{hint}the front matter takes runsheet, targets, variables, sandbox, contexts; \
+             a target takes protected, timeout, countdown, database, env, description, context, ssh, jump, exec; \
+             a context takes ssh, jump, exec, sandbox; \
              a variable takes secret, description, default; \
              the sandbox takes dataset, migrations, table, env"
         ));

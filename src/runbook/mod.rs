@@ -5,6 +5,7 @@ pub mod action;
 pub mod actions;
 pub mod attributes;
 mod checklist;
+pub mod context;
 pub mod credentials;
 pub mod destructive;
 pub mod diagnostic;

@@ -21,6 +21,9 @@ pub struct Runbook {
     pub variables: Vec<Variable>,
     /// How to rehearse it in `runsheet sandbox`.
     pub sandbox: Option<Sandbox>,
+    /// Where shell blocks may run besides this machine (`runbook::context`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<super::context::Context>,
     /// Phases in document order, rollback phases included (see `Phase::rollback`).
     pub phases: Vec<Phase>,
     /// Placeholders left in the actions (`<namespace>`, `YOUR_TOKEN`), in
@@ -50,6 +53,10 @@ pub struct Target {
     pub description: Option<String>,
     /// False for the built-in `staging` and `production` of a runbook that declares none.
     pub declared: bool,
+    /// The context its shell blocks run in unless a phase, step or block
+    /// says otherwise; None: this machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
 }
 
 /// The rehearsal set-up a runbook asks of `runsheet sandbox`; paths are
@@ -88,6 +95,9 @@ pub struct Phase {
     pub estimate: Option<Estimate>,
     /// Target of the phase's steps unless a step says otherwise.
     pub target: Option<String>,
+    /// Context of the phase's shell blocks (`{context=…}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// What the section is for (read from its heading or `{role=…}`): only
     /// `Flow` runs in order.
     pub role: Role,
@@ -117,6 +127,9 @@ pub struct Step {
     pub estimate: Option<Estimate>,
     /// Target pinned on the step heading (actions may pin their own).
     pub target: Option<String>,
+    /// Context pinned on the step heading (`{context=…}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// For a rollback step: the ids of the phases it undoes.
     pub undoes: Vec<String>,
     /// True when `undoes` was read from the title ("Rollback Phase 2"),
@@ -164,6 +177,10 @@ pub struct Action {
     pub code_span: Span,
     pub name: Option<String>,
     pub target: Option<String>,
+    /// Where a shell block runs (`{context=…}`); None: its step's, phase's
+    /// or target's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// None: the target's default timeout.
     pub timeout: Option<Duration>,
     pub estimate: Option<Estimate>,
@@ -419,6 +436,28 @@ pub struct BatchSpec {
 impl Runbook {
     pub fn target(&self, name: &str) -> Option<&Target> {
         self.targets.iter().find(|t| t.name == name)
+    }
+
+    /// Where `action` of `step` in `phase` runs when its target is
+    /// `target`: the block's context, else the step's, the phase's, the
+    /// target's; None is this machine.
+    pub fn action_context(
+        &self,
+        phase: &Phase,
+        step: &Step,
+        action: &Action,
+        target: &str,
+    ) -> Option<&super::context::Context> {
+        let target_ctx = self.target(target).and_then(|t| t.context.as_deref());
+        super::context::resolve(
+            &self.contexts,
+            [
+                action.context.as_deref(),
+                step.context.as_deref(),
+                phase.context.as_deref(),
+                target_ctx,
+            ],
+        )
     }
 
     pub fn steps(&self) -> impl Iterator<Item = (&Phase, &Step)> {

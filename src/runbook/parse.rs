@@ -45,6 +45,7 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         phase: None,
         step: None,
         targets: decl.targets.iter().map(|t| t.name.clone()).collect(),
+        contexts: decl.contexts.iter().map(|c| c.name.clone()).collect(),
         diags,
     };
     b.walk(decl.len);
@@ -61,6 +62,7 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         targets: decl.targets,
         variables: decl.variables,
         sandbox: decl.sandbox,
+        contexts: decl.contexts,
         phases: std::mem::take(&mut b.phases),
         placeholders: Vec::new(),
         lines: super::span::LineIndex::new(source),
@@ -204,6 +206,8 @@ struct Builder<'a> {
     phase: Option<PhaseDraft>,
     step: Option<StepDraft>,
     targets: Vec<String>,
+    /// Names of the declared contexts, for `{context=…}`.
+    contexts: Vec<String>,
     diags: Vec<Diagnostic>,
 }
 
@@ -550,7 +554,7 @@ impl Builder<'_> {
     fn start_phase(&mut self, title: String, span: Span, attrs: &[Attr]) {
         self.check_attrs(
             attrs,
-            &["id", "target", "estimate", "rollback", "role", "undoes"],
+            &["id", "target", "estimate", "rollback", "role", "undoes", "context"],
             "a phase heading",
         );
         let stated = self.role_attr(attrs);
@@ -567,6 +571,7 @@ impl Builder<'_> {
             intro: String::new(),
             estimate: self.estimate_attr(attrs),
             target: self.target_attr(attrs),
+            context: self.context_attr(attrs),
             role,
             rollback,
             steps: Vec::new(),
@@ -582,6 +587,7 @@ impl Builder<'_> {
             actions: Vec::new(),
             estimate: None,
             target: None,
+            context: None,
             undoes,
             undoes_inferred: false,
         };
@@ -597,7 +603,7 @@ impl Builder<'_> {
     fn start_step(&mut self, title: String, span: Span, attrs: &[Attr]) {
         self.check_attrs(
             attrs,
-            &["id", "target", "estimate", "undoes", "role", "rollback"],
+            &["id", "target", "estimate", "undoes", "role", "rollback", "context"],
             "a step heading",
         );
         let phase_undoes = self
@@ -626,6 +632,7 @@ impl Builder<'_> {
             actions: Vec::new(),
             estimate: self.estimate_attr(attrs),
             target: self.target_attr(attrs),
+            context: self.context_attr(attrs),
             undoes: attr(attrs, "undoes").map(list).unwrap_or(phase_undoes),
             undoes_inferred: false,
         };
@@ -823,7 +830,7 @@ impl Builder<'_> {
             code_start.min(span.end),
             (code_start + code.len()).min(span.end),
         );
-        let act = build_action(
+        let mut act = build_action(
             kind,
             &lang,
             code,
@@ -833,6 +840,7 @@ impl Builder<'_> {
             &self.targets,
             &mut self.diags,
         );
+        act.context = self.block_context(kind, &attrs);
         match self.current_step() {
             Some(step) => {
                 step.actions.push(act);
@@ -887,6 +895,32 @@ impl Builder<'_> {
             );
         }
         est
+    }
+
+    fn context_attr(&mut self, attrs: &[Attr]) -> Option<String> {
+        let a = attr(attrs, "context")?;
+        Some(super::context::check_attr(a, &self.contexts, &mut self.diags))
+    }
+
+    /// `{context=…}` on a block: only a shell block runs somewhere.
+    fn block_context(
+        &mut self,
+        kind: action::Kind,
+        attrs: &[Attr],
+    ) -> Option<String> {
+        let a = attr(attrs, "context")?;
+        if kind != action::Kind::Shell {
+            self.diags.push(
+                Diagnostic::error(
+                    "bad-context",
+                    a.key_span,
+                    "only a shell block runs in a context; this block runs inside runsheet",
+                )
+                .with_help("remove `context=…`; sql, http, s3 and compare blocks reach their target themselves"),
+            );
+            return None;
+        }
+        self.context_attr(attrs)
     }
 
     fn target_attr(&mut self, attrs: &[Attr]) -> Option<String> {

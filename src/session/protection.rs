@@ -164,6 +164,7 @@ fn bare_target(s: &TargetSettings) -> Target {
         env: Vec::new(),
         description: None,
         declared: true,
+        context: None,
     }
 }
 

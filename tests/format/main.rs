@@ -31,6 +31,7 @@ pub fn check(args: &[&str]) -> (i32, String, String) {
 mod adopt_corpus;
 mod adopt_expect;
 mod check_assets;
+mod check_contexts;
 mod check_errors;
 mod check_estimates;
 mod check_exports;

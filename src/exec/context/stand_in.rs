@@ -1,0 +1,120 @@
+//! What a sandbox runs instead of a context: the same script on this
+//! machine, with the context's `sandbox: env:` and libpq's variables for
+//! the target's database, so a `pg_dump` written for "the pod" reaches the
+//! target's sandbox database.
+
+use crate::runbook::context::Context;
+
+/// libpq's variables a stand-in derives from the target's database URL.
+const PG_VARS: [&str; 5] = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
+
+/// `env` (the block's own environment) with what a local stand-in for
+/// `ctx` adds: the context's sandbox env, then PGHOST, PGPORT, PGUSER,
+/// PGPASSWORD, PGDATABASE read from `DATABASE_URL` in `env`, each unless
+/// `env` or the process's environment (`process_env`) already sets it.
+pub fn stand_in_env(
+    ctx: &Context,
+    env: &[(String, String)],
+    process_env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, String)> {
+    let mut out = env.to_vec();
+    let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+    for (k, v) in &ctx.sandbox_env {
+        out.push((
+            k.clone(),
+            crate::runbook::vars::expand(v, &values, process_env),
+        ));
+    }
+    let set = |out: &[(String, String)], name: &str| {
+        out.iter().any(|(k, _)| k == name) || process_env(name).is_some()
+    };
+    let Some(url) = out
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "DATABASE_URL")
+        .map(|(_, v)| v.clone())
+    else {
+        return out;
+    };
+    for (name, value) in pg_vars(&url) {
+        if !set(&out, name) {
+            out.push((name.to_string(), value));
+        }
+    }
+    out
+}
+
+/// libpq's variables for a connection string; none for one it cannot read.
+fn pg_vars(url: &str) -> Vec<(&'static str, String)> {
+    let Ok(config) = url.parse::<tokio_postgres::Config>() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(host) = config.get_hosts().first() {
+        let host = match host {
+            tokio_postgres::config::Host::Tcp(h) => h.clone(),
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        };
+        out.push((PG_VARS[0], host));
+    }
+    if let Some(port) = config.get_ports().first() {
+        out.push((PG_VARS[1], port.to_string()));
+    }
+    if let Some(user) = config.get_user() {
+        out.push((PG_VARS[2], user.to_string()));
+    }
+    if let Some(pw) = config.get_password() {
+        out.push((PG_VARS[3], String::from_utf8_lossy(pw).into_owned()));
+    }
+    if let Some(db) = config.get_dbname() {
+        out.push((PG_VARS[4], db.to_string()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::context::ContextKind;
+    use crate::runbook::span::Span;
+
+    fn pod() -> Context {
+        Context {
+            name: "db".into(),
+            kind: ContextKind::Exec {
+                argv: vec!["kubectl".into(), "exec".into()],
+            },
+            sandbox_env: vec![("APP".into(), "$RUNSHEET_TARGET-app".into())],
+            span: Span::new(0, 0),
+        }
+    }
+
+    #[test]
+    fn the_stand_in_reaches_the_targets_database_unless_told_otherwise() {
+        let env = vec![
+            ("RUNSHEET_TARGET".to_string(), "staging".to_string()),
+            (
+                "DATABASE_URL".to_string(),
+                "postgres://app:s3cret@127.0.0.1:5433/shop".to_string(),
+            ),
+            ("PGUSER".to_string(), "given".to_string()),
+        ];
+        let none = |_: &str| None;
+        let out = stand_in_env(&pod(), &env, &none);
+        let get = |k: &str| {
+            out.iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("APP"), Some("staging-app"));
+        assert_eq!(get("PGHOST"), Some("127.0.0.1"));
+        assert_eq!(get("PGPORT"), Some("5433"));
+        assert_eq!(get("PGUSER"), Some("given"));
+        assert_eq!(get("PGPASSWORD"), Some("s3cret"));
+        assert_eq!(get("PGDATABASE"), Some("shop"));
+        let from_process = |k: &str| (k == "PGHOST").then(|| "elsewhere".to_string());
+        let out = stand_in_env(&pod(), &env, &from_process);
+        assert!(!out.iter().any(|(k, _)| k == "PGHOST"), "{out:?}");
+    }
+}

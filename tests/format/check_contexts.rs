@@ -1,0 +1,168 @@
+//! `contexts:` and `{context=…}`: what `check` accepts, what it refuses
+//! (with the position and a fix), and which context each block resolves to.
+
+use runsheet::runbook::context::ContextKind;
+use runsheet::runbook::span::LineIndex;
+use runsheet::runbook::{Diagnostic, parse};
+
+fn errors(src: &str) -> Vec<Diagnostic> {
+    parse("rb.md", src)
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect()
+}
+
+/// The one error with `code`, and the line it points at (1-based).
+fn only(src: &str, code: &str) -> (Diagnostic, usize, String) {
+    let errs: Vec<Diagnostic> = errors(src).into_iter().filter(|d| d.code == code).collect();
+    assert_eq!(errs.len(), 1, "expected one `{code}`, got {errs:#?}");
+    let d = errs[0].clone();
+    let line = LineIndex::new(src).position(src, d.span.start).line;
+    let pointed = src[d.span.range()].to_string();
+    (d, line, pointed)
+}
+
+const FRONT: &str = "---
+contexts:
+  db:
+    exec: [kubectl, exec, -i, -n, veylant, deploy/postgres, --]
+  app:
+    exec: [docker, exec, -i, $APP_CONTAINER]
+  host:
+    ssh: deploy@db1.internal:2222
+    jump: ops@bastion.example.com
+targets:
+  staging:
+    context: app
+  production:
+    ssh: root@prod.internal
+---
+";
+
+#[test]
+fn contexts_resolve_block_then_step_then_phase_then_target() {
+    let src = format!(
+        "{FRONT}# Rb
+
+## One {{context=db}}
+
+### A {{context=host}}
+
+```bash {{context=local}}
+echo local
+```
+
+```bash
+echo host
+```
+
+### B
+
+```bash
+echo db
+```
+
+## Two
+
+```bash {{target=production}}
+echo prod
+```
+
+```bash
+echo staging
+```
+"
+    );
+    let parsed = parse("rb.md", &src);
+    assert!(!parsed.has_errors(), "{:#?}", parsed.diagnostics);
+    let rb = &parsed.runbook;
+    let mut got = Vec::new();
+    for (phase, step) in rb.steps() {
+        for action in &step.actions {
+            let target = action.target.as_deref().unwrap_or("staging");
+            got.push(
+                rb.action_context(phase, step, action, target)
+                    .map_or("local".to_string(), |c| c.name.clone()),
+            );
+        }
+    }
+    assert_eq!(
+        got,
+        ["local", "host", "db", "target:production", "app"],
+        "block > step > phase > target > local"
+    );
+    let host = rb.contexts.iter().find(|c| c.name == "host").unwrap();
+    assert_eq!(
+        host.kind,
+        ContextKind::Ssh {
+            dest: "deploy@db1.internal".into(),
+            jump: Some("ops@bastion.example.com".into()),
+            port: Some(2222),
+        }
+    );
+}
+
+#[test]
+fn an_unknown_context_is_named_where_it_is_written_with_the_known_ones() {
+    let src = format!("{FRONT}# Rb\n\n## One\n\n```bash {{context=dbb}}\necho\n```\n");
+    let (d, line, pointed) = only(&src, "unknown-context");
+    assert_eq!(pointed, "dbb");
+    assert_eq!(line, 20);
+    let help = d.help.unwrap();
+    assert!(help.contains("did you mean `db`?"), "{help}");
+    assert!(help.contains("local"), "{help}");
+}
+
+#[test]
+fn a_target_naming_an_unknown_context_is_refused() {
+    let src =
+        "---\ntargets:\n  staging:\n    context: pod\n---\n# Rb\n\n## One\n\n```bash\necho\n```\n";
+    let (d, line, _) = only(src, "unknown-context");
+    assert_eq!(line, 3);
+    assert!(d.message.contains("pod"), "{}", d.message);
+}
+
+#[test]
+fn a_context_with_both_ssh_and_exec_or_an_empty_exec_or_a_bad_host_is_refused() {
+    let cases = [
+        (
+            "both:\n    ssh: a@b\n    exec: [env]",
+            "both `ssh:` and `exec:`",
+        ),
+        ("empty:\n    exec: []", "empty `exec:` list"),
+        (
+            "bad:\n    ssh: \"-oProxyCommand=evil\"",
+            "not an ssh destination",
+        ),
+        ("port:\n    ssh: a@b:http", "not an ssh destination"),
+        (
+            "jumpy:\n    exec: [env]\n    jump: a@b",
+            "`jump:` is for `ssh:`",
+        ),
+        ("nothing: {}", "neither `ssh:` nor `exec:`"),
+    ];
+    for (spec, says) in cases {
+        let src = format!("---\ncontexts:\n  {spec}\n---\n# Rb\n\n## One\n\n```bash\necho\n```\n");
+        let (d, line, _) = only(&src, "bad-context");
+        assert_eq!(line, 3, "{spec}");
+        assert!(d.message.contains(says), "{spec}: {}", d.message);
+        assert!(d.help.is_some(), "{spec}");
+    }
+}
+
+#[test]
+fn only_shell_blocks_take_a_context() {
+    let src = format!("{FRONT}# Rb\n\n## One\n\n```sql {{context=db}}\nselect 1\n```\n");
+    let (d, _, pointed) = only(&src, "bad-context");
+    assert_eq!(pointed, "context");
+    assert!(d.message.contains("shell block"), "{}", d.message);
+}
+
+#[test]
+fn local_cannot_be_redeclared() {
+    let src =
+        "---\ncontexts:\n  local:\n    exec: [env]\n---\n# Rb\n\n## One\n\n```bash\necho\n```\n";
+    let (_, line, _) = only(src, "bad-context");
+    assert_eq!(line, 3);
+}
