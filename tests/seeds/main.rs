@@ -12,6 +12,7 @@
 mod support;
 
 mod sandbox;
+mod sandbox_root;
 mod seed_000;
 mod seed_001;
 mod seed_002;
