@@ -8,6 +8,7 @@ use super::SandboxAction;
 use crate::runbook::Runbook;
 use crate::runbook::model::Sandbox;
 use crate::runbook::vars::expand;
+use crate::sandbox::runbook_identity::{RunbookIdentity, mismatch};
 use crate::sandbox::{self, StartOptions, State};
 use crate::session::SessionInfo;
 
@@ -23,7 +24,12 @@ pub struct Setup {
 impl Setup {
     /// What to start `dir` with: the flags, else `spec`, the runbook's
     /// `sandbox:` (read once by the caller, which may need it too).
-    fn options(self, dir: PathBuf, spec: Sandbox) -> StartOptions {
+    fn options(
+        self,
+        dir: PathBuf,
+        spec: Sandbox,
+        runbook: Option<RunbookIdentity>,
+    ) -> StartOptions {
         // The runbook's paths are relative to the runbook, not to where
         // runsheet was started.
         let base = self
@@ -48,15 +54,21 @@ impl Setup {
                 .table
                 .or(spec.table)
                 .unwrap_or_else(|| "schema_migrations".into()),
+            runbook,
         }
     }
 }
 
-/// The runbook's `sandbox:` (none without a runbook).
-fn spec_of(runbook: Option<&Path>) -> Result<Sandbox, String> {
+/// The runbook's `sandbox:` and who it is (none without a runbook).
+fn spec_of(runbook: Option<&Path>) -> Result<(Sandbox, Option<RunbookIdentity>), String> {
     match runbook {
-        Some(r) => Ok(read_runbook(r)?.sandbox.unwrap_or_default()),
-        None => Ok(Sandbox::default()),
+        Some(r) => {
+            let rb = read_runbook(r)?;
+            let spec = rb.sandbox.unwrap_or_default();
+            let id = RunbookIdentity::of(r, &rb.title, &spec);
+            Ok((spec, Some(id)))
+        }
+        None => Ok((Sandbox::default(), None)),
     }
 }
 
@@ -104,7 +116,7 @@ pub fn run(action: Option<SandboxAction>, setup: Setup) -> color_eyre::Result<Ex
     match action {
         None => {
             let started = spec_of(setup.runbook.as_deref())
-                .and_then(|spec| start(&setup.options(dir.clone(), spec)));
+                .and_then(|(spec, id)| start(&setup.options(dir.clone(), spec, id)));
             let state = match started {
                 Ok(s) => s,
                 Err(e) => return fail(&e),
@@ -187,12 +199,26 @@ pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
         Ok(d) => d,
         Err(e) => return fail(&e.to_string()),
     };
-    let spec = match read_runbook(runbook) {
-        Ok(r) => r.sandbox.unwrap_or_default(),
+    let (spec, wanted) = match read_runbook(runbook) {
+        Ok(r) => {
+            let spec = r.sandbox.unwrap_or_default();
+            let id = RunbookIdentity::of(runbook, &r.title, &spec);
+            (spec, id)
+        }
         Err(e) => return fail(&e),
     };
     let state = match sandbox::read_state(&dir) {
-        Some(state) if sandbox::alive(&state) => state,
+        Some(state) if sandbox::alive(&state) => {
+            if let Some(why) = mismatch(state.runbook.as_ref(), &wanted) {
+                // Its databases hold another dataset: a drill there would
+                // rehearse nothing of this runbook. Restarting drops them,
+                // so it is the operator's call, never made for them.
+                return fail(&format!(
+                    "{why}. Stop it with `runsheet sandbox stop` (its databases are removed), then run this command again: a new sandbox is started for this runbook"
+                ));
+            }
+            state
+        }
         _ => {
             let setup = Setup {
                 runbook: Some(runbook.to_path_buf()),
@@ -200,7 +226,7 @@ pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
                 migrations: None,
                 table: None,
             };
-            match start(&setup.options(dir.clone(), spec.clone())) {
+            match start(&setup.options(dir.clone(), spec.clone(), Some(wanted))) {
                 Ok(s) => s,
                 Err(e) => return fail(&e),
             }

@@ -17,6 +17,16 @@ pub enum SandboxError {
         "PostgreSQL will not run as root, and there is no `postgres` user to run it as; {INSTALL_HINT}"
     )]
     NoPostgresUser,
+    /// Running as root, the `postgres` user cannot enter the sandbox's
+    /// folder, nor the temporary directory the clusters would go to instead.
+    #[error(
+        "the postgres user (PostgreSQL runs as it under root) cannot enter {folder}, nor the temporary folder {also}; fix: {fix}"
+    )]
+    Unreachable {
+        folder: String,
+        fix: String,
+        also: String,
+    },
     /// A file or folder of the sandbox could not be created, written,
     /// handed over or removed; `doing` says which (`cannot write …/env`).
     #[error("{doing}: {source}")]

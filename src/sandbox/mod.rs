@@ -10,6 +10,8 @@
 pub mod cluster;
 pub mod error;
 pub mod health;
+pub mod reach;
+pub mod runbook_identity;
 
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -32,6 +34,8 @@ pub struct StartOptions {
     /// The application's migrations folder, for the health endpoint.
     pub migrations: Option<PathBuf>,
     pub table: String,
+    /// The runbook the sandbox is started for (None: from flags only).
+    pub runbook: Option<runbook_identity::RunbookIdentity>,
 }
 
 /// What is running, kept in `state.json` so `stop` (or the next start)
@@ -44,6 +48,13 @@ pub struct State {
     pub env: Vec<(String, String)>,
     /// What could not be started, and why (moto missing, …).
     pub notes: Vec<String>,
+    /// The folder the clusters were put in instead of the sandbox's own
+    /// when the server user could not reach that (root): `stop` removes it.
+    #[serde(default)]
+    pub clusters_elsewhere: Option<PathBuf>,
+    /// The runbook it was started for; None when started from flags only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook: Option<runbook_identity::RunbookIdentity>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -99,13 +110,25 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), SandboxError> {
     let bins = Binaries::find()?;
     std::fs::create_dir_all(&opts.dir)
         .map_err(|e| SandboxError::io(format!("cannot create {}", opts.dir.display()), e))?;
-    let mut state = State::default();
+    let mut state = State {
+        runbook: opts.runbook.clone(),
+        ..State::default()
+    };
     let password = hex::encode(rand_bytes());
+    let (root, elsewhere) = reach::clusters_root(
+        &opts.dir,
+        cluster::server_user()?,
+        &hex::encode(rand_bytes()),
+    )?;
+    if elsewhere {
+        state.clusters_elsewhere = Some(root.clone());
+        write_state(&opts.dir, &state)?;
+    }
     let started = std::thread::scope(|s| {
         let staging =
-            s.spawn(|| cluster::start(&bins, "staging", &opts.dir.join("staging"), &password));
-        let production = s
-            .spawn(|| cluster::start(&bins, "production", &opts.dir.join("production"), &password));
+            s.spawn(|| cluster::start(&bins, "staging", &root.join("staging"), &password));
+        let production =
+            s.spawn(|| cluster::start(&bins, "production", &root.join("production"), &password));
         (staging.join(), production.join())
     });
     let (Ok(staging), Ok(production)) = started else {
@@ -244,6 +267,12 @@ pub fn stop(dir: &Path) -> Result<Vec<String>, SandboxError> {
             cluster::stop(&bins, &c.dir);
             done.push(format!("stopped PostgreSQL {} (port {})", c.name, c.port));
         }
+    }
+    if let Some(elsewhere) = &state.clusters_elsewhere
+        && elsewhere.exists()
+    {
+        remove_all(elsewhere)?;
+        done.push(format!("removed {}", elsewhere.display()));
     }
     remove_all(dir)?;
     let ports: Vec<u16> = state

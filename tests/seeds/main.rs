@@ -13,6 +13,7 @@ mod support;
 
 mod drills_tui;
 mod sandbox;
+mod sandbox_root;
 mod seed_000;
 mod seed_001;
 mod seed_002;
