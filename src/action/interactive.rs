@@ -39,7 +39,10 @@ pub async fn run_interactive(p: &Prepared) -> Interactive {
 async fn run(p: &Prepared, capture: Option<&exports::Capture>) -> (Option<u32>, ActionOutcome) {
     let started = std::time::Instant::now();
     if let Some(ctx) = &p.context {
-        return (None, error_outcome(crate::exec::context::not_supported(ctx)));
+        return (
+            None,
+            error_outcome(crate::exec::context::not_supported(ctx)),
+        );
     }
     if let Some(why) = no_terminal_for(&p.action.code) {
         return (None, error_outcome(why));

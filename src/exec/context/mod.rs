@@ -1,10 +1,11 @@
-//! Running a shell block in its context (`runbook::context`). This version
-//! runs only two kinds: this machine, and, in a sandbox, the local stand-in
-//! that replaces every context. A block whose context is an `exec:` wrapper
-//! or an ssh host fails before it starts, saying so: it never runs on this
-//! machine as if it had reached the context.
+//! Running a shell block in its context (`runbook::context`): this machine,
+//! an `exec:` wrapper (`wrapper`), and, in a sandbox, the local stand-in
+//! that replaces every context. A block whose context is an ssh host, or an
+//! interactive block in a wrapper, fails before it starts, saying so: it
+//! never runs on this machine as if it had reached the context.
 
 mod stand_in;
+pub mod wrapper;
 
 pub use stand_in::stand_in_env;
 
@@ -19,4 +20,20 @@ pub fn not_supported(ctx: &Context) -> String {
         ctx.name,
         ctx.describe()
     )
+}
+
+/// The wrapper words of an `exec:` context with `$VARS` expanded from the
+/// block's environment, or why the block cannot run there.
+pub fn wrapper_words(ctx: &Context, env: &[(String, String)]) -> Result<Vec<String>, String> {
+    match &ctx.kind {
+        crate::runbook::context::ContextKind::Exec { argv } => {
+            let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+            let process_env = |n: &str| std::env::var(n).ok();
+            Ok(argv
+                .iter()
+                .map(|w| crate::runbook::vars::expand(w, &values, &process_env))
+                .collect())
+        }
+        _ => Err(not_supported(ctx)),
+    }
 }
