@@ -42,7 +42,10 @@ async fn run(p: &Prepared, capture: Option<&exports::Capture>) -> (Option<u32>, 
         return (None, error_outcome(why.clone()));
     }
     if let Some(ctx) = &p.context {
-        return (None, error_outcome(crate::exec::context::not_supported(ctx)));
+        return (
+            None,
+            error_outcome(crate::exec::context::not_supported(ctx)),
+        );
     }
     if let Some(why) = no_terminal_for(&p.action.code) {
         return (None, error_outcome(why));

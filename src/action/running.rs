@@ -67,9 +67,12 @@ impl Running {
         if let Some(why) = &p.refused {
             return Err(error_outcome(why.clone()));
         }
-        if let Some(ctx) = &p.context {
-            return Err(error_outcome(crate::exec::context::not_supported(ctx)));
-        }
+        let wrapper = match &p.context {
+            Some(ctx) => {
+                Some(crate::exec::context::wrapper_words(ctx, &p.env).map_err(error_outcome)?)
+            }
+            None => None,
+        };
         let inner = match p.interpreter {
             Some(interpreter) => {
                 let mut spec = ShellSpec::new(interpreter, p.action.code.clone());
@@ -77,6 +80,7 @@ impl Running {
                 spec.cwd = p.action.cwd.as_ref().map(Into::into);
                 spec.timeout = Some(p.timeout);
                 spec.capture_exports = true;
+                spec.wrapper = wrapper;
                 // Up to 256 pipe reads in flight (at most 16 MiB): the command
                 // keeps writing while the journal catches up, and memory stays
                 // bounded.

@@ -39,17 +39,16 @@ impl Interpreter {
     /// Options make the first failing command fail the step (pipelines
     /// too, for bash) and keep the user's startup files out of it.
     pub fn args(self, script: &str) -> Vec<&str> {
+        let mut args = self.options().to_vec();
+        args.extend(["-c", script]);
+        args
+    }
+
+    /// The options alone, the same wherever the block runs.
+    pub fn options(self) -> &'static [&'static str] {
         match self {
-            Self::Bash => vec![
-                "--noprofile",
-                "--norc",
-                "-e",
-                "-o",
-                "pipefail",
-                "-c",
-                script,
-            ],
-            Self::Sh => vec!["-e", "-c", script],
+            Self::Bash => &["--noprofile", "--norc", "-e", "-o", "pipefail"],
+            Self::Sh => &["-e"],
         }
     }
 

@@ -12,6 +12,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use super::context;
 use futures::FutureExt;
 use nix::sys::signal::Signal;
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -59,6 +60,9 @@ pub struct ShellSpec {
     pub grace: Duration,
     /// Collect what the block exports (`ProcessEnd::exported`).
     pub capture_exports: bool,
+    /// An `exec:` context's words, variables expanded: the script runs
+    /// through it (`exec::context::wrapper`), its exports uncollected.
+    pub wrapper: Option<Vec<String>>,
 }
 
 impl ShellSpec {
@@ -83,6 +87,7 @@ impl fmt::Debug for ShellSpec {
             .field("timeout", &self.timeout)
             .field("grace", &self.grace)
             .field("capture_exports", &self.capture_exports)
+            .field("wrapper", &self.wrapper)
             .finish()
     }
 }
@@ -97,6 +102,7 @@ impl Default for ShellSpec {
             timeout: None,
             grace: DEFAULT_GRACE,
             capture_exports: false,
+            wrapper: None,
         }
     }
 }
@@ -167,8 +173,7 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
     let started = Instant::now();
     let before = Action::before_spawn();
     // Without a private file the block still runs, its exports uncarried.
-    let capture = spec
-        .capture_exports
+    let capture = (spec.capture_exports && spec.wrapper.is_none())
         .then(exports::Capture::new)
         .and_then(Result::ok);
     let mut child = start(&spec, capture.as_ref())?;
@@ -183,6 +188,23 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
     };
     widen_pipe(&stdout);
     widen_pipe(&stderr);
+    let lifeline = match (&spec.wrapper, child.stdin.take()) {
+        (Some(_), Some(mut stdin)) => {
+            let payload = context::wrapper::payload(&spec.script, &spec.env);
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            runtime.spawn(async move {
+                use tokio::io::AsyncWriteExt;
+                if stdin.write_all(&payload).await.is_ok() {
+                    // Held open until the run is over: its end is the
+                    // far side's signal to stop.
+                    let _ = rx.await;
+                }
+                drop(stdin);
+            });
+            Some(tx)
+        }
+        _ => None,
+    };
     let Some(group) = Group::new(pid) else {
         let _ = child.start_kill();
         return Err(io::Error::other(format!(
@@ -200,6 +222,7 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
         grace: spec.grace,
         cancel: cancel_rx,
         capture: capture.map(|c| (c, spec.env.clone())),
+        _lifeline: lifeline,
     };
     runtime.spawn(supervise(run, started, stdout, stderr, events));
     Ok(ShellHandle {
@@ -226,11 +249,20 @@ fn start(spec: &ShellSpec, capture: Option<&exports::Capture>) -> io::Result<Chi
             ));
         }
     }
-    let mut cmd =
-        spec.interpreter
-            .command_capturing(&spec.script, &spec.env, spec.cwd.as_deref(), capture);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
+    let mut cmd = match &spec.wrapper {
+        Some(words) => wrapped(words, spec)?,
+        None => {
+            let mut cmd = spec.interpreter.command_capturing(
+                &spec.script,
+                &spec.env,
+                spec.cwd.as_deref(),
+                capture,
+            );
+            cmd.stdin(Stdio::null());
+            cmd
+        }
+    };
+    cmd.stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         // The supervising task decides when processes die, not a drop.
@@ -245,6 +277,22 @@ fn start(spec: &ShellSpec, capture: Option<&exports::Capture>) -> io::Result<Chi
     })
 }
 
+/// The wrapper's command: its words and the fixed bootstrap; the script
+/// and its variables go through stdin, never into the process's
+/// environment or command line.
+fn wrapped(words: &[String], spec: &ShellSpec) -> io::Result<tokio::process::Command> {
+    let argv = context::wrapper::argv(words, spec.interpreter);
+    let Some((program, rest)) = argv.split_first() else {
+        return Err(io::Error::other("the context's `exec:` list is empty"));
+    };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(rest).env_remove("BASH_ENV").stdin(Stdio::piped());
+    if let Some(cwd) = &spec.cwd {
+        cmd.current_dir(cwd);
+    }
+    Ok(cmd)
+}
+
 struct Run {
     child: Child,
     pid: u32,
@@ -256,6 +304,8 @@ struct Run {
     cancel: watch::Receiver<bool>,
     /// The exports' file, and the environment the block was given.
     capture: Option<(exports::Capture, Vec<(String, String)>)>,
+    /// Dropped when the run is over, closing a wrapper's stdin.
+    _lifeline: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 async fn supervise(

@@ -35,7 +35,9 @@ pub struct Context {
 pub enum ContextKind {
     Local,
     /// A wrapper the block's shell runs under; its words may hold `$VARS`.
-    Exec { argv: Vec<String> },
+    Exec {
+        argv: Vec<String>,
+    },
     /// OpenSSH to `dest` (`user@host` or `host`), through `jump` if set.
     Ssh {
         dest: String,
@@ -224,7 +226,9 @@ pub fn for_target(
                 Diagnostic::error(
                     "bad-context",
                     span,
-                    format!("target `{target}` names a context and also declares its own `ssh:`/`exec:`"),
+                    format!(
+                        "target `{target}` names a context and also declares its own `ssh:`/`exec:`"
+                    ),
                 )
                 .with_help("keep `context: name`, or the inline `ssh:`/`exec:` fields, not both"),
             );
@@ -281,7 +285,10 @@ pub fn ssh_destination(text: &str) -> Result<(String, Option<u16>), String> {
     if t.starts_with('-') {
         return Err("it starts with `-`, which ssh would read as an option".into());
     }
-    if let Some(bad) = t.chars().find(|c| c.is_whitespace() || "'\"`;|&<>()\\".contains(*c)) {
+    if let Some(bad) = t
+        .chars()
+        .find(|c| c.is_whitespace() || "'\"`;|&<>()\\".contains(*c))
+    {
         return Err(format!("it holds `{bad}`"));
     }
     let (user_host, port) = match t.rsplit_once(':') {
@@ -311,7 +318,7 @@ pub fn ssh_destination(text: &str) -> Result<(String, Option<u16>), String> {
 /// `local`.
 pub fn check_attr(a: &Attr, names: &[String], diags: &mut Vec<Diagnostic>) -> String {
     let name = a.text().to_string();
-    if name == LOCAL || names.iter().any(|n| *n == name) {
+    if name == LOCAL || names.contains(&name) {
         return name;
     }
     let choices: Vec<&str> = names
@@ -339,10 +346,7 @@ pub fn check_attr(a: &Attr, names: &[String], diags: &mut Vec<Diagnostic>) -> St
 
 /// The context a shell block runs in: the block's, else its step's, else
 /// its phase's, else its target's, else this machine. `None` means local.
-pub fn resolve<'a>(
-    contexts: &'a [Context],
-    chosen: [Option<&str>; 4],
-) -> Option<&'a Context> {
+pub fn resolve<'a>(contexts: &'a [Context], chosen: [Option<&str>; 4]) -> Option<&'a Context> {
     let name = chosen.into_iter().flatten().next()?;
     if name == LOCAL {
         return None;
@@ -365,7 +369,16 @@ mod tests {
             ssh_destination("root@127.0.0.1:2222"),
             Ok(("root@127.0.0.1".into(), Some(2222)))
         );
-        for bad in ["", "-oProxyCommand=x", "a b", "@host", "u@", "u@h:x", "u@h:0", "a;b"] {
+        for bad in [
+            "",
+            "-oProxyCommand=x",
+            "a b",
+            "@host",
+            "u@",
+            "u@h:x",
+            "u@h:0",
+            "a;b",
+        ] {
             assert!(ssh_destination(bad).is_err(), "{bad}");
         }
     }
@@ -382,7 +395,10 @@ mod tests {
         };
         let all = [ctx("db"), ctx("app")];
         let pick = |c: [Option<&str>; 4]| resolve(&all, c).map(|c| c.name.clone());
-        assert_eq!(pick([None, Some("app"), Some("db"), None]), Some("app".into()));
+        assert_eq!(
+            pick([None, Some("app"), Some("db"), None]),
+            Some("app".into())
+        );
         assert_eq!(pick([Some("local"), Some("app"), None, None]), None);
         assert_eq!(pick([None, None, None, Some("db")]), Some("db".into()));
         assert_eq!(pick([None; 4]), None);

@@ -1,9 +1,9 @@
 //! The YAML front matter where a runbook declares its targets and variables.
 //! GitHub shows it as a table above the runbook, and runme reads the same spot.
 
+use super::context::{self, Context, ContextSpec};
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, parse_duration};
-use super::context::{self, Context, ContextSpec};
 use super::model::{Sandbox, Target, Variable};
 use super::span::{LineIndex, Span};
 use indexmap::IndexMap;

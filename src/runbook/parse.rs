@@ -554,7 +554,9 @@ impl Builder<'_> {
     fn start_phase(&mut self, title: String, span: Span, attrs: &[Attr]) {
         self.check_attrs(
             attrs,
-            &["id", "target", "estimate", "rollback", "role", "undoes", "context"],
+            &[
+                "id", "target", "estimate", "rollback", "role", "undoes", "context",
+            ],
             "a phase heading",
         );
         let stated = self.role_attr(attrs);
@@ -603,7 +605,9 @@ impl Builder<'_> {
     fn start_step(&mut self, title: String, span: Span, attrs: &[Attr]) {
         self.check_attrs(
             attrs,
-            &["id", "target", "estimate", "undoes", "role", "rollback", "context"],
+            &[
+                "id", "target", "estimate", "undoes", "role", "rollback", "context",
+            ],
             "a step heading",
         );
         let phase_undoes = self
@@ -899,15 +903,15 @@ impl Builder<'_> {
 
     fn context_attr(&mut self, attrs: &[Attr]) -> Option<String> {
         let a = attr(attrs, "context")?;
-        Some(super::context::check_attr(a, &self.contexts, &mut self.diags))
+        Some(super::context::check_attr(
+            a,
+            &self.contexts,
+            &mut self.diags,
+        ))
     }
 
     /// `{context=…}` on a block: only a shell block runs somewhere.
-    fn block_context(
-        &mut self,
-        kind: action::Kind,
-        attrs: &[Attr],
-    ) -> Option<String> {
+    fn block_context(&mut self, kind: action::Kind, attrs: &[Attr]) -> Option<String> {
         let a = attr(attrs, "context")?;
         if kind != action::Kind::Shell {
             self.diags.push(

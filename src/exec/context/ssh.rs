@@ -1,0 +1,79 @@
+//! The OpenSSH command line of an `ssh:` context. The user's own
+//! configuration and agent apply (aliases, keys, `ProxyJump` in
+//! `~/.ssh/config`); runsheet adds only what makes a session safe to run
+//! unattended: no password prompt in the middle of a step (`BatchMode`),
+//! host keys checked strictly (an unknown or changed key stops the step),
+//! and one shared connection per host (`ControlPath`), opened by the
+//! preflight and reused by every step.
+
+use std::path::PathBuf;
+
+/// Where the shared connections' sockets live: private to this user.
+pub fn control_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    base.join(format!("runsheet-ssh-{}", nix::unistd::getuid()))
+}
+
+/// Makes `control_dir()` (mode 0700); without it steps still run, each on
+/// a connection of its own.
+pub fn ensure_control_dir() -> Option<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    let dir = control_dir();
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    let meta = std::fs::symlink_metadata(&dir).ok()?;
+    // A folder someone else made, or opened to others, could hand our
+    // steps to their connection.
+    let mine = meta.is_dir()
+        && meta.uid() == nix::unistd::getuid().as_raw()
+        && meta.permissions().mode() & 0o077 == 0;
+    mine.then_some(dir)
+}
+
+/// `ssh … DEST` with runsheet's options; `master` opens the shared
+/// connection in the background instead of running a command.
+pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, master: bool) -> Vec<String> {
+    let mut a: Vec<String> = vec!["ssh".into()];
+    if let Some(cfg) = std::env::var_os("RUNSHEET_SSH_CONFIG") {
+        a.push("-F".into());
+        a.push(cfg.to_string_lossy().into_owned());
+    }
+    for opt in ["BatchMode=yes", "StrictHostKeyChecking=yes", "ConnectTimeout=10"] {
+        a.push("-o".into());
+        a.push(opt.into());
+    }
+    if let Some(dir) = ensure_control_dir() {
+        a.push("-o".into());
+        a.push(format!("ControlPath={}/%C", dir.display()));
+        a.push("-o".into());
+        a.push(if master {
+            "ControlMaster=yes".into()
+        } else {
+            "ControlMaster=no".into()
+        });
+        if master {
+            a.push("-o".into());
+            a.push("ControlPersist=30m".into());
+        }
+    }
+    if let Some(p) = port {
+        a.push("-p".into());
+        a.push(p.to_string());
+    }
+    if let Some(j) = jump {
+        a.push("-J".into());
+        a.push(j.into());
+    }
+    if master {
+        a.push("-f".into());
+        a.push("-N".into());
+    } else {
+        // No terminal: the block's output comes back as two clean streams.
+        a.push("-T".into());
+    }
+    a.push("--".into());
+    a.push(dest.into());
+    a
+}
