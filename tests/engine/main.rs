@@ -14,6 +14,7 @@ mod support;
 
 mod alternatives;
 mod checklists;
+mod contexts;
 mod exports;
 mod fences;
 mod gates_shell;

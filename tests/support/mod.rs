@@ -11,6 +11,7 @@ pub mod pg;
 pub mod raw_http;
 pub mod rehearsal;
 pub mod s3;
+pub mod sshd;
 pub mod tmux;
 pub mod tui;
 pub mod tui_drill;

@@ -40,7 +40,11 @@ pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, master: bool) -> 
         a.push("-F".into());
         a.push(cfg.to_string_lossy().into_owned());
     }
-    for opt in ["BatchMode=yes", "StrictHostKeyChecking=yes", "ConnectTimeout=10"] {
+    for opt in [
+        "BatchMode=yes",
+        "StrictHostKeyChecking=yes",
+        "ConnectTimeout=10",
+    ] {
         a.push("-o".into());
         a.push(opt.into());
     }
