@@ -9,7 +9,7 @@
 //! record, one of them destructive (`remove_column`). `docker exec …
 //! bin/rails db:migrate` cannot run here: where the runbook says it, the
 //! operator skips the step, saying why, and applies by hand what the
-//! migrations do (`rails-db-migrate.sql`, next to them in the sandbox),
+//! migrations do (the sandbox's `bin/rails` stand-in, next to them),
 //! the way an operator without the app container would. The runbook's own
 //! `migrations … expect=none` and /health checks must then see nothing
 //! pending.
@@ -34,15 +34,16 @@ fn sandbox_asset(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// What `bin/rails db:migrate` would do, applied by hand with psql.
+/// What `bin/rails db:migrate` does, run by hand with the sandbox's
+/// stand-in for it (each pending migration's SQL and its schema_migrations
+/// row, in one transaction).
 fn rails_db_migrate(r: &Rehearsal, url_var: &str) {
-    let file = sandbox_asset("rails-db-migrate.sql");
-    let out = Command::new("psql")
-        .arg(r.env(url_var))
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-f"])
-        .arg(&file)
+    let file = sandbox_asset("bin/rails");
+    let out = Command::new(&file)
+        .arg("db:migrate")
+        .env("DATABASE_URL", r.env(url_var))
         .output()
-        .expect("psql");
+        .expect("bin/rails");
     assert!(
         out.status.success(),
         "applying {}: {}",
@@ -81,7 +82,7 @@ fn skip_reason(step: &str) -> Option<&'static str> {
             "1.2 ",
             "no docker nor rails in the rehearsal: `bin/rails db:migrate` cannot run; \
              the two pending migrations were applied by hand to staging \
-             (rails-db-migrate.sql, their SQL) instead",
+             (the sandbox's bin/rails stand-in) instead",
         ),
         (
             "1.3 Vérifier (db:migrate:status)",
@@ -97,7 +98,7 @@ fn skip_reason(step: &str) -> Option<&'static str> {
             "2.4 ",
             "no docker nor rails in the rehearsal: the gate was refused, this command \
              cannot run here; after manual approval the two migrations were applied by \
-             hand to production (rails-db-migrate.sql, their SQL), backup from 2.1 kept",
+             hand to production (the sandbox's bin/rails stand-in), backup from 2.1 kept",
         ),
         (
             "2.5 Valider (db:migrate:status)",

@@ -567,12 +567,16 @@ fn console_question(last: &str) -> Cue {
     }
 }
 
-/// `Type production to run it:`: the name the gate wants.
+/// `Type production to run it:`, `Type production to approve it and go
+/// on:`: the name the gate wants.
 fn gate_name(screen: &str) -> Option<String> {
-    let line = screen.lines().find(|l| l.contains(" to run it:"))?;
-    let at = line.find("Type ")?;
-    let rest = &line[at + "Type ".len()..];
-    Some(rest.split(" to run it:").next()?.trim().to_string())
+    screen.lines().find_map(|line| {
+        let at = line.find("Type ")?;
+        let rest = &line[at + "Type ".len()..];
+        let (name, after) = rest.split_once(" to ")?;
+        let asks = after.contains("it:") || after.contains("on:");
+        (asks && !name.trim().is_empty() && !name.contains(' ')).then(|| name.trim().to_string())
+    })
 }
 
 /// The selected step's title: the first line of the Step pane.
