@@ -23,36 +23,75 @@ pub fn not_supported(ctx: &Context) -> String {
     )
 }
 
-/// The wrapper words of an `exec:` context with `$VARS` expanded from the
-/// block's environment, or why the block cannot run there.
+/// The words that start a block of `ctx`: an `exec:` wrapper's, or ssh's
+/// for an `ssh:` host, with `$VARS` expanded from the block's environment.
+/// A word left with a variable that has no value is refused: a wrapper or
+/// a destination missing a word would run somewhere else.
 pub fn wrapper_words(ctx: &Context, env: &[(String, String)]) -> Result<Vec<String>, String> {
-    match &ctx.kind {
-        crate::runbook::context::ContextKind::Exec { argv } => {
-            let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
-            let process_env = |n: &str| std::env::var(n).ok();
-            Ok(argv
-                .iter()
-                .map(|w| crate::runbook::vars::expand(w, &values, &process_env))
-                .collect())
+    use crate::runbook::context::ContextKind;
+    let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+    let process_env = |n: &str| std::env::var(n).ok();
+    let word = |w: &str| -> Result<String, String> {
+        let lookup = |n: &str| values.contains_key(n) || process_env(n).is_some();
+        match crate::runbook::vars::references(w)
+            .into_iter()
+            .find(|(n, _)| !lookup(n))
+        {
+            Some((missing, _)) => Err(format!(
+                "context `{}`: `{w}` uses ${missing}, which has no value: set it (the target's `env:`, or `export {missing}=…`) before the session; nothing was run",
+                ctx.name
+            )),
+            None => Ok(crate::runbook::vars::expand(w, &values, &process_env)),
         }
-        crate::runbook::context::ContextKind::Ssh { dest, jump, port } => {
-            let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
-            let process_env = |n: &str| std::env::var(n).ok();
-            let word = |w: &str| crate::runbook::vars::expand(w, &values, &process_env);
-            let dest = word(dest);
-            let jump = jump.as_deref().map(word);
-            if let Some(w) = [Some(&dest), jump.as_ref()]
-                .into_iter()
-                .flatten()
-                .find(|w| w.contains('$'))
-            {
-                return Err(format!(
-                    "context `{}`: `{w}` still holds a variable with no value: set it (the target's `env:`, or `export NAME=…`) before the session; nothing was run",
-                    ctx.name
-                ));
-            }
+    };
+    match &ctx.kind {
+        ContextKind::Exec { argv } => argv.iter().map(|w| word(w)).collect(),
+        ContextKind::Ssh { dest, jump, port } => {
+            let dest = word(dest)?;
+            let jump = jump.as_deref().map(word).transpose()?;
             Ok(ssh::argv(&dest, jump.as_deref(), *port, false))
         }
-        crate::runbook::context::ContextKind::Local => Err(not_supported(ctx)),
+        ContextKind::Local => Err(not_supported(ctx)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::context::ContextKind;
+
+    fn exec(words: &[&str]) -> Context {
+        Context {
+            name: "app".into(),
+            kind: ContextKind::Exec {
+                argv: words.iter().map(|w| (*w).to_string()).collect(),
+            },
+            sandbox_env: Vec::new(),
+            span: crate::runbook::span::Span::new(0, 0),
+        }
+    }
+
+    #[test]
+    fn a_wrapper_word_takes_the_block_s_values_and_an_unset_one_is_refused() {
+        let env = [(
+            "APP_CONTAINER".to_string(),
+            "grenoble-roller-prod".to_string(),
+        )];
+        let ctx = exec(&["docker", "exec", "-i", "$APP_CONTAINER"]);
+        assert_eq!(
+            wrapper_words(&ctx, &env),
+            Ok(vec![
+                "docker".to_string(),
+                "exec".into(),
+                "-i".into(),
+                "grenoble-roller-prod".into()
+            ])
+        );
+        let ctx = exec(&["docker", "exec", "-i", "${RUNSHEET_TEST_UNSET_1234}"]);
+        let err = wrapper_words(&ctx, &env).unwrap_err();
+        assert!(
+            err.contains("$RUNSHEET_TEST_UNSET_1234") && err.contains("nothing was run"),
+            "{err}"
+        );
     }
 }
