@@ -88,6 +88,10 @@ pub enum Command {
         /// and health endpoint, through the variables it set.
         #[arg(long)]
         sandbox: bool,
+        /// With --sandbox: a sandbox running for another runbook is
+        /// restarted for this one without asking (its databases are removed).
+        #[arg(long)]
+        restart_sandbox: bool,
         /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
         /// or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -244,6 +248,9 @@ pub enum SandboxAction {
     Stop,
     /// Print the sandbox's variables as `export` lines.
     Env,
+    /// What runs (clusters and their ports, health endpoint, S3), for which
+    /// runbook, its work folder; exit 0 when a sandbox runs, 1 when none.
+    Status,
     /// The health endpoint's server (started by `runsheet sandbox`).
     #[command(hide = true)]
     ServeHealth {
@@ -309,9 +316,16 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         // With the sandbox's variables sourced but not the runbook's
         // rehearsal values, a run is a sandbox run all the same.
         Command::Run {
-            sandbox, runbook, ..
-        } if sandbox || (crate::sandbox::active() && !crate::sandbox::applied()) => {
-            sandbox::exec_run(&runbook)
+            sandbox,
+            runbook,
+            auto,
+            restart_sandbox,
+            ..
+        } if sandbox
+            || restart_sandbox
+            || (crate::sandbox::active() && !crate::sandbox::applied()) =>
+        {
+            sandbox::exec_run(&runbook, auto, restart_sandbox)
         }
         Command::Run {
             runbook,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::SandboxAction;
 use crate::runbook::Runbook;
 use crate::runbook::model::Sandbox;
-use crate::runbook::vars::expand;
+use crate::runbook::workdir;
 use crate::sandbox::runbook_identity::{RunbookIdentity, mismatch};
 use crate::sandbox::{self, StartOptions, State};
 use crate::session::SessionInfo;
@@ -24,12 +24,12 @@ pub struct Setup {
 impl Setup {
     /// What to start `dir` with: the flags, else `spec`, the runbook's
     /// `sandbox:` (read once by the caller, which may need it too).
-    fn options(
-        self,
-        dir: PathBuf,
-        spec: Sandbox,
-        runbook: Option<RunbookIdentity>,
-    ) -> StartOptions {
+    fn options(self, dir: PathBuf, wanted: Wanted) -> Result<StartOptions, String> {
+        let Wanted {
+            spec,
+            identity,
+            buckets,
+        } = wanted;
         // The runbook's paths are relative to the runbook, not to where
         // runsheet was started.
         let base = self
@@ -46,7 +46,16 @@ impl Setup {
                 let default = PathBuf::from("db/migrate");
                 default.is_dir().then_some(default)
             });
-        StartOptions {
+        let env = |n: &str| std::env::var(n).ok();
+        let work_from = spec
+            .workdir
+            .as_deref()
+            .map(|w| {
+                let base = std::path::absolute(&base).unwrap_or(base.clone());
+                workdir::resolve("sandbox: workdir:", w, &base, &HashMap::new(), &env)
+            })
+            .transpose()?;
+        Ok(StartOptions {
             dir,
             dataset: self.dataset.or_else(|| from_runbook(spec.dataset)),
             migrations,
@@ -54,21 +63,38 @@ impl Setup {
                 .table
                 .or(spec.table)
                 .unwrap_or_else(|| "schema_migrations".into()),
-            runbook,
-        }
+            runbook: identity,
+            work_from,
+            setup: spec.setup,
+            buckets,
+            spec_env: spec.env,
+        })
+    }
+}
+
+/// What a runbook asks of a sandbox (nothing without a runbook).
+#[derive(Default, Clone)]
+struct Wanted {
+    spec: Sandbox,
+    identity: Option<RunbookIdentity>,
+    /// Every bucket it names, as written.
+    buckets: Vec<String>,
+}
+
+fn wanted_by(path: &Path, rb: &Runbook) -> Wanted {
+    let spec = rb.sandbox.clone().unwrap_or_default();
+    Wanted {
+        identity: Some(RunbookIdentity::of(path, &rb.title, &spec)),
+        buckets: sandbox::buckets::named(rb),
+        spec,
     }
 }
 
 /// The runbook's `sandbox:` and who it is (none without a runbook).
-fn spec_of(runbook: Option<&Path>) -> Result<(Sandbox, Option<RunbookIdentity>), String> {
+fn spec_of(runbook: Option<&Path>) -> Result<Wanted, String> {
     match runbook {
-        Some(r) => {
-            let rb = read_runbook(r)?;
-            let spec = rb.sandbox.unwrap_or_default();
-            let id = RunbookIdentity::of(r, &rb.title, &spec);
-            Ok((spec, Some(id)))
-        }
-        None => Ok((Sandbox::default(), None)),
+        Some(r) => Ok(wanted_by(r, &read_runbook(r)?)),
+        None => Ok(Wanted::default()),
     }
 }
 
@@ -95,6 +121,11 @@ fn start(opts: &StartOptions) -> Result<State, String> {
             } else {
                 eprintln!("a sandbox is already running in {}", opts.dir.display());
             }
+            if fresh {
+                for made in &state.made {
+                    eprintln!("made: {made}");
+                }
+            }
             for note in &state.notes {
                 eprintln!("note: {note}");
             }
@@ -116,7 +147,8 @@ pub fn run(action: Option<SandboxAction>, setup: Setup) -> color_eyre::Result<Ex
     match action {
         None => {
             let started = spec_of(setup.runbook.as_deref())
-                .and_then(|(spec, id)| start(&setup.options(dir.clone(), spec, id)));
+                .and_then(|wanted| setup.options(dir.clone(), wanted))
+                .and_then(|opts| start(&opts));
             let state = match started {
                 Ok(s) => s,
                 Err(e) => return fail(&e),
@@ -142,6 +174,16 @@ pub fn run(action: Option<SandboxAction>, setup: Setup) -> color_eyre::Result<Ex
             }
             Err(e) => fail(&e.to_string()),
         },
+        Some(SandboxAction::Status) => {
+            let state = sandbox::read_state(&dir);
+            let (text, runs) = sandbox::status::describe(&dir, state.as_ref());
+            print!("{text}");
+            Ok(if runs {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Some(SandboxAction::Env) => match sandbox::read_state(&dir) {
             Some(state) => {
                 print!("{}", sandbox::exports(&state));
@@ -193,40 +235,60 @@ fn serve_health(
 
 /// `run RUNBOOK … --sandbox`: the same command again, with the sandbox's
 /// variables and the runbook's rehearsal values; a sandbox is started
-/// first, from the runbook's `sandbox:`, when none is running.
-pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
+/// first, from the runbook's `sandbox:`, when none is running, and one
+/// started for another runbook is restarted when the operator agrees
+/// (`restart`: `--restart-sandbox`, agreed beforehand).
+pub fn exec_run(runbook: &Path, auto: bool, restart: bool) -> color_eyre::Result<ExitCode> {
     let dir = match sandbox::default_dir() {
         Ok(d) => d,
         Err(e) => return fail(&e.to_string()),
     };
-    let (spec, wanted) = match read_runbook(runbook) {
-        Ok(r) => {
-            let spec = r.sandbox.unwrap_or_default();
-            let id = RunbookIdentity::of(runbook, &r.title, &spec);
-            (spec, id)
-        }
+    let wanted = match read_runbook(runbook) {
+        Ok(r) => wanted_by(runbook, &r),
         Err(e) => return fail(&e),
     };
-    let state = match sandbox::read_state(&dir) {
+    let spec = wanted.spec.clone();
+    let running = match sandbox::read_state(&dir) {
         Some(state) if sandbox::alive(&state) => {
-            if let Some(why) = mismatch(state.runbook.as_ref(), &wanted) {
-                // Its databases hold another dataset: a drill there would
-                // rehearse nothing of this runbook. Restarting drops them,
-                // so it is the operator's call, never made for them.
-                return fail(&format!(
-                    "{why}. Stop it with `runsheet sandbox stop` (its databases are removed), then run this command again: a new sandbox is started for this runbook"
-                ));
+            let why = wanted
+                .identity
+                .as_ref()
+                .and_then(|w| mismatch(state.runbook.as_ref(), w));
+            match why {
+                None => Some(state),
+                Some(why) => {
+                    // Its databases hold another dataset: a drill there
+                    // would rehearse nothing of this runbook. Restarting
+                    // drops them, so it is the operator's call, never
+                    // made for them.
+                    if !(restart || agrees_to_restart(&why, auto)) {
+                        return fail(&format!(
+                            "{why}. Restart it for this runbook with `--restart-sandbox` (its databases are removed), or stop it with `runsheet sandbox stop` and run this command again"
+                        ));
+                    }
+                    eprintln!("stopping the sandbox started for the other runbook");
+                    if let Err(e) = sandbox::stop(&dir) {
+                        return fail(&format!("cannot stop the running sandbox: {e}"));
+                    }
+                    None
+                }
             }
-            state
         }
-        _ => {
+        _ => None,
+    };
+    let state = match running {
+        Some(s) => s,
+        None => {
             let setup = Setup {
                 runbook: Some(runbook.to_path_buf()),
                 dataset: None,
                 migrations: None,
                 table: None,
             };
-            match start(&setup.options(dir.clone(), spec.clone(), Some(wanted))) {
+            match setup
+                .options(dir.clone(), wanted)
+                .and_then(|opts| start(&opts))
+            {
                 Ok(s) => s,
                 Err(e) => return fail(&e),
             }
@@ -234,13 +296,26 @@ pub fn exec_run(runbook: &Path) -> color_eyre::Result<ExitCode> {
     };
     let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| a != "--sandbox")
+        .filter(|a| a != "--sandbox" && a != "--restart-sandbox")
         .collect();
     // Only returns on failure.
     fail(&sandbox::exec_with_env(
-        &rehearsal_env(&state, &spec),
+        &sandbox::rehearsal_env(&state, &spec.env),
         &args,
     ))
+}
+
+/// Asks on the terminal whether to restart the sandbox; never without
+/// one, nor under `--auto`, where nobody could have read `why`.
+fn agrees_to_restart(why: &str, auto: bool) -> bool {
+    use std::io::{IsTerminal, Write};
+    if auto || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return false;
+    }
+    eprint!("{why}.\nrestart it for this runbook? Its databases are removed. [y/N] ");
+    let _ = std::io::stderr().flush();
+    crate::console::read_stdin_line()
+        .is_some_and(|line| matches!(line.trim(), "y" | "yes" | "o" | "oui"))
 }
 
 /// `resume` of a session that ran in the sandbox, from a shell without
@@ -275,22 +350,9 @@ pub fn exec_resume(info: &SessionInfo) -> color_eyre::Result<ExitCode> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     eprintln!("resuming in the sandbox ({})", dir.display());
     fail(&sandbox::exec_with_env(
-        &rehearsal_env(&state, &spec),
+        &sandbox::rehearsal_env(&state, &spec.env),
         &args,
     ))
-}
-
-/// The sandbox's variables, then the runbook's rehearsal values, which
-/// may use them.
-fn rehearsal_env(state: &State, spec: &Sandbox) -> Vec<(String, String)> {
-    let mut env = state.env.clone();
-    let values: HashMap<String, String> = env.iter().cloned().collect();
-    for (name, value) in &spec.env {
-        let value = expand(value, &values, &|n| std::env::var(n).ok());
-        env.push((name.clone(), value));
-    }
-    env.push((sandbox::APPLIED.into(), "1".into()));
-    env
 }
 
 fn fail(e: &str) -> color_eyre::Result<ExitCode> {

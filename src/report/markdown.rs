@@ -469,6 +469,7 @@ mod tests {
             tool_version: "0.1.0".into(),
             drill: true,
             sandbox: false,
+            workdir: None,
             targets: Vec::new(),
             variables: vec![],
             values: Default::default(),

@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod resume_values;
 pub mod vars;
+pub mod workdir;
 
 use crate::console::{self, Console};
 use crate::driver::{Driver, Parts, Submitted, now_ms};
@@ -151,6 +152,11 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
     }
     let resolved = resolve_vars(&rb, opts.auto, &Default::default())?;
     let dir = paths::journal_dir().map_err(|e| e.to_string())?;
+    let runbook_abs = std::path::absolute(&opts.runbook).unwrap_or(opts.runbook.clone());
+    let folder = workdir::for_new_session(&rb, &runbook_abs, &resolved.values)?;
+    if let Some(f) = &folder {
+        workdir::enter(f)?;
+    }
     let started = journal::now();
     let path = paths::free_journal_path(&dir, &opts.runbook, &opts.target, started);
     let lock = SessionLock::acquire(&dir, &opts.runbook, &opts.target, &path)
@@ -168,6 +174,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         values: Default::default(),
         sandbox: crate::sandbox::active(),
         targets: session::protection::settings_of(&rb),
+        workdir: folder.map(|f| f.to_string_lossy().into_owned()),
     };
     let at = now_ms();
     let rb = Arc::new(rb);
@@ -301,6 +308,12 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
             info.runbook_path,
             info.target
         ));
+    }
+    // The journal's path and the runbook's are absolute: entering the
+    // session's folder changes neither.
+    let path = std::path::absolute(&path).unwrap_or(path);
+    if let Some(f) = workdir::for_resume(&info)? {
+        workdir::enter(&f)?;
     }
     // The versions of the runbook this session has run with: the first
     // record's, then each one a resume accepted.

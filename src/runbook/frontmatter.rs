@@ -27,6 +27,8 @@ struct FrontMatter {
     sandbox: Option<SandboxSpec>,
     #[serde(default)]
     contexts: IndexMap<String, Option<ContextSpec>>,
+    /// The folder the session's commands run in.
+    workdir: Option<String>,
 }
 
 /// How `runsheet sandbox` sets up a rehearsal of this runbook.
@@ -38,6 +40,10 @@ struct SandboxSpec {
     table: Option<String>,
     #[serde(default)]
     env: IndexMap<String, String>,
+    workdir: Option<String>,
+    setup: Option<String>,
+    #[serde(default)]
+    buckets: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -73,6 +79,8 @@ pub struct Declarations {
     pub sandbox: Option<Sandbox>,
     /// Where shell blocks may run (`runbook::context`), inline ones included.
     pub contexts: Vec<Context>,
+    /// `workdir:`, as written.
+    pub workdir: Option<String>,
     /// Byte length of the front matter block, delimiters included (0 if none).
     pub len: usize,
 }
@@ -130,6 +138,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             variables: Vec::new(),
             sandbox: None,
             contexts: Vec::new(),
+            workdir: None,
             len: bom,
         };
     };
@@ -273,20 +282,86 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
                 );
             }
         }
+        if let Some(w) = &spec.workdir {
+            check_folder("sandbox: workdir:", w, locate("workdir"), diags);
+        }
+        if let Some(script) = &spec.setup
+            && script.trim().is_empty()
+        {
+            diags.push(
+                Diagnostic::error("bad-front-matter", locate("setup"), "`sandbox: setup:` is empty")
+                    .with_help("write the shell script the sandbox runs at start (`setup: |` then its lines), or remove `setup:`"),
+            );
+        }
+        for bucket in &spec.buckets {
+            if let Some(why) = bucket_error(bucket) {
+                diags.push(
+                    Diagnostic::error(
+                        "bad-front-matter",
+                        find_value(yaml, bucket)
+                            .map(|(s, e)| Span::new(yaml_start + s, yaml_start + e))
+                            .unwrap_or_else(|| locate("buckets")),
+                        format!("`{bucket}` in `sandbox: buckets:` {why}"),
+                    )
+                    .with_help("a bucket is named by 3 to 63 lowercase letters, digits, `.` and `-` (e.g. `backups-sandbox`), or by a variable (`$S3_BUCKET`) set under `sandbox: env:`"),
+                );
+            }
+        }
         Sandbox {
             dataset: spec.dataset,
             migrations: spec.migrations,
             table: spec.table,
             env: spec.env.into_iter().collect(),
+            workdir: spec.workdir,
+            setup: spec.setup,
+            buckets: spec.buckets,
         }
     });
+    if let Some(w) = &fm.workdir {
+        // `workdir:` at the top level: the first such key of the YAML
+        // text, which precedes a `sandbox: workdir:` only when written
+        // first; good enough for a span.
+        check_folder("workdir:", w, locate("workdir"), diags);
+    }
     Declarations {
         targets,
         variables,
         sandbox,
         contexts,
+        workdir: fm.workdir,
         len: block_end,
     }
+}
+
+fn check_folder(what: &str, declared: &str, span: Span, diags: &mut Vec<Diagnostic>) {
+    if let Some(why) = super::workdir::shape_error(declared) {
+        diags.push(
+            Diagnostic::error("bad-front-matter", span, format!("`{what}` `{declared}` {why}"))
+                .with_help(format!(
+                    "`{what}` is a folder, relative to the runbook's file (`../app`), absolute, or from `~` or a variable (`$REPO_DIR/app`)"
+                )),
+        );
+    }
+}
+
+/// Why `name` cannot name a bucket (None: it can, or it is a variable
+/// whose value is only known in the sandbox).
+pub fn bucket_error(name: &str) -> Option<&'static str> {
+    if name.starts_with('$') || name.starts_with("{{") {
+        return (super::vars::references(name).len() != 1)
+            .then_some("is not one variable (`$S3_BUCKET`)");
+    }
+    if !(3..=63).contains(&name.len()) {
+        return Some("is not 3 to 63 characters long");
+    }
+    let ok = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let ends = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !ok || !ends(name.chars().next()) || !ends(name.chars().last()) {
+        return Some("is not a bucket name");
+    }
+    None
 }
 
 /// A runbook that declares no targets gets the two every seed uses.
@@ -344,8 +419,11 @@ fn find_value(yaml: &str, value: &str) -> Option<(usize, usize)> {
     yaml.find(value).map(|s| (s, s + value.len()))
 }
 
-const FIELDS: [&str; 20] = [
+const FIELDS: [&str; 23] = [
     "runsheet",
+    "workdir",
+    "setup",
+    "buckets",
     "contexts",
     "context",
     "ssh",
@@ -403,11 +481,11 @@ fn yaml_error(source: &str, yaml_start: usize, yaml: &str, e: &serde_saphyr::Err
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         d = d.with_help(format!(
-            "{hint}the front matter takes runsheet, targets, variables, sandbox, contexts; \
+            "{hint}the front matter takes runsheet, targets, variables, sandbox, contexts, workdir; \
              a target takes protected, timeout, countdown, database, env, description, context, ssh, jump, exec; \
              a context takes ssh, jump, exec, sandbox; \
              a variable takes secret, description, default; \
-             the sandbox takes dataset, migrations, table, env"
+             the sandbox takes dataset, migrations, table, env, workdir, setup, buckets"
         ));
     } else {
         d = d.with_help(

@@ -26,6 +26,7 @@ pub mod shell_error;
 pub mod shell_vars;
 pub mod span;
 pub mod vars;
+pub mod workdir;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::*;

@@ -21,6 +21,10 @@ pub struct Runbook {
     pub variables: Vec<Variable>,
     /// How to rehearse it in `runsheet sandbox`.
     pub sandbox: Option<Sandbox>,
+    /// The folder its commands run in (`workdir:`), as written: relative
+    /// to the runbook's file, `~` and `$VAR` expanded when a session starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
     /// Where shell blocks may run besides this machine (`runbook::context`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contexts: Vec<super::context::Context>,
@@ -72,6 +76,15 @@ pub struct Sandbox {
     /// Variables a rehearsal sets, which may use the sandbox's own
     /// (`API_URL: $APP_URL`): they win over the environment.
     pub env: Vec<(String, String)>,
+    /// A folder of the rehearsal's files, copied into the sandbox's own
+    /// work folder at start: a drill runs there, never in these assets.
+    pub workdir: Option<String>,
+    /// A shell script run once at start, in the work folder, with the
+    /// sandbox's variables: it makes what the rehearsal needs (a dump …).
+    pub setup: Option<String>,
+    /// Buckets made in the sandbox's S3 at start (names or `$VAR`s),
+    /// besides those the runbook's s3 steps name.
+    pub buckets: Vec<String>,
 }
 
 /// A value a runbook needs from the operator's environment or a prompt.

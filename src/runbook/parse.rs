@@ -62,6 +62,7 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         targets: decl.targets,
         variables: decl.variables,
         sandbox: decl.sandbox,
+        workdir: decl.workdir,
         contexts: decl.contexts,
         phases: std::mem::take(&mut b.phases),
         placeholders: Vec::new(),

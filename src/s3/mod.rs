@@ -19,7 +19,7 @@ mod download;
 mod error;
 mod folder;
 mod hash;
-mod https;
+pub(crate) mod https;
 mod inspect;
 mod job;
 mod local;

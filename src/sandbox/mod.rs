@@ -7,11 +7,14 @@
 //! `runsheet sandbox stop` removes it all; a crashed sandbox is cleaned up
 //! by the next start.
 
+pub mod buckets;
 pub mod cluster;
 pub mod error;
 pub mod health;
 pub mod reach;
 pub mod runbook_identity;
+pub mod status;
+pub mod work;
 
 use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
@@ -23,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use cluster::Binaries;
 pub use error::SandboxError;
+pub use work::work_dir;
 
 /// The database each cluster holds.
 pub const DATABASE: &str = "app";
@@ -36,6 +40,15 @@ pub struct StartOptions {
     pub table: String,
     /// The runbook the sandbox is started for (None: from flags only).
     pub runbook: Option<runbook_identity::RunbookIdentity>,
+    /// The folder copied into the work folder (`sandbox: workdir:`).
+    pub work_from: Option<PathBuf>,
+    /// `sandbox: setup:`, run once in the work folder.
+    pub setup: Option<String>,
+    /// Buckets to make, as the runbook names them (`$S3_BUCKET` too).
+    pub buckets: Vec<String>,
+    /// The runbook's `sandbox: env:`, which the setup script sees as a
+    /// session would.
+    pub spec_env: Vec<(String, String)>,
 }
 
 /// What is running, kept in `state.json` so `stop` (or the next start)
@@ -55,6 +68,13 @@ pub struct State {
     /// The runbook it was started for; None when started from flags only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runbook: Option<runbook_identity::RunbookIdentity>,
+    /// Where sandbox sessions run (`<dir>/work`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<PathBuf>,
+    /// What the start made for the runbook (its folder copied, buckets,
+    /// the setup script's log), one line each, for the operator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub made: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -74,7 +94,10 @@ pub struct Process {
 /// directory.
 pub fn default_dir() -> Result<PathBuf, SandboxError> {
     if let Some(d) = std::env::var_os("RUNSHEET_SANDBOX_DIR") {
-        return Ok(PathBuf::from(d));
+        // Absolute: its PGPASSFILE and work folder are used from other
+        // folders (a session enters its own).
+        let d = PathBuf::from(d);
+        return Ok(std::path::absolute(&d).unwrap_or(d));
     }
     // Beside the journals: the same data directory.
     crate::journal::paths::journal_dir()
@@ -219,10 +242,67 @@ pub fn start(opts: &StartOptions) -> Result<(State, bool), SandboxError> {
         Err(why) => state.notes.push(why.to_string()),
     }
     write_state(&opts.dir, &state)?;
+    provide(opts, &mut state)?;
+    write_state(&opts.dir, &state)?;
     std::fs::write(env_file(&opts.dir), exports(&state)).map_err(|e| {
         SandboxError::io(format!("cannot write {}", env_file(&opts.dir).display()), e)
     })?;
     Ok((state, true))
+}
+
+/// What the runbook asks the sandbox to bring: its work folder (a copy of
+/// `sandbox: workdir:`), its buckets, then what its setup script makes.
+fn provide(opts: &StartOptions, state: &mut State) -> Result<(), SandboxError> {
+    let work = work::prepare(&opts.dir, opts.work_from.as_deref())?;
+    state.work = Some(work.clone());
+    if let Some(from) = &opts.work_from {
+        state
+            .made
+            .push(format!("copied {} into {}", from.display(), work.display()));
+    }
+    let env = rehearsal_env(state, &opts.spec_env);
+    if !opts.buckets.is_empty() {
+        match &state.moto {
+            Some(moto) => {
+                let endpoint = format!("http://127.0.0.1:{}", moto.port);
+                let made = buckets::make(&endpoint, &opts.buckets, &env)?;
+                for b in &made.made {
+                    state.made.push(format!("bucket s3://{b}"));
+                }
+                for b in &made.unnamed {
+                    state.notes.push(format!(
+                        "the bucket `{b}` was not made: the sandbox does not set its variable (name it under `sandbox: env:`)"
+                    ));
+                }
+            }
+            None => state.notes.push(format!(
+                "the buckets {} were not made: there is no S3 server",
+                opts.buckets.join(", ")
+            )),
+        }
+    }
+    if let Some(script) = &opts.setup {
+        work::run_setup(&opts.dir, &work, script, &env)?;
+        state.made.push(format!(
+            "ran `sandbox: setup:` in {} (its output: {})",
+            work.display(),
+            work::setup_log(&opts.dir).display()
+        ));
+    }
+    Ok(())
+}
+
+/// The sandbox's variables, then the runbook's rehearsal values
+/// (`sandbox: env:`), which may use them; and the mark that both are set.
+pub fn rehearsal_env(state: &State, spec_env: &[(String, String)]) -> Vec<(String, String)> {
+    let mut env = state.env.clone();
+    let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+    for (name, value) in spec_env {
+        let value = crate::runbook::vars::expand(value, &values, &|n| std::env::var(n).ok());
+        env.push((name.clone(), value));
+    }
+    env.push((APPLIED.into(), "1".into()));
+    env
 }
 
 fn load(bins: &Binaries, c: &cluster::Cluster, data: &Path) -> Result<(), SandboxError> {
@@ -299,7 +379,7 @@ pub fn alive(state: &State) -> bool {
         && state.health.as_ref().is_some_and(|h| listening(h.port))
 }
 
-fn listening(port: u16) -> bool {
+pub(crate) fn listening(port: u16) -> bool {
     TcpStream::connect_timeout(
         &std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         Duration::from_millis(300),

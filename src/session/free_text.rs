@@ -45,8 +45,11 @@ impl Msg {
                 sandbox: _,
                 // As declared in the runbook (`$PROD_DB_URL`), or written out.
                 targets,
+                // A path built from the environment may hold anything.
+                workdir,
             }) => {
                 f.text.push(runbook_text);
+                f.text.extend(workdir.as_mut());
                 f.text.extend(values.values_mut());
                 f.text
                     .extend(targets.iter_mut().filter_map(|t| t.database.as_mut()));

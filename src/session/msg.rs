@@ -211,6 +211,11 @@ pub struct SessionInfo {
     /// journals written before they were kept (the runbook text then says).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<TargetSettings>,
+    /// The folder the session's commands ran in (the runbook's
+    /// `workdir:` resolved, or the sandbox's work folder): a resume runs
+    /// there too. None: where runsheet was started, as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<String>,
 }
 
 /// What guards a target, as fixed by a session's first record.

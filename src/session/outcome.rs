@@ -100,6 +100,7 @@ mod tests {
             tool_version: "0".into(),
             drill: false,
             sandbox: false,
+            workdir: None,
             targets: Vec::new(),
             variables: vec![],
             values: Default::default(),

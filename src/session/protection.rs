@@ -276,6 +276,7 @@ mod tests {
             variables: Vec::new(),
             values: Default::default(),
             sandbox: false,
+            workdir: None,
             targets: settings_of(&rb),
         }
     }

@@ -80,6 +80,7 @@ pub(super) fn session_of(path: &str, text: &str, target: &str) -> Session {
         tool_version: "0.1.0".into(),
         drill: false,
         sandbox: false,
+        workdir: None,
         targets: Vec::new(),
         variables: vec![],
         values: Default::default(),

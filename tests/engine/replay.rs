@@ -62,6 +62,7 @@ fn info(text: &str) -> SessionInfo {
         tool_version: "0.1.0".into(),
         drill: false,
         sandbox: false,
+        workdir: None,
         targets: Vec::new(),
         variables: vec![],
         values: Default::default(),

@@ -37,6 +37,7 @@ pub fn run(text: &str, target: &str, step: &str, values: &[(&str, &str)], secret
         tool_version: "0.1.0".into(),
         drill: false,
         sandbox: false,
+        workdir: None,
         targets: Vec::new(),
         variables: vec![],
         values: Default::default(),

@@ -30,6 +30,7 @@ pub fn session_of(text: &str, target: &str) -> Session {
         tool_version: "0.1.0".into(),
         drill: false,
         sandbox: false,
+        workdir: None,
         targets: Vec::new(),
         variables: vec![],
         values: Default::default(),

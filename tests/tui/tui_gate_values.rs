@@ -68,6 +68,7 @@ fn session(text: &str, target: &str) -> Session {
         tool_version: "0.1.0".into(),
         drill: false,
         sandbox: false,
+        workdir: None,
         targets: Vec::new(),
         variables: parsed
             .runbook

@@ -171,6 +171,7 @@ fn the_fold_keeps_the_first_records_values_then_each_resumes() {
         ]
         .into(),
         sandbox: false,
+        workdir: None,
         targets: Vec::new(),
     };
     let resumed = Msg::Resumed {
