@@ -235,6 +235,10 @@ fn variables(rb: &Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
             used.extend(vars::references(text).into_iter().map(|(n, _)| n));
         }
     }
+    // `workdir: $REPO_DIR`: where every step runs.
+    if let Some(text) = &rb.workdir {
+        used.extend(vars::references(text).into_iter().map(|(n, _)| n));
+    }
     for (_, s) in rb.steps() {
         for a in &s.actions {
             let shell = matches!(a.kind, ActionKind::Shell { .. });

@@ -13,9 +13,11 @@ mod support;
 
 mod drills_tui;
 mod sandbox;
+mod sandbox_provision;
 mod sandbox_root;
 mod seed_000;
 mod seed_001;
 mod seed_002;
 mod seed_003;
 mod seed_004;
+mod session_workdir;

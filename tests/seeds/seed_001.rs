@@ -12,7 +12,7 @@ use crate::support::tmux;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
 use std::time::{Duration, Instant};
 
 use rehearsal::Rehearsal;
@@ -104,20 +104,16 @@ fn seed_001_recovery_plan_through_the_tui() {
     let source = counts(&r, "STAGING_DB_URL");
     assert_eq!(source["public.documents"], 2500, "{source:?}");
 
-    // The backup of cdtn-admin's database: a real pg_dump of staging. The
-    // database to restore it into is empty (the sandbox loaded the
-    // dataset into production too: drop it there).
-    let backup = r.w.path().join("cdtn-admin.dump");
-    let out = Command::new("pg_dump")
-        .args(["-Fc", "-f"])
-        .arg(&backup)
-        .arg(r.env("STAGING_DB_URL"))
-        .output()
-        .expect("pg_dump");
+    // The backup of cdtn-admin's database: the sandbox made it at start
+    // (`sandbox: setup:`, a real pg_dump of its production) in the folder
+    // the session runs in. The database to restore it into is empty (the
+    // sandbox loaded the dataset into production too: drop it there).
+    let backup = r.w.data().join("sandbox/work/cdtn_admin.dump");
+    let head = std::fs::read(&backup).unwrap_or_default();
     assert!(
-        out.status.success(),
-        "pg_dump: {}",
-        String::from_utf8_lossy(&out.stderr)
+        head.starts_with(b"PGDMP"),
+        "the sandbox made no pg_dump archive at {}",
+        backup.display()
     );
     r.psql(
         "PROD_DB_URL",
@@ -126,13 +122,12 @@ fn seed_001_recovery_plan_through_the_tui() {
 
     // `runsheet run … --sandbox` in the terminal, as an operator would
     // type it: the sandbox's variables and the runbook's `sandbox.env`
-    // come with it; the backup's path is the operator's answer.
+    // (BACKUP_FILE too) come with it; nothing is asked.
     let t = Tmux::new("seed-001");
     let cmd = format!(
-        "cd {} && RUNSHEET_DATA_DIR={} BACKUP_FILE={} {} run {} --target production --drill --sandbox",
+        "cd {} && RUNSHEET_DATA_DIR={} {} run {} --target production --drill --sandbox",
         quote(&r.w.path().to_string_lossy()),
         quote(&r.w.data().to_string_lossy()),
-        quote(&backup.to_string_lossy()),
         quote(env!("CARGO_BIN_EXE_runsheet")),
         quote(&r.runbook.to_string_lossy()),
     );

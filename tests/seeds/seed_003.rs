@@ -16,7 +16,6 @@ use crate::support::rehearsal;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use operator::{Ask, say};
 use rehearsal::Rehearsal;
@@ -86,19 +85,6 @@ fn files(dir: &Path) -> BTreeMap<String, u64> {
     out
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {}: {e}", to.display()));
-    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap_or_default());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap_or_else(|e| panic!("copy {}: {e}", p.display()));
-        }
-    }
-}
-
 /// Why a step cannot be done in the sandbox, by its title; None when it
 /// runs here or is done by the operator (the test).
 fn cannot_exist_here(step: &str) -> Option<&'static str> {
@@ -141,21 +127,18 @@ fn seed_003_disaster_recovery_restores_the_database_and_the_bucket() {
         "0"
     );
 
-    // The Scalingo backup archive: a real pg_dump of the source, where
-    // the runbook's pg_restore reads it (the session's folder).
-    let dump = r.w.path().join("dump_file.pgsql");
-    let out = Command::new("pg_dump")
-        .args(["-Fc", "-f"])
-        .arg(&dump)
-        .arg(r.env("STAGING_DB_URL"))
-        .output()
-        .expect("pg_dump");
+    // The Scalingo backup archive, the unzipped artefact and the bucket:
+    // the sandbox made them at start (`sandbox: setup:` dumped its
+    // production before it was emptied above; `sandbox: workdir:` copied
+    // the artefact; the s3 steps name the bucket) in the folder the
+    // session runs in. Nothing is prepared here.
+    let work = r.w.data().join("sandbox/work");
+    let head = std::fs::read(work.join("dump_file.pgsql")).unwrap_or_default();
     assert!(
-        out.status.success(),
-        "pg_dump: {}",
-        String::from_utf8_lossy(&out.stderr)
+        head.starts_with(b"PGDMP"),
+        "no dump_file.pgsql in {}",
+        work.display()
     );
-
     let endpoint = r.env("AWS_ENDPOINT_URL");
     let archive = assets().join("s3_production");
     let mut skipped = Vec::new();
@@ -173,13 +156,13 @@ fn seed_003_disaster_recovery_restores_the_database_and_the_bucket() {
                 None => panic!("a reason asked for {:?}\n{}", m.step, m.since_header),
             },
             Ask::Tick(item) => {
-                // The operator's own console work, done as it is ticked.
+                // The operator's console work: the sandbox already did it.
                 if item.starts_with("Créer un bucket") {
-                    let (status, body) = s3_http(&endpoint, "PUT", &format!("/{BUCKET}"));
-                    assert_eq!(status, 200, "create the bucket: {body}");
+                    let (status, body) = s3_http(&endpoint, "HEAD", &format!("/{BUCKET}"));
+                    assert_eq!(status, 200, "the sandbox made no bucket {BUCKET}: {body}");
                 }
                 if item.starts_with("Dézipper l’archive") {
-                    copy_dir(&archive, &r.w.path().join("s3_production"));
+                    assert_eq!(files(&work.join("s3_production")), files(&archive));
                 }
                 say(["y"])
             }
@@ -235,7 +218,7 @@ fn seed_003_disaster_recovery_restores_the_database_and_the_bucket() {
     assert_eq!(objects, files(&archive), "{body}");
     assert!(objects.contains_key("conventions/2/convention-signee.pdf"));
     // And back: the step read the whole bucket again, byte for byte.
-    let back = r.w.path().join("verification_s3");
+    let back = work.join("verification_s3");
     assert_eq!(files(&back), files(&archive));
     for name in files(&archive).keys() {
         assert_eq!(

@@ -9,9 +9,10 @@
 //! batched migration, then resumed to an exact row count.
 //!
 //! The runbook's paths (`shared/database_migrations`, `./infra/…`) are
-//! relative to the OmniSphere repository's root, where an operator runs
-//! it: the test copies the seed's sandbox folder (the migrations and the
-//! script) into its scratch folder and runs runsheet there.
+//! relative to the OmniSphere repository's root, its `workdir:`: the
+//! sandbox copies the seed's sandbox folder (the migrations and the
+//! scripts) into its work folder, where sandbox sessions run, and runsheet
+//! is started from the test's scratch folder, which holds none of them.
 
 use crate::support::operator;
 use crate::support::rehearsal;
@@ -19,7 +20,6 @@ use crate::support::workdir;
 
 use operator::{Ask, Moment, say};
 use rehearsal::Rehearsal;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 const RUNBOOK: &str = "004-processus-de-migration-omnisphere.md";
@@ -27,24 +27,8 @@ const USERS: &str = "20000";
 const BATCHES: u64 = 20;
 
 const ECS: &str =
-    "pas de cluster ECS ni de compte AWS dans le bac à sable : deploy-prod.sh ne peut pas tourner";
+    "pas de cluster ECS ni de compte AWS dans le bac à sable : le déploiement n'y est pas répété";
 const REVIEWED: &str = "000004_drop_legacy_sessions relue : legacy_sessions n'est plus lue (sessions dans Redis), répétée sur staging";
-
-/// Copies the seed's sandbox folder (migrations, run-migrations.sh) into
-/// `to`, keeping the script executable.
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&entry.path(), &dest);
-        } else {
-            // fs::copy keeps the permission bits.
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
 
 /// What the operator answers, the same on both targets but for failures,
 /// which only the caller knows how to judge.
@@ -89,11 +73,14 @@ fn version(r: &Rehearsal, db: &str) -> String {
 fn seed_004_rehearsed_on_staging_then_production() {
     let t0 = Instant::now();
     let r = Rehearsal::start(RUNBOOK);
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("assets/sandbox/004-processus-de-migration-omnisphere"),
-        r.w.path(),
+    let work = r.w.data().join("sandbox/work");
+    assert!(
+        work.join("infra/devops_scripts/run-migrations.sh")
+            .is_file(),
+        "the sandbox did not copy its repository root into {}",
+        work.display()
     );
+    assert!(!r.w.path().join("infra").exists());
     for db in ["STAGING_DB_URL", "PROD_DB_URL"] {
         assert_eq!(
             version(&r, db),
@@ -229,7 +216,7 @@ fn seed_004_rehearsed_on_staging_then_production() {
     let script = |direction: &str| {
         let out = std::process::Command::new("./infra/devops_scripts/run-migrations.sh")
             .args(["auth-service", direction])
-            .current_dir(r.w.path())
+            .current_dir(&work)
             .env("DATABASE_URL", r.env("STAGING_DB_URL"))
             .env("PGPASSFILE", r.env("PGPASSFILE"))
             .output()

@@ -262,7 +262,10 @@ impl Newcomer {
                     self.term.keys(&["C-u"]);
                     self.term.type_text(&name);
                     self.term.keys(&["Enter"]);
-                    self.settle(&screen);
+                    // Not just any change (the name typed shows first):
+                    // the gate itself gone, else its name would be typed
+                    // again into the screen behind it.
+                    self.wait_gone(&format!("Type {name} to "));
                 }
                 Cue::Countdown => pause(250),
                 // A newcomer has nothing to type into a step's own program
@@ -382,6 +385,14 @@ impl Newcomer {
     fn settle(&self, before: &str) {
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline && body(&self.term.screen()) == body(before) {
+            pause(50);
+        }
+        pause(100);
+    }
+
+    fn wait_gone(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && self.term.screen().contains(needle) {
             pause(50);
         }
         pause(100);
