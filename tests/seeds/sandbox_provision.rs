@@ -146,8 +146,9 @@ fn a_sandbox_brings_its_work_folder_buckets_and_setup_and_a_session_runs_there()
     assert!(!w.path().join("where.txt").exists());
     assert!(!w.path().join("assets/app/where.txt").exists());
     let (status, body) =
-        raw_http::request(&endpoint, "HEAD", "/uploads-sandbox/notes.txt", &[], b"");
+        raw_http::request(&endpoint, "GET", "/uploads-sandbox?list-type=2", &[], b"");
     assert_eq!(status, 200, "{body}");
+    assert!(body.contains("<Key>notes.txt</Key>"), "{body}");
     // The journal names the folder.
     let first = w.records().into_iter().next().unwrap();
     assert_eq!(first["workdir"], here.to_string_lossy().as_ref(), "{first}");
