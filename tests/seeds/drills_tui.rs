@@ -12,13 +12,14 @@ use crate::support::tui_drill::{Coverage, Drill, End, Limits, Newcomer};
 /// reaches today, rounded down, and the question it stops at when it cannot
 /// go on (a value with no hint of what it should be). Raise these as the
 /// sandbox learns to rehearse more (measured on 2026-12-02: 000 9/21,
-/// 002 11/22, 003 16/18, 004 4/8; 001 asks for BACKUP_FILE).
+/// 002 11/22; with the sandbox's work folder, setup and buckets: 001 11/12,
+/// its kubectl job the one left, 003 18/18, 004 8/8).
 const FLOORS: &[(&str, u32, Option<&str>)] = &[
     ("000-migration-client-pilote", 40, None),
-    ("001-plan-de-reprise-cdtn", 0, Some("BACKUP_FILE")),
+    ("001-plan-de-reprise-cdtn", 90, None),
     ("002-migrations-production-safeguards", 50, None),
-    ("003-pca-pra-apilos", 80, None),
-    ("004-processus-de-migration-omnisphere", 50, None),
+    ("003-pca-pra-apilos", 100, None),
+    ("004-processus-de-migration-omnisphere", 100, None),
 ];
 
 /// The target a newcomer rehearses on, as the README says.
