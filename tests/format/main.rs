@@ -39,4 +39,5 @@ mod check_fences;
 mod check_hosts;
 mod check_placeholders;
 mod check_roles;
+mod check_sandbox_skip;
 mod parser_never_panics;
