@@ -232,6 +232,12 @@ impl Flow {
             None => "this step hands the terminal to a command (interactive): it needs a person"
                 .to_string(),
         });
+        // Passed by in the sandbox, unasked: the engine says so itself
+        // from then on, but not for the step a session starts at.
+        if let Some(msg) = self.driver.session().due_not_rehearsable() {
+            self.submit(msg).await?;
+            return Ok(None);
+        }
         if self.shown.as_deref() != Some(step) {
             self.console.step_header(self.driver.session(), step);
             self.shown = Some(step.to_string());

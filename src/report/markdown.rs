@@ -394,6 +394,7 @@ pub fn status(s: &StepStatus) -> String {
         StepStatus::Done => "done".into(),
         StepStatus::Failed { reason } => format!("FAILED: {reason}"),
         StepStatus::Skipped { reason } => format!("skipped: {reason}"),
+        StepStatus::NotRehearsable { reason } => format!("not rehearsable — {reason}"),
         StepStatus::InDoubt => "in doubt".into(),
     }
 }

@@ -111,6 +111,10 @@ impl Session {
         self.last_at = self.last_at.max(at);
         self.note_turn(at);
         effects.insert(0, Effect::Record(msg));
+        self.chain_not_rehearsable(at, &mut effects);
+        if effects.len() > 1 {
+            self.note_turn(at);
+        }
         Ok(effects)
     }
 
@@ -353,6 +357,11 @@ impl Session {
             } => self.ticked(at, step, *item, *checked),
             Msg::ConfirmedDone { step } => self.confirmed_done(at, step),
             Msg::Skipped { step, reason } => self.skipped(at, step, reason),
+            Msg::NotRehearsable {
+                step,
+                action,
+                reason,
+            } => self.passed_by(at, step, *action, reason),
             Msg::Note { step, text } => {
                 if text.trim().is_empty() {
                     return reject("a note needs some text");
@@ -508,6 +517,12 @@ impl Session {
                 ));
             }
         }
+        if let Some(why) = self.not_rehearsable(step) {
+            return reject(format!(
+                "{} is not run in the sandbox: {why}",
+                self.named(step)
+            ));
+        }
         self.may_run(step)?;
         self.items_before_ticked(step, 0)?;
         Ok(self.turn_to(at, step))
@@ -603,7 +618,7 @@ impl Session {
 
     /// The first flow step before `step` that is not settled. Rollback steps
     /// are outside the flow and may run whenever the operator decides.
-    fn unsettled_before(&self, step: &str) -> Option<String> {
+    pub(super) fn unsettled_before(&self, step: &str) -> Option<String> {
         let pos = self.flow().iter().position(|s| s == step)?;
         // A chosen option offered after a failure runs with it failed.
         let failure = self.failure_before_option(step);
@@ -752,6 +767,7 @@ impl Session {
             s.last_outcome = None;
             // A new run checks again: an earlier finding is no answer.
             s.finding = None;
+            s.not_rehearsed.clear();
         }
         vec![Effect::RunAction {
             step: step.to_string(),
@@ -933,7 +949,7 @@ impl Session {
         }
     }
 
-    fn settle(&mut self, at: Millis, step: &str, status: StepStatus) -> Vec<Effect> {
+    pub(super) fn settle(&mut self, at: Millis, step: &str, status: StepStatus) -> Vec<Effect> {
         let failed = matches!(status, StepStatus::Failed { .. });
         if let Some(s) = self.steps.get_mut(step) {
             // A step in doubt stopped running when the session did: that

@@ -315,6 +315,11 @@ impl App {
     /// least every second, and at `Countdown::ends_at_ms`).
     pub fn tick(&mut self, session: &Session, now_ms: i64) -> Vec<Command> {
         self.reconcile(session);
+        // A session that starts (or resumes) at a step the sandbox cannot
+        // rehearse passes it by unasked; later ones the engine passes itself.
+        if let Some(msg) = session.due_not_rehearsable() {
+            return vec![Command::Submit(msg)];
+        }
         if self.flash.as_ref().is_some_and(|f| now_ms >= f.until_ms) {
             self.flash = None;
         }
