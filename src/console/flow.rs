@@ -31,8 +31,9 @@ pub async fn run(driver: Driver, console: Console) -> Result<RunEnd> {
         }
     };
     let journal = flow.driver.journal_path().to_path_buf();
+    let coverage = RunEnd::coverage_lines(flow.driver.session());
     flow.driver.close(&end).await?;
-    flow.console.ended(&end, &journal);
+    flow.console.ended(&end, &journal, &coverage);
     Ok(end)
 }
 

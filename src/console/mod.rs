@@ -499,7 +499,9 @@ impl Console {
         )));
     }
 
-    pub fn ended(&self, end: &RunEnd, journal: &Path) {
+    /// How the session ended; `coverage`: a rehearsal's coverage lines
+    /// (`RunEnd::coverage_lines`).
+    pub fn ended(&self, end: &RunEnd, journal: &Path, coverage: &[String]) {
         let p = &self.paint;
         self.line("");
         let summary = end.summary();
@@ -509,6 +511,9 @@ impl Console {
             _ => p.yellow(&summary),
         };
         self.line(&msg);
+        for l in coverage {
+            self.line(&format!("  {l}"));
+        }
         if end.resumable() {
             self.line(&format!(
                 "  continue with: runsheet resume {}",

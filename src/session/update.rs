@@ -103,7 +103,21 @@ impl Session {
     /// A refused message changes nothing: every transition checks all it
     /// needs before its first change, so front ends submit operator input
     /// as it comes and show a refusal instead of asking first.
+    ///
+    /// In a sandbox session, what the runbook marks not rehearsable and
+    /// the message brings the flow to is passed by here too, each pass
+    /// one more record among the effects (`not_rehearsable`).
     pub fn update(&mut self, at: Millis, msg: Msg) -> Result<Vec<Effect>, Rejected> {
+        let mut effects = self.update_recorded(at, msg)?;
+        self.chain_not_rehearsable(at, &mut effects);
+        self.note_turn(at);
+        Ok(effects)
+    }
+
+    /// `update` for a record read back from a journal, with its effects
+    /// (replay): the passes `update` chained were journaled after it and
+    /// come as records of their own, so none is chained here.
+    pub fn update_recorded(&mut self, at: Millis, msg: Msg) -> Result<Vec<Effect>, Rejected> {
         if self.ended.is_some() && !matches!(msg, Msg::Note { .. }) {
             return reject("the session has ended");
         }
@@ -111,10 +125,6 @@ impl Session {
         self.last_at = self.last_at.max(at);
         self.note_turn(at);
         effects.insert(0, Effect::Record(msg));
-        self.chain_not_rehearsable(at, &mut effects);
-        if effects.len() > 1 {
-            self.note_turn(at);
-        }
         Ok(effects)
     }
 

@@ -185,3 +185,113 @@ fn a_live_session_runs_every_marked_block() {
             .any(|r| r["type"] == "not-rehearsable")
     );
 }
+
+/// The sandbox run of `a_sandbox_session_…`, for what reads its journal.
+fn sandbox_run() -> (Workdir, std::path::PathBuf, String) {
+    let w = Workdir::new();
+    let rb = w.write("rb.md", RUNBOOK);
+    let out = auto(&w, &rb, true);
+    let printed = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{printed}");
+    let j = journal(&w);
+    (w, j, printed)
+}
+
+#[test]
+fn the_coverage_counts_what_was_not_rehearsable_in_the_flow_and_names_it() {
+    let (w, journal, printed) = sandbox_run();
+    // The flow: Nodes, Write, Deploy, Drain, Console; two ran to success.
+    let line = "Rehearsed: 2 of 5 steps in the flow (40%); 3 not rehearsable";
+    // The session's last lines say it, under how it ended.
+    let end = printed
+        .split("■ session complete")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(end.contains(line), "{printed}");
+    assert!(
+        end.contains("⊘ block 2 of Deploy not rehearsable — purges the real CDN"),
+        "{printed}"
+    );
+    let report = |format: &str| {
+        let out = w.run(
+            &["report", &journal.to_string_lossy(), "--format", format],
+            "",
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let md = report("markdown");
+    let section = md
+        .split("## Coverage")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_default();
+    assert_eq!(
+        section.trim(),
+        format!(
+            "{line}\n\n\
+             - not rehearsable: Nodes (the cluster's node list does not exist in the sandbox)\n\
+             - not rehearsable: Drain (no cluster to drain in the sandbox)\n\
+             - not rehearsable: Console (the web console is not there)\n\
+             - block 2 of Deploy not rehearsable (purges the real CDN)"
+        ),
+        "{md}"
+    );
+    // The timeline marks them as such, not as skipped.
+    assert!(
+        md.contains("not rehearsable — the web console is not there"),
+        "{md}"
+    );
+    assert!(!md.contains("## Skipped steps"), "{md}");
+    let html = report("html");
+    assert!(html.contains(line), "{html}");
+    assert!(
+        html.contains("not rehearsable: Console (the web console is not there)"),
+        "{html}"
+    );
+    // The drill's own parser reads the line the report writes.
+    let read = crate::support::tui_drill::Coverage::from_report(&md).expect("a coverage line");
+    assert_eq!((read.rehearsed, read.total), (2, 5));
+    let folded = crate::support::tui_drill::Coverage::from_journal(&journal);
+    assert_eq!((folded.rehearsed, folded.total), (2, 5));
+}
+
+#[test]
+fn replay_shows_the_passes_with_their_mark() {
+    use runsheet::replay::{Controls, Player, screen};
+    let (_w, journal, _) = sandbox_run();
+    let mut c = Controls::new(Player::open_as(&journal, "rb.jsonl").expect("open"));
+    c.player.set_playing(false);
+    while !c.player.at_end() {
+        c.handle_key(
+            crossterm::event::KeyEvent::new(
+                crossterm::event::KeyCode::Right,
+                crossterm::event::KeyModifiers::NONE,
+            ),
+            0,
+        );
+    }
+    let (w, h) = (120, 36);
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("terminal");
+    screen::prepare(&mut c, ratatui::layout::Rect::new(0, 0, w, h));
+    terminal
+        .draw(|f| screen::draw(f, &c, &runsheet::tui::Theme { color: false }, 0))
+        .expect("draw");
+    let shown = crate::support::tui::text(terminal.backend().buffer());
+    // Every pass has the mark in the tree, none the operator's skip mark.
+    for title in ["Nodes", "Drain", "Console"] {
+        assert!(
+            shown.lines().any(|l| l.contains('⊘') && l.contains(title)),
+            "{title}:\n{shown}"
+        );
+    }
+    assert!(!shown.contains('↷'), "{shown}");
+    // The step the replay ends on, Deploy: its passed block has the mark
+    // too, and the step says why.
+    assert!(shown.contains("⊘ ▶ bash on staging"), "{shown}");
+    assert!(
+        shown.contains("⊘ block 2 not rehearsable — purges the real CDN"),
+        "{shown}"
+    );
+}

@@ -363,7 +363,12 @@ impl App {
             Effect::StepSettled { step } => return self.settled(session, step, now_ms),
             Effect::FlowComplete => {
                 // What the last action said stays said (a skip, a note).
-                let done = "Every step is done or skipped: q to finish";
+                let done = if crate::report::coverage::session_applies(session) {
+                    let c = crate::report::coverage::of_session(session);
+                    format!("Every step is settled · {}: q to finish", c.line())
+                } else {
+                    "Every step is done or skipped: q to finish".to_string()
+                };
                 let text = match self.flash_at(now_ms).filter(|f| !f.alert) {
                     Some(f) => format!("{} · {done}", f.text),
                     None => done.to_string(),

@@ -273,7 +273,12 @@ fn action_header(
     let target_name = s.action_target(phase, step, a).to_string();
     let target = s.target(&target_name);
     let timeout = a.timeout.or(target.map(|t| t.timeout));
+    let passed_by = StepStatus::NotRehearsable {
+        reason: String::new(),
+    };
     let progress = match &state.status {
+        // Passed by in the sandbox: never ran, whatever came after it.
+        _ if state.not_rehearsed.iter().any(|(i, _)| *i == n) => Some(("⊘ ", t.status(&passed_by))),
         StepStatus::Running { action } if *action == n => Some(("◐ ", t.status(&state.status))),
         StepStatus::Running { action } if *action > n => Some(("✔ ", t.ok())),
         StepStatus::AwaitingChecklist if state.attempts > 0 && n < state.next_action => {
