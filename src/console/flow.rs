@@ -31,8 +31,9 @@ pub async fn run(driver: Driver, console: Console) -> Result<RunEnd> {
         }
     };
     let journal = flow.driver.journal_path().to_path_buf();
+    let coverage = RunEnd::coverage_lines(flow.driver.session());
     flow.driver.close(&end).await?;
-    flow.console.ended(&end, &journal);
+    flow.console.ended(&end, &journal, &coverage);
     Ok(end)
 }
 
@@ -232,6 +233,12 @@ impl Flow {
             None => "this step hands the terminal to a command (interactive): it needs a person"
                 .to_string(),
         });
+        // Passed by in the sandbox, unasked: the engine says so itself
+        // from then on, but not for the step a session starts at.
+        if let Some(msg) = self.driver.session().due_not_rehearsable() {
+            self.submit(msg).await?;
+            return Ok(None);
+        }
         if self.shown.as_deref() != Some(step) {
             self.console.step_header(self.driver.session(), step);
             self.shown = Some(step.to_string());

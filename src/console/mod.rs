@@ -230,9 +230,17 @@ impl Console {
             StepStatus::Done => p.green(&format!("✔ done{took}{printed}")),
             StepStatus::Failed { reason } => p.red(&format!("✖ failed{took}{printed}: {reason}")),
             StepStatus::Skipped { reason } => p.yellow(&format!("↷ skipped: {reason}")),
+            // Passed by with no header of its own: the line names it.
+            StepStatus::NotRehearsable { reason } => p.dim(&format!(
+                "⊘ {} not rehearsable — {reason}",
+                session.step_title(step)
+            )),
             other => other.label().to_string(),
         };
         self.line(&line);
+        for (i, reason) in &st.not_rehearsed {
+            self.line(&p.dim(&format!("  ⊘ block {} not rehearsable — {reason}", i + 1)));
+        }
         let exported = session.exports().of_step(step);
         if let Some(l) = crate::session::exports::exported_line(exported) {
             self.line(&p.dim(&format!("  {l}")));
@@ -491,7 +499,9 @@ impl Console {
         )));
     }
 
-    pub fn ended(&self, end: &RunEnd, journal: &Path) {
+    /// How the session ended; `coverage`: a rehearsal's coverage lines
+    /// (`RunEnd::coverage_lines`).
+    pub fn ended(&self, end: &RunEnd, journal: &Path, coverage: &[String]) {
         let p = &self.paint;
         self.line("");
         let summary = end.summary();
@@ -501,6 +511,9 @@ impl Console {
             _ => p.yellow(&summary),
         };
         self.line(&msg);
+        for l in coverage {
+            self.line(&format!("  {l}"));
+        }
         if end.resumable() {
             self.line(&format!(
                 "  continue with: runsheet resume {}",

@@ -85,6 +85,27 @@ impl RunEnd {
         }
     }
 
+    /// What a rehearsal's last lines say under the summary: its coverage
+    /// ("Rehearsed: 9 of 10 steps in the flow (90%); 1 not rehearsable")
+    /// and, one a line, each step not rehearsable with its reason. Nothing
+    /// for a live session.
+    pub fn coverage_lines(session: &Session) -> Vec<String> {
+        if !crate::report::coverage::session_applies(session) {
+            return Vec::new();
+        }
+        let c = crate::report::coverage::of_session(session);
+        let mut lines = vec![c.line()];
+        lines.extend(
+            c.not_rehearsable
+                .iter()
+                .map(|(title, reason)| format!("⊘ {title} not rehearsable — {reason}")),
+        );
+        lines.extend(c.blocks_not_rehearsed.iter().map(|(title, block, reason)| {
+            format!("⊘ block {block} of {title} not rehearsable — {reason}")
+        }));
+        lines
+    }
+
     /// Whether `runsheet resume` can carry the session on.
     pub fn resumable(&self) -> bool {
         !matches!(

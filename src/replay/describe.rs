@@ -92,6 +92,20 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         ),
         Msg::ConfirmedDone { step } => format!("{} confirmed done", title(step)),
         Msg::Skipped { step, reason } => format!("skipped {}: {reason}", title(step)),
+        Msg::NotRehearsable {
+            step,
+            action: None,
+            reason,
+        } => format!("{} not rehearsable — {reason}", title(step)),
+        Msg::NotRehearsable {
+            step,
+            action: Some(i),
+            reason,
+        } => format!(
+            "block {} of {} not rehearsable — {reason}",
+            i + 1,
+            title(step)
+        ),
         Msg::Note { text, .. } => format!("note: {text}"),
         Msg::RollbackRequested { failed, rollback } => {
             format!("rollback {} after {}", title(rollback), title(failed))

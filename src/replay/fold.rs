@@ -45,7 +45,7 @@ pub fn apply(
     msg: Msg,
 ) -> Result<Vec<Effect>, Rejected> {
     let resumed = matches!(msg, Msg::Resumed { .. });
-    let effects = session.update(at, msg)?;
+    let effects = session.update_recorded(at, msg)?;
     if resumed {
         *app = view.app(session);
     }

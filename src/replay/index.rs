@@ -304,7 +304,7 @@ impl Index {
             return Ok(Next::Stopped);
         };
         let copy = msg.clone();
-        let effects = match tip.session.update(at, msg) {
+        let effects = match tip.session.update_recorded(at, msg) {
             Ok(e) => e,
             Err(r) => return self.refused(line_no, r.0),
         };
@@ -361,7 +361,7 @@ impl Index {
         ));
         let mut session = Session::new(rb, info, started);
         for (i, at, msg) in records {
-            session.update(at, msg).map_err(|r| {
+            session.update_recorded(at, msg).map_err(|r| {
                 format!(
                     "the runbook changed at this resume no longer fits line {}: {r}",
                     i + 1
@@ -473,7 +473,7 @@ impl Index {
         for i in self.others[first..].iter().map(|i| *i as usize) {
             let (at, msg) = self.read(i, &mut buf)?;
             session
-                .update(at, msg)
+                .update_recorded(at, msg)
                 .map_err(|reason| ReplayError::RefusedRefold {
                     line: i + 1,
                     reason,

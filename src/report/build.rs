@@ -86,6 +86,9 @@ pub struct StepLine {
     /// Each time its actions ran, in order: a failed first attempt is
     /// drawn as such even when a retry passed.
     pub runs: Vec<Run>,
+    /// Its blocks a sandbox session passed by in its last run (marked
+    /// `sandbox=skip`): index and reason.
+    pub not_rehearsed: Vec<(usize, String)>,
 }
 
 /// One run of a step's actions.
@@ -438,6 +441,7 @@ impl Fold {
                     finished_at: state.and_then(|x| x.finished_at),
                     attempts: state.map_or(0, |x| x.attempts),
                     runs: self.runs.get(&s.id).cloned().unwrap_or_default(),
+                    not_rehearsed: state.map(|x| x.not_rehearsed.clone()).unwrap_or_default(),
                 }
             })
             .collect();

@@ -64,10 +64,25 @@ fn coverage(out: &mut String, r: &Report) {
             md(reason)
         );
     }
+    for (title, reason) in &c.not_rehearsable {
+        let _ = writeln!(out, "- not rehearsable: {} ({})", md(title), md(reason));
+    }
+    for (title, block, reason) in &c.blocks_not_rehearsed {
+        let _ = writeln!(
+            out,
+            "- block {block} of {} not rehearsable ({})",
+            md(title),
+            md(reason)
+        );
+    }
     for title in &c.not_reached {
         let _ = writeln!(out, "- not reached: {}", md(title));
     }
-    if !(c.skipped.is_empty() && c.not_reached.is_empty()) {
+    let listed = c.skipped.len()
+        + c.not_rehearsable.len()
+        + c.blocks_not_rehearsed.len()
+        + c.not_reached.len();
+    if listed > 0 {
         out.push('\n');
     }
 }
@@ -394,6 +409,7 @@ pub fn status(s: &StepStatus) -> String {
         StepStatus::Done => "done".into(),
         StepStatus::Failed { reason } => format!("FAILED: {reason}"),
         StepStatus::Skipped { reason } => format!("skipped: {reason}"),
+        StepStatus::NotRehearsable { reason } => format!("not rehearsable — {reason}"),
         StepStatus::InDoubt => "in doubt".into(),
     }
 }

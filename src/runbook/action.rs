@@ -57,7 +57,7 @@ pub fn kind_of(lang: &str) -> Option<Kind> {
     })
 }
 
-const COMMON: [&str; 10] = [
+const COMMON: [&str; 11] = [
     "name",
     "context",
     "id",
@@ -66,6 +66,7 @@ const COMMON: [&str; 10] = [
     "estimate",
     "destructive",
     "reason",
+    "sandbox",
     "interactive",
     "expect",
 ];
@@ -203,6 +204,7 @@ pub fn build_action(
             findings,
             overridden: override_of(attrs, diags),
         },
+        sandbox_skip: super::sandbox_skip::read(attrs, super::sandbox_skip::Place::Block, diags),
     }
 }
 
@@ -359,11 +361,14 @@ fn override_of(attrs: &[Attr], diags: &mut Vec<Diagnostic>) -> Option<Override> 
         .map(|a| a.text().trim().to_string())
         .filter(|r| !r.is_empty());
     let Some(a) = attr(attrs, "destructive") else {
-        if let Some(r) = attr(attrs, "reason") {
+        // With `sandbox=skip`, the reason is why it cannot be rehearsed.
+        if let Some(r) = attr(attrs, "reason")
+            && attr(attrs, "sandbox").is_none()
+        {
             diags.push(Diagnostic::warning(
                 "reason-without-override",
                 r.key_span,
-                "`reason` explains a `destructive=…` override, and there is none here",
+                "`reason` explains a `destructive=…` override or a `sandbox=skip`, and there is neither here",
             ));
         }
         return None;

@@ -22,6 +22,7 @@ pub mod outline;
 pub mod parse;
 pub mod placeholders;
 pub mod role;
+pub mod sandbox_skip;
 pub mod shell_error;
 pub mod shell_vars;
 pub mod span;

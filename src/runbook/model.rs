@@ -143,6 +143,10 @@ pub struct Step {
     /// Context pinned on the step heading (`{context=…}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// Cannot be rehearsed (`{sandbox=skip reason=…}` on the step's or its
+    /// phase's heading): a sandbox session passes it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_skip: Option<SandboxSkip>,
     /// For a rollback step: the ids of the phases it undoes.
     pub undoes: Vec<String>,
     /// True when `undoes` was read from the title ("Rollback Phase 2"),
@@ -216,6 +220,21 @@ pub struct Action {
     #[serde(skip)]
     pub command_lines: Vec<usize>,
     pub destructive: Destructive,
+    /// Cannot be rehearsed (`{sandbox=skip reason=…}` on the block): a
+    /// sandbox session goes on past it without running it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox_skip: Option<SandboxSkip>,
+}
+
+/// What cannot exist in the sandbox (a cluster's node list, a web
+/// console), as the author marked it: never run in a sandbox session,
+/// run as usual anywhere else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SandboxSkip {
+    /// Why it cannot be rehearsed, as written.
+    pub reason: String,
+    /// The `sandbox=skip` attribute.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, Serialize)]

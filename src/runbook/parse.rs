@@ -13,6 +13,7 @@ use super::frontmatter;
 use super::lint;
 use super::model::{Phase, Runbook, Step};
 use super::role::{self, Role};
+use super::sandbox_skip;
 use super::span::Span;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -556,7 +557,8 @@ impl Builder<'_> {
         self.check_attrs(
             attrs,
             &[
-                "id", "target", "estimate", "rollback", "role", "undoes", "context",
+                "id", "target", "estimate", "rollback", "role", "undoes", "context", "sandbox",
+                "reason",
             ],
             "a phase heading",
         );
@@ -591,6 +593,8 @@ impl Builder<'_> {
             estimate: None,
             target: None,
             context: None,
+            // Its steps are marked as the phase is, unless they say otherwise.
+            sandbox_skip: sandbox_skip::read(attrs, sandbox_skip::Place::Heading, &mut self.diags),
             undoes,
             undoes_inferred: false,
         };
@@ -607,7 +611,8 @@ impl Builder<'_> {
         self.check_attrs(
             attrs,
             &[
-                "id", "target", "estimate", "undoes", "role", "rollback", "context",
+                "id", "target", "estimate", "undoes", "role", "rollback", "context", "sandbox",
+                "reason",
             ],
             "a step heading",
         );
@@ -622,6 +627,12 @@ impl Builder<'_> {
             .map(|p| p.phase.role)
             .unwrap_or_default();
         let phase_stated = self.phase.as_ref().is_some_and(|p| p.role_stated);
+        let own_skip = sandbox_skip::read(attrs, sandbox_skip::Place::Heading, &mut self.diags);
+        let sandbox_skip = own_skip.or_else(|| {
+            self.phase
+                .as_ref()
+                .and_then(|p| p.loose.sandbox_skip.clone())
+        });
         let stated = self.role_attr(attrs);
         let role = stated.unwrap_or_else(|| role::of_step(phase_role, role::infer(&title)));
         let step = Step {
@@ -638,6 +649,7 @@ impl Builder<'_> {
             estimate: self.estimate_attr(attrs),
             target: self.target_attr(attrs),
             context: self.context_attr(attrs),
+            sandbox_skip,
             undoes: attr(attrs, "undoes").map(list).unwrap_or(phase_undoes),
             undoes_inferred: false,
         };

@@ -159,6 +159,13 @@ impl Msg {
                 checked: _,
             } => {}
             Msg::Skipped { step: _, reason } => f.text.push(reason),
+            // The runbook's words, masked all the same: a runbook may
+            // write a value out.
+            Msg::NotRehearsable {
+                step: _,
+                action: _,
+                reason,
+            } => f.text.push(reason),
             Msg::Note { step: _, text } => f.text.push(text),
             Msg::RollbackRequested {
                 failed: _,

@@ -10,6 +10,7 @@ pub mod exports;
 pub mod finding_gate;
 mod free_text;
 pub mod msg;
+mod not_rehearsable;
 mod outcome;
 mod plan;
 pub mod protection;

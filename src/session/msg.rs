@@ -146,6 +146,15 @@ pub enum Msg {
         step: String,
         reason: String,
     },
+    /// A step (or, with `action`, one block of it) marked `sandbox=skip`,
+    /// passed by in a sandbox session for the runbook's reason: not an
+    /// operator's skip, and never recorded outside the sandbox.
+    NotRehearsable {
+        step: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        action: Option<usize>,
+        reason: String,
+    },
     Note {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         step: Option<String>,
@@ -375,6 +384,7 @@ impl Msg {
             | ChecklistTicked { step, .. }
             | ConfirmedDone { step }
             | Skipped { step, .. }
+            | NotRehearsable { step, .. }
             | InDoubtResolved { step, .. } => Some(step),
             Note { step, .. } => step.as_deref(),
             RollbackRequested { rollback, .. } => Some(rollback),

@@ -33,6 +33,11 @@ pub enum StepStatus {
     Skipped {
         reason: String,
     },
+    /// Marked `sandbox=skip` and passed by in a sandbox session: nobody
+    /// decided it, the runbook says it cannot be rehearsed, and why.
+    NotRehearsable {
+        reason: String,
+    },
     /// Was running when the session died: it may or may not have completed.
     InDoubt,
 }
@@ -40,7 +45,10 @@ pub enum StepStatus {
 impl StepStatus {
     /// Done or skipped: the flow may go past it.
     pub fn is_settled(&self) -> bool {
-        matches!(self, StepStatus::Done | StepStatus::Skipped { .. })
+        matches!(
+            self,
+            StepStatus::Done | StepStatus::Skipped { .. } | StepStatus::NotRehearsable { .. }
+        )
     }
 
     pub fn label(&self) -> &'static str {
@@ -53,6 +61,7 @@ impl StepStatus {
             StepStatus::Done => "done",
             StepStatus::Failed { .. } => "failed",
             StepStatus::Skipped { .. } => "skipped",
+            StepStatus::NotRehearsable { .. } => "not rehearsable",
             StepStatus::InDoubt => "in doubt",
         }
     }
@@ -97,6 +106,9 @@ pub struct StepState {
     pub finding: Option<super::finding_gate::Finding>,
     /// Findings approved at its gate, in order.
     pub approved: Vec<String>,
+    /// Its blocks a sandbox session passed by in its current run (marked
+    /// `sandbox=skip`): index and reason.
+    pub not_rehearsed: Vec<(usize, String)>,
 }
 
 /// What a step took in earlier sessions of the runbook (drills and live),
@@ -151,6 +163,7 @@ impl StepState {
             down_ms: 0,
             finding: None,
             approved: Vec::new(),
+            not_rehearsed: Vec::new(),
         }
     }
 

@@ -103,7 +103,21 @@ impl Session {
     /// A refused message changes nothing: every transition checks all it
     /// needs before its first change, so front ends submit operator input
     /// as it comes and show a refusal instead of asking first.
+    ///
+    /// In a sandbox session, what the runbook marks not rehearsable and
+    /// the message brings the flow to is passed by here too, each pass
+    /// one more record among the effects (`not_rehearsable`).
     pub fn update(&mut self, at: Millis, msg: Msg) -> Result<Vec<Effect>, Rejected> {
+        let mut effects = self.update_recorded(at, msg)?;
+        self.chain_not_rehearsable(at, &mut effects);
+        self.note_turn(at);
+        Ok(effects)
+    }
+
+    /// `update` for a record read back from a journal, with its effects
+    /// (replay): the passes `update` chained were journaled after it and
+    /// come as records of their own, so none is chained here.
+    pub fn update_recorded(&mut self, at: Millis, msg: Msg) -> Result<Vec<Effect>, Rejected> {
         if self.ended.is_some() && !matches!(msg, Msg::Note { .. }) {
             return reject("the session has ended");
         }
@@ -353,6 +367,11 @@ impl Session {
             } => self.ticked(at, step, *item, *checked),
             Msg::ConfirmedDone { step } => self.confirmed_done(at, step),
             Msg::Skipped { step, reason } => self.skipped(at, step, reason),
+            Msg::NotRehearsable {
+                step,
+                action,
+                reason,
+            } => self.passed_by(at, step, *action, reason),
             Msg::Note { step, text } => {
                 if text.trim().is_empty() {
                     return reject("a note needs some text");
@@ -508,6 +527,12 @@ impl Session {
                 ));
             }
         }
+        if let Some(why) = self.not_rehearsable(step) {
+            return reject(format!(
+                "{} is not run in the sandbox: {why}",
+                self.named(step)
+            ));
+        }
         self.may_run(step)?;
         self.items_before_ticked(step, 0)?;
         Ok(self.turn_to(at, step))
@@ -603,7 +628,7 @@ impl Session {
 
     /// The first flow step before `step` that is not settled. Rollback steps
     /// are outside the flow and may run whenever the operator decides.
-    fn unsettled_before(&self, step: &str) -> Option<String> {
+    pub(super) fn unsettled_before(&self, step: &str) -> Option<String> {
         let pos = self.flow().iter().position(|s| s == step)?;
         // A chosen option offered after a failure runs with it failed.
         let failure = self.failure_before_option(step);
@@ -752,6 +777,7 @@ impl Session {
             s.last_outcome = None;
             // A new run checks again: an earlier finding is no answer.
             s.finding = None;
+            s.not_rehearsed.clear();
         }
         vec![Effect::RunAction {
             step: step.to_string(),
@@ -933,7 +959,7 @@ impl Session {
         }
     }
 
-    fn settle(&mut self, at: Millis, step: &str, status: StepStatus) -> Vec<Effect> {
+    pub(super) fn settle(&mut self, at: Millis, step: &str, status: StepStatus) -> Vec<Effect> {
         let failed = matches!(status, StepStatus::Failed { .. });
         if let Some(s) = self.steps.get_mut(step) {
             // A step in doubt stopped running when the session did: that

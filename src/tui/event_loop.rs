@@ -97,6 +97,7 @@ pub async fn run(driver: Driver, color: bool) -> Result<RunEnd> {
     // eprintln!, which panics when the terminal is gone; it was restored above.
     std::mem::forget(terminal);
     let Loop { driver, .. } = lp;
+    let coverage = RunEnd::coverage_lines(driver.session());
     let end = match end {
         Ok(end) => end,
         Err(e) => {
@@ -105,14 +106,17 @@ pub async fn run(driver: Driver, color: bool) -> Result<RunEnd> {
         }
     };
     driver.close(&end).await?;
-    print_end(&end, &journal_path);
+    print_end(&end, &journal_path, &coverage);
     Ok(end)
 }
 
 /// Says how the session ended; the terminal may be gone, so nothing here
 /// may fail.
-fn print_end(end: &RunEnd, journal: &str) {
+fn print_end(end: &RunEnd, journal: &str, coverage: &[String]) {
     let mut text = format!("{}\n", end.summary());
+    for l in coverage {
+        text.push_str(&format!("  {l}\n"));
+    }
     if end.resumable() {
         text.push_str(&format!("  continue with: runsheet resume {journal}\n"));
     }

@@ -286,7 +286,7 @@ fn normal(app: &App, session: &Session) -> Vec<FooterKey> {
             StepStatus::AwaitingGate => keys.push(K::of(Act::ShowGate)),
             StepStatus::InDoubt => keys.push(K::of(Act::Decide)),
             // Only when there is a next step to go to.
-            StepStatus::Done | StepStatus::Skipped { .. } => {
+            StepStatus::Done | StepStatus::Skipped { .. } | StepStatus::NotRehearsable { .. } => {
                 if session.next_step().is_some_and(|n| n != step.id) {
                     keys.push(K::of(Act::NextStep));
                 }

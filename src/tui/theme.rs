@@ -98,6 +98,9 @@ impl Theme {
                 Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
             }
             StepStatus::Skipped { .. } => Style::default().add_modifier(Modifier::DIM),
+            StepStatus::NotRehearsable { .. } => {
+                Style::default().fg(Color::Blue).add_modifier(Modifier::DIM)
+            }
             StepStatus::Running { .. } => Style::default()
                 .fg(Color::Cyan)
                 .add_modifier(Modifier::BOLD),
@@ -112,7 +115,9 @@ impl Theme {
         };
         let plain = match status {
             StepStatus::Pending | StepStatus::Done => Style::default(),
-            StepStatus::Skipped { .. } => Style::default().add_modifier(Modifier::DIM),
+            StepStatus::Skipped { .. } | StepStatus::NotRehearsable { .. } => {
+                Style::default().add_modifier(Modifier::DIM)
+            }
             _ => Style::default().add_modifier(Modifier::BOLD),
         };
         self.pick(colored, plain)

@@ -23,6 +23,7 @@ mod interactive_rule;
 mod journal;
 mod literal_secrets;
 mod masks;
+mod not_rehearsable;
 mod placeholders;
 mod processes;
 mod prompts;

@@ -39,5 +39,6 @@ mod check_fences;
 mod check_hosts;
 mod check_placeholders;
 mod check_roles;
+mod check_sandbox_skip;
 mod check_workdir;
 mod parser_never_panics;

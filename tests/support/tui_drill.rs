@@ -728,7 +728,7 @@ impl Coverage {
                 total: 0,
             };
         };
-        let settled = |s: &StepStatus| matches!(s, StepStatus::Done | StepStatus::Skipped { .. });
+        let settled = |s: &StepStatus| s.is_settled();
         // Off the flow, only a chosen alternative is settled in a drill that
         // never turns to a rollback.
         let flow: Vec<_> = report

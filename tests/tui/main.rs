@@ -17,6 +17,7 @@ mod tui_checklists;
 mod tui_e2e;
 mod tui_gate_values;
 mod tui_keys;
+mod tui_not_rehearsable;
 mod tui_offer;
 mod tui_output;
 mod tui_prompt;

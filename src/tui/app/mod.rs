@@ -315,6 +315,11 @@ impl App {
     /// least every second, and at `Countdown::ends_at_ms`).
     pub fn tick(&mut self, session: &Session, now_ms: i64) -> Vec<Command> {
         self.reconcile(session);
+        // A session that starts (or resumes) at a step the sandbox cannot
+        // rehearse passes it by unasked; later ones the engine passes itself.
+        if let Some(msg) = session.due_not_rehearsable() {
+            return vec![Command::Submit(msg)];
+        }
         if self.flash.as_ref().is_some_and(|f| now_ms >= f.until_ms) {
             self.flash = None;
         }
@@ -358,7 +363,12 @@ impl App {
             Effect::StepSettled { step } => return self.settled(session, step, now_ms),
             Effect::FlowComplete => {
                 // What the last action said stays said (a skip, a note).
-                let done = "Every step is done or skipped: q to finish";
+                let done = if crate::report::coverage::session_applies(session) {
+                    let c = crate::report::coverage::of_session(session);
+                    format!("Every step is settled · {}: q to finish", c.line())
+                } else {
+                    "Every step is done or skipped: q to finish".to_string()
+                };
                 let text = match self.flash_at(now_ms).filter(|f| !f.alert) {
                     Some(f) => format!("{} · {done}", f.text),
                     None => done.to_string(),

@@ -244,13 +244,15 @@ impl App {
                 _ => self.flash_alert("Its actions are done: tick the remaining items.", now_ms),
             },
             StepStatus::InDoubt => self.mode = Mode::InDoubt { step },
-            StepStatus::Done | StepStatus::Skipped { .. } => match session.next_step() {
-                Some(next) if next != step => {
-                    let next = next.to_string();
-                    self.select(&next);
+            StepStatus::Done | StepStatus::Skipped { .. } | StepStatus::NotRehearsable { .. } => {
+                match session.next_step() {
+                    Some(next) if next != step => {
+                        let next = next.to_string();
+                        self.select(&next);
+                    }
+                    _ => self.flash_info("Every step is done or skipped: q to finish.", now_ms),
                 }
-                _ => self.flash_info("Every step is done or skipped: q to finish.", now_ms),
-            },
+            }
         }
         Vec::new()
     }

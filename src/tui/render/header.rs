@@ -54,6 +54,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             _ => String::new(),
         }));
     }
+    // The end of a rehearsal: how much of its flow it rehearsed.
+    if s.is_complete() && crate::report::coverage::session_applies(s) {
+        let c = crate::report::coverage::of_session(s);
+        parts.push(Span::styled(format!(" · {}", c.line()), t.hint()));
+    }
     if let Some(end) = s.ended() {
         parts.push(Span::styled(
             format!(" · session ended ({end:?})"),

@@ -189,6 +189,7 @@ fn status_lines(ctx: &Ctx, step: &Step, state: &StepState) -> Vec<Line<'static>>
             None => format!("{m} done"),
         },
         StepStatus::Skipped { reason } => format!("{m} skipped: {reason}"),
+        StepStatus::NotRehearsable { reason } => format!("{m} not rehearsable — {reason}"),
         StepStatus::InDoubt => {
             format!(
                 "{m} in doubt: it was running when the session stopped, and may or may not have completed"
@@ -204,7 +205,18 @@ fn status_lines(ctx: &Ctx, step: &Step, state: &StepState) -> Vec<Line<'static>>
             return lines;
         }
     };
-    vec![Line::from(Span::styled(text, t.status(st)))]
+    let mut lines = vec![Line::from(Span::styled(text, t.status(st)))];
+    // Blocks the sandbox passed by, each with the runbook's reason.
+    let passed = StepStatus::NotRehearsable {
+        reason: String::new(),
+    };
+    for (i, reason) in &state.not_rehearsed {
+        lines.push(Line::from(Span::styled(
+            format!("⊘ block {} not rehearsable — {reason}", i + 1),
+            t.status(&passed),
+        )));
+    }
+    lines
 }
 
 /// After a failure: what `r`, `s` and `b` would do.
@@ -261,7 +273,12 @@ fn action_header(
     let target_name = s.action_target(phase, step, a).to_string();
     let target = s.target(&target_name);
     let timeout = a.timeout.or(target.map(|t| t.timeout));
+    let passed_by = StepStatus::NotRehearsable {
+        reason: String::new(),
+    };
     let progress = match &state.status {
+        // Passed by in the sandbox: never ran, whatever came after it.
+        _ if state.not_rehearsed.iter().any(|(i, _)| *i == n) => Some(("⊘ ", t.status(&passed_by))),
         StepStatus::Running { action } if *action == n => Some(("◐ ", t.status(&state.status))),
         StepStatus::Running { action } if *action > n => Some(("✔ ", t.ok())),
         StepStatus::AwaitingChecklist if state.attempts > 0 && n < state.next_action => {

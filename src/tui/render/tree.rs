@@ -28,6 +28,7 @@ pub fn mark(status: &StepStatus, now_ms: i64) -> &'static str {
         StepStatus::Done => "✔",
         StepStatus::Failed { .. } => "✖",
         StepStatus::Skipped { .. } => "↷",
+        StepStatus::NotRehearsable { .. } => "⊘",
         StepStatus::InDoubt => "?",
     }
 }
