@@ -28,6 +28,7 @@ fn main() {
         tool_version: "0".into(),
         drill: false,
         sandbox: false,
+        workdir: None,
         targets: Vec::new(),
         variables: vec![],
         values: Default::default(),

@@ -101,6 +101,7 @@ fn write_journal(path: &Path) -> u64 {
             tool_version: "0".into(),
             drill: false,
             sandbox: false,
+            workdir: None,
             targets: Vec::new(),
             variables: vec![],
             values: Default::default(),
