@@ -150,6 +150,23 @@ impl Msg {
                 target: _,
                 identity: _,
             } => {}
+            // Written by the far side: a hostname or a user could hold a
+            // value the operator typed.
+            Msg::ContextIdentified {
+                name: _,
+                kind: _,
+                identity:
+                    super::msg::ContextIdentity {
+                        reached,
+                        host_key: _,
+                        hostname,
+                        user,
+                    },
+            } => {
+                f.text.push(reached);
+                f.text.push(hostname);
+                f.text.push(user);
+            }
             Msg::ChecklistTicked {
                 step: _,
                 item: _,
