@@ -426,3 +426,26 @@ fn an_exec_wrapper_runs_the_block_under_it_with_its_values() {
     let finished = w.of_type("action-finished");
     assert_eq!(finished[1]["outcome"]["exit_code"], 1, "{all}");
 }
+
+/// In a sandbox every context is a local stand-in: nothing reaches the
+/// host, not even the preflight.
+#[test]
+fn a_sandbox_session_does_no_ssh_preflight() {
+    let Some(s) = sshd::start() else { return };
+    let mut w = ssh_workdir(&s);
+    w.set("RUNSHEET_SANDBOX", "1");
+    let body = "### 1.1 there\n\n```bash\necho \"stand-in ran on $(uname -n)\"\n```\n";
+    let rb = w.write("rb.md", &runbook("    ssh: box", w.path(), body));
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("stand-in ran on"), "{all}");
+    assert!(w.of_type("context-identified").is_empty(), "{all}");
+    // (The only connection in its log is the one that saw it listen.)
+    let log = s.log();
+    assert!(
+        !log.contains("Accepted") && !log.contains("preauth"),
+        "the sandbox reached the host:\n{log}"
+    );
+    assert!(ssh_left(&s).is_empty(), "{}", ssh_left(&s));
+}
