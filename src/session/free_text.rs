@@ -239,6 +239,16 @@ mod tests {
                 vars: vec![("URL".into(), c())],
                 secret: Vec::new(),
             },
+            Msg::ContextIdentified {
+                name: "db".into(),
+                kind: "exec".into(),
+                identity: crate::session::ContextIdentity {
+                    reached: c(),
+                    host_key: None,
+                    hostname: c(),
+                    user: c(),
+                },
+            },
         ]
     }
 

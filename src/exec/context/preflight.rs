@@ -7,14 +7,13 @@
 //! later block goes through is opened here and ended with the session
 //! (`Masters`).
 
-use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::Duration;
 
 use super::{Place, place, ssh, wrapper};
 use crate::exec::interpreter::Interpreter;
 use crate::runbook::context::{Context, ContextKind};
-use crate::session::{ContextIdentity, Session};
+use crate::session::ContextIdentity;
 
 /// How long reaching one context may take (ssh's own connect timeout is
 /// 10 s; a wrapper such as `kubectl exec` may have to find its pod).
@@ -66,67 +65,17 @@ impl Drop for Masters {
     }
 }
 
-/// The contexts a session's shell blocks will run in, each once, with the
-/// environment of the first block that uses it (its `$VARS` come from
-/// there): the session target's own context first, then those that
-/// `{context=…}` names on phases, steps and blocks, rollback steps
-/// included.
-pub fn used(
-    session: &Session,
-    values: &HashMap<String, String>,
-) -> Vec<(Context, Vec<(String, String)>)> {
-    use crate::runbook::model::ActionKind;
-    let rb = session.runbook();
-    let process_env = |n: &str| std::env::var(n).ok();
-    let env_of = |target: &str, step: &str| {
-        crate::action::env::command_env(
-            values,
-            session.target(target),
-            target,
-            &session.info().runbook_path,
-            step,
-            &process_env,
-        )
-    };
-    let mut out: Vec<(Context, Vec<(String, String)>)> = Vec::new();
-    let mut add = |ctx: &Context, env: Vec<(String, String)>| {
-        if !ctx.is_local() && !out.iter().any(|(c, _)| c.name == ctx.name) {
-            out.push((ctx.clone(), env));
-        }
-    };
-    let target = &session.info().target;
-    if let Some(name) = session.target(target).and_then(|t| t.context.as_deref())
-        && let Some(ctx) = rb.contexts.iter().find(|c| c.name == name)
-    {
-        add(ctx, env_of(target, ""));
-    }
-    for (phase, step) in rb.steps() {
-        for action in &step.actions {
-            if !matches!(action.kind, ActionKind::Shell { .. }) {
-                continue;
-            }
-            let on = session.action_target(phase, step, action);
-            if let Some(ctx) = rb.action_context(phase, step, action, on) {
-                add(ctx, env_of(on, &step.id));
-            }
-        }
-    }
-    out
-}
-
-/// Reaches every context the session will use, concurrently. The masters
+/// Reaches every context given (each with its block's environment),
+/// concurrently. The masters
 /// opened are returned even when a context failed: dropping them ends
 /// them.
 pub async fn reach_all(
-    session: &Session,
-    values: &HashMap<String, String>,
+    contexts: Vec<(Context, Vec<(String, String)>)>,
 ) -> (Masters, Vec<(String, Result<Found, String>)>) {
-    let checks = used(session, values)
-        .into_iter()
-        .map(|(ctx, env)| async move {
-            let (exit, found) = reach(&ctx, &env).await;
-            (ctx.name.clone(), exit, found)
-        });
+    let checks = contexts.into_iter().map(|(ctx, env)| async move {
+        let (exit, found) = reach(&ctx, &env).await;
+        (ctx.name.clone(), exit, found)
+    });
     let mut masters = Masters::default();
     let mut out = Vec::new();
     for (name, exit, found) in futures::future::join_all(checks).await {
@@ -452,6 +401,38 @@ async fn resolved_host(dest: &str, jump: Option<&str>, port: Option<u16>) -> (St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_changed_context_is_named_in_words_and_the_same_one_is_not() {
+        let then = ContextIdentity {
+            reached: "exec kubectl exec -i deploy/pg --".into(),
+            host_key: None,
+            hostname: "veylant-pg-7f4c".into(),
+            user: "postgres".into(),
+        };
+        assert_eq!(then.changed_from(&then.clone()), None);
+        let now = ContextIdentity {
+            hostname: "veylant-pg-9c2d".into(),
+            ..then.clone()
+        };
+        assert_eq!(
+            now.changed_from(&then).as_deref(),
+            Some("the pod or container was veylant-pg-7f4c and is now veylant-pg-9c2d")
+        );
+        let host = |key: &str| ContextIdentity {
+            reached: "ssh db1".into(),
+            host_key: Some(key.into()),
+            hostname: "db1".into(),
+            user: "deploy".into(),
+        };
+        let said = host("ssh-ed25519 SHA256:new")
+            .changed_from(&host("ssh-ed25519 SHA256:old"))
+            .unwrap_or_default();
+        assert!(
+            said.contains("host key was ssh-ed25519 SHA256:old and is now ssh-ed25519 SHA256:new"),
+            "{said}"
+        );
+    }
 
     #[test]
     fn the_host_key_is_read_from_ssh_s_log() {
