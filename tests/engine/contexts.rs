@@ -234,7 +234,8 @@ fn over_ssh_an_interactive_block_reads_the_line_typed_with_no_value_on_a_command
         "a command line holds the secret:\n{procs}"
     );
     // The staged script is gone from there.
-    let left = std::fs::read_dir(std::env::temp_dir())
+    // (sshd gives the session no $TMPDIR: it is staged in /tmp.)
+    let left = std::fs::read_dir("/tmp")
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(SECRET)))
@@ -350,6 +351,13 @@ fn an_exec_context_is_identified_and_a_resume_in_another_pod_is_refused_naming_b
     assert_eq!(id["kind"], "exec", "{id}");
     assert_eq!(id["identity"]["hostname"], "veylant-pg-7f4c", "{id}");
     assert!(id["identity"].get("host_key").is_none(), "{id}");
+    let journal = w.journals()[0].to_string_lossy().to_string();
+    let report = text(&w.run(&["report", &journal, "--format", "markdown"], ""));
+    assert!(
+        report.contains("## Where commands ran") && report.contains("| there | exec env PATH="),
+        "{report}"
+    );
+    assert!(report.contains("| veylant-pg-7f4c |"), "{report}");
     std::fs::write(w.path().join("go"), "").unwrap();
     std::fs::write(w.path().join("podname"), "veylant-pg-9c2d\n").unwrap();
     let out = w.run(&["resume", "--auto"], "");
@@ -448,4 +456,32 @@ fn a_sandbox_session_does_no_ssh_preflight() {
         "the sandbox reached the host:\n{log}"
     );
     assert!(ssh_left(&s).is_empty(), "{}", ssh_left(&s));
+}
+
+#[test]
+fn through_an_exec_wrapper_an_interactive_block_reads_the_line_typed() {
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET);
+    let body = format!(
+        "### 1.1 ask\n\n```bash {{interactive}}\nread -r answer\necho \"got:[$answer] wrapped=$WRAPPED token:${{#API_TOKEN}}\"\n{LIST_PROCESSES}\n```\n"
+    );
+    let rb = w.write(
+        "rb.md",
+        &runbook("    exec: [env, WRAPPED=yes]", w.path(), &body),
+    );
+    let out = w.plain(&rb, "staging", "\nhello\n");
+    let all = text(&out);
+    assert!(
+        all.contains(&format!("got:[hello] wrapped=yes token:{}", SECRET.len())),
+        "{all}"
+    );
+    let procs = std::fs::read_to_string(w.path().join("procs.txt")).unwrap_or_default();
+    assert!(
+        procs.contains("/dev/fd/3"),
+        "it ran the staged script: {procs}"
+    );
+    assert!(
+        !procs.contains(SECRET),
+        "a command line holds the secret:\n{procs}"
+    );
 }
