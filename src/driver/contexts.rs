@@ -23,8 +23,16 @@ pub async fn check_contexts(mut driver: Driver) -> Result<Driver, String> {
     driver.masters = masters;
     for (name, found) in found {
         let refused = match found {
-            Err(why) => why,
-            Ok(found) => match driver.session().contexts().get(&name) {
+            preflight::Reached::Failed(why) => why,
+            preflight::Reached::Later(why) => {
+                let why = why.trim_end_matches("; nothing was run");
+                let note = format!(
+                    "{why}: not reached before the first step, its first block will try (if an earlier step exports the variable, that is expected)"
+                );
+                driver.push_warning(driver.secrets().redact(&note));
+                continue;
+            }
+            preflight::Reached::Found(found) => match driver.session().contexts().get(&name) {
                 Some(then) => match found.identity.changed_from(then) {
                     None => continue,
                     Some(change) => format!(

@@ -160,6 +160,12 @@ impl Driver {
         })
     }
 
+    /// Something the operator should know before going on, for the front
+    /// end's next event.
+    pub(crate) fn push_warning(&mut self, warning: String) {
+        self.events.push_back(Event::Warning(warning));
+    }
+
     /// Pass output on as [`Event::Output`] (the plain console prints it).
     pub fn echo_output(mut self, on: bool) -> Self {
         self.echo_output = on;

@@ -485,3 +485,24 @@ fn through_an_exec_wrapper_an_interactive_block_reads_the_line_typed() {
         "a command line holds the secret:\n{procs}"
     );
 }
+
+/// A wrapper word that needs a value an earlier step exports cannot be
+/// reached before the first step: the session says so and goes on.
+#[test]
+fn a_context_whose_word_an_earlier_step_exports_is_reached_by_its_first_block() {
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET);
+    let body = "### 1.1 find the pod {context=local}\n\n```bash\nexport POD=veylant-pg-7f4c\n```\n\n### 1.2 in it\n\n```bash\necho \"in=$WHERE\"\n```\n";
+    let rb = w.write(
+        "rb.md",
+        &runbook("    exec: [env, \"WHERE=$POD\"]", w.path(), body),
+    );
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(
+        all.contains("not reached before the first step") && all.contains("$POD"),
+        "{all}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("in=veylant-pg-7f4c"), "{all}");
+}

@@ -71,7 +71,7 @@ impl Drop for Masters {
 /// them.
 pub async fn reach_all(
     contexts: Vec<(Context, Vec<(String, String)>)>,
-) -> (Masters, Vec<(String, Result<Found, String>)>) {
+) -> (Masters, Vec<(String, Reached)>) {
     let checks = contexts.into_iter().map(|(ctx, env)| async move {
         let (exit, found) = reach(&ctx, &env).await;
         (ctx.name.clone(), exit, found)
@@ -85,21 +85,48 @@ pub async fn reach_all(
     (masters, out)
 }
 
+/// What reaching one context came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reached {
+    Found(Found),
+    /// Its words need a value the session has not got yet (a variable an
+    /// earlier step exports): it is reached when its first block runs.
+    Later(String),
+    /// It did not answer: why, and what to do.
+    Failed(String),
+}
+
 /// Reaches one context: the `-O exit` command of the master it opened,
 /// if any, and who answered there.
-pub async fn reach(
+pub async fn reach(ctx: &Context, env: &[(String, String)]) -> (Option<Vec<String>>, Reached) {
+    let (exit, found) = reach_place(ctx, env).await;
+    let reached = match found {
+        Ok(f) => Reached::Found(f),
+        Err(Unset(why)) => Reached::Later(why),
+        Err(Said(why)) => Reached::Failed(why),
+    };
+    (exit, reached)
+}
+
+enum Why {
+    Unset(String),
+    Said(String),
+}
+use Why::{Said, Unset};
+
+async fn reach_place(
     ctx: &Context,
     env: &[(String, String)],
-) -> (Option<Vec<String>>, Result<Found, String>) {
+) -> (Option<Vec<String>>, Result<Found, Why>) {
     let head = format!("context `{}` ({})", ctx.name, ctx.describe());
     let place = match place(ctx, env) {
         Ok(p) => p,
-        Err(e) => return (None, Err(e)),
+        Err(e) => return (None, Err(Unset(e))),
     };
     match (&ctx.kind, &place) {
         (ContextKind::Ssh { .. }, Place::Ssh { dest, jump, port }) => {
             let (exit, found) = reach_ssh(&head, dest, jump.as_deref(), *port).await;
-            let found = found.map(|(host_key, hostname, user)| Found {
+            let found = found.map_err(Said).map(|(host_key, hostname, user)| Found {
                 name: ctx.name.clone(),
                 kind: "ssh",
                 identity: ContextIdentity {
@@ -113,10 +140,10 @@ pub async fn reach(
         }
         (_, Place::Exec(words)) => {
             let found = probe(words).await.map_err(|said| {
-                format!(
+                Said(format!(
                     "{head}: the wrapper did not run a probe there: {said}. Check that it works from this shell (`{} true`: the container or pod exists, you may exec into it), then start again; nothing was run",
                     ctx_words(ctx)
-                )
+                ))
             });
             let found = found.map(|(hostname, user)| Found {
                 name: ctx.name.clone(),
@@ -130,7 +157,10 @@ pub async fn reach(
             });
             (None, found)
         }
-        _ => (None, Err(format!("{head}: cannot be reached from here"))),
+        _ => (
+            None,
+            Err(Said(format!("{head}: cannot be reached from here"))),
+        ),
     }
 }
 
