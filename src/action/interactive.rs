@@ -41,16 +41,13 @@ async fn run(p: &Prepared, capture: Option<&exports::Capture>) -> (Option<u32>, 
     if let Some(why) = &p.refused {
         return (None, error_outcome(why.clone()));
     }
-    if let Some(ctx) = &p.context {
-        return (
-            None,
-            error_outcome(crate::exec::context::not_supported(ctx)),
-        );
-    }
     if let Some(why) = no_terminal_for(&p.action.code) {
         return (None, error_outcome(why));
     }
     let interpreter = p.interpreter.unwrap_or(Interpreter::Bash);
+    if let Some(ctx) = &p.context {
+        return in_context(p, ctx, interpreter, started).await;
+    }
     let mut cmd = interpreter.command_capturing(
         &p.action.code,
         &p.env,
@@ -78,6 +75,62 @@ async fn run(p: &Prepared, capture: Option<&exports::Capture>) -> (Option<u32>, 
     if let Some(leftovers) = leftovers {
         leftovers.end_all(shell::DEFAULT_GRACE).await;
     }
+    o.duration_ms = started.elapsed().as_millis() as u64;
+    (pid, o)
+}
+
+/// Runs the block there, with a terminal (`exec::context::interactive`);
+/// its exports stay there, as a piped block's in a context do.
+async fn in_context(
+    p: &Prepared,
+    ctx: &crate::runbook::context::Context,
+    interpreter: Interpreter,
+    started: std::time::Instant,
+) -> (Option<u32>, ActionOutcome) {
+    use crate::exec::context::{interactive, place};
+    let place = match place(ctx, &p.env) {
+        Ok(place) => place,
+        Err(why) => return (None, error_outcome(why)),
+    };
+    let staged = match interactive::stage(&place, &p.action.code, &p.env).await {
+        Ok(path) => path,
+        Err(why) => {
+            return (
+                None,
+                error_outcome(format!(
+                    "context `{}` ({}): {why}; nothing was run",
+                    ctx.name,
+                    ctx.describe()
+                )),
+            );
+        }
+    };
+    let argv = interactive::command(&place, interpreter, &staged);
+    let Some((program, rest)) = argv.split_first() else {
+        return (None, failed_to_start("the context's `exec:` list is empty"));
+    };
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(rest).env_remove("BASH_ENV");
+    if let Some(cwd) = &p.action.cwd {
+        cmd.current_dir(cwd);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            interactive::unstage(&place, &staged).await;
+            return (None, failed_to_start(&e.to_string()));
+        }
+    };
+    let pid = child.id();
+    let mut o = ActionOutcome::default();
+    match child.wait().await {
+        Ok(st) => {
+            o.exit_code = st.code();
+            o.signal = st.signal();
+        }
+        Err(e) => o.error = Some(format!("lost the interactive command: {e}")),
+    }
+    interactive::unstage(&place, &staged).await;
     o.duration_ms = started.elapsed().as_millis() as u64;
     (pid, o)
 }

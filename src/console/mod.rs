@@ -111,6 +111,13 @@ impl Console {
             }
         ));
         self.line(&p.dim(&format!("journal {}", journal.display())));
+        for (name, id) in session.contexts() {
+            self.line(&p.dim(&format!(
+                "context `{name}` ({}): {}",
+                id.reached,
+                id.describe()
+            )));
+        }
         if let Some(plan) = plan_line(session, resumed) {
             self.line(&p.dim(&plan));
         }

@@ -19,6 +19,7 @@
 
 mod action;
 pub mod clock;
+mod contexts;
 mod end;
 mod exports;
 pub mod interrupt;
@@ -27,6 +28,7 @@ mod warnings;
 
 pub use action::Header;
 pub use clock::now_ms;
+pub use contexts::check_contexts;
 pub use end::RunEnd;
 pub use signals::{Sig, Signals};
 
@@ -121,6 +123,9 @@ pub struct Driver {
     echo_output: bool,
     /// Exported secrets' values, for the next blocks of their target.
     carry: exports::Carry,
+    /// The shared ssh connections the preflight opened: they end with
+    /// the driver, that is with the session.
+    masters: crate::exec::context::preflight::Masters,
     _lock: SessionLock,
 }
 
@@ -150,8 +155,15 @@ impl Driver {
             cancel_asked: None,
             echo_output: false,
             carry: exports::Carry::default(),
+            masters: Default::default(),
             _lock: parts.lock,
         })
+    }
+
+    /// Something the operator should know before going on, for the front
+    /// end's next event.
+    pub(crate) fn push_warning(&mut self, warning: String) {
+        self.events.push_back(Event::Warning(warning));
     }
 
     /// Pass output on as [`Event::Output`] (the plain console prints it).

@@ -79,6 +79,13 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         Msg::DatabaseIdentified { target, identity } => {
             format!("{target} is {} on {}", identity.database, identity.server)
         }
+        Msg::ContextIdentified { name, identity, .. } => {
+            format!(
+                "context `{name}` ({}) is {}",
+                identity.reached,
+                identity.describe()
+            )
+        }
         Msg::CancelRequested { step } => format!("cancel of {} asked", title(step)),
         Msg::ChecklistTicked {
             step,

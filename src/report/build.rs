@@ -35,6 +35,8 @@ pub struct Report {
     pub failures: Vec<Failure>,
     pub comparisons: Vec<Comparison>,
     pub databases: Vec<(String, DbIdentity)>,
+    /// Where the commands ran: each context as the preflight last found it.
+    pub contexts: Vec<(String, session::ContextIdentity)>,
     pub interruptions: Vec<Event>,
     /// What was chosen at each offer of alternatives, at the step it
     /// stands after.
@@ -486,6 +488,11 @@ impl Fold {
                 .databases()
                 .iter()
                 .map(|(t, id)| (t.clone(), id.clone()))
+                .collect(),
+            contexts: session
+                .contexts()
+                .iter()
+                .map(|(n, id)| (n.clone(), id.clone()))
                 .collect(),
             interruptions: self.interruptions,
             choices: self.choices,

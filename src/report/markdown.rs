@@ -27,6 +27,7 @@ pub fn render(r: &Report, src: &Source) -> String {
     failures(&mut out, r);
     comparisons(&mut out, r);
     databases(&mut out, r);
+    contexts(&mut out, r);
     let _ = writeln!(
         out,
         "---\nWritten by runsheet {} from `{}`.",
@@ -394,6 +395,29 @@ fn databases(out: &mut String, r: &Report) {
             md(&id.server),
             md(&id.version),
             id.system_identifier.as_deref().unwrap_or("—")
+        );
+    }
+    out.push('\n');
+}
+
+fn contexts(out: &mut String, r: &Report) {
+    if r.contexts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Where commands ran\n");
+    let _ = writeln!(
+        out,
+        "| Context | Reached with | Host or pod | User | Host key |\n| --- | --- | --- | --- | --- |"
+    );
+    for (name, id) in &r.contexts {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            md(name),
+            md(&id.reached),
+            md(&id.hostname),
+            md(&id.user),
+            id.host_key.as_deref().map_or_else(|| "—".to_string(), md)
         );
     }
     out.push('\n');

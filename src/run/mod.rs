@@ -209,6 +209,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         lock,
     };
     let driver = with_databases(parts).await?;
+    let driver = crate::driver::check_contexts(driver).await?;
     drive(driver, opts.ui, opts.color, &path, false).await
 }
 
@@ -460,6 +461,7 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         return Err(format!("runsheet refused to resume: {r}"));
     }
     let driver = check_databases(driver).await?;
+    let driver = crate::driver::check_contexts(driver).await?;
     drive(driver, opts.ui, opts.color, &path, true).await
 }
 

@@ -527,6 +527,9 @@ pub struct Landing {
     pub identity: Option<DbIdentity>,
     /// Where the commands themselves run: runsheet's host.
     pub host: String,
+    /// The context the step's shell blocks on this target run in, as the
+    /// preflight found it ("`db` (ssh box): db-1 as deploy, host key …").
+    pub context: Option<String>,
 }
 
 /// Each target a step's actions run on, `first` (the gate's) first.
@@ -545,7 +548,22 @@ pub fn landings(session: &Session, step: &str, first: &str) -> Vec<Landing> {
         .map(|name| {
             let values = Values::on_target(session, &name);
             let target = session.target(&name);
+            // In a sandbox every context is a stand-in on this machine:
+            // the line about the host stays true.
+            let live = !session.info().sandbox;
+            let context = session.step(step).filter(|_| live).and_then(|(phase, s)| {
+                s.actions
+                    .iter()
+                    .filter(|a| matches!(a.kind, crate::runbook::model::ActionKind::Shell { .. }))
+                    .filter(|a| session.action_target(phase, s, a) == name)
+                    .find_map(|a| session.runbook().action_context(phase, s, a, &name))
+                    .map(|ctx| match session.contexts().get(&ctx.name) {
+                        Some(id) => format!("`{}` ({}): {}", ctx.name, id.reached, id.describe()),
+                        None => format!("`{}` ({})", ctx.name, ctx.describe()),
+                    })
+            });
             Landing {
+                context,
                 protected: target.is_some_and(|t| t.protected),
                 database: target.and_then(|t| t.database.as_deref().map(|d| values.fill(d))),
                 identity: session.databases().get(&name).cloned(),
@@ -560,6 +578,14 @@ impl Landing {
     /// The landing in words, one fact per line, for any front end:
     /// host, port, database, server version, system identifier.
     pub fn lines(&self) -> Vec<String> {
+        let mut lines = self.database_lines();
+        if let Some(ctx) = &self.context {
+            lines.push(format!("commands run in context {ctx}"));
+        }
+        lines
+    }
+
+    fn database_lines(&self) -> Vec<String> {
         match (&self.identity, &self.database) {
             (Some(id), _) => {
                 let (host, port) = split_server(&id.server);
@@ -580,6 +606,7 @@ impl Landing {
                 format!("database {declared}"),
                 "not identified at the start (it could not be reached): check where it points before going on".into(),
             ],
+            (None, None) if self.context.is_some() => vec!["no database declared".into()],
             (None, None) => vec![format!(
                 "no database declared: the commands run here, on {}",
                 self.host

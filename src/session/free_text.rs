@@ -153,6 +153,23 @@ impl Msg {
                 target: _,
                 identity: _,
             } => {}
+            // Written by the far side: a hostname or a user could hold a
+            // value the operator typed.
+            Msg::ContextIdentified {
+                name: _,
+                kind: _,
+                identity:
+                    super::msg::ContextIdentity {
+                        reached,
+                        host_key: _,
+                        hostname,
+                        user,
+                    },
+            } => {
+                f.text.push(reached);
+                f.text.push(hostname);
+                f.text.push(user);
+            }
             Msg::ChecklistTicked {
                 step: _,
                 item: _,
@@ -231,6 +248,16 @@ mod tests {
                 target: "t".into(),
                 vars: vec![("URL".into(), c())],
                 secret: Vec::new(),
+            },
+            Msg::ContextIdentified {
+                name: "db".into(),
+                kind: "exec".into(),
+                identity: crate::session::ContextIdentity {
+                    reached: c(),
+                    host_key: None,
+                    hostname: c(),
+                    user: c(),
+                },
             },
         ]
     }

@@ -33,8 +33,8 @@ pub use alternatives::{Choice, Offer, OptionRef, Standing};
 pub use checklist::Next;
 pub use free_text::FreeText;
 pub use msg::{
-    ActionOutcome, DbIdentity, Decision, Millis, Msg, SessionEnd, SessionInfo, Stream,
-    TargetSettings,
+    ActionOutcome, ContextIdentity, DbIdentity, Decision, Millis, Msg, SessionEnd, SessionInfo,
+    Stream, TargetSettings,
 };
 pub use outcome::{RolledBack, SessionOutcome};
 pub use state::{Session, StepState, StepStatus};

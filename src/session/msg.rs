@@ -129,6 +129,15 @@ pub enum Msg {
         target: String,
         identity: DbIdentity,
     },
+    /// A context (`ssh:` host, `exec:` wrapper) as the preflight reached
+    /// it before the first step (again on each resume): a resume that
+    /// finds another host key, host or pod there stops, naming it.
+    ContextIdentified {
+        name: String,
+        /// `ssh` or `exec`.
+        kind: String,
+        identity: ContextIdentity,
+    },
     /// The operator asked to stop a running action.
     CancelRequested {
         step: String,
@@ -337,6 +346,64 @@ impl DbIdentity {
     }
 }
 
+/// Who answered in a context: what tells one host or pod from another.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextIdentity {
+    /// How it was reached, as the runbook declares it (`ssh box`,
+    /// `exec kubectl exec -i -n ns deploy/pg --`): never expanded values.
+    pub reached: String,
+    /// The server's host key as ssh verified it (`ssh-ed25519
+    /// SHA256:…`); none through a wrapper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_key: Option<String>,
+    /// `uname -n` there: a host's name, a pod's or a container's.
+    pub hostname: String,
+    /// `id -un` there.
+    pub user: String,
+}
+
+impl ContextIdentity {
+    /// What differs from `then`, in words ("the host key was …, now …"),
+    /// or None when it is the same place.
+    pub fn changed_from(&self, then: &ContextIdentity) -> Option<String> {
+        let mut what = Vec::new();
+        if self.host_key != then.host_key {
+            let show = |k: &Option<String>| k.clone().unwrap_or_else(|| "none".into());
+            what.push(format!(
+                "the host key was {} and is now {}",
+                show(&then.host_key),
+                show(&self.host_key)
+            ));
+        }
+        if self.hostname != then.hostname {
+            let noun = if self.host_key.is_some() {
+                "host"
+            } else {
+                "pod or container"
+            };
+            what.push(format!(
+                "the {noun} was {} and is now {}",
+                then.hostname, self.hostname
+            ));
+        }
+        if self.user != then.user {
+            what.push(format!(
+                "the user was {} and is now {}",
+                then.user, self.user
+            ));
+        }
+        (!what.is_empty()).then(|| what.join("; "))
+    }
+
+    /// One line: "box-1 as deploy, host key ssh-ed25519 SHA256:…".
+    pub fn describe(&self) -> String {
+        match &self.host_key {
+            Some(k) => format!("{} as {}, host key {k}", self.hostname, self.user),
+            None => format!("{} as {}", self.hostname, self.user),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "kebab-case")]
 pub enum Decision {
@@ -391,6 +458,7 @@ impl Msg {
             SessionStarted(_)
             | Resumed { .. }
             | DatabaseIdentified { .. }
+            | ContextIdentified { .. }
             | AlternativeChosen { .. }
             | Interrupted { .. }
             | SessionEnded { .. } => None,

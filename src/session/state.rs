@@ -1,7 +1,7 @@
 //! The session as a fold over its messages: where each step stands, what
 //! the operator decided, and when.
 
-use super::msg::{ActionOutcome, DbIdentity, Millis, SessionEnd, SessionInfo};
+use super::msg::{ActionOutcome, ContextIdentity, DbIdentity, Millis, SessionEnd, SessionInfo};
 use crate::runbook::duration::Estimate;
 use crate::runbook::model::{Action, Phase, Runbook, Step, Target};
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -239,6 +239,8 @@ pub struct Session {
     pub(super) ended: Option<SessionEnd>,
     /// Databases identified so far, by target name.
     pub(super) databases: BTreeMap<String, DbIdentity>,
+    /// Contexts as the preflight last found them, by name.
+    pub(super) contexts: BTreeMap<String, ContextIdentity>,
     /// The non-secret variables' values now: the first record's, then
     /// what each resume changed.
     pub(super) values: BTreeMap<String, String>,
@@ -279,6 +281,7 @@ impl PartialEq for Session {
             && self.interrupted == other.interrupted
             && self.ended == other.ended
             && self.databases == other.databases
+            && self.contexts == other.contexts
             && self.values == other.values
             && self.current == other.current
             && self.down_ms == other.down_ms
@@ -326,6 +329,7 @@ impl Session {
             interrupted: None,
             ended: None,
             databases: BTreeMap::new(),
+            contexts: BTreeMap::new(),
             current: None,
             down_ms: 0,
             rehearsed: HashMap::new(),
@@ -451,6 +455,11 @@ impl Session {
     /// Databases identified so far, by target name.
     pub fn databases(&self) -> &BTreeMap<String, DbIdentity> {
         &self.databases
+    }
+
+    /// Contexts as the preflight last identified them, by name.
+    pub fn contexts(&self) -> &BTreeMap<String, ContextIdentity> {
+        &self.contexts
     }
 
     /// Steps' times in earlier sessions of this runbook.

@@ -352,6 +352,10 @@ impl Session {
                 self.databases.insert(target.clone(), identity.clone());
                 Ok(Vec::new())
             }
+            Msg::ContextIdentified { name, identity, .. } => {
+                self.contexts.insert(name.clone(), identity.clone());
+                Ok(Vec::new())
+            }
             Msg::CancelRequested { step } => {
                 self.expect_status(
                     step,

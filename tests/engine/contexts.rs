@@ -89,7 +89,7 @@ fn over_ssh_a_timeout_leaves_nothing_running_there() {
 }
 
 #[test]
-fn an_unknown_host_key_stops_the_block_before_it_runs() {
+fn an_unknown_host_key_stops_the_session_before_the_first_step_saying_what_to_do() {
     let Some(s) = sshd::start() else { return };
     let w = ssh_workdir(&s);
     let marker = w.path().join("ran");
@@ -99,12 +99,309 @@ fn an_unknown_host_key_stops_the_block_before_it_runs() {
     );
     let rb = w.write("rb.md", &runbook("    ssh: stranger", w.path(), &body));
     let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{all}");
     assert!(
-        text(&out).contains("Host key verification failed"),
-        "{}",
-        text(&out)
+        all.contains("context `there` (ssh stranger)")
+            && all.contains("Host key verification failed"),
+        "{all}"
+    );
+    // What to do, with the address ssh really connects to (not the alias).
+    assert!(
+        all.contains(&format!("ssh-keyscan -p {} 127.0.0.1", s.port)),
+        "{all}"
     );
     assert!(!marker.exists(), "the block ran with an unknown host key");
+    assert!(w.of_type("action-started").is_empty(), "{all}");
+    assert!(w.of_type("context-identified").is_empty(), "{all}");
+}
+
+/// `ssh-keygen -lf`'s fingerprint of the test server's host key.
+fn host_fingerprint(s: &sshd::Sshd) -> String {
+    let out = std::process::Command::new("ssh-keygen")
+        .arg("-lf")
+        .arg(s.dir.path().join("host_key.pub"))
+        .output()
+        .expect("ssh-keygen -lf");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn local(cmd: &str, arg: &str) -> String {
+    let out = std::process::Command::new(cmd).arg(arg).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The ssh processes still running with this test's own config file.
+fn ssh_left(s: &sshd::Sshd) -> String {
+    let out = std::process::Command::new("pgrep")
+        .args(["-af", &s.config().to_string_lossy()])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn the_preflight_names_the_host_and_every_block_reuses_its_one_connection() {
+    let Some(s) = sshd::start() else { return };
+    let w = ssh_workdir(&s);
+    let mut body = String::new();
+    for i in 1..=4 {
+        body.push_str(&format!("### 1.{i} block {i}\n\n```bash\ntrue\n```\n\n"));
+    }
+    let rb = w.write("rb.md", &runbook("    ssh: box", w.path(), &body));
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}\n{}", s.log());
+    let records = w.records();
+    let kinds: Vec<&str> = records.iter().filter_map(|r| r["type"].as_str()).collect();
+    let identified = kinds.iter().position(|k| *k == "context-identified");
+    let first_step = kinds.iter().position(|k| *k == "action-started");
+    assert!(
+        identified.is_some() && identified < first_step,
+        "identified before the first step: {kinds:?}"
+    );
+    let id = &w.of_type("context-identified")[0];
+    assert_eq!(id["name"], "there");
+    assert_eq!(id["kind"], "ssh");
+    let key = id["identity"]["host_key"].as_str().unwrap_or_default();
+    assert!(
+        key.starts_with("ssh-ed25519 ") && key.ends_with(&host_fingerprint(&s)),
+        "{key} vs {}",
+        host_fingerprint(&s)
+    );
+    assert_eq!(id["identity"]["hostname"], local("uname", "-n"));
+    assert_eq!(id["identity"]["user"], local("id", "-un"));
+    assert!(all.contains("context `there` (ssh box): "), "{all}");
+    // Four blocks and the probe, one authentication: the master's.
+    let accepted = s.log().matches("Accepted publickey").count();
+    assert_eq!(accepted, 1, "{}", s.log());
+    // The session ended its master.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !ssh_left(&s).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still connected after the session: {}",
+            ssh_left(&s)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // What a block's start costs with the shared connection, and without
+    // (a fresh `ssh box true`), for the record.
+    let with: Vec<u64> = w
+        .of_type("action-finished")
+        .iter()
+        .filter_map(|f| f["outcome"]["duration_ms"].as_u64())
+        .collect();
+    let started = std::time::Instant::now();
+    let direct = std::process::Command::new("ssh")
+        .arg("-F")
+        .arg(s.config())
+        .args(["-o", "BatchMode=yes", "box", "true"])
+        .status()
+        .unwrap();
+    assert!(direct.success());
+    eprintln!(
+        "MEASURED: a `true` block over the shared connection took {with:?} ms; a fresh ssh connection took {} ms",
+        started.elapsed().as_millis()
+    );
+}
+
+#[test]
+fn over_ssh_an_interactive_block_reads_the_line_typed_with_no_value_on_a_command_line() {
+    let Some(s) = sshd::start() else { return };
+    let w = ssh_workdir(&s);
+    let body = format!(
+        "### 1.1 ask\n\n```bash {{interactive}}\n[ -t 0 ] && echo has-a-terminal\nread -r answer\necho \"got:[$answer] token:${{#API_TOKEN}}\"\n{LIST_PROCESSES}\n```\n"
+    );
+    let rb = w.write("rb.md", &runbook("    ssh: box", w.path(), &body));
+    let out = w.plain(&rb, "staging", "\nhello\n");
+    let all = text(&out);
+    assert!(all.contains("has-a-terminal"), "{all}\n{}", s.log());
+    assert!(
+        all.contains(&format!("got:[hello] token:{}", SECRET.len())),
+        "{all}"
+    );
+    let finished = w.of_type("action-finished");
+    assert_eq!(finished[0]["outcome"]["exit_code"], 0, "{all}");
+    let procs = std::fs::read_to_string(w.path().join("procs.txt")).unwrap_or_default();
+    assert!(procs.contains("sshd"), "it ran under sshd: {procs}");
+    assert!(
+        !procs.contains(SECRET),
+        "a command line holds the secret:\n{procs}"
+    );
+    // The staged script is gone from there.
+    // (sshd gives the session no $TMPDIR: it is staged in /tmp.)
+    let left = std::fs::read_dir("/tmp")
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(SECRET)))
+        .map(|e| e.path().display().to_string())
+        .collect::<Vec<_>>();
+    assert!(left.is_empty(), "staged scripts left: {left:?}");
+}
+
+#[test]
+fn cancelling_a_block_over_ssh_leaves_nothing_running_there() {
+    use std::io::Write;
+    let Some(s) = sshd::start() else { return };
+    let w = ssh_workdir(&s);
+    let body = "### 1.1 slow\n\n```bash\n(sleep 3141 &)\ntouch \"$OUT/started\"\nsleep 3142\n```\n";
+    let rb = w.write("rb.md", &runbook("    ssh: box", w.path(), body));
+    let mut child = w
+        .cmd(&[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--plain",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(stdin) = child.stdin.as_mut() {
+        let _ = stdin.write_all(b"\n");
+    }
+    let wait = |what: &str, ready: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !ready() {
+            assert!(std::time::Instant::now() < deadline, "waited for {what}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    wait("the block to start there", &|| {
+        w.path().join("started").exists()
+    });
+    let running = |pattern: &str| {
+        std::process::Command::new("pgrep")
+            .args(["-f", pattern])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    assert!(!running("sleep 314[12]").is_empty(), "nothing ran there");
+    // Ctrl-C while a step runs: the driver's cancel path.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    wait("the cancelled block's end", &|| {
+        !w.of_type("action-finished").is_empty()
+    });
+    assert_eq!(
+        w.of_type("action-finished")[0]["outcome"]["cancelled"],
+        true
+    );
+    // The remote side's grace is 5 s between TERM and KILL.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        let left = running("sleep 314[12]");
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running there after the cancel: {left}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    if let Some(stdin) = child.stdin.as_mut() {
+        let _ = stdin.write_all(b"q\n");
+    }
+    drop(child.stdin.take());
+    let _ = child.wait_with_output();
+}
+
+/// An `exec:` context whose `uname -n` says what `$WORK/podname` holds:
+/// a pod that is replaced between two runs.
+fn pod_workdir() -> (Workdir, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET);
+    let bin = w.path().join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let uname = bin.join("uname");
+    std::fs::write(&uname, "#!/bin/sh\ncat \"$(dirname \"$0\")/../podname\"\n").unwrap();
+    std::fs::set_permissions(&uname, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(w.path().join("podname"), "veylant-pg-7f4c\n").unwrap();
+    let body = "### 1.1 gate\n\n```bash\ntest -e \"$OUT/go\"\n```\n\n### 1.2 after\n\n```bash\ntouch \"$OUT/ran-after\"\n```\n";
+    let rb = w.write(
+        "rb.md",
+        &runbook(
+            &format!("    exec: [env, \"PATH={}:/usr/bin:/bin\"]", bin.display()),
+            w.path(),
+            body,
+        ),
+    );
+    (w, rb)
+}
+
+#[test]
+fn an_exec_context_is_identified_and_a_resume_in_another_pod_is_refused_naming_both() {
+    let (w, rb) = pod_workdir();
+    let out = w.auto(&rb, "staging");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let id = &w.of_type("context-identified")[0];
+    assert_eq!(id["kind"], "exec", "{id}");
+    assert_eq!(id["identity"]["hostname"], "veylant-pg-7f4c", "{id}");
+    assert!(id["identity"].get("host_key").is_none(), "{id}");
+    let journal = w.journals()[0].to_string_lossy().to_string();
+    let report = text(&w.run(&["report", &journal, "--format", "markdown"], ""));
+    assert!(
+        report.contains("## Where commands ran") && report.contains("| there | exec env PATH="),
+        "{report}"
+    );
+    assert!(report.contains("| veylant-pg-7f4c |"), "{report}");
+    std::fs::write(w.path().join("go"), "").unwrap();
+    std::fs::write(w.path().join("podname"), "veylant-pg-9c2d\n").unwrap();
+    let out = w.run(&["resume", "--auto"], "");
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("context `there`")
+            && all.contains("the pod or container was veylant-pg-7f4c and is now veylant-pg-9c2d"),
+        "{all}"
+    );
+    assert!(!w.path().join("ran-after").exists(), "a step ran: {all}");
+    // Back in the pod the session used, it goes on.
+    std::fs::write(w.path().join("podname"), "veylant-pg-7f4c\n").unwrap();
+    let out = w.run(&["resume", "--auto"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(w.path().join("ran-after").exists(), "{}", text(&out));
+}
+
+#[test]
+fn a_wrapper_that_cannot_reach_its_pod_stops_the_session_before_the_first_step() {
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET);
+    let marker = w.path().join("ran");
+    let body = format!(
+        "### 1.1 there\n\n```bash\ntouch {}\n```\n",
+        marker.display()
+    );
+    let rb = w.write(
+        "rb.md",
+        &runbook(
+            "    exec: [sh, -c, 'echo pod veylant-pg not found >&2; exit 1', sh]",
+            w.path(),
+            &body,
+        ),
+    );
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("context `there`") && all.contains("pod veylant-pg not found"),
+        "{all}"
+    );
+    assert!(!marker.exists(), "{all}");
+    assert!(w.of_type("action-started").is_empty(), "{all}");
 }
 
 #[test]
@@ -136,4 +433,76 @@ fn an_exec_wrapper_runs_the_block_under_it_with_its_values() {
     );
     let finished = w.of_type("action-finished");
     assert_eq!(finished[1]["outcome"]["exit_code"], 1, "{all}");
+}
+
+/// In a sandbox every context is a local stand-in: nothing reaches the
+/// host, not even the preflight.
+#[test]
+fn a_sandbox_session_does_no_ssh_preflight() {
+    let Some(s) = sshd::start() else { return };
+    let mut w = ssh_workdir(&s);
+    w.set("RUNSHEET_SANDBOX", "1");
+    let body = "### 1.1 there\n\n```bash\necho \"stand-in ran on $(uname -n)\"\n```\n";
+    let rb = w.write("rb.md", &runbook("    ssh: box", w.path(), body));
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("stand-in ran on"), "{all}");
+    assert!(w.of_type("context-identified").is_empty(), "{all}");
+    // (The only connection in its log is the one that saw it listen.)
+    let log = s.log();
+    assert!(
+        !log.contains("Accepted") && !log.contains("preauth"),
+        "the sandbox reached the host:\n{log}"
+    );
+    assert!(ssh_left(&s).is_empty(), "{}", ssh_left(&s));
+}
+
+#[test]
+fn through_an_exec_wrapper_an_interactive_block_reads_the_line_typed() {
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET);
+    let body = format!(
+        "### 1.1 ask\n\n```bash {{interactive}}\nread -r answer\necho \"got:[$answer] wrapped=$WRAPPED token:${{#API_TOKEN}}\"\n{LIST_PROCESSES}\n```\n"
+    );
+    let rb = w.write(
+        "rb.md",
+        &runbook("    exec: [env, WRAPPED=yes]", w.path(), &body),
+    );
+    let out = w.plain(&rb, "staging", "\nhello\n");
+    let all = text(&out);
+    assert!(
+        all.contains(&format!("got:[hello] wrapped=yes token:{}", SECRET.len())),
+        "{all}"
+    );
+    let procs = std::fs::read_to_string(w.path().join("procs.txt")).unwrap_or_default();
+    assert!(
+        procs.contains("/dev/fd/3"),
+        "it ran the staged script: {procs}"
+    );
+    assert!(
+        !procs.contains(SECRET),
+        "a command line holds the secret:\n{procs}"
+    );
+}
+
+/// A wrapper word that needs a value an earlier step exports cannot be
+/// reached before the first step: the session says so and goes on.
+#[test]
+fn a_context_whose_word_an_earlier_step_exports_is_reached_by_its_first_block() {
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET);
+    let body = "### 1.1 find the pod {context=local}\n\n```bash\nexport POD=veylant-pg-7f4c\n```\n\n### 1.2 in it\n\n```bash\necho \"in=$WHERE\"\n```\n";
+    let rb = w.write(
+        "rb.md",
+        &runbook("    exec: [env, \"WHERE=$POD\"]", w.path(), body),
+    );
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(
+        all.contains("not reached before the first step") && all.contains("$POD"),
+        "{all}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("in=veylant-pg-7f4c"), "{all}");
 }

@@ -1,9 +1,12 @@
 //! Running a shell block in its context (`runbook::context`): this machine,
 //! an `exec:` wrapper (`wrapper`), and, in a sandbox, the local stand-in
-//! that replaces every context. A block whose context is an ssh host, or an
-//! interactive block in a wrapper, fails before it starts, saying so: it
-//! never runs on this machine as if it had reached the context.
+//! that replaces every context. Before the first step the preflight
+//! (`preflight`) reaches each context the session will use and names who
+//! answered there; an interactive block runs there with a terminal
+//! (`interactive`).
 
+pub mod interactive;
+pub mod preflight;
 pub mod ssh;
 mod stand_in;
 pub mod wrapper;
@@ -23,11 +26,22 @@ pub fn not_supported(ctx: &Context) -> String {
     )
 }
 
-/// The words that start a block of `ctx`: an `exec:` wrapper's, or ssh's
-/// for an `ssh:` host, with `$VARS` expanded from the block's environment.
-/// A word left with a variable that has no value is refused: a wrapper or
-/// a destination missing a word would run somewhere else.
-pub fn wrapper_words(ctx: &Context, env: &[(String, String)]) -> Result<Vec<String>, String> {
+/// Where a context leads once its `$VARS` have values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// An `exec:` wrapper's words.
+    Exec(Vec<String>),
+    Ssh {
+        dest: String,
+        jump: Option<String>,
+        port: Option<u16>,
+    },
+}
+
+/// `ctx` with `$VARS` expanded from the block's environment. A word left
+/// with a variable that has no value is refused: a wrapper or a
+/// destination missing a word would run somewhere else.
+pub fn place(ctx: &Context, env: &[(String, String)]) -> Result<Place, String> {
     use crate::runbook::context::ContextKind;
     let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
     let process_env = |n: &str| std::env::var(n).ok();
@@ -45,13 +59,30 @@ pub fn wrapper_words(ctx: &Context, env: &[(String, String)]) -> Result<Vec<Stri
         }
     };
     match &ctx.kind {
-        ContextKind::Exec { argv } => argv.iter().map(|w| word(w)).collect(),
-        ContextKind::Ssh { dest, jump, port } => {
-            let dest = word(dest)?;
-            let jump = jump.as_deref().map(word).transpose()?;
-            Ok(ssh::argv(&dest, jump.as_deref(), *port, false))
-        }
+        ContextKind::Exec { argv } => Ok(Place::Exec(
+            argv.iter().map(|w| word(w)).collect::<Result<_, _>>()?,
+        )),
+        ContextKind::Ssh { dest, jump, port } => Ok(Place::Ssh {
+            dest: word(dest)?,
+            jump: jump.as_deref().map(word).transpose()?,
+            port: *port,
+        }),
         ContextKind::Local => Err(not_supported(ctx)),
+    }
+}
+
+/// The words that start a block of `ctx`: an `exec:` wrapper's, or ssh's
+/// for an `ssh:` host (`tty`: with a terminal, for an interactive block).
+pub fn wrapper_words(ctx: &Context, env: &[(String, String)]) -> Result<Vec<String>, String> {
+    Ok(place(ctx, env)?.words(ssh::Mode::Piped))
+}
+
+impl Place {
+    pub fn words(&self, mode: ssh::Mode) -> Vec<String> {
+        match self {
+            Place::Exec(words) => words.clone(),
+            Place::Ssh { dest, jump, port } => ssh::argv(dest, jump.as_deref(), *port, mode),
+        }
     }
 }
 

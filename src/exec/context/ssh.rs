@@ -32,9 +32,28 @@ pub fn ensure_control_dir() -> Option<PathBuf> {
     mine.then_some(dir)
 }
 
-/// `ssh … DEST` with runsheet's options; `master` opens the shared
-/// connection in the background instead of running a command.
-pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, master: bool) -> Vec<String> {
+/// What an ssh command line is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A block: no terminal, its output back as two clean streams.
+    Piped,
+    /// An interactive block: a terminal there (`-tt`).
+    Terminal,
+    /// The preflight's shared connection, opened in the background.
+    Master,
+    /// Ends the shared connection (`-O exit`).
+    Exit,
+}
+
+/// The socket of this process's shared connections: one per host, for
+/// this session only (another session's master is never borrowed, and
+/// ending ours never cuts theirs).
+fn control_path(dir: &std::path::Path) -> String {
+    format!("ControlPath={}/{}-%C", dir.display(), std::process::id())
+}
+
+/// `ssh … DEST` with runsheet's options.
+pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, mode: Mode) -> Vec<String> {
     let mut a: Vec<String> = vec!["ssh".into()];
     if let Some(cfg) = std::env::var_os("RUNSHEET_SSH_CONFIG") {
         a.push("-F".into());
@@ -50,14 +69,17 @@ pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, master: bool) -> 
     }
     if let Some(dir) = ensure_control_dir() {
         a.push("-o".into());
-        a.push(format!("ControlPath={}/%C", dir.display()));
+        a.push(control_path(&dir));
         a.push("-o".into());
-        a.push(if master {
+        a.push(if mode == Mode::Master {
             "ControlMaster=yes".into()
         } else {
             "ControlMaster=no".into()
         });
-        if master {
+        if mode == Mode::Master {
+            // Only a safety net: the session ends its masters itself
+            // (`preflight::Masters`); this one outlives a runsheet killed
+            // with SIGKILL by at most this long once idle.
             a.push("-o".into());
             a.push("ControlPersist=30m".into());
         }
@@ -70,12 +92,17 @@ pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, master: bool) -> 
         a.push("-J".into());
         a.push(j.into());
     }
-    if master {
-        a.push("-f".into());
-        a.push("-N".into());
-    } else {
-        // No terminal: the block's output comes back as two clean streams.
-        a.push("-T".into());
+    match mode {
+        Mode::Master => {
+            a.push("-f".into());
+            a.push("-N".into());
+        }
+        Mode::Piped => a.push("-T".into()),
+        Mode::Terminal => a.push("-tt".into()),
+        Mode::Exit => {
+            a.push("-O".into());
+            a.push("exit".into());
+        }
     }
     a.push("--".into());
     a.push(dest.into());

@@ -22,6 +22,11 @@ pub fn argv(wrapper: &[String], interpreter: Interpreter) -> Vec<String> {
     let mut tail: Vec<String> = ["bash", "-c", BOOTSTRAP].map(String::from).to_vec();
     tail.push(interpreter.program().to_string());
     tail.extend(interpreter.options().iter().map(|s| (*s).to_string()));
+    with_tail(wrapper, tail)
+}
+
+/// The wrapper's words, then `tail`: the command to run on the far side.
+pub fn with_tail(wrapper: &[String], tail: Vec<String>) -> Vec<String> {
     let mut out = wrapper.to_vec();
     // ssh hands its words to the remote user's shell joined by spaces:
     // they go quoted, as one command line, or that shell would split the
@@ -42,6 +47,14 @@ pub fn argv(wrapper: &[String], interpreter: Interpreter) -> Vec<String> {
 /// script with `env` exported first. Names a shell cannot export are left
 /// out (they could not have reached a local step's script either).
 pub fn payload(script: &str, env: &[(String, String)]) -> Vec<u8> {
+    let body = with_exports(script, env);
+    let mut out = format!("{}\n", body.len()).into_bytes();
+    out.extend_from_slice(body.as_bytes());
+    out
+}
+
+/// The script with `env` exported first.
+pub fn with_exports(script: &str, env: &[(String, String)]) -> String {
     let mut body = String::new();
     for (k, v) in env {
         if is_name(k) {
@@ -50,9 +63,7 @@ pub fn payload(script: &str, env: &[(String, String)]) -> Vec<u8> {
     }
     body.push_str(script);
     body.push('\n');
-    let mut out = format!("{}\n", body.len()).into_bytes();
-    out.extend_from_slice(body.as_bytes());
-    out
+    body
 }
 
 fn is_name(k: &str) -> bool {
@@ -64,7 +75,7 @@ fn is_name(k: &str) -> bool {
 }
 
 /// Single quotes keep every byte but `'` literal; `'` becomes `'\''`.
-fn quote(v: &str) -> String {
+pub fn quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', r"'\''"))
 }
 

@@ -127,6 +127,7 @@ fn a_landing_says_host_port_database_version_and_cluster() {
             system_identifier: Some("7301234567890123456".into()),
         }),
         host: "ops-1".into(),
+        context: None,
     };
     assert_eq!(
         l.lines(),

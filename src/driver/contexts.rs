@@ -1,0 +1,114 @@
+//! The contexts' preflight, as the session sees it: each context the
+//! session will use is reached before the first step (`exec::context::
+//! preflight`) and journaled as `Msg::ContextIdentified`; on resume, a
+//! context that is now another host, host key, pod or user stops the
+//! session before anything runs, as a database that changed does
+//! (`run::check_databases`). A sandbox reaches nothing: its contexts are
+//! local stand-ins.
+
+use super::{Driver, RunEnd, Submitted};
+use crate::exec::context::preflight;
+use crate::runbook::context::Context;
+use crate::session::{Msg, Session};
+use std::collections::HashMap;
+
+/// Reaches every context; the session goes on only if each answered and
+/// is where the journal says this session has been running.
+pub async fn check_contexts(mut driver: Driver) -> Result<Driver, String> {
+    if driver.session().info().sandbox {
+        return Ok(driver);
+    }
+    let used = used(driver.session(), driver.values());
+    let (masters, found) = preflight::reach_all(used).await;
+    driver.masters = masters;
+    for (name, found) in found {
+        let refused = match found {
+            preflight::Reached::Failed(why) => why,
+            preflight::Reached::Later(why) => {
+                let why = why.trim_end_matches("; nothing was run");
+                let note = format!(
+                    "{why}: not reached before the first step, its first block will try (if an earlier step exports the variable, that is expected)"
+                );
+                driver.push_warning(driver.secrets().redact(&note));
+                continue;
+            }
+            preflight::Reached::Found(found) => match driver.session().contexts().get(&name) {
+                Some(then) => match found.identity.changed_from(then) {
+                    None => continue,
+                    Some(change) => format!(
+                        "context `{name}` ({}) is not where this session ran: {change}. Nothing was run. If it was replaced on purpose (a rollout, a rebuilt host), check that it is the one the runbook means and start a new session (`runsheet run {} --target {}`); otherwise point the context back at it, then `runsheet resume`",
+                        found.identity.reached,
+                        driver.session().info().runbook_path,
+                        driver.session().info().target,
+                    ),
+                },
+                None => {
+                    let msg = Msg::ContextIdentified {
+                        name: found.name,
+                        kind: found.kind.to_string(),
+                        identity: found.identity,
+                    };
+                    match driver.submit(msg).await? {
+                        Submitted::Accepted => continue,
+                        Submitted::Refused(r) => format!("{r}: nothing was run"),
+                    }
+                }
+            },
+        };
+        let why = driver.secrets().redact(&refused);
+        let end = RunEnd::Interrupted {
+            reason: why.clone(),
+        };
+        driver.close(&end).await?;
+        return Err(why);
+    }
+    Ok(driver)
+}
+
+/// The contexts a session's shell blocks will run in, each once, with the
+/// environment of the first block that uses it (its `$VARS` come from
+/// there): the session target's own context first, then those that
+/// `{context=…}` names on phases, steps and blocks, rollback steps
+/// included.
+fn used(
+    session: &Session,
+    values: &HashMap<String, String>,
+) -> Vec<(Context, Vec<(String, String)>)> {
+    use crate::runbook::model::ActionKind;
+    let rb = session.runbook();
+    let process_env = |n: &str| std::env::var(n).ok();
+    let env_of = |target: &str, step: &str| {
+        crate::action::env::command_env(
+            values,
+            session.target(target),
+            target,
+            &session.info().runbook_path,
+            step,
+            &process_env,
+        )
+    };
+    let mut out: Vec<(Context, Vec<(String, String)>)> = Vec::new();
+    let mut add = |ctx: &Context, env: Vec<(String, String)>| {
+        if !ctx.is_local() && !out.iter().any(|(c, _)| c.name == ctx.name) {
+            out.push((ctx.clone(), env));
+        }
+    };
+    let target = &session.info().target;
+    if let Some(name) = session.target(target).and_then(|t| t.context.as_deref())
+        && let Some(ctx) = rb.contexts.iter().find(|c| c.name == name)
+    {
+        add(ctx, env_of(target, ""));
+    }
+    for (phase, step) in rb.steps() {
+        for action in &step.actions {
+            if !matches!(action.kind, ActionKind::Shell { .. }) {
+                continue;
+            }
+            let on = session.action_target(phase, step, action);
+            if let Some(ctx) = rb.action_context(phase, step, action, on) {
+                add(ctx, env_of(on, &step.id));
+            }
+        }
+    }
+    out
+}
