@@ -17,6 +17,7 @@ pub mod hosts;
 pub mod interactive;
 mod lint;
 mod lint_vars;
+pub mod lint_targets;
 pub mod model;
 pub mod outline;
 pub mod parse;
