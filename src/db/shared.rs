@@ -25,9 +25,10 @@ pub fn judge(session: &Session, found: &[(String, Result<DbIdentity, PreflightEr
         .iter()
         .filter_map(|(t, r)| r.as_ref().ok().map(|id| (t.as_str(), id)))
         .collect();
+    let all: Vec<&str> = found.iter().map(|(t, _)| t.as_str()).collect();
     let warnings = found
         .iter()
-        .filter_map(|(t, r)| r.as_ref().err().map(|e| unchecked(own, t, e, &known)))
+        .filter_map(|(t, r)| r.as_ref().err().map(|e| unchecked(own, t, e, &all)))
         .collect();
     let mut pairs: Vec<(&str, &str, &DbIdentity)> = Vec::new();
     for (i, (a, id)) in known.iter().enumerate() {
@@ -46,12 +47,12 @@ pub fn judge(session: &Session, found: &[(String, Result<DbIdentity, PreflightEr
     Verdict { warnings, stop }
 }
 
-/// `could not check `staging` against `production`: …`.
-fn unchecked(own: &str, target: &str, why: &PreflightError, known: &[(&str, &DbIdentity)]) -> String {
-    let others: Vec<String> = known
+/// `could not check `staging` against `production` (…)`.
+fn unchecked(own: &str, target: &str, why: &PreflightError, all: &[&str]) -> String {
+    let others: Vec<String> = all
         .iter()
-        .filter(|(t, _)| *t != target)
-        .map(|(t, _)| format!("`{t}`"))
+        .filter(|t| **t != target)
+        .map(|t| format!("`{t}`"))
         .collect();
     let why = match why {
         PreflightError::Unset(_) | PreflightError::RealHost(_) => format!("target `{target}`: {why}"),
@@ -60,14 +61,12 @@ fn unchecked(own: &str, target: &str, why: &PreflightError, known: &[(&str, &DbI
     if others.is_empty() {
         return why;
     }
-    let pair = if known.iter().any(|(t, _)| *t == own) && own != target {
+    let pair = if all.contains(&own) && own != target {
         format!("`{own}` against `{target}`")
     } else {
         format!("`{target}` against {}", others.join(", "))
     };
-    format!(
-        "could not check {pair} ({why}): if they are one database, the session cannot tell"
-    )
+    format!("could not check {pair} ({why}): if they are one database, the session cannot tell")
 }
 
 /// The stop: both targets, the database they both are, how they came to

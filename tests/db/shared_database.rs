@@ -155,11 +155,7 @@ fn two_clusters_run() {
 fn another_target_unreachable_runs_with_a_warning() {
     let db = fresh();
     let (staging, _) = pg::pair();
-    // A port nothing listens on: bound, then freed.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
+    let closed = crate::support::http_server::closed_port();
     let mut w = Workdir::new();
     w.set("STAGING_DB_URL", &format!("{}?sslmode=disable", staging.url(&db)))
         .set(
