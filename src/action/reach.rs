@@ -36,16 +36,12 @@ pub fn refusal(sandbox: bool, reach: &Reach) -> Option<String> {
     if reached.is_empty() {
         return None;
     }
-    let list: Vec<String> = reached
-        .iter()
-        .map(|(h, why)| format!("`{h}` ({why})"))
-        .collect();
     Some(format!(
         "refused in the sandbox: this action would reach {}, a real system, and a rehearsal must never. \
          Map it to the sandbox in the runbook's front matter: write the host as a variable the target sets \
          (`KEYCLOAK_URL: $PROD_KEYCLOAK_URL`) and give that variable a sandbox value under `sandbox: env:` \
          (`PROD_KEYCLOAK_URL: $APP_URL`), then start the rehearsal again",
-        list.join(", ")
+        listed(&reached)
     ))
 }
 
@@ -108,7 +104,9 @@ fn reached(reach: &Reach) -> Vec<(String, String)> {
                         host: "AWS S3".to_string(),
                         what: "an S3 endpoint",
                     }],
-                    &|_| "no `AWS_ENDPOINT_URL` is set, so the step would use AWS itself".to_string(),
+                    &|_| {
+                        "no `AWS_ENDPOINT_URL` is set, so the step would use AWS itself".to_string()
+                    },
                 ),
             }
         }
@@ -177,13 +175,18 @@ pub fn at_start(
     if found.is_empty() {
         return None;
     }
-    let list: Vec<String> = found
-        .iter()
-        .map(|(h, from)| format!("`{h}` ({from})"))
-        .collect();
     Some(format!(
         "this rehearsal holds {}, a real system: a step that would reach it will be refused. \
          Map it under the runbook's `sandbox: env:` (the variable set to a sandbox value, `API_URL: $APP_URL`)",
-        list.join(", ")
+        listed(&found)
     ))
+}
+
+/// `` `host` (where it came from), … ``
+fn listed(hosts: &[(String, String)]) -> String {
+    let list: Vec<String> = hosts
+        .iter()
+        .map(|(h, from)| format!("`{h}` ({from})"))
+        .collect();
+    list.join(", ")
 }

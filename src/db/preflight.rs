@@ -100,9 +100,9 @@ pub async fn identify_all(
                 // defaults would stand in): not this target's database.
                 _ if !unset.is_empty() => Err(PreflightError::Unset(unset)),
                 // A rehearsal reaches no real system, not even to ask who it is.
-                Ok(cfg) if sandbox && real_host(&cfg).is_some() => Err(
-                    PreflightError::RealHost(real_host(&cfg).unwrap_or_default()),
-                ),
+                Ok(cfg) if sandbox && real_host(&cfg).is_some() => Err(PreflightError::RealHost(
+                    real_host(&cfg).unwrap_or_default(),
+                )),
                 Ok(cfg) => identify(&cfg).await.map_err(PreflightError::Db),
                 Err(e) => Err(PreflightError::Settings(e)),
             };

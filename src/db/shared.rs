@@ -55,7 +55,9 @@ fn unchecked(own: &str, target: &str, why: &PreflightError, all: &[&str]) -> Str
         .map(|t| format!("`{t}`"))
         .collect();
     let why = match why {
-        PreflightError::Unset(_) | PreflightError::RealHost(_) => format!("target `{target}`: {why}"),
+        PreflightError::Unset(_) | PreflightError::RealHost(_) => {
+            format!("target `{target}`: {why}")
+        }
         _ => why.to_string(),
     };
     if others.is_empty() {
@@ -94,7 +96,9 @@ fn shared(session: &Session, own: &str, (a, b): (&str, &str), id: &DbIdentity) -
             "`{}` reaches the database the PG* environment (PGHOST, PGPORT, PGDATABASE) gives the other",
             x.trim()
         ),
-        (None, None) => "both connect through the PG* environment (PGHOST, PGPORT, PGDATABASE)".to_string(),
+        (None, None) => {
+            "both connect through the PG* environment (PGHOST, PGPORT, PGDATABASE)".to_string()
+        }
     };
     format!(
         "targets {} and {} are the same database ({}): {how}, so a step on one would run on the other; \

@@ -569,7 +569,6 @@ async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
     Ok(driver)
 }
 
-
 /// In the sandbox, once at the start: the real hosts the session's target
 /// or the runbook's variables hold, before a step that reaches one is
 /// refused.

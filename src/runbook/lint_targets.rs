@@ -153,7 +153,10 @@ mod tests {
             Some(Some("DB_URL".into()))
         );
         assert_eq!(
-            same_declaration("postgresql://u@db.internal/app", "postgresql://u@db.internal/app"),
+            same_declaration(
+                "postgresql://u@db.internal/app",
+                "postgresql://u@db.internal/app"
+            ),
             Some(None)
         );
         // One variable inside a longer text is that text, not the variable.
@@ -194,13 +197,22 @@ mod tests {
             "targets:\n  staging: { database: $DB_URL }\n  production: { env: { DATABASE_URL: \"${DB_URL}\" } }\n",
         );
         assert_eq!(by_var.len(), 1, "{by_var:?}");
-        assert!(by_var[0].contains("`staging` and `production`"), "{by_var:?}");
-        assert!(by_var[0].contains("the same variable `$DB_URL`"), "{by_var:?}");
+        assert!(
+            by_var[0].contains("`staging` and `production`"),
+            "{by_var:?}"
+        );
+        assert!(
+            by_var[0].contains("the same variable `$DB_URL`"),
+            "{by_var:?}"
+        );
         let by_text = shared(
             "targets:\n  a: { database: \"postgresql://db.internal/app\" }\n  b: { database: \"postgresql://db.internal/app\" }\n",
         );
         assert_eq!(by_text.len(), 1, "{by_text:?}");
-        assert!(by_text[0].contains("the same connection string"), "{by_text:?}");
+        assert!(
+            by_text[0].contains("the same connection string"),
+            "{by_text:?}"
+        );
         let apart = shared(
             "targets:\n  staging: { database: $STAGING_DB_URL }\n  production: { database: $PROD_DB_URL }\n",
         );

@@ -37,6 +37,30 @@ fn fresh() -> String {
     db
 }
 
+fn url(cluster: &pg::Cluster, db: &str) -> String {
+    format!("{}?sslmode=disable", cluster.url(db))
+}
+
+/// The PG* environment of libpq, pointing at `db` on `cluster`.
+fn pg_env(w: &mut Workdir, host: &str, cluster: &pg::Cluster, db: &str) {
+    w.set("PGHOST", host)
+        .set("PGPORT", &cluster.port().to_string())
+        .set("PGUSER", "postgres")
+        .set("PGPASSWORD", cluster.password())
+        .set("PGDATABASE", db)
+        .set("PGSSLMODE", "disable");
+}
+
+/// Runs a session on staging of `runbook(staging_db, production_db)`,
+/// which must succeed; its output.
+fn runs(w: &Workdir, staging_db: &str, production_db: &str) -> String {
+    let rb = w.write("r.md", &runbook(staging_db, production_db));
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    all
+}
+
 fn marks(cluster: &pg::Cluster, db: &str) -> String {
     cluster.psql(db, "SELECT count(*) FROM marks")
 }
@@ -46,14 +70,19 @@ fn assert_stopped(w: &Workdir, out: &std::process::Output, db: &str) -> String {
     let all = text(out);
     assert!(!out.status.success(), "{all}");
     assert!(
-        all.contains("targets `staging` (this session's target) and `production` are the same database"),
+        all.contains(
+            "targets `staging` (this session's target) and `production` are the same database"
+        ),
         "{all}"
     );
     // The identity: the database and the cluster it is on.
     assert!(all.contains(&format!("({db} on 127.0.0.1:")), "{all}");
     assert!(all.contains("(cluster "), "{all}");
     assert!(all.contains("nothing was run"), "{all}");
-    assert!(all.contains("declare only the targets it really has"), "{all}");
+    assert!(
+        all.contains("declare only the targets it really has"),
+        "{all}"
+    );
     assert!(w.of_type("action-started").is_empty(), "{all}");
     assert_eq!(w.of_type("interrupted").len(), 1, "{all}");
     let (staging, production) = pg::pair();
@@ -67,11 +96,14 @@ fn one_variable_for_two_targets_stops_the_session() {
     let db = fresh();
     let (_, production) = pg::pair();
     let mut w = Workdir::new();
-    w.set("DB_URL", &format!("{}?sslmode=disable", production.url(&db)));
+    w.set("DB_URL", &url(production, &db));
     let rb = w.write("r.md", &runbook("$DB_URL", "${DB_URL}"));
     let out = w.auto(&rb, "staging");
     let all = assert_stopped(&w, &out, &db);
-    assert!(all.contains("both take their database from `$DB_URL`"), "{all}");
+    assert!(
+        all.contains("both take their database from `$DB_URL`"),
+        "{all}"
+    );
     assert!(!all.contains(production.password()), "{all}");
     assert!(!w.journal_text().contains(production.password()));
 }
@@ -80,7 +112,7 @@ fn one_variable_for_two_targets_stops_the_session() {
 fn the_same_text_in_two_variables_stops_the_session() {
     let db = fresh();
     let (_, production) = pg::pair();
-    let url = format!("{}?sslmode=disable", production.url(&db));
+    let url = url(production, &db);
     let mut w = Workdir::new();
     w.set("STAGING_DB_URL", &url).set("PROD_DB_URL", &url);
     let rb = w.write("r.md", &runbook("$STAGING_DB_URL", "$PROD_DB_URL"));
@@ -106,7 +138,7 @@ fn two_spellings_of_one_server_stop_the_session() {
             production.port()
         ),
     )
-    .set("PROD_DB_URL", &format!("{}?sslmode=disable", production.url(&db)));
+    .set("PROD_DB_URL", &url(production, &db));
     let rb = w.write("r.md", &runbook("$STAGING_DB_URL", "$PROD_DB_URL"));
     let all = assert_stopped(&w, &w.auto(&rb, "staging"), &db);
     assert!(!all.contains(production.password()), "{all}");
@@ -119,13 +151,8 @@ fn a_pg_default_on_the_other_targets_database_stops_the_session() {
     let db = fresh();
     let (_, production) = pg::pair();
     let mut w = Workdir::new();
-    w.set("PGHOST", "localhost")
-        .set("PGPORT", &production.port().to_string())
-        .set("PGUSER", "postgres")
-        .set("PGPASSWORD", production.password())
-        .set("PGDATABASE", &db)
-        .set("PGSSLMODE", "disable")
-        .set("PROD_DB_URL", &format!("{}?sslmode=disable", production.url(&db)));
+    pg_env(&mut w, "localhost", production, &db);
+    w.set("PROD_DB_URL", &url(production, &db));
     let rb = w.write("r.md", &runbook("", "$PROD_DB_URL"));
     let all = assert_stopped(&w, &w.auto(&rb, "staging"), &db);
     assert!(all.contains("PG* environment"), "{all}");
@@ -136,12 +163,9 @@ fn two_clusters_run() {
     let db = fresh();
     let (staging, production) = pg::pair();
     let mut w = Workdir::new();
-    w.set("STAGING_DB_URL", &format!("{}?sslmode=disable", staging.url(&db)))
-        .set("PROD_DB_URL", &format!("{}?sslmode=disable", production.url(&db)));
-    let rb = w.write("r.md", &runbook("$STAGING_DB_URL", "$PROD_DB_URL"));
-    let out = w.auto(&rb, "staging");
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
+    w.set("STAGING_DB_URL", &url(staging, &db))
+        .set("PROD_DB_URL", &url(production, &db));
+    let all = runs(&w, "$STAGING_DB_URL", "$PROD_DB_URL");
     assert!(!all.contains("same database"), "{all}");
     assert!(!all.contains("could not check"), "{all}");
     assert_eq!(marks(staging, &db), "1");
@@ -157,15 +181,11 @@ fn another_target_unreachable_runs_with_a_warning() {
     let (staging, _) = pg::pair();
     let closed = crate::support::http_server::closed_port();
     let mut w = Workdir::new();
-    w.set("STAGING_DB_URL", &format!("{}?sslmode=disable", staging.url(&db)))
-        .set(
-            "PROD_DB_URL",
-            &format!("postgresql://postgres:pw@127.0.0.1:{closed}/{db}?sslmode=disable"),
-        );
-    let rb = w.write("r.md", &runbook("$STAGING_DB_URL", "$PROD_DB_URL"));
-    let out = w.auto(&rb, "staging");
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
+    w.set("STAGING_DB_URL", &url(staging, &db)).set(
+        "PROD_DB_URL",
+        &format!("postgresql://postgres:pw@127.0.0.1:{closed}/{db}?sslmode=disable"),
+    );
+    let all = runs(&w, "$STAGING_DB_URL", "$PROD_DB_URL");
     assert!(
         all.contains("warning: could not check `staging` against `production`"),
         "{all}"
@@ -180,17 +200,10 @@ fn another_target_with_its_variable_unset_runs_with_a_warning() {
     let db = fresh();
     let (staging, production) = pg::pair();
     let mut w = Workdir::new();
-    w.set("STAGING_DB_URL", &format!("{}?sslmode=disable", staging.url(&db)))
-        // Were the PG* defaults used for production, they would be staging's.
-        .set("PGHOST", "127.0.0.1")
-        .set("PGPORT", &staging.port().to_string())
-        .set("PGUSER", "postgres")
-        .set("PGPASSWORD", staging.password())
-        .set("PGDATABASE", &db);
-    let rb = w.write("r.md", &runbook("$STAGING_DB_URL", "$PROD_DB_URL"));
-    let out = w.auto(&rb, "staging");
-    let all = text(&out);
-    assert!(out.status.success(), "{all}");
+    w.set("STAGING_DB_URL", &url(staging, &db));
+    // Were the PG* defaults used for production, they would be staging's.
+    pg_env(&mut w, "127.0.0.1", staging, &db);
+    let all = runs(&w, "$STAGING_DB_URL", "$PROD_DB_URL");
     assert!(
         all.contains("could not check `staging` against `production` (target `production`: its database names `$PROD_DB_URL`, not set)"),
         "{all}"

@@ -11,6 +11,16 @@ use crate::support::workdir::{Workdir, text};
 
 const REAL: &str = "api.acme-corp.io";
 
+/// A block that would call `$API_URL`: it only writes a marker.
+const CALL: &str =
+    "### Call {#call}\n\n```bash\necho \"calling ${API_URL}/health\" > \"$WORK/ran\"\n```\n";
+
+/// A runbook whose one variable `API_URL` is set to `url`, and whose steps are `body`.
+fn with_api_url(w: &mut Workdir, url: &str, body: &str) -> std::path::PathBuf {
+    w.set("API_URL", url);
+    w.write("r.md", &runbook("{}", "variables:\n  API_URL: {}\n", body))
+}
+
 /// A workdir whose sessions are sandbox sessions.
 fn sandboxed() -> Workdir {
     let mut w = Workdir::new();
@@ -35,15 +45,7 @@ fn refused(all: &str, host: &str, from: &str) {
 #[test]
 fn a_block_naming_a_real_host_through_a_variable_is_refused() {
     let mut w = sandboxed();
-    w.set("API_URL", &format!("https://{REAL}/v1"));
-    let rb = w.write(
-        "r.md",
-        &runbook(
-            "{}",
-            "variables:\n  API_URL: {}\n",
-            "### Call {#call}\n\n```bash\necho \"calling ${API_URL}/health\" > \"$WORK/ran\"\n```\n",
-        ),
-    );
+    let rb = with_api_url(&mut w, &format!("https://{REAL}/v1"), CALL);
     let out = w.auto(&rb, "staging");
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
@@ -105,7 +107,11 @@ fn a_compare_with_a_real_second_database_is_refused() {
     let out = w.auto(&rb, "staging");
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
-    refused(&all, "db.acme-corp.io", "the database of target `production`");
+    refused(
+        &all,
+        "db.acme-corp.io",
+        "the database of target `production`",
+    );
     assert!(
         all.contains("could not check `staging` against `production` (target `production`: its database is on `db.acme-corp.io`, a real system"),
         "{all}"
@@ -121,15 +127,8 @@ fn an_http_step_to_a_real_url_is_refused_and_one_to_loopback_runs() {
     server.route("/health", vec![Reply::json(200, r#"{"status":"ok"}"#)]);
     for (url, runs) in [(format!("https://{REAL}"), false), (server.url(), true)] {
         let mut w = sandboxed();
-        w.set("API_URL", &url);
-        let rb = w.write(
-            "r.md",
-            &runbook(
-                "{}",
-                "variables:\n  API_URL: {}\n",
-                "### Health {#health}\n\n```http\nGET ${API_URL}/health\n\nHTTP 200\n```\n",
-            ),
-        );
+        let health = "### Health {#health}\n\n```http\nGET ${API_URL}/health\n\nHTTP 200\n```\n";
+        let rb = with_api_url(&mut w, &url, health);
         let out = w.auto(&rb, "staging");
         let all = text(&out);
         assert_eq!(out.status.success(), runs, "{url}: {all}");
@@ -150,7 +149,11 @@ fn an_s3_step_to_a_real_endpoint_or_to_aws_is_refused() {
     w.set("AWS_ENDPOINT_URL", "https://s3.fr-par.scw.cloud");
     let rb = w.write("r.md", &runbook("{}", "", step));
     let all = text(&w.auto(&rb, "staging"));
-    refused(&all, "s3.fr-par.scw.cloud", "the S3 endpoint `AWS_ENDPOINT_URL`");
+    refused(
+        &all,
+        "s3.fr-par.scw.cloud",
+        "the S3 endpoint `AWS_ENDPOINT_URL`",
+    );
 
     let mut w = sandboxed();
     w.write("f", "data");
@@ -169,18 +172,16 @@ fn a_loopback_value_runs() {
     w.set("PROD_API_URL", "http://127.0.0.1:3000");
     let rb = w.write(
         "r.md",
-        &runbook(
-            "{ env: { API_URL: $PROD_API_URL } }",
-            "",
-            "### Call {#call}\n\n```bash\necho \"calling ${API_URL}/health\" > \"$WORK/ran\"\n```\n",
-        ),
+        &runbook("{ env: { API_URL: $PROD_API_URL } }", "", CALL),
     );
     let out = w.auto(&rb, "staging");
     let all = text(&out);
     assert!(out.status.success(), "{all}");
     assert!(!all.contains("real system"), "{all}");
     assert_eq!(
-        std::fs::read_to_string(w.path().join("ran")).unwrap().trim(),
+        std::fs::read_to_string(w.path().join("ran"))
+            .unwrap()
+            .trim(),
         "calling http://127.0.0.1:3000/health"
     );
 }
@@ -189,15 +190,7 @@ fn a_loopback_value_runs() {
 #[test]
 fn outside_the_sandbox_a_real_host_is_not_refused() {
     let mut w = Workdir::new();
-    w.set("API_URL", &format!("https://{REAL}/v1"));
-    let rb = w.write(
-        "r.md",
-        &runbook(
-            "{}",
-            "variables:\n  API_URL: {}\n",
-            "### Call {#call}\n\n```bash\necho \"calling ${API_URL}/health\" > \"$WORK/ran\"\n```\n",
-        ),
-    );
+    let rb = with_api_url(&mut w, &format!("https://{REAL}/v1"), CALL);
     let out = w.auto(&rb, "staging");
     assert!(out.status.success(), "{}", text(&out));
     assert!(w.path().join("ran").exists());
@@ -220,8 +213,7 @@ fn a_real_host_no_step_uses_is_warned_of_once_at_the_start() {
     let out = w.auto(&rb, "staging");
     let all = text(&out);
     assert!(out.status.success(), "{all}");
-    let warning =
-        "`auth.acme-corp.io` (`KEYCLOAK_URL` a variable of the runbook), a real system";
+    let warning = "`auth.acme-corp.io` (`KEYCLOAK_URL` a variable of the runbook), a real system";
     assert_eq!(all.matches(warning).count(), 1, "{all}");
     assert!(all.contains("sandbox: env:"), "{all}");
 }
