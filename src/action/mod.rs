@@ -12,7 +12,7 @@ mod error;
 mod interactive;
 mod output;
 mod prepare;
-mod reach;
+pub mod reach;
 mod running;
 
 pub use dispatch::InProcess;

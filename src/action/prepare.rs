@@ -111,12 +111,17 @@ pub fn prepare(
             (None, Some(work))
         }
     };
+    let databases = other_databases(session, values, &action, &target_name, &process_env);
     let refused = super::reach::refusal(
         session.info().sandbox,
-        &action,
-        target.as_ref(),
-        &env,
-        &process_env,
+        &super::reach::Reach {
+            action: &action,
+            target: target.as_ref(),
+            env: &env,
+            exported: &[],
+            databases: &databases,
+            process_env: &process_env,
+        },
     );
     Ok(Prepared {
         refused,
@@ -128,4 +133,31 @@ pub fn prepare(
         in_process,
         context,
     })
+}
+
+/// The databases, expanded, of the targets other than its own that a
+/// database action connects to: both sides of a compare.
+pub fn other_databases(
+    session: &Session,
+    values: &HashMap<String, String>,
+    action: &Action,
+    own: &str,
+    process_env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<(String, String)> {
+    let ActionKind::Compare(spec) = &action.kind else {
+        return Vec::new();
+    };
+    [&spec.left, &spec.right]
+        .into_iter()
+        .filter(|t| t.as_str() != own)
+        .filter_map(|t| {
+            let declared = session
+                .target(t)
+                .and_then(crate::runbook::lint_targets::declared_database)?;
+            Some((
+                t.clone(),
+                crate::runbook::vars::expand(declared, values, process_env),
+            ))
+        })
+        .collect()
 }

@@ -144,6 +144,17 @@ impl DbConfig {
             .map(|p| String::from_utf8_lossy(p).into_owned())
     }
 
+    /// The network hosts it connects to (names and addresses; a Unix
+    /// socket is none).
+    pub fn hosts(&self) -> Vec<String> {
+        let names = self.pg.get_hosts().iter().filter_map(|h| match h {
+            Host::Tcp(name) => Some(name.clone()),
+            Host::Unix(_) => None,
+        });
+        let addrs = self.pg.get_hostaddrs().iter().map(|a| a.to_string());
+        names.chain(addrs).collect()
+    }
+
     /// `user@host:port/dbname`, for messages.
     pub fn describe(&self) -> String {
         let host = match self.pg.get_hosts().first() {

@@ -11,6 +11,7 @@ pub mod identity;
 pub mod migrations;
 pub mod pending;
 pub mod preflight;
+pub mod shared;
 pub mod sql;
 pub mod table;
 

@@ -13,7 +13,8 @@ use super::conn::{DbConfig, DbError};
 use super::ctx::config_of;
 use super::error::SettingsError;
 use super::identity;
-use crate::runbook::model::{ActionKind, Target};
+use crate::runbook::model::ActionKind;
+use crate::runbook::vars;
 use crate::secrets::Secrets;
 use crate::session::{DbIdentity, Session};
 
@@ -51,18 +52,7 @@ pub fn database_targets(session: &Session) -> BTreeSet<String> {
     out
 }
 
-/// The database a target declares: its `database:`, else a
-/// `DATABASE_URL` set in its `env` (its shell steps get the same either
-/// way: see `action::env::command_env`).
-pub fn declared_database(target: &Target) -> Option<&String> {
-    target.database.as_ref().or_else(|| {
-        target
-            .env
-            .iter()
-            .find(|(k, _)| k == "DATABASE_URL")
-            .map(|(_, v)| v)
-    })
-}
+pub use crate::runbook::lint_targets::declared_database;
 
 /// Adds every database password the session may use to the secrets, so
 /// that a password pasted in a connection string never reaches the screen
@@ -96,13 +86,28 @@ pub async fn identify_all(
             (t, cfg)
         })
         .collect();
-    let checks = targets.into_iter().map(|(target, cfg)| async move {
-        let found = match cfg {
-            Ok(cfg) => identify(&cfg).await.map_err(PreflightError::Db),
-            Err(e) => Err(PreflightError::Settings(e)),
-        };
-        (target, found)
-    });
+    let unset: Vec<Vec<String>> = targets
+        .iter()
+        .map(|(t, _)| unset_variables(session, values, t, env))
+        .collect();
+    let sandbox = session.info().sandbox;
+    let checks = targets
+        .into_iter()
+        .zip(unset)
+        .map(|((target, cfg), unset)| async move {
+            let found = match cfg {
+                // Unset, its reference would be read as text (or the PG*
+                // defaults would stand in): not this target's database.
+                _ if !unset.is_empty() => Err(PreflightError::Unset(unset)),
+                // A rehearsal reaches no real system, not even to ask who it is.
+                Ok(cfg) if sandbox && real_host(&cfg).is_some() => Err(PreflightError::RealHost(
+                    real_host(&cfg).unwrap_or_default(),
+                )),
+                Ok(cfg) => identify(&cfg).await.map_err(PreflightError::Db),
+                Err(e) => Err(PreflightError::Settings(e)),
+            };
+            (target, found)
+        });
     futures::future::join_all(checks).await
 }
 
@@ -113,9 +118,46 @@ pub enum PreflightError {
     /// unreadable connection string): the variant says which.
     #[error(transparent)]
     Settings(SettingsError),
+    /// Its `database:` names variables that are not set.
+    #[error("its database names {}, not set", .0.iter().map(|n| format!("`${n}`")).collect::<Vec<_>>().join(", "))]
+    Unset(Vec<String>),
+    /// In the sandbox, its database is on a real host, which a rehearsal
+    /// never reaches.
+    #[error(
+        "its database is on `{0}`, a real system a rehearsal does not reach: map it to the sandbox under `sandbox: env:`"
+    )]
+    RealHost(String),
     /// Connecting or reading who the database is failed.
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// The variables target `name`'s declared database names that neither the
+/// runbook's values nor the environment set.
+fn unset_variables(
+    session: &Session,
+    values: &HashMap<String, String>,
+    name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Vec<String> {
+    let Some(declared) = session.target(name).and_then(declared_database) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = vars::references(declared)
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| !values.contains_key(n) && env(n).is_none())
+        .collect();
+    names.dedup();
+    names
+}
+
+/// The first real host (not loopback, not a name reserved for tests) the
+/// connection settings would reach.
+fn real_host(cfg: &DbConfig) -> Option<String> {
+    cfg.hosts()
+        .into_iter()
+        .find(|h| crate::runbook::hosts::is_real(h))
 }
 
 async fn identify(cfg: &DbConfig) -> Result<DbIdentity, DbError> {

@@ -37,14 +37,36 @@ impl Ready {
 
     /// Adds carried variables to its environment: an earlier block's
     /// export wins over the runbook's value and the target's `env`, as the
-    /// later assignment does in a terminal.
-    pub(super) fn carry(&mut self, vars: impl IntoIterator<Item = (String, String)>) {
+    /// later assignment does in a terminal. In the sandbox, what they hold
+    /// may be a real host the block would now reach: it is looked at again.
+    pub(super) fn carry(
+        &mut self,
+        session: &Session,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) {
+        let mut exported = Vec::new();
         for (name, value) in vars {
+            exported.push(name.clone());
             match self.prepared.env.iter_mut().find(|(k, _)| *k == name) {
                 Some(entry) => entry.1 = value,
                 None => self.prepared.env.push((name, value)),
             }
         }
+        if exported.is_empty() || self.prepared.refused.is_some() {
+            return;
+        }
+        let process_env = |n: &str| std::env::var(n).ok();
+        self.prepared.refused = runtime::reach::refusal(
+            session.info().sandbox,
+            &runtime::reach::Reach {
+                action: &self.prepared.action,
+                target: session.target(&self.prepared.target),
+                env: &self.prepared.env,
+                exported: &exported,
+                databases: &[],
+                process_env: &process_env,
+            },
+        );
     }
 }
 

@@ -488,7 +488,8 @@ impl Driver {
     async fn start(&mut self, step: &str, index: usize) -> Result<Vec<Effect>> {
         let mut ready = action::prepare(&self.session, &self.values, &self.secrets, step, index)?;
         if ready.is_shell() {
-            ready.carry(self.carry.vars_for(&self.session, &ready.header.target));
+            let carried = self.carry.vars_for(&self.session, &ready.header.target);
+            ready.carry(&self.session, carried);
         }
         if ready.header.interactive {
             self.events

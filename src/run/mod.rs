@@ -525,14 +525,24 @@ fn add_passwords(parts: &mut Parts) {
 /// reported and its steps will fail if it stays so.
 async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
     let env = |n: &str| std::env::var(n).ok();
+    warn_of_real_hosts(&driver, &env);
     let found = crate::db::preflight::identify_all(driver.session(), driver.values(), &env).await;
+    let verdict = crate::db::shared::judge(driver.session(), &found);
+    for warning in &verdict.warnings {
+        eprintln!("warning: {}", driver.secrets().redact(warning));
+    }
+    if let Some(stop) = verdict.stop {
+        let why = driver.secrets().redact(&stop);
+        driver
+            .close(&RunEnd::Interrupted {
+                reason: why.clone(),
+            })
+            .await?;
+        return Err(why);
+    }
     for (target, identity) in found {
-        let identity = match identity {
-            Ok(identity) => identity,
-            Err(e) => {
-                eprintln!("warning: {}", driver.secrets().redact(&e.to_string()));
-                continue;
-            }
+        let Ok(identity) = identity else {
+            continue;
         };
         let refused = match driver.session().databases().get(&target) {
             Some(known) if known.same_database(&identity) => continue,
@@ -547,8 +557,8 @@ async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
                     );
                 format!(
                     "the database of target `{target}` is not the one this session used: the journal has {}, the connection settings now reach {}. Nothing was run. Point {declared} back at the database the session used, then `runsheet resume`; if that database really moved, start a new session",
-                    describe_identity(known),
-                    describe_identity(&identity)
+                    crate::db::shared::describe(known),
+                    crate::db::shared::describe(&identity)
                 )
             }
             None => {
@@ -574,11 +584,19 @@ async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
     Ok(driver)
 }
 
-/// `app on 127.0.0.1:5433 (cluster 7301…)`: what tells two databases apart.
-fn describe_identity(id: &crate::session::DbIdentity) -> String {
-    match &id.system_identifier {
-        Some(sys) => format!("{} on {} (cluster {sys})", id.database, id.server),
-        None => format!("{} on {}", id.database, id.server),
+/// In the sandbox, once at the start: the real hosts the session's target
+/// or the runbook's variables hold, before a step that reaches one is
+/// refused.
+fn warn_of_real_hosts(driver: &Driver, env: &dyn Fn(&str) -> Option<String>) {
+    let session = driver.session();
+    if !session.info().sandbox {
+        return;
+    }
+    let name = session.info().target.as_str();
+    let target = session.target(name);
+    let given = crate::action::env::command_env(driver.values(), target, name, "", "", env);
+    if let Some(warning) = crate::action::reach::at_start(target, &given, driver.values()) {
+        eprintln!("warning: {}", driver.secrets().redact(&warning));
     }
 }
 

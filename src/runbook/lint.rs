@@ -29,6 +29,7 @@ pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     super::credentials::check(rb, source, diags);
     super::fences::lint::check(rb, source, diags);
     super::hosts::check(rb, source, diags);
+    super::lint_targets::check(rb, source, diags);
     variables(rb, source, diags);
 }
 

@@ -1,6 +1,6 @@
 //! Items and actions in document order: "tick, run, tick".
 
-use super::tests::session_of;
+use super::tests::{resumed, session_of};
 use super::*;
 
 /// The checklist of issue 16 as teams write it: a parent with children, a
@@ -258,18 +258,7 @@ fn a_paused_step_resumes_where_it_stood() {
     assert!(folded == s);
     assert_eq!(folded.state("migrate").map(|x| x.next_action), Some(1));
     // Across a stop and a resume it goes on at the real run.
-    ok(
-        &mut folded,
-        100,
-        Msg::Resumed {
-            runbook_hash: "h".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut folded, 100, resumed());
     assert_eq!(folded.next_in_order("migrate"), Next::Tick(4));
     ok(&mut folded, 101, tick("migrate", 4));
     assert_eq!(

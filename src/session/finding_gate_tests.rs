@@ -1,6 +1,6 @@
 //! A check's finding stops its step at a typed gate on its target.
 
-use super::tests::session_of;
+use super::tests::{resumed, session_of};
 use super::*;
 
 const RUNBOOK: &str = r#"---
@@ -168,18 +168,7 @@ fn a_refused_finding_runs_the_check_again_and_a_resume_comes_back_to_it() {
         "{e:?}"
     );
     ok(&mut s, 6, found("pending", 0));
-    ok(
-        &mut s,
-        7,
-        Msg::Resumed {
-            runbook_hash: "h".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut s, 7, resumed());
     assert_eq!(status(&s, "pending"), StepStatus::Pending);
     assert_eq!(s.next_step(), Some("pending"));
 }

@@ -67,6 +67,19 @@ fn session() -> Session {
 }
 
 /// A fresh session of `text` on `target`, started at 0 by alice@laptop.
+/// A resume of an unchanged runbook, by nobody in particular, with no
+/// new values: what most tests need.
+pub(super) fn resumed() -> Msg {
+    Msg::Resumed {
+        runbook_hash: "h".into(),
+        runbook_changed: false,
+        runbook_text: None,
+        operator: None,
+        host: None,
+        values: Default::default(),
+    }
+}
+
 pub(super) fn session_of(path: &str, text: &str, target: &str) -> Session {
     let parsed = parse(path, text);
     assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
@@ -778,18 +791,7 @@ fn a_step_running_when_the_session_died_is_in_doubt_after_resume() {
             reason: "SIGHUP".into(),
         },
     );
-    ok(
-        &mut s,
-        100,
-        Msg::Resumed {
-            runbook_hash: "h".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut s, 100, resumed());
     assert_eq!(status(&s, "wipe"), StepStatus::InDoubt);
     assert!(rejected(&mut s, run("wipe")).contains("in doubt"));
     // Re-running a destructive step goes through its gate again.
@@ -809,18 +811,7 @@ fn an_in_doubt_step_can_be_marked_done_or_skipped() {
     let mut s = session();
     settle_check(&mut s);
     ok(&mut s, 3, run("dump"));
-    ok(
-        &mut s,
-        4,
-        Msg::Resumed {
-            runbook_hash: "h".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut s, 4, resumed());
     assert!(
         rejected(
             &mut s,
@@ -945,6 +936,7 @@ fn the_journal_form_of_every_message_is_stable() {
             values: [("RELEASE".to_string(), "2.4.1".to_string())].into(),
             ..info
         }),
+        // Every field written out: this is the journal form's snapshot.
         Msg::Resumed {
             runbook_hash: "abc".into(),
             runbook_changed: false,
@@ -1357,17 +1349,6 @@ mod refusals {
                 },
             }),
         ]
-    }
-
-    fn resumed() -> Msg {
-        Msg::Resumed {
-            runbook_hash: "h".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        }
     }
 
     /// Where a sequence starts: fresh, or in one of the states where a

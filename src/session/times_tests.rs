@@ -3,6 +3,7 @@
 //! what it expected when it started, whatever a resume finds.
 
 use super::state::Rehearsed;
+use super::tests::resumed;
 use super::*;
 use std::collections::HashMap;
 
@@ -80,17 +81,6 @@ fn success(step: &str) -> Msg {
             failure: None,
             needs_approval: None,
         },
-    }
-}
-
-fn resumed() -> Msg {
-    Msg::Resumed {
-        runbook_hash: "h".into(),
-        runbook_changed: false,
-        runbook_text: None,
-        operator: None,
-        host: None,
-        values: Default::default(),
     }
 }
 

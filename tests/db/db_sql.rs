@@ -240,8 +240,9 @@ fn two_targets_on_one_database_stop_the_session_before_anything_runs() {
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
     assert!(
-        all.contains("targets `production` and `staging` are the same database")
-            || all.contains("targets `staging` and `production` are the same database"),
+        all.contains(
+            "targets `staging` (this session's target) and `production` are the same database"
+        ),
         "{all}"
     );
     assert!(all.contains("nothing was run"), "{all}");

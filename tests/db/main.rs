@@ -19,3 +19,4 @@ mod db_migrations;
 mod db_sql;
 mod db_step_errors;
 mod pg_cluster;
+mod shared_database;

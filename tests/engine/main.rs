@@ -28,6 +28,7 @@ mod placeholders;
 mod processes;
 mod prompts;
 mod protection;
+mod reach;
 mod replay;
 mod report;
 mod report_demo;

@@ -123,6 +123,18 @@ pub fn outcome(exit_code: i32, duration_ms: u64) -> ActionOutcome {
     }
 }
 
+/// A resume of an unchanged runbook, with no new values.
+pub fn resumed() -> Msg {
+    Msg::Resumed {
+        runbook_hash: "hash".into(),
+        runbook_changed: false,
+        runbook_text: None,
+        operator: None,
+        host: None,
+        values: Default::default(),
+    }
+}
+
 pub fn output(step: &str, data: &str) -> Msg {
     Msg::Output {
         step: step.into(),

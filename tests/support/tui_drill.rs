@@ -119,7 +119,7 @@ impl Newcomer {
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_runsheet"));
         c.args(args).current_dir(self.cwd());
-        for k in UNSET {
+        for k in unset() {
             c.env_remove(k);
         }
         c.envs(self.env());
@@ -134,7 +134,7 @@ impl Newcomer {
             .into_iter()
             .map(|(k, v)| format!("{k}={}", quoted(&v)))
             .collect();
-        let unset: Vec<String> = UNSET.iter().map(|k| format!("-u {k}")).collect();
+        let unset: Vec<String> = unset().map(|k| format!("-u {k}")).collect();
         let line = format!(
             "cd {} && env {} {} {} run {} --target {} --sandbox --drill; echo \"{EXITED}$?]\"",
             quoted(&self.cwd().to_string_lossy()),
@@ -416,16 +416,11 @@ impl Drop for Newcomer {
 }
 
 /// The caller's settings that would point a newcomer's commands elsewhere.
-const UNSET: [&str; 8] = [
-    "PGHOST",
-    "PGPORT",
-    "PGUSER",
-    "PGPASSWORD",
-    "PGDATABASE",
-    "PGSSLMODE",
-    "STAGING_DB_URL",
-    "PROD_DB_URL",
-];
+fn unset() -> impl Iterator<Item = &'static str> {
+    super::workdir::PG_ENV
+        .into_iter()
+        .chain(["STAGING_DB_URL", "PROD_DB_URL"])
+}
 
 fn pause(ms: u64) {
     std::thread::sleep(Duration::from_millis(ms));

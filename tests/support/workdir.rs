@@ -7,6 +7,17 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// libpq's settings in the caller's environment, which would point a
+/// test's database steps at the caller's own server.
+pub const PG_ENV: [&str; 6] = [
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+    "PGSSLMODE",
+];
+
 pub struct Workdir {
     pub dir: tempfile::TempDir,
     env: Vec<(String, String)>,
@@ -50,14 +61,7 @@ impl Workdir {
             .env("NO_COLOR", "1")
             .env("WORK", self.dir.path())
             .current_dir(self.dir.path());
-        for k in [
-            "PGHOST",
-            "PGPORT",
-            "PGUSER",
-            "PGPASSWORD",
-            "PGDATABASE",
-            "PGSSLMODE",
-        ] {
+        for k in PG_ENV {
             c.env_remove(k);
         }
         for (k, v) in &self.env {

@@ -131,18 +131,7 @@ fn at_countdown() -> (Session, App) {
 
 fn in_doubt() -> (Session, App) {
     let (mut s, _) = dump_running();
-    ok(
-        &mut s,
-        AT + 2_000,
-        Msg::Resumed {
-            runbook_hash: "hash".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut s, AT + 2_000, resumed());
     let app = App::new(&s);
     (s, app)
 }

@@ -248,18 +248,7 @@ fn only_a_few_steps_keep_an_emulator_and_others_are_rebuilt() {
 fn a_resumed_session_shows_the_output_it_had() {
     let (mut s, _) = running("two");
     emit(&mut s, "two", "before the crash\n");
-    ok(
-        &mut s,
-        AT,
-        Msg::Resumed {
-            runbook_hash: "h".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut s, AT, resumed());
     let mut app = App::new(&s);
     let mut o = Outputs::new();
     tui::prepare(&mut app, &mut o, &s, Rect::new(0, 0, 120, 40));

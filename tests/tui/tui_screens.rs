@@ -401,18 +401,7 @@ fn in_doubt_after_resume() {
     let (mut s, _, _) = start("production");
     let mut app = App::new(&s);
     backup_running(&mut app, &mut s);
-    ok(
-        &mut s,
-        T0 + 200_000,
-        Msg::Resumed {
-            runbook_hash: "hash".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut s, T0 + 200_000, resumed());
     let mut app = App::new(&s).with_journal_path(JOURNAL);
     let mut out = Outputs::new();
     insta::assert_snapshot!(screen(

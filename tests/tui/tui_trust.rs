@@ -286,18 +286,7 @@ fn in_doubt() -> (Session, App) {
     run(&mut app, &mut s, "hello");
     let many: String = (1..=200).map(|i| format!("row {i}\n")).collect();
     submit(&mut app, &mut s, AT, output("hello", &many));
-    ok(
-        &mut s,
-        AT + 2_000,
-        Msg::Resumed {
-            runbook_hash: "hash".into(),
-            runbook_changed: false,
-            runbook_text: None,
-            operator: None,
-            host: None,
-            values: Default::default(),
-        },
-    );
+    ok(&mut s, AT + 2_000, resumed());
     let app = App::new(&s);
     assert_eq!(
         app.mode,
