@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::SandboxAction;
+use crate::run::workdir;
 use crate::runbook::Runbook;
 use crate::runbook::model::Sandbox;
-use crate::runbook::workdir;
 use crate::sandbox::runbook_identity::{RunbookIdentity, mismatch};
 use crate::sandbox::{self, StartOptions, State};
 use crate::session::SessionInfo;

@@ -219,3 +219,44 @@ fn a_sandbox_of_another_runbook_is_restarted_only_when_asked() {
     let status = text(&w.run(&["sandbox", "status"], ""));
     assert!(status.contains("«second»"), "{status}");
 }
+
+/// `'…'` for a POSIX shell.
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[test]
+fn at_a_terminal_a_sandbox_of_another_runbook_is_restarted_when_the_operator_agrees() {
+    let w = Workdir::new();
+    w.write("data.sql", DATA);
+    let rb = |name: &str| {
+        w.write(
+            &format!("{name}.md"),
+            &format!("---\nsandbox:\n  dataset: data.sql\n---\n# {name}\n\n## P {{#p}}\n\n### S {{#s}}\n\n```bash\necho ran {name}\n```\n"),
+        )
+    };
+    let (a, b) = (rb("first"), rb("second"));
+    let _stop = Stop(&w);
+    let out = w.run(&["sandbox", "--runbook", &a.to_string_lossy()], "");
+    assert!(out.status.success(), "{}", text(&out));
+
+    let t = crate::support::tmux::Tmux::new("restart-sandbox");
+    t.start(&format!(
+        "cd {} && RUNSHEET_DATA_DIR={} {} run {} --target staging --plain --sandbox",
+        quote(&w.path().to_string_lossy()),
+        quote(&w.data().to_string_lossy()),
+        quote(env!("CARGO_BIN_EXE_runsheet")),
+        quote(&b.to_string_lossy()),
+    ));
+    t.wait_screen("restart it for this runbook?");
+    assert!(t.screen().contains("«first»"), "{}", t.screen());
+    t.type_text("y");
+    t.keys(&["Enter"]);
+    t.wait_screen("stopping the sandbox started for the other runbook");
+    // The plain console asks to run the step: Enter.
+    t.wait_screen("[Enter] run");
+    t.keys(&["Enter"]);
+    t.wait_screen("ran second");
+    let status = text(&w.run(&["sandbox", "status"], ""));
+    assert!(status.contains("«second»"), "{status}");
+}

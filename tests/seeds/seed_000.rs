@@ -192,13 +192,13 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
             "-c",
             "pg_dump --dbname=\"$STAGING_DB_URL\" | gzip > \"$BACKUP\"",
         ])
-        .current_dir(r.w.path())
+        .current_dir(r.work())
         .env("STAGING_DB_URL", r.env("STAGING_DB_URL"))
         .env("BACKUP", &backup)
         .output()
         .expect("pg_dump | gzip");
     assert!(out.status.success(), "{}", workdir::text(&out));
-    let backup_size = std::fs::metadata(r.w.path().join(&backup))
+    let backup_size = std::fs::metadata(r.work().join(&backup))
         .map(|m| m.len())
         .unwrap_or(0);
     assert!(backup_size > 10_000, "backup of {backup_size} bytes");
@@ -274,7 +274,7 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
         .unwrap_or_default();
     assert!(active_step.contains("1500"), "{active_step}");
     // Step 2.1 wrote the dump beside the session.
-    assert!(r.w.path().join("migration_data.dump").exists());
+    assert!(r.work().join("migration_data.dump").exists());
     // Steps 2.2 bis and 2.3: production now holds staging's rows, table
     // by table; its own configuration was left alone.
     assert_eq!(counts(&r, "PROD_DB_URL"), staging);

@@ -282,8 +282,8 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
             })
             .unwrap_or_default()
     };
-    let staging_backup = backups(r.w.path(), "backup_");
-    let prod_backup = backups(&r.w.path().join("backups/production"), "db_");
+    let staging_backup = backups(&r.work(), "backup_");
+    let prod_backup = backups(&r.work().join("backups/production"), "db_");
     for (what, files) in [("staging", &staging_backup), ("production", &prod_backup)] {
         assert_eq!(files.len(), 1, "{what} backups: {files:?}");
         let dump = std::fs::read_to_string(&files[0]).unwrap_or_default();

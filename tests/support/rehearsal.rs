@@ -35,6 +35,12 @@ impl Rehearsal {
         r
     }
 
+    /// The folder the sandbox's sessions run in (`<sandbox>/work`): where
+    /// their relative paths (dumps, downloads) land.
+    pub fn work(&self) -> PathBuf {
+        self.w.data().join("sandbox/work")
+    }
+
     /// A variable the sandbox set (`PROD_DB_URL`, `APP_URL` …).
     pub fn env(&self, name: &str) -> String {
         self.sandbox_env()
