@@ -5,7 +5,8 @@
 //! `/health` and `/health/migrations` report pending migrations. The
 //! identity provider (`identity`): a Keycloak realm's discovery document,
 //! its token endpoint and admin API. The application's API (`app_api`):
-//! `/v1/admin/TABLE`, `/v1/chat/completions`. Paths under `/staging/`
+//! `/v1/admin/TABLE`, `/v1/chat/completions`; `/sandbox/mails` lists the
+//! action e-mails the identity provider was asked to send. Paths under `/staging/`
 //! answer for the staging side, which has its own database, realms and
 //! tokens.
 
@@ -97,6 +98,11 @@ async fn route(shared: &Shared, req: &Request) -> Response {
         && (admin.is_empty() || admin.starts_with('/'))
     {
         return side.lock().await.identity.admin(req, admin, &base);
+    }
+    // What a rehearsal would have e-mailed: nobody, but the operator (and a
+    // test) can see what was asked.
+    if rest == "/sandbox/mails" && req.method == "GET" {
+        return Response::json(200, &Value::Array(side.lock().await.identity.mails.clone()));
     }
     if let Some(api) = rest.strip_prefix("/v1/") {
         return api_call(side, db, req, api).await;
