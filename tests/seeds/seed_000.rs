@@ -62,6 +62,24 @@ const RESET: &str = "3.3 Réinitialisation des mots de passe";
 const SMOKE: &str = "4.1 Smoke tests API";
 const LOGS: &str = "4.2 Validation des audit logs";
 
+/// A token of the sandbox identity provider's realm `master`, asked for
+/// directly (not through runsheet).
+/// `side` is "" for production, "/staging" for staging.
+fn admin_token(app: &str, side: &str) -> String {
+    let (status, body) = raw_http::request(
+        app,
+        "POST",
+        &format!("{side}/realms/master/protocol/openid-connect/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"client_id=admin-cli&username=admin&password=x&grant_type=password",
+    );
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default()["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The output of one step in a session's transcript.
 fn step_output<'a>(transcript: &'a str, step: &str) -> &'a str {
     transcript
@@ -224,6 +242,49 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
         .and_then(|v| v.as_array().map(Vec::len))
         .unwrap_or(0);
     assert_eq!(admin_count, 60, "{admins:.200}");
+
+    // Before the migration, production's API has no routing rule for the
+    // smoke test's model and lists no users; a table it does not have is
+    // named in the answer.
+    let app = r.env("APP_URL");
+    let before = format!("Bearer {}", admin_token(&app, ""));
+    let auth = [
+        ("Authorization", before.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let chat = br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}"#;
+    let (status, body) = raw_http::request(&app, "POST", "/v1/chat/completions", &auth, chat);
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("no routing rule for model `gpt-4o-mini`"),
+        "{body}"
+    );
+    let (status, body) = raw_http::request(&app, "GET", "/v1/admin/users", &auth, b"");
+    assert_eq!((status, body.as_str()), (200, "[]"));
+    let (status, body) = raw_http::request(&app, "GET", "/v1/admin/invoices", &auth, b"");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("no table `invoices`"), "{body}");
+    // Staging's side reads staging's database, with its own tokens.
+    let (status, _) = raw_http::request(&app, "GET", "/staging/v1/admin/users?limit=2", &auth, b"");
+    assert_eq!(status, 401, "a production token is not staging's");
+    let staging_token = format!("Bearer {}", admin_token(&app, "/staging"));
+    let staging_auth = [("Authorization", staging_token.as_str())];
+    let (status, body) = raw_http::request(
+        &app,
+        "GET",
+        "/staging/v1/admin/users?limit=2&offset=1",
+        &staging_auth,
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let ids: Vec<i64> = serde_json::from_str::<serde_json::Value>(&body)
+        .unwrap_or_default()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![2, 3], "{body}");
 
     let vars = [("BACKUP_DATE", date.as_str())];
 
