@@ -1,21 +1,31 @@
-//! The sandbox's stand-in for the application's health endpoints, with
-//! the JSON shapes seed 002 documents, answering from the sandbox
-//! database's real state: a migration applied in the sandbox changes what
-//! `/health` says. `/healthz` and `/up` answer 200 while the database
-//! does; `/health` and `/health/migrations` report pending migrations.
-//! Paths under `/staging/` answer for the staging database. A Keycloak
-//! realm's `/realms/NAME/.well-known/openid-configuration` is answered too,
-//! with this server as the issuer, for runbooks that check their identity
-//! provider before a migration.
+//! The sandbox's stand-in for the application's endpoints, answering from
+//! the sandbox databases' real state. Health, with the JSON shapes seed
+//! 002 documents: a migration applied in the sandbox changes what
+//! `/health` says; `/healthz` and `/up` answer 200 while the database does;
+//! `/health` and `/health/migrations` report pending migrations. The
+//! identity provider (`identity`): a Keycloak realm's discovery document,
+//! its token endpoint and admin API. The application's API (`app_api`):
+//! `/v1/admin/TABLE`, `/v1/chat/completions`; `/sandbox/mails` lists the
+//! action e-mails the identity provider was asked to send. Paths under `/staging/`
+//! answer for the staging side, which has its own database, realms and
+//! tokens.
+
+mod app_api;
+mod identity;
+mod request;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
+use tokio::sync::Mutex;
 
 use crate::db::conn::DbConfig;
 use crate::db::migrations;
+use identity::Identity;
+use request::{Request, Response};
 
 pub struct Health {
     pub production: String,
@@ -25,52 +35,117 @@ pub struct Health {
     pub table: String,
 }
 
+/// What one side (production or staging) remembers between requests.
+#[derive(Default)]
+struct Side {
+    identity: Identity,
+    /// The `/v1` requests answered, oldest first.
+    log: Vec<Value>,
+}
+
+struct Shared {
+    health: Health,
+    production: Mutex<Side>,
+    staging: Mutex<Side>,
+}
+
 /// Serves until the process is stopped.
 pub async fn serve(listener: TcpListener, health: Health) -> std::io::Result<()> {
-    let health = std::sync::Arc::new(health);
+    let shared = Arc::new(Shared {
+        health,
+        production: Mutex::new(Side::default()),
+        staging: Mutex::new(Side::default()),
+    });
     loop {
         let (mut socket, _) = listener.accept().await?;
-        let health = health.clone();
+        let shared = shared.clone();
         tokio::spawn(async move {
-            // A request may arrive in pieces: read until its head is whole.
-            let mut buf = Vec::with_capacity(1024);
-            let mut chunk = [0u8; 1024];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
-                match socket.read(&mut chunk).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                }
-            }
-            let request = String::from_utf8_lossy(&buf);
-            let path = request
-                .lines()
-                .next()
-                .and_then(|l| l.split_whitespace().nth(1))
-                .unwrap_or("/")
-                .to_string();
-            let host = request
-                .lines()
-                .find_map(|l| {
-                    let (name, value) = l.split_once(':')?;
-                    name.trim()
-                        .eq_ignore_ascii_case("host")
-                        .then(|| value.trim().to_string())
-                })
-                .unwrap_or_else(|| "127.0.0.1".to_string());
-            let (status, body) = match openid_configuration(&host, &path) {
-                Some(doc) => ("200 OK", doc.to_string()),
-                None => answer(&health, &path).await,
+            let Some(req) = request::read(&mut socket).await else {
+                return;
             };
-            let response = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(response.as_bytes()).await;
+            let response = route(&shared, &req).await;
+            let _ = socket.write_all(&response.to_bytes()).await;
         });
     }
 }
 
-async fn answer(h: &Health, path: &str) -> (&'static str, String) {
+async fn route(shared: &Shared, req: &Request) -> Response {
+    let host = req.header("host").unwrap_or("127.0.0.1").to_string();
+    let (prefix, rest) = match req.path.strip_prefix("/staging") {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => ("/staging", rest),
+        _ => ("", req.path.as_str()),
+    };
+    let (side, db) = if prefix.is_empty() {
+        (&shared.production, &shared.health.production)
+    } else {
+        (&shared.staging, &shared.health.staging)
+    };
+    let base = format!("http://{host}{prefix}");
+    if let Some(doc) = openid_configuration(&host, &req.path) {
+        return Response::json(200, &doc);
+    }
+    if let Some(realm) = rest
+        .strip_prefix("/realms/")
+        .and_then(|r| r.strip_suffix("/protocol/openid-connect/token"))
+        .filter(|r| !r.is_empty() && !r.contains('/'))
+    {
+        if req.method != "POST" {
+            return Response::error(405, "the token endpoint takes a POST");
+        }
+        return side.lock().await.identity.token(realm, &req.form());
+    }
+    if let Some(admin) = rest.strip_prefix("/admin/realms")
+        && (admin.is_empty() || admin.starts_with('/'))
+    {
+        return side.lock().await.identity.admin(req, admin, &base);
+    }
+    // What a rehearsal would have e-mailed: nobody, but the operator (and a
+    // test) can see what was asked.
+    if rest == "/sandbox/mails" && req.method == "GET" {
+        return Response::json(200, &Value::Array(side.lock().await.identity.mails.clone()));
+    }
+    if let Some(api) = rest.strip_prefix("/v1/") {
+        return api_call(side, db, req, api).await;
+    }
+    let (status, body) = answer(&shared.health, &req.path).await;
+    Response {
+        status,
+        headers: Vec::new(),
+        body,
+    }
+}
+
+/// `/v1/…` with a bearer token this side issued, logged.
+async fn api_call(side: &Mutex<Side>, db: &str, req: &Request, api: &str) -> Response {
+    let (user, log) = {
+        let s = side.lock().await;
+        let user = req
+            .bearer()
+            .and_then(|t| s.identity.grant(t))
+            .map(|g| g.subject.clone());
+        (user, s.log.clone())
+    };
+    let response = match &user {
+        None => Response::error(
+            401,
+            "a bearer token from the identity provider is required (POST …/realms/REALM/protocol/openid-connect/token)",
+        ),
+        Some(_) => app_api::answer(db, req, &format!("/{api}"), &log).await,
+    };
+    let mut s = side.lock().await;
+    let n = s.log.len() + 1;
+    s.log.push(json!({
+        "request_id": format!("sandbox-{n:06}"),
+        "method": req.method,
+        "path": req.path,
+        "status": response.status,
+        "user": user,
+        "at": jiff::Timestamp::now().to_string(),
+    }));
+    response
+}
+
+async fn answer(h: &Health, path: &str) -> (u16, String) {
     let (url, rest) = match path.strip_prefix("/staging") {
         Some(rest) => (&h.staging, rest),
         None => (&h.production, path),
@@ -96,13 +171,9 @@ async fn answer(h: &Health, path: &str) -> (&'static str, String) {
             Ok(m) => m.clone(),
             Err(e) => json!({"status": "error", "error": e}),
         },
-        _ => return ("404 Not Found", json!({"error": "not found"}).to_string()),
+        _ => return (404, json!({"error": "not found"}).to_string()),
     };
-    let status = if state.is_ok() {
-        "200 OK"
-    } else {
-        "503 Service Unavailable"
-    };
+    let status = if state.is_ok() { 200 } else { 503 };
     (status, body.to_string())
 }
 

@@ -9,12 +9,16 @@
 //!
 //! First session: the staging backup goes to S3 and is verified there
 //! (the test makes the archive the skipped `kubectl exec … pg_dump | gzip`
-//! would have made, with a real pg_dump of staging); the active users are
-//! counted on staging; production's health and Keycloak discovery answer;
-//! staging is exported with pg_dump; the restore into production stops at
-//! its gate, refuses a wrong name, runs once `production` is typed; the
-//! count comparison passes. Everything that needs EKS, Keycloak, a
-//! browser or email is skipped with its reason.
+//! would have made, with a real pg_dump of staging, and the two files the
+//! skipped `kcadm.sh` exports would have: the realm and staging's admins);
+//! the active users are counted on staging; production's health and
+//! Keycloak discovery answer; staging is exported with pg_dump; the restore
+//! into production stops at its gate, refuses a wrong name, runs once
+//! `production` is typed; the count comparison passes. Phases 3 and 4 run
+//! their curl calls against the sandbox's Keycloak and API stand-ins: the
+//! realm is created, the users imported and sent their reset e-mails, the
+//! smoke tests read production's migrated rows. What needs EKS, a browser
+//! or people is skipped with its reason.
 //!
 //! Second session: rows deleted from a production table after the import
 //! make the comparison fail; the phase stops there, the rollback of phase 2
@@ -52,17 +56,48 @@ const IMPORT: &str = "2.2 bis Import vers production : données";
 const COMPARE: &str = "2.3 Vérification post-import";
 const ROLLBACK: &str = "Rollback Phase 2 (avant cutover)";
 const URLS: &str = "5.1 Mise à jour des URLs côté client";
+const REALM: &str = "3.1 Création du realm production";
+const USERS: &str = "3.2 Import des utilisateurs";
+const RESET: &str = "3.3 Réinitialisation des mots de passe";
+const SMOKE: &str = "4.1 Smoke tests API";
+const LOGS: &str = "4.2 Validation des audit logs";
+
+/// A token of the sandbox identity provider's realm `master`, asked for
+/// directly (not through runsheet).
+/// `side` is "" for production, "/staging" for staging.
+fn admin_token(app: &str, side: &str) -> String {
+    let (status, body) = raw_http::request(
+        app,
+        "POST",
+        &format!("{side}/realms/master/protocol/openid-connect/token"),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"client_id=admin-cli&username=admin&password=x&grant_type=password",
+    );
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default()["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The output of one step in a session's transcript.
+fn step_output<'a>(transcript: &'a str, step: &str) -> &'a str {
+    transcript
+        .split("▶ ")
+        .find(|s| s.starts_with(step))
+        .unwrap_or_default()
+}
 
 /// Steps that need what cannot exist in a sandbox, and why.
 fn cannot_run_here(step: &str) -> Option<&'static str> {
-    let reasons: [(&str, &str); 13] = [
+    let reasons: [(&str, &str); 8] = [
         (
             BACKUP,
             "kubectl exec into the EKS postgres pod: no Kubernetes cluster in the sandbox; the same pg_dump | gzip of staging was made beside the session",
         ),
         (
             "1.2 Inventaire des utilisateurs à migrer",
-            "kcadm.sh through kubectl exec: no Keycloak nor EKS in the sandbox",
+            "kcadm.sh through kubectl exec: no Keycloak pod nor EKS in the sandbox; the realm and staging's admins were exported beside the session",
         ),
         (
             "1.3 Validation de l'environnement production",
@@ -74,27 +109,7 @@ fn cannot_run_here(step: &str) -> Option<&'static str> {
         ),
         (
             DDL,
-            "kubectl exec of the proxy's migrate: no EKS in the sandbox; the dataset created the schema",
-        ),
-        (
-            "3.1 Création du realm production",
-            "Keycloak admin API: no Keycloak in the sandbox",
-        ),
-        (
-            "3.2 Import des utilisateurs",
-            "Keycloak admin API: no Keycloak in the sandbox",
-        ),
-        (
-            "3.3 Réinitialisation des mots de passe",
-            "Keycloak admin API and reset emails: no Keycloak nor email in the sandbox",
-        ),
-        (
-            "4.1 Smoke tests API",
-            "needs a Keycloak token and the real proxy: neither exists in the sandbox",
-        ),
-        (
-            "4.2 Validation des audit logs",
-            "needs a Keycloak token and ClickHouse behind the real API: not in the sandbox",
+            "the proxy's own migrate (/app/proxy in its container): no proxy in the sandbox; the dataset created the schema",
         ),
         (
             "4.3 Validation du dashboard",
@@ -207,6 +222,70 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     let (status, head) = moto(&s3, "PUT", &format!("/{BUCKET}"));
     assert_eq!(status, 200, "create the bucket: {head}");
 
+    // What step 1.2's kcadm.sh exports would have written here: the realm
+    // (renamed for production) and staging's users as Keycloak lists them,
+    // the tenants' admins of the staging database.
+    std::fs::write(
+        r.w.path().join("realm-export.json"),
+        r#"{"realm":"veylant","enabled":true,"displayName":"Veylant"}"#,
+    )
+    .expect("realm-export.json");
+    let admins = r.psql(
+        "STAGING_DB_URL",
+        "SELECT json_agg(json_build_object('id', 'staging-' || id, 'username', email, \
+         'email', email, 'firstName', full_name, 'enabled', true) ORDER BY id) \
+         FROM users WHERE role = 'admin'",
+    );
+    std::fs::write(r.w.path().join("users_staging.json"), &admins).expect("users_staging.json");
+    let admin_count = serde_json::from_str::<serde_json::Value>(&admins)
+        .ok()
+        .and_then(|v| v.as_array().map(Vec::len))
+        .unwrap_or(0);
+    assert_eq!(admin_count, 60, "{admins:.200}");
+
+    // Before the migration, production's API has no routing rule for the
+    // smoke test's model and lists no users; a table it does not have is
+    // named in the answer.
+    let app = r.env("APP_URL");
+    let before = format!("Bearer {}", admin_token(&app, ""));
+    let auth = [
+        ("Authorization", before.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let chat = br#"{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}"#;
+    let (status, body) = raw_http::request(&app, "POST", "/v1/chat/completions", &auth, chat);
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("no routing rule for model `gpt-4o-mini`"),
+        "{body}"
+    );
+    let (status, body) = raw_http::request(&app, "GET", "/v1/admin/users", &auth, b"");
+    assert_eq!((status, body.as_str()), (200, "[]"));
+    let (status, body) = raw_http::request(&app, "GET", "/v1/admin/invoices", &auth, b"");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("no table `invoices`"), "{body}");
+    // Staging's side reads staging's database, with its own tokens.
+    let (status, _) = raw_http::request(&app, "GET", "/staging/v1/admin/users?limit=2", &auth, b"");
+    assert_eq!(status, 401, "a production token is not staging's");
+    let staging_token = format!("Bearer {}", admin_token(&app, "/staging"));
+    let staging_auth = [("Authorization", staging_token.as_str())];
+    let (status, body) = raw_http::request(
+        &app,
+        "GET",
+        "/staging/v1/admin/users?limit=2&offset=1",
+        &staging_auth,
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let ids: Vec<i64> = serde_json::from_str::<serde_json::Value>(&body)
+        .unwrap_or_default()
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
+    assert_eq!(ids, vec![2, 3], "{body}");
+
     let vars = [("BACKUP_DATE", date.as_str())];
 
     // ── First session: the migration, phase by phase. ──────────────────
@@ -284,9 +363,70 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
         "{transcript}"
     );
     assert_eq!(gates, 2, "{asked:#?}");
-    for step in [UPLOAD, ACTIVE, HTTP, EXPORT, IMPORT, COMPARE] {
+    for step in [
+        UPLOAD, ACTIVE, HTTP, EXPORT, IMPORT, COMPARE, REALM, USERS, RESET, SMOKE, LOGS,
+    ] {
         first(&asked, step, &Ask::Run);
     }
+    // Phase 3 against the sandbox's Keycloak: the realm created, staging's
+    // 60 admins imported into it, each sent the password reset e-mail.
+    assert!(
+        step_output(&transcript, USERS).contains("Imported 60 users"),
+        "{transcript}"
+    );
+    let app = r.env("APP_URL");
+    let (status, body) = raw_http::request(
+        &app,
+        "POST",
+        "/realms/master/protocol/openid-connect/token",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        b"client_id=admin-cli&username=admin&password=x&grant_type=password",
+    );
+    assert_eq!(status, 200, "{body}");
+    let token =
+        serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default()["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+    let bearer = format!("Bearer {token}");
+    let auth = [("Authorization", bearer.as_str())];
+    let (status, realm) = raw_http::request(&app, "GET", "/admin/realms/veylant", &auth, b"");
+    assert_eq!(status, 200, "{realm}");
+    assert!(realm.contains("\"displayName\":\"Veylant\""), "{realm}");
+    let (_, count) =
+        raw_http::request(&app, "GET", "/admin/realms/veylant/users/count", &auth, b"");
+    assert_eq!(count, "60");
+    let mails = raw_http::get_json(&format!("{app}/sandbox/mails"));
+    let mailed: Vec<&str> = mails
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["actions"] == serde_json::json!(["UPDATE_PASSWORD"]))
+        .filter_map(|m| m["email"].as_str())
+        .collect();
+    assert_eq!(mailed.len(), 60, "{mails:#}");
+    assert!(mailed.contains(&"user50@techvision-esn.fr"), "{mailed:?}");
+    // Phase 4 read production after the import: its users and routing
+    // rules, a completion routed by them, the API's own request log.
+    let smoke = step_output(&transcript, SMOKE);
+    for count in ["3000", "1200"] {
+        assert!(
+            smoke
+                .lines()
+                .any(|l| l.split_whitespace().last() == Some(count)),
+            "no count {count} in 4.1:\n{smoke}"
+        );
+    }
+    for needle in ["(sandbox, routed to ", "Smoke tests passed"] {
+        assert!(smoke.contains(needle), "{needle:?} not in 4.1:\n{smoke}");
+    }
+    assert!(
+        step_output(&transcript, LOGS).contains("\"sandbox-000003\""),
+        "{transcript}"
+    );
+    // The API wants the identity provider's token.
+    let (status, _) = raw_http::request(&app, "GET", "/v1/admin/users", &[], b"");
+    assert_eq!(status, 401);
     // Nothing failed, so nothing but the gate's second answer was needed.
     assert!(!asked.iter().any(|(_, a)| *a == Ask::Failed), "{asked:#?}");
 
@@ -318,7 +458,7 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
             );
         }
     }
-    assert_eq!(skipped.len(), 14, "{skipped:#?}");
+    assert_eq!(skipped.len(), 9, "{skipped:#?}");
     assert_eq!(r.of_type("confirmed-done").len(), 1);
     let finished = r.of_type("action-finished");
     let ran: Vec<&str> = finished.iter().filter_map(|f| f["step"].as_str()).collect();
@@ -329,6 +469,11 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
         "2-1-export-depuis-staging",
         import_id,
         "2-3-verification-post-import",
+        "3-1-creation-du-realm-production",
+        "3-2-import-des-utilisateurs",
+        "3-3-reinitialisation-des-mots-de-passe",
+        "4-1-smoke-tests-api",
+        "4-2-validation-des-audit-logs",
     ] {
         assert!(ran.contains(&step), "{step} did not run: {ran:?}");
     }
@@ -387,7 +532,7 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     let report = r.verify_and_report();
     assert!(report.contains(IMPORT), "{report}");
     assert!(
-        report.contains("Keycloak admin API: no Keycloak in the sandbox"),
+        report.contains("kubectl against the EKS production cluster"),
         "the report gives the skips' reasons:\n{report}"
     );
 
@@ -406,7 +551,8 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     let status = op.drive(|m: &Moment| {
         asked.push((m.step.clone(), m.ask.clone()));
         let phase = m.step.split_whitespace().next().unwrap_or_default();
-        let earlier = phase.starts_with("1.") || [EXPORT, DDL, IMPORT].contains(&m.step.as_str());
+        let earlier = ["1.", "3.", "4."].iter().any(|p| phase.starts_with(p))
+            || [EXPORT, DDL, IMPORT].contains(&m.step.as_str());
         match &m.ask {
             Ask::Run | Ask::Tick(_) if earlier => say(["s"]),
             Ask::Reason if earlier => say([done_before]),

@@ -6,13 +6,13 @@
 //!
 //! The sandbox's two databases start where the seed's incident left them:
 //! the code's `db/migrate` holds two migrations `schema_migrations` does not
-//! record, one of them destructive (`remove_column`). `docker exec …
-//! bin/rails db:migrate` cannot run here: where the runbook says it, the
-//! operator skips the step, saying why, and applies by hand what the
-//! migrations do (the sandbox's `bin/rails` stand-in, next to them),
-//! the way an operator without the app container would. The runbook's own
-//! `migrations … expect=none` and /health checks must then see nothing
-//! pending.
+//! record, one of them destructive (`remove_column`). The runbook's
+//! `bin/rails` steps run in its `app` context (`docker exec -i
+//! $APP_CONTAINER`); in the sandbox that context is a local stand-in on the
+//! target's database, where `bin/rails` is the sandbox's stand-in for the
+//! app (assets/sandbox/002-…/bin/rails, beside db/migrate and db/sql), found
+//! in the folder the session runs from. The runbook's own `migrations …
+//! expect=none` and /health checks must then see nothing pending.
 
 use crate::support::operator;
 use crate::support::raw_http;
@@ -34,22 +34,20 @@ fn sandbox_asset(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// What `bin/rails db:migrate` does, run by hand with the sandbox's
-/// stand-in for it (each pending migration's SQL and its schema_migrations
-/// row, in one transaction).
-fn rails_db_migrate(r: &Rehearsal, url_var: &str) {
-    let file = sandbox_asset("bin/rails");
-    let out = Command::new(&file)
-        .arg("db:migrate")
-        .env("DATABASE_URL", r.env(url_var))
+/// The app's checkout the session runs from, as an operator stands in
+/// it: the sandbox's `bin/rails` stand-in and its `db/` (migrations and
+/// their SQL), copied into the rehearsal's folder. Until the runbook can
+/// say `sandbox: workdir:`, the test makes it; the drill (nothing
+/// prepared) cannot run these steps yet.
+fn checkout_app(r: &Rehearsal) {
+    let out = Command::new("cp")
+        .args(["-R", "-p"])
+        .arg(sandbox_asset("bin"))
+        .arg(sandbox_asset("db"))
+        .arg(r.w.path())
         .output()
-        .expect("bin/rails");
-    assert!(
-        out.status.success(),
-        "applying {}: {}",
-        file.display(),
-        workdir::text(&out)
-    );
+        .expect("cp");
+    assert!(out.status.success(), "{}", workdir::text(&out));
 }
 
 /// The sandbox's health endpoint, asked directly (not through runsheet).
@@ -74,42 +72,10 @@ fn schema(r: &Rehearsal, url_var: &str) -> (String, String) {
 const BEFORE: &str = "20250110090000,20250112090000,20250115090000";
 const AFTER: &str = "20250110090000,20250112090000,20250115090000,20251124020634,20251201090000";
 
-/// Reasons the operator gives, by step title: docker/rails, a timeout that
-/// did not happen, Grafana are not here.
+/// Reasons the operator gives, by step title: a timeout that did not
+/// happen, Grafana are not here.
 fn skip_reason(step: &str) -> Option<&'static str> {
     let reasons = [
-        (
-            "1.2 ",
-            "no docker nor rails in the rehearsal: `bin/rails db:migrate` cannot run; \
-             the two pending migrations were applied by hand to staging \
-             (the sandbox's bin/rails stand-in) instead",
-        ),
-        (
-            "1.3 Vérifier (db:migrate:status)",
-            "no docker nor rails in the rehearsal: `rails db:migrate:status` cannot run; \
-             the next step checks schema_migrations itself",
-        ),
-        (
-            "2.2 ",
-            "no docker nor rails in the rehearsal; staging was migrated at 1.2 \
-             and checked at 1.3 and 1.4",
-        ),
-        (
-            "2.4 ",
-            "no docker nor rails in the rehearsal: the gate was refused, this command \
-             cannot run here; after manual approval the two migrations were applied by \
-             hand to production (the sandbox's bin/rails stand-in), backup from 2.1 kept",
-        ),
-        (
-            "2.5 Valider (db:migrate:status)",
-            "no docker nor rails in the rehearsal: `rails db:migrate:status` cannot run; \
-             the next step checks schema_migrations and /health",
-        ),
-        (
-            "3.1 ",
-            "no migration timed out: it finished within production's 10 minutes \
-             (and no docker here)",
-        ),
         ("3.3 ", "no migration timed out: nothing to analyse"),
         ("3.4 ", "no migration timed out: nothing to optimise"),
         (
@@ -155,6 +121,7 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
         assert_eq!(m["status"], "pending", "{m}");
     }
 
+    checkout_app(&r);
     let mut op = r.run("production", &[], true);
     let mut asked: Vec<(String, Ask)> = Vec::new();
     let mut gate_seen = false;
@@ -162,28 +129,12 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
     let status = op.drive(|m: &Moment| {
         asked.push((m.step.clone(), m.ask.clone()));
         match &m.ask {
-            // 2.4 is run first: it stops at its gate.
-            Ask::Run if m.step.starts_with("2.4 ") && !gate_seen => say([""]),
             Ask::Run | Ask::Done => match skip_reason(&m.step) {
                 Some(_) => say(["s"]),
                 None if m.ask == Ask::Done => panic!("unexpected manual step {:?}", m.step),
                 None => say([""]),
             },
             Ask::Reason => {
-                // The manual stand-in for `rails db:migrate`, done when the
-                // operator skips the step that would have run it.
-                if m.step.starts_with("1.2 ") {
-                    assert_eq!(schema(&r, "STAGING_DB_URL").0, BEFORE);
-                    rails_db_migrate(&r, "STAGING_DB_URL");
-                }
-                if m.step.starts_with("2.4 ") {
-                    // The gate was refused: nothing ran on production.
-                    assert_eq!(
-                        schema(&r, "PROD_DB_URL"),
-                        (BEFORE.to_string(), "legacy_phone".to_string())
-                    );
-                    rails_db_migrate(&r, "PROD_DB_URL");
-                }
                 let why = skip_reason(&m.step)
                     .unwrap_or_else(|| panic!("no reason to skip {:?}", m.step));
                 say([why])
@@ -207,15 +158,19 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
                     _ => say(["production"]),
                 }
             }
-            // 2.4's gate: refused (Enter).
-            Ask::Gate => {
+            // 2.4's gate: nothing has run on production yet; approved.
+            Ask::Gate if m.step.starts_with("2.4 ") => {
                 assert!(
                     m.since_header.contains("DESTRUCTIVE step on PRODUCTION"),
                     "{}",
                     m.since_header
                 );
-                gate_seen |= m.step.starts_with("2.4 ");
-                say([""])
+                assert_eq!(
+                    schema(&r, "PROD_DB_URL"),
+                    (BEFORE.to_string(), "legacy_phone".to_string())
+                );
+                gate_seen = true;
+                say(["production"])
             }
             // "3.2 Si partiellement exécutée": no migration timed out.
             Ask::Offer => say(["n"]),
@@ -227,13 +182,15 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
     assert!(status.success(), "{transcript}");
     assert!(gate_seen, "2.4 never reached its gate:\n{transcript}");
     assert_eq!(finding_answers, 2, "{transcript}");
-    // Started from a scratch folder with no db/migrate, the migrations
-    // steps read the sandbox's, the one its /health reads.
-    assert!(
-        transcript
-            .contains("rehearsal: no `db/migrate` here; reading the sandbox's migrations folder"),
-        "{transcript}"
-    );
+    // bin/rails ran in the app context's stand-in, on each target's
+    // database: staging at 1.2, production at 2.4, Rails' own output.
+    for (version, name) in [
+        ("20251124020634", "Add confirmable to users"),
+        ("20251201090000", "Remove legacy phone from users"),
+    ] {
+        let line = format!("== {version} {name}: migrated");
+        assert_eq!(transcript.matches(&line).count(), 2, "{line}\n{transcript}");
+    }
     // The operator was asked about every step of the flow; "3.2 Si …" is
     // a branch (an alternative), "Si rollback nécessaire" a rollback.
     let flow: Vec<String> = r.flow_step_titles();
@@ -306,8 +263,8 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
     assert!(
         gates
             .lines()
-            .any(|l| l.contains("2.4 Exécuter en production") && l.ends_with("| refused |")),
-        "the report's gates lack 2.4 refused:\n{report}"
+            .any(|l| l.contains("2.4 Exécuter en production") && !l.contains("refused")),
+        "the report's gates lack 2.4 approved:\n{report}"
     );
     assert!(
         gates
@@ -315,10 +272,7 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
             .any(|l| l.contains("2.3 ") && l.contains(&format!("approved: {FINDING}"))),
         "the report's gates lack 2.3 approved:\n{report}"
     );
-    for needle in [
-        "remove_legacy_phone_from_users",
-        "no docker nor rails in the rehearsal",
-    ] {
+    for needle in ["remove_legacy_phone_from_users", "no migration timed out"] {
         assert!(
             report.contains(needle),
             "the report lacks {needle:?}:\n{report}"
@@ -467,23 +421,29 @@ fn check_journal(r: &Rehearsal, transcript: &str) {
         answered,
         [
             (at_2_3.clone(), "staging".to_string()),
-            (at_2_3, "production".to_string())
+            (at_2_3, "production".to_string()),
+            ("2-4-executer-en-production".into(), "production".into()),
         ],
         "{transcript}"
     );
-    let refused: Vec<String> = r
-        .of_type("gate-refused")
+    assert!(r.of_type("gate-refused").is_empty(), "{transcript}");
+    // Every bin/rails step ran; the rollback did not.
+    let started_steps = r.of_type("action-started");
+    let started: Vec<&str> = started_steps
         .iter()
-        .filter_map(|x| x["step"].as_str().map(str::to_string))
+        .filter_map(|x| x["step"].as_str())
         .collect();
-    assert_eq!(refused, ["2-4-executer-en-production"], "{transcript}");
-    // Neither destructive command started.
-    for x in r.of_type("action-started") {
-        assert!(
-            x["step"] != "2-4-executer-en-production" && x["step"] != "si-rollback-necessaire",
-            "{x}"
-        );
+    for step in [
+        "1-2-executer-migration",
+        "1-3-verifier-db-migrate-status",
+        "2-2-tester-en-staging-d-abord",
+        "2-4-executer-en-production",
+        "2-5-valider-db-migrate-status",
+        "3-1-verifier-l-etat",
+    ] {
+        assert!(started.contains(&step), "{step} did not run: {started:?}");
     }
+    assert!(!started.contains(&"si-rollback-necessaire"), "{started:?}");
     let skipped: Vec<(String, String)> = r
         .of_type("skipped")
         .iter()
@@ -498,12 +458,6 @@ fn check_journal(r: &Rehearsal, transcript: &str) {
     assert_eq!(
         ids,
         [
-            "1-2-executer-migration",
-            "1-3-verifier-db-migrate-status",
-            "2-2-tester-en-staging-d-abord",
-            "2-4-executer-en-production",
-            "2-5-valider-db-migrate-status",
-            "3-1-verifier-l-etat",
             "3-3-analyser-pourquoi-timeout",
             "3-4-optimiser-la-migration-avant-reessai",
             "metriques-recommandees-grafana-prometheus",
