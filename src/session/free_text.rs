@@ -219,6 +219,11 @@ mod tests {
                 step: "s".into(),
                 reason: c(),
             },
+            Msg::NotRehearsable {
+                step: "s".into(),
+                action: Some(1),
+                reason: c(),
+            },
             Msg::Note {
                 step: None,
                 text: c(),
