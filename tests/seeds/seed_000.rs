@@ -226,7 +226,7 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     // (renamed for production) and staging's users as Keycloak lists them,
     // the tenants' admins of the staging database.
     std::fs::write(
-        r.w.path().join("realm-export.json"),
+        r.work().join("realm-export.json"),
         r#"{"realm":"veylant","enabled":true,"displayName":"Veylant"}"#,
     )
     .expect("realm-export.json");
@@ -236,7 +236,7 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
          'email', email, 'firstName', full_name, 'enabled', true) ORDER BY id) \
          FROM users WHERE role = 'admin'",
     );
-    std::fs::write(r.w.path().join("users_staging.json"), &admins).expect("users_staging.json");
+    std::fs::write(r.work().join("users_staging.json"), &admins).expect("users_staging.json");
     let admin_count = serde_json::from_str::<serde_json::Value>(&admins)
         .ok()
         .and_then(|v| v.as_array().map(Vec::len))

@@ -17,13 +17,11 @@
 use crate::support::operator;
 use crate::support::raw_http;
 use crate::support::rehearsal;
-use crate::support::workdir;
 
 use operator::{Ask, Moment, say};
 use rehearsal::Rehearsal;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const RUNBOOK: &str = "002-migrations-production-safeguards.md";
 const PENDING: [&str; 2] = ["20251124020634", "20251201090000"];
@@ -34,20 +32,17 @@ fn sandbox_asset(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The app's checkout the session runs from, as an operator stands in
-/// it: the sandbox's `bin/rails` stand-in and its `db/` (migrations and
-/// their SQL), copied into the rehearsal's folder. Until the runbook can
-/// say `sandbox: workdir:`, the test makes it; the drill (nothing
-/// prepared) cannot run these steps yet.
-fn checkout_app(r: &Rehearsal) {
-    let out = Command::new("cp")
-        .args(["-R", "-p"])
-        .arg(sandbox_asset("bin"))
-        .arg(sandbox_asset("db"))
-        .arg(r.w.path())
-        .output()
-        .expect("cp");
-    assert!(out.status.success(), "{}", workdir::text(&out));
+/// The app's checkout, as the container holds it: the sandbox copied the
+/// seed's `sandbox: workdir:` (its `bin/rails` stand-in and `db/`) into
+/// the folder its sessions run in; nothing is prepared by the test.
+fn assert_app_checked_out(r: &Rehearsal) {
+    for part in ["bin/rails", "db/migrate", "db/sql"] {
+        assert!(
+            r.work().join(part).exists(),
+            "the sandbox did not copy {part} into {}",
+            r.work().display()
+        );
+    }
 }
 
 /// The sandbox's health endpoint, asked directly (not through runsheet).
@@ -121,7 +116,7 @@ fn seed_002_pending_migrations_detected_gated_applied_and_healthy() {
         assert_eq!(m["status"], "pending", "{m}");
     }
 
-    checkout_app(&r);
+    assert_app_checked_out(&r);
     let mut op = r.run("production", &[], true);
     let mut asked: Vec<(String, Ask)> = Vec::new();
     let mut gate_seen = false;
