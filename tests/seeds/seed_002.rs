@@ -26,12 +26,6 @@ use std::path::{Path, PathBuf};
 const RUNBOOK: &str = "002-migrations-production-safeguards.md";
 const PENDING: [&str; 2] = ["20251124020634", "20251201090000"];
 
-fn sandbox_asset(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("assets/sandbox/002-migrations-production-safeguards")
-        .join(name)
-}
-
 /// The app's checkout, as the container holds it: the sandbox copied the
 /// seed's `sandbox: workdir:` (its `bin/rails` stand-in and `db/`) into
 /// the folder its sessions run in; nothing is prepared by the test.
