@@ -1,27 +1,9 @@
 //! `contexts:` and `{context=…}`: what `check` accepts, what it refuses
 //! (with the position and a fix), and which context each block resolves to.
 
+use crate::diags::only;
 use runsheet::runbook::context::ContextKind;
-use runsheet::runbook::span::LineIndex;
-use runsheet::runbook::{Diagnostic, parse};
-
-fn errors(src: &str) -> Vec<Diagnostic> {
-    parse("rb.md", src)
-        .diagnostics
-        .into_iter()
-        .filter(Diagnostic::is_error)
-        .collect()
-}
-
-/// The one error with `code`, and the line it points at (1-based).
-fn only(src: &str, code: &str) -> (Diagnostic, usize, String) {
-    let errs: Vec<Diagnostic> = errors(src).into_iter().filter(|d| d.code == code).collect();
-    assert_eq!(errs.len(), 1, "expected one `{code}`, got {errs:#?}");
-    let d = errs[0].clone();
-    let line = LineIndex::new(src).position(src, d.span.start).line;
-    let pointed = src[d.span.range()].to_string();
-    (d, line, pointed)
-}
+use runsheet::runbook::parse;
 
 const FRONT: &str = "---
 contexts:

@@ -1,25 +1,8 @@
 //! `{sandbox=skip reason=…}`: where `check` accepts it, what it refuses
 //! (with the position and what to write), and what the model records.
 
-use runsheet::runbook::span::LineIndex;
-use runsheet::runbook::{Diagnostic, Runbook, parse};
-
-fn errors(src: &str) -> Vec<Diagnostic> {
-    parse("rb.md", src)
-        .diagnostics
-        .into_iter()
-        .filter(Diagnostic::is_error)
-        .collect()
-}
-
-/// The one error with `code`, its line (1-based) and the text it points at.
-fn only(src: &str, code: &str) -> (Diagnostic, usize, String) {
-    let errs: Vec<Diagnostic> = errors(src).into_iter().filter(|d| d.code == code).collect();
-    assert_eq!(errs.len(), 1, "expected one `{code}`, got {errs:#?}");
-    let d = errs[0].clone();
-    let line = LineIndex::new(src).position(src, d.span.start).line;
-    (d.clone(), line, src[d.span.range()].to_string())
-}
+use crate::diags::only;
+use runsheet::runbook::{Runbook, parse};
 
 fn runbook(src: &str) -> Runbook {
     let parsed = parse("rb.md", src);

@@ -1,20 +1,13 @@
 //! `workdir:` and the sandbox's `workdir:`, `setup:` and `buckets:` in the
 //! front matter: what is read, and what `check` refuses.
 
-use runsheet::runbook::{Diagnostic, parse};
+use crate::diags::errors;
+use runsheet::runbook::parse;
 
 const BODY: &str = "# Runbook\n\n## Phase\n\n### Step\n\n```bash\necho \"$REPO_DIR\"\n```\n";
 
 fn front(yaml: &str) -> String {
     format!("---\n{yaml}---\n{BODY}")
-}
-
-fn errors(src: &str) -> Vec<Diagnostic> {
-    parse("rb.md", src)
-        .diagnostics
-        .into_iter()
-        .filter(Diagnostic::is_error)
-        .collect()
 }
 
 #[test]

@@ -41,4 +41,5 @@ mod check_placeholders;
 mod check_roles;
 mod check_sandbox_skip;
 mod check_workdir;
+mod diags;
 mod parser_never_panics;

@@ -16,12 +16,12 @@ CREATE TABLE schema_migrations (version varchar primary key);
 INSERT INTO schema_migrations VALUES ('20250101000000');
 ";
 
-fn state(w: &Workdir) -> serde_json::Value {
+pub(crate) fn state(w: &Workdir) -> serde_json::Value {
     let text = std::fs::read_to_string(w.data().join("sandbox/state.json")).unwrap_or_default();
     serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
 }
 
-fn env(w: &Workdir, name: &str) -> String {
+pub(crate) fn env(w: &Workdir, name: &str) -> String {
     state(w)["env"]
         .as_array()
         .into_iter()
@@ -31,7 +31,7 @@ fn env(w: &Workdir, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} in the sandbox's env"))
 }
 
-fn ports(w: &Workdir) -> Vec<u16> {
+pub(crate) fn ports(w: &Workdir) -> Vec<u16> {
     let s = state(w);
     let mut out: Vec<u16> = s["clusters"]
         .as_array()

@@ -4,6 +4,7 @@
 //! `sandbox status`; a setup that fails leaves nothing running; a sandbox
 //! of another runbook is restarted only when asked to.
 
+use super::sandbox::{env, ports};
 use crate::support::raw_http;
 use crate::support::workdir::{Workdir, text};
 
@@ -12,38 +13,6 @@ use std::os::unix::fs::PermissionsExt;
 const DATA: &str = "CREATE TABLE users (id bigint primary key, email text);
 INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 250) g;
 ";
-
-fn state(w: &Workdir) -> serde_json::Value {
-    let text = std::fs::read_to_string(w.data().join("sandbox/state.json")).unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
-}
-
-fn env(w: &Workdir, name: &str) -> String {
-    state(w)["env"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|kv| kv[0] == name)
-        .and_then(|kv| kv[1].as_str().map(str::to_string))
-        .unwrap_or_else(|| panic!("no {name} in the sandbox's env"))
-}
-
-fn ports(w: &Workdir) -> Vec<u16> {
-    let s = state(w);
-    let mut out: Vec<u16> = s["clusters"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["port"].as_u64())
-        .map(|p| p as u16)
-        .collect();
-    for p in ["health", "moto"] {
-        if let Some(port) = s[p]["port"].as_u64() {
-            out.push(port as u16);
-        }
-    }
-    out
-}
 
 /// Stops the sandbox even when an assert failed.
 struct Stop<'a>(&'a Workdir);
