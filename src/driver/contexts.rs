@@ -6,7 +6,7 @@
 //! (`run::check_databases`). A sandbox reaches nothing: its contexts are
 //! local stand-ins.
 
-use super::{Driver, RunEnd, Submitted};
+use super::{Driver, Submitted};
 use crate::exec::context::preflight;
 use crate::runbook::context::Context;
 use crate::session::{Msg, Session};
@@ -55,12 +55,7 @@ pub async fn check_contexts(mut driver: Driver) -> Result<Driver, String> {
                 }
             },
         };
-        let why = driver.secrets().redact(&refused);
-        let end = RunEnd::Interrupted {
-            reason: why.clone(),
-        };
-        driver.close(&end).await?;
-        return Err(why);
+        return Err(driver.refuse_start(&refused).await?);
     }
     Ok(driver)
 }

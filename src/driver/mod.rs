@@ -355,6 +355,18 @@ impl Driver {
         self.finished(&step, index, done.outcome).await
     }
 
+    /// Ends a session that a check before its first step refused: the
+    /// reason, its secrets masked, is journaled as how it ended, and
+    /// returned for the operator.
+    pub async fn refuse_start(self, refused: &str) -> Result<String> {
+        let why = self.secrets().redact(refused);
+        self.close(&RunEnd::Interrupted {
+            reason: why.clone(),
+        })
+        .await?;
+        Ok(why)
+    }
+
     /// Records how the session ended (if it ends this way: a stopped one
     /// stays open for resume), then flushes, syncs and closes the journal.
     pub async fn close(mut self, end: &RunEnd) -> Result<()> {

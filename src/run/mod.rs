@@ -574,12 +574,7 @@ async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
                 }
             }
         };
-        let why = driver.secrets().redact(&refused);
-        let end = RunEnd::Interrupted {
-            reason: why.clone(),
-        };
-        driver.close(&end).await?;
-        return Err(why);
+        return Err(driver.refuse_start(&refused).await?);
     }
     Ok(driver)
 }
