@@ -5,6 +5,7 @@
 pub mod action;
 pub mod adopt;
 pub mod cli;
+pub mod config;
 pub mod console;
 pub mod db;
 pub mod driver;

@@ -299,7 +299,17 @@ fn step_lines(out: &mut String, p: &Paint, s: &StepLine, phase_role: Role) {
     if !s.needs.is_empty() {
         facts.push(format!("needs {}", s.needs.join(", ")));
     }
+    if !s.contexts.is_empty() {
+        facts.push(format!("runs in {}", s.contexts.join(", ")));
+    }
     let _ = writeln!(out, "     {}", facts.join(" · "));
+    for r in &s.not_rehearsable {
+        let _ = writeln!(
+            out,
+            "     {}",
+            p.yellow(&format!("⊘ not rehearsable in the sandbox: {r}"))
+        );
+    }
     for r in &s.runs {
         let _ = writeln!(
             out,

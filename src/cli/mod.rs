@@ -1,7 +1,7 @@
 //! Command-line surface: one module per command.
 
 mod adopt;
-mod check;
+pub mod check;
 mod sandbox;
 mod session;
 

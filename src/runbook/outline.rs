@@ -3,7 +3,7 @@
 
 use super::diagnostic::Severity;
 use super::duration::Estimate;
-use super::model::{ActionKind, Runbook, Step};
+use super::model::{ActionKind, Phase, Runbook, Step};
 use super::parse::Parsed;
 use super::role::Role;
 use super::span::LineIndex;
@@ -87,6 +87,16 @@ pub struct StepLine {
     /// in): the commands that run, the output only shown.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub runs: Vec<RunsLine>,
+    /// The contexts its shell blocks run in (`contexts:`), by name; empty
+    /// when every block runs on this machine (or where its target says,
+    /// for a step on the session's target).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contexts: Vec<String>,
+    /// Why a sandbox session passes it by (`{sandbox=skip reason=…}` on the
+    /// step, its phase or its blocks): one reason per mark, so an author
+    /// sees what a drill will not rehearse before running one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_rehearsable: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -128,6 +138,38 @@ fn heading_level(src: &str, offset: usize) -> usize {
         .chars()
         .take_while(|c| *c == '#')
         .count()
+}
+
+/// The contexts a step's shell blocks run in, each named once, in order.
+fn step_contexts(rb: &Runbook, phase: &Phase, step: &Step, target: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in &step.actions {
+        if !matches!(a.kind, ActionKind::Shell { .. }) {
+            continue;
+        }
+        if let Some(c) = rb.action_context(phase, step, a, target.unwrap_or_default())
+            && !out.contains(&c.name)
+        {
+            out.push(c.name.clone());
+        }
+    }
+    out
+}
+
+/// The step's own mark (which its phase's gives it), then each block's,
+/// with the block's line.
+fn not_rehearsable(step: &Step, line: &dyn Fn(usize) -> usize) -> Vec<String> {
+    let mut out: Vec<String> = step.sandbox_skip.iter().map(|k| k.reason.clone()).collect();
+    for a in &step.actions {
+        if let Some(k) = &a.sandbox_skip {
+            out.push(format!(
+                "the block at line {}: {}",
+                line(a.span.start),
+                k.reason
+            ));
+        }
+    }
+    out
 }
 
 pub fn outline(parsed: &Parsed) -> Outline {
@@ -187,6 +229,7 @@ pub fn outline(parsed: &Parsed) -> Outline {
                             }
                         }
                     }
+                    let contexts = step_contexts(rb, p, s, target.as_deref());
                     StepLine {
                         id: s.id.clone(),
                         title: s.title.clone(),
@@ -230,6 +273,8 @@ pub fn outline(parsed: &Parsed) -> Outline {
                                     .map_or(0, |o| o.lines().count()),
                             })
                             .collect(),
+                        contexts,
+                        not_rehearsable: not_rehearsable(s, &line),
                     }
                 })
                 .collect();

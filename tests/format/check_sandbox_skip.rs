@@ -157,3 +157,58 @@ fn check_names_the_code_and_the_fix() {
     assert!(all.contains("skip-without-reason"), "{all}");
     assert!(all.contains("add one: {sandbox=skip reason="), "{all}");
 }
+
+/// `check`'s outline says, step by step, what a drill will pass by and
+/// where the blocks run, before anyone starts one.
+#[test]
+fn the_outline_names_what_a_drill_passes_by_and_where_blocks_run() {
+    let src = "---
+contexts:
+  db:
+    exec: [kubectl, exec, -i, -n, veylant, deploy/postgres, --]
+---
+# Rb
+
+## Cluster {sandbox=skip reason=\"no cluster in the sandbox\"}
+
+### Nodes
+
+```bash
+kubectl get nodes
+```
+
+## Data
+
+### Dump
+
+```bash {context=db}
+pg_dump -U veylant veylant_db
+```
+
+```bash {sandbox=skip reason=\"opens a browser\"}
+xdg-open https://example.invalid
+```
+
+### Plain
+
+```bash
+echo here
+```
+";
+    let parsed = parse("rb.md", src);
+    let o = runsheet::runbook::outline::outline(&parsed);
+    let steps: Vec<_> = o.phases.iter().flat_map(|p| &p.steps).collect();
+    assert_eq!(steps[0].not_rehearsable, vec!["no cluster in the sandbox"]);
+    assert_eq!(steps[1].contexts, vec!["db"]);
+    assert_eq!(
+        steps[1].not_rehearsable,
+        vec!["the block at line 24: opens a browser"]
+    );
+    assert!(steps[2].contexts.is_empty() && steps[2].not_rehearsable.is_empty());
+    let text = runsheet::cli::check::render_text(&o, &parsed.diagnostics, false);
+    assert!(
+        text.contains("⊘ not rehearsable in the sandbox: no cluster in the sandbox"),
+        "{text}"
+    );
+    assert!(text.contains("· runs in db"), "{text}");
+}

@@ -102,15 +102,18 @@ fn passes_are_marked_apart_from_a_skip_and_coverage_ends_the_drill() {
         StepStatus::NotRehearsable { .. }
     ));
     assert!(s.is_complete());
-    app.select("deploy");
-    let shown = text(&frame(
-        &s,
-        &mut app,
-        &mut outputs,
-        (110, 30),
-        T0 + 5_000,
-        &PLAIN,
-    ));
+    let mut shown_at = |step: &str| {
+        app.select(step);
+        text(&frame(
+            &s,
+            &mut app,
+            &mut outputs,
+            (110, 30),
+            T0 + 5_000,
+            &PLAIN,
+        ))
+    };
+    let shown = shown_at("deploy");
     assert!(
         shown.contains("Rehearsed: 1 of 4 steps in the flow (25%); 2 not rehearsable"),
         "{shown}"
@@ -120,15 +123,7 @@ fn passes_are_marked_apart_from_a_skip_and_coverage_ends_the_drill() {
         "{shown}"
     );
     insta::assert_snapshot!(shown);
-    app.select("console");
-    let shown = text(&frame(
-        &s,
-        &mut app,
-        &mut outputs,
-        (110, 30),
-        T0 + 5_000,
-        &PLAIN,
-    ));
+    let shown = shown_at("console");
     assert!(
         shown.contains("⊘ not rehearsable — the web console is not there"),
         "{shown}"
