@@ -92,7 +92,8 @@ async fn in_context(
         Ok(place) => place,
         Err(why) => return (None, error_outcome(why)),
     };
-    let staged = match interactive::stage(&place, &p.action.code, &p.env).await {
+    let crossing = crate::exec::context::crossing::crossing(ctx, &p.action.code, &p.env);
+    let staged = match interactive::stage(&place, &p.action.code, &crossing).await {
         Ok(path) => path,
         Err(why) => {
             return (

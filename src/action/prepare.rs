@@ -88,7 +88,7 @@ pub fn prepare(
     if session.info().sandbox
         && let Some(ctx) = context.take()
     {
-        env = crate::exec::context::stand_in_env(&ctx, &env, &process_env);
+        env = crate::exec::context::stand_in_env(&ctx, &action.code, &env, &process_env);
     }
     let timeout = action
         .timeout

@@ -76,7 +76,13 @@ impl Running {
         let inner = match p.interpreter {
             Some(interpreter) => {
                 let mut spec = ShellSpec::new(interpreter, p.action.code.clone());
-                spec.env = p.env.clone();
+                // Into a pod or onto a host goes only what the block asks for.
+                spec.env = match &p.context {
+                    Some(ctx) => {
+                        crate::exec::context::crossing::crossing(ctx, &p.action.code, &p.env)
+                    }
+                    None => p.env.clone(),
+                };
                 spec.cwd = p.action.cwd.as_ref().map(Into::into);
                 spec.timeout = Some(p.timeout);
                 spec.capture_exports = true;

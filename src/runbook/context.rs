@@ -26,6 +26,10 @@ pub struct Context {
     /// Extra environment for the local stand-in a sandbox runs instead.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sandbox_env: Vec<(String, String)>,
+    /// Variables sent there although the block does not name them
+    /// (`pass:`); the only way the target's `DATABASE_URL` crosses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pass: Vec<String>,
     /// Where it is declared.
     pub span: Span,
 }
@@ -52,6 +56,7 @@ impl Context {
             name: LOCAL.into(),
             kind: ContextKind::Local,
             sandbox_env: Vec::new(),
+            pass: Vec::new(),
             span: Span::new(0, 0),
         }
     }
@@ -87,6 +92,8 @@ pub struct ContextSpec {
     pub exec: Option<Vec<String>>,
     pub ssh: Option<String>,
     pub jump: Option<String>,
+    /// Variables to send there although no block names them.
+    pub pass: Option<Vec<String>>,
     pub sandbox: Option<StandInSpec>,
 }
 
@@ -100,7 +107,11 @@ pub struct StandInSpec {
 
 impl ContextSpec {
     pub fn is_empty(&self) -> bool {
-        self.exec.is_none() && self.ssh.is_none() && self.jump.is_none() && self.sandbox.is_none()
+        self.exec.is_none()
+            && self.ssh.is_none()
+            && self.jump.is_none()
+            && self.pass.is_none()
+            && self.sandbox.is_none()
     }
 }
 
@@ -172,9 +183,21 @@ pub fn declare(
             }
         }
     };
+    let pass = spec.pass.unwrap_or_default();
+    if let Some(bad) = pass
+        .iter()
+        .find(|n| !super::frontmatter::is_variable_name(n))
+    {
+        diags.push(err(
+            format!("context `{name}`: `pass:` names `{bad}`, which is not a variable name"),
+            "list variable names, e.g. `pass: [DATABASE_URL, PGPASSWORD]`",
+        ));
+        return None;
+    }
     Some(Context {
         name: name.to_string(),
         kind,
+        pass,
         sandbox_env: spec
             .sandbox
             .map(|s| s.env.into_iter().collect())
@@ -391,6 +414,7 @@ mod tests {
                 argv: vec!["env".into()],
             },
             sandbox_env: Vec::new(),
+            pass: Vec::new(),
             span: Span::new(0, 0),
         };
         let all = [ctx("db"), ctx("app")];

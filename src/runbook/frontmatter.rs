@@ -61,6 +61,7 @@ struct TargetSpec {
     ssh: Option<String>,
     jump: Option<String>,
     exec: Option<Vec<String>>,
+    pass: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -211,6 +212,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             exec: spec.exec,
             ssh: spec.ssh,
             jump: spec.jump,
+            pass: spec.pass,
             sandbox: None,
         };
         let context =

@@ -506,3 +506,112 @@ fn a_context_whose_word_an_earlier_step_exports_is_reached_by_its_first_block() 
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(all.contains("in=veylant-pg-7f4c"), "{all}");
 }
+
+/// A runbook whose target has a database (with a password) and runs its
+/// blocks in context `there`; its one block writes what it was given.
+fn database_runbook(w: &Workdir, context: &str) -> std::path::PathBuf {
+    let body = "### 1.1 what is there\n\n```bash\nenv > \"$OUT/env.txt\"\necho \"db=${DATABASE_URL:-unset}\"\n```\n";
+    w.write(
+        "rb.md",
+        &format!(
+            "---\nrunsheet: 1\ncontexts:\n  there:\n{context}\ntargets:\n  staging:\n    context: there\n    database: $STAGING_DB_URL\n    env:\n      OUT: {}\nvariables:\n  API_TOKEN: {{ secret: true }}\n---\n# Ctx\n\n## P\n\n{body}",
+            w.path().display()
+        ),
+    )
+}
+
+fn given_there(w: &Workdir) -> String {
+    std::fs::read_to_string(w.path().join("env.txt")).unwrap_or_default()
+}
+
+/// The target's `DATABASE_URL` (its password with it) and the secrets a
+/// block does not use stay on this machine: a container's own
+/// `DATABASE_URL` is what its block sees, unless the context passes ours.
+#[test]
+fn a_context_gets_only_what_its_block_names_and_the_targets_database_only_when_passed() {
+    const DB_PASSWORD: &str = "db-pw-only-here-5512";
+    let own = "DATABASE_URL=postgres://rails@127.0.0.1/app_production";
+    let container = format!("    exec: [env, -i, \"PATH=/usr/bin:/bin\", \"{own}\"]");
+    let mut w = Workdir::new();
+    let closed = crate::support::http_server::closed_port();
+    w.set("API_TOKEN", SECRET).set(
+        "STAGING_DB_URL",
+        &format!("postgresql://app:{DB_PASSWORD}@127.0.0.1:{closed}/shop"),
+    );
+    let rb = database_runbook(&w, &container);
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let env = given_there(&w);
+    assert!(env.lines().any(|l| l == own), "{env}");
+    assert!(
+        all.contains("db=postgres://rails@127.0.0.1/app_production"),
+        "{all}"
+    );
+    assert!(
+        !env.contains(DB_PASSWORD),
+        "the target's database crossed:\n{env}"
+    );
+    assert!(!env.contains(SECRET), "an unused secret crossed:\n{env}");
+    assert!(env.contains("RUNSHEET_TARGET=staging"), "{env}");
+    assert!(
+        env.contains(&format!("OUT={}", w.path().display())),
+        "{env}"
+    );
+    let check = text(&w.run(&["check", &rb.to_string_lossy()], ""));
+    assert!(
+        check.contains("context-database-url") && check.contains("pass: [DATABASE_URL]"),
+        "{check}"
+    );
+
+    // Asked for, they cross; the check has nothing left to say.
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET).set(
+        "STAGING_DB_URL",
+        &format!("postgresql://app:{DB_PASSWORD}@127.0.0.1:{closed}/shop"),
+    );
+    let rb = database_runbook(
+        &w,
+        &format!("{container}\n    pass: [DATABASE_URL, API_TOKEN]"),
+    );
+    let out = w.auto(&rb, "staging");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let env = given_there(&w);
+    assert!(
+        env.contains(&format!("DATABASE_URL=postgresql://app:{DB_PASSWORD}@")),
+        "{env}"
+    );
+    assert!(env.contains(&format!("API_TOKEN={SECRET}")), "{env}");
+    assert!(
+        !w.journal_text().contains(DB_PASSWORD),
+        "the journal holds the password"
+    );
+    let check = text(&w.run(&["check", &rb.to_string_lossy()], ""));
+    assert!(!check.contains("context-database-url"), "{check}");
+}
+
+/// Over ssh the same holds: the host gets no `DATABASE_URL` of ours.
+#[test]
+fn over_ssh_the_targets_database_stays_here() {
+    let Some(s) = sshd::start() else { return };
+    let mut w = ssh_workdir(&s);
+    let closed = crate::support::http_server::closed_port();
+    w.set(
+        "STAGING_DB_URL",
+        &format!("postgresql://app:db-pw-ssh-7730@127.0.0.1:{closed}/shop"),
+    );
+    let rb = database_runbook(&w, "    ssh: box");
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}\n{}", s.log());
+    assert!(all.contains("db=unset"), "{all}");
+    let env = given_there(&w);
+    assert!(
+        env.contains("RUNSHEET_TARGET=staging"),
+        "the block ran: {env}"
+    );
+    assert!(
+        !env.contains("db-pw-ssh-7730") && !env.contains(SECRET),
+        "{env}"
+    );
+}

@@ -5,6 +5,7 @@
 //! answered there; an interactive block runs there with a terminal
 //! (`interactive`).
 
+pub mod crossing;
 pub mod interactive;
 pub mod preflight;
 pub mod ssh;
@@ -98,6 +99,7 @@ mod tests {
                 argv: words.iter().map(|w| (*w).to_string()).collect(),
             },
             sandbox_env: Vec::new(),
+            pass: Vec::new(),
             span: crate::runbook::span::Span::new(0, 0),
         }
     }

@@ -8,16 +8,25 @@ use crate::runbook::context::Context;
 /// libpq's variables a stand-in derives from the target's database URL.
 const PG_VARS: [&str; 5] = ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"];
 
-/// `env` (the block's own environment) with what a local stand-in for
-/// `ctx` adds: the context's sandbox env, then PGHOST, PGPORT, PGUSER,
-/// PGPASSWORD, PGDATABASE read from `DATABASE_URL` in `env`, each unless
-/// `env` or the process's environment (`process_env`) already sets it.
+/// What a local stand-in for `ctx` runs a block (`script`) with: what of
+/// `env` (the block's own environment) would cross into the context
+/// (`crossing`), the target's `DATABASE_URL` standing in for the one the
+/// context has of its own, the context's sandbox env, then PGHOST, PGPORT,
+/// PGUSER, PGPASSWORD, PGDATABASE read from that `DATABASE_URL`, each
+/// unless already set here or in the process's environment (`process_env`).
+/// A block that would miss a variable there misses it in the drill too.
 pub fn stand_in_env(
     ctx: &Context,
+    script: &str,
     env: &[(String, String)],
     process_env: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<(String, String)> {
-    let mut out = env.to_vec();
+    let mut out = super::crossing::crossing(ctx, script, env);
+    out.extend(
+        env.iter()
+            .filter(|(k, _)| k == super::crossing::DATABASE_URL)
+            .cloned(),
+    );
     let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
     for (k, v) in &ctx.sandbox_env {
         out.push((
@@ -85,6 +94,7 @@ mod tests {
                 argv: vec!["kubectl".into(), "exec".into()],
             },
             sandbox_env: vec![("APP".into(), "$RUNSHEET_TARGET-app".into())],
+            pass: Vec::new(),
             span: Span::new(0, 0),
         }
     }
@@ -98,9 +108,11 @@ mod tests {
                 "postgres://app:s3cret@127.0.0.1:5433/shop".to_string(),
             ),
             ("PGUSER".to_string(), "given".to_string()),
+            ("UNNAMED".to_string(), "stays-here".to_string()),
         ];
         let none = |_: &str| None;
-        let out = stand_in_env(&pod(), &env, &none);
+        let script = "pg_dump -U \"$PGUSER\"";
+        let out = stand_in_env(&pod(), script, &env, &none);
         let get = |k: &str| {
             out.iter()
                 .rev()
@@ -113,8 +125,9 @@ mod tests {
         assert_eq!(get("PGUSER"), Some("given"));
         assert_eq!(get("PGPASSWORD"), Some("s3cret"));
         assert_eq!(get("PGDATABASE"), Some("shop"));
+        assert_eq!(get("UNNAMED"), None, "the real context would not get it");
         let from_process = |k: &str| (k == "PGHOST").then(|| "elsewhere".to_string());
-        let out = stand_in_env(&pod(), &env, &from_process);
+        let out = stand_in_env(&pod(), script, &env, &from_process);
         assert!(!out.iter().any(|(k, _)| k == "PGHOST"), "{out:?}");
     }
 }
