@@ -87,6 +87,7 @@ impl Running {
                 spec.timeout = Some(p.timeout);
                 spec.capture_exports = true;
                 spec.wrapper = wrapper;
+                spec.stdout_to = p.action.stdout.as_ref().map(Into::into);
                 // Up to 256 pipe reads in flight (at most 16 MiB): the command
                 // keeps writing while the journal catches up, and memory stays
                 // bounded.
@@ -160,7 +161,25 @@ impl Running {
                     items.extend(outputs(self.pipe.push(stream, data)));
                 }
                 ShellEvent::Finished(o) => {
+                    let succeeded = o.success();
                     exported = o.exported;
+                    let mut failure = o.timed_out.then(|| {
+                        format!(
+                            "timed out after {} (its limit)",
+                            format_duration(self.timeout)
+                        )
+                    });
+                    if let Some(w) = &o.stdout_file {
+                        items.extend(outputs(
+                            self.pipe.push(Stream::Stdout, w.line().into_bytes()),
+                        ));
+                        if !w.complete && succeeded {
+                            failure = Some(format!(
+                                "the block succeeded, but its output, left in {}, could not take its name",
+                                w.path.display()
+                            ));
+                        }
+                    }
                     finished = Some(ActionOutcome {
                         exit_code: o.exit_code,
                         signal: o.signal,
@@ -168,12 +187,7 @@ impl Running {
                         cancelled: o.cancelled,
                         duration_ms: o.duration.as_millis() as u64,
                         error: None,
-                        failure: o.timed_out.then(|| {
-                            format!(
-                                "timed out after {} (its limit)",
-                                format_duration(self.timeout)
-                            )
-                        }),
+                        failure,
                         needs_approval: None,
                     });
                 }

@@ -14,6 +14,7 @@ mod group;
 pub mod interpreter;
 pub mod progress;
 pub mod shell;
+pub mod stdout_file;
 pub mod step;
 pub mod task;
 

@@ -63,6 +63,8 @@ pub struct ShellSpec {
     /// An `exec:` context's words, variables expanded: the script runs
     /// through it (`exec::context::wrapper`), its exports uncollected.
     pub wrapper: Option<Vec<String>>,
+    /// Standard output goes to this file (`stdout_file`), not the events.
+    pub stdout_to: Option<PathBuf>,
 }
 
 impl ShellSpec {
@@ -88,6 +90,7 @@ impl fmt::Debug for ShellSpec {
             .field("grace", &self.grace)
             .field("capture_exports", &self.capture_exports)
             .field("wrapper", &self.wrapper)
+            .field("stdout_to", &self.stdout_to)
             .finish()
     }
 }
@@ -103,6 +106,7 @@ impl Default for ShellSpec {
             grace: DEFAULT_GRACE,
             capture_exports: false,
             wrapper: None,
+            stdout_to: None,
         }
     }
 }
@@ -135,6 +139,8 @@ pub struct ProcessEnd {
     /// What the block exported that differs from what it was given, by
     /// name, when the spec asked (`exec::exports`).
     pub exported: Vec<(String, String)>,
+    /// Where standard output went, when the spec sent it to a file.
+    pub stdout_file: Option<super::stdout_file::Written>,
 }
 
 impl ProcessEnd {
@@ -176,17 +182,28 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
     let capture = (spec.capture_exports && spec.wrapper.is_none())
         .then(exports::Capture::new)
         .and_then(Result::ok);
-    let mut child = start(&spec, capture.as_ref())?;
-    let (Some(pid), Some(stdout), Some(stderr)) =
-        (child.id(), child.stdout.take(), child.stderr.take())
-    else {
+    let to_file = spec
+        .stdout_to
+        .as_deref()
+        .map(|p| super::stdout_file::Target::open(p, spec.cwd.as_deref()))
+        .transpose()?;
+    let mut child = start(&spec, capture.as_ref(), to_file.as_ref())?;
+    let stdout: Option<Box<dyn AsyncRead + Unpin + Send>> = match child.stdout.take() {
+        Some(out) => {
+            widen_pipe(&out);
+            Some(Box::new(out))
+        }
+        // Written by the child straight into the file.
+        None if to_file.is_some() => Some(Box::new(tokio::io::empty())),
+        None => None,
+    };
+    let (Some(pid), Some(stdout), Some(stderr)) = (child.id(), stdout, child.stderr.take()) else {
         let _ = child.start_kill();
         return Err(io::Error::other(format!(
             "started {} but lost hold of it",
             spec.interpreter.program()
         )));
     };
-    widen_pipe(&stdout);
     widen_pipe(&stderr);
     let lifeline = match (&spec.wrapper, child.stdin.take()) {
         (Some(_), Some(mut stdin)) => {
@@ -222,6 +239,7 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
         grace: spec.grace,
         cancel: cancel_rx,
         capture: capture.map(|c| (c, spec.env.clone())),
+        to_file,
         _lifeline: lifeline,
     };
     runtime.spawn(supervise(run, started, stdout, stderr, events));
@@ -231,7 +249,11 @@ pub fn spawn(spec: ShellSpec, events: mpsc::Sender<ShellEvent>) -> io::Result<Sh
     })
 }
 
-fn start(spec: &ShellSpec, capture: Option<&exports::Capture>) -> io::Result<Child> {
+fn start(
+    spec: &ShellSpec,
+    capture: Option<&exports::Capture>,
+    to_file: Option<&super::stdout_file::Target>,
+) -> io::Result<Child> {
     let program = spec.interpreter.program();
     if let Some(cwd) = &spec.cwd {
         // Checked up front: a failed chdir in the child reports the same
@@ -262,7 +284,11 @@ fn start(spec: &ShellSpec, capture: Option<&exports::Capture>) -> io::Result<Chi
             cmd
         }
     };
-    cmd.stdout(Stdio::piped())
+    let stdout = match to_file {
+        Some(t) => Stdio::from(t.file()?),
+        None => Stdio::piped(),
+    };
+    cmd.stdout(stdout)
         .stderr(Stdio::piped())
         .process_group(0)
         // The supervising task decides when processes die, not a drop.
@@ -304,6 +330,8 @@ struct Run {
     cancel: watch::Receiver<bool>,
     /// The exports' file, and the environment the block was given.
     capture: Option<(exports::Capture, Vec<(String, String)>)>,
+    /// The file standard output goes to.
+    to_file: Option<super::stdout_file::Target>,
     /// Dropped when the run is over, closing a wrapper's stdin.
     _lifeline: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -317,6 +345,7 @@ async fn supervise(
 ) {
     let pid = run.pid;
     let capture = run.capture.take();
+    let to_file = run.to_file.take();
     let (done_tx, done_rx) = watch::channel(false);
     let readers = [
         tokio::spawn(pump(
@@ -332,8 +361,11 @@ async fn supervise(
     for reader in readers {
         let _ = reader.await;
     }
+    let exit_code = ended.status.and_then(|s| s.code());
+    let succeeded = exit_code == Some(0) && !ended.timed_out && !ended.cancelled;
     let outcome = ProcessEnd {
-        exit_code: ended.status.and_then(|s| s.code()),
+        stdout_file: to_file.map(|t| t.finish(succeeded)),
+        exit_code,
         signal: ended.status.and_then(|s| s.signal()),
         timed_out: ended.timed_out,
         cancelled: ended.cancelled,

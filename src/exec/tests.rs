@@ -15,6 +15,7 @@ fn outcome(exit_code: Option<i32>) -> ProcessEnd {
         duration: Duration::ZERO,
         pid: 42,
         exported: Vec::new(),
+        stdout_file: None,
     }
 }
 

@@ -73,7 +73,7 @@ const COMMON: [&str; 11] = [
 
 fn specific(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Shell => &["cwd"],
+        Kind::Shell => &["cwd", "stdout"],
         Kind::Sql => &["writes", "batch", "batch-size"],
         Kind::Compare => &["left", "right", "schema", "mode", "key"],
         Kind::Http => &["retry", "interval"],
@@ -198,6 +198,7 @@ pub fn build_action(
         interactive_inferred,
         expect,
         cwd: attr(attrs, "cwd").map(|a| a.text().to_string()),
+        stdout: attr(attrs, "stdout").and_then(|a| stdout_file(a, interactive, attrs, diags)),
         sample_output: split.as_ref().and_then(|v| v.output.clone()),
         command_lines,
         destructive: Destructive {
@@ -205,6 +206,39 @@ pub fn build_action(
             overridden: override_of(attrs, diags),
         },
         sandbox_skip: super::sandbox_skip::read(attrs, super::sandbox_skip::Place::Block, diags),
+    }
+}
+
+/// `{stdout=FILE}`: a file on this machine, which an interactive block
+/// (its output is the terminal's) or an `expect=` (it reads the output)
+/// cannot have.
+fn stdout_file(
+    a: &Attr,
+    interactive: bool,
+    attrs: &[Attr],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let path = a.text().trim();
+    let problem = if path.is_empty() {
+        Some("`stdout` needs a file name".to_string())
+    } else if interactive {
+        Some(
+            "an interactive block's output is the operator's terminal; it cannot also go to a file"
+                .to_string(),
+        )
+    } else if attr(attrs, "expect").is_some() {
+        Some("`expect` reads the block's output, which `stdout` sends to a file".to_string())
+    } else {
+        None
+    };
+    match problem {
+        Some(why) => {
+            diags.push(Diagnostic::error("bad-stdout", a.span(), why).with_help(
+                "write `{stdout=backup.sql}` on a block that is not interactive, e.g. a `pg_dump` run in a context: its output lands in that file here",
+            ));
+            None
+        }
+        None => Some(path.to_string()),
     }
 }
 

@@ -209,6 +209,11 @@ pub struct Action {
     pub interactive_inferred: Option<String>,
     pub expect: Option<Expect>,
     pub cwd: Option<String>,
+    /// `{stdout=FILE}`: the block's standard output goes to this file on
+    /// the operator's machine (relative to the session's working folder),
+    /// wherever the block runs, instead of the screen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdout: Option<String>,
     /// What a block written as a terminal session shows its commands
     /// printed: its lines without a prompt, left out of `code`, which holds
     /// only the commands that run (`runbook::fences::split`).

@@ -615,3 +615,63 @@ fn over_ssh_the_targets_database_stays_here() {
         "{env}"
     );
 }
+
+/// `{stdout=FILE}`: what a block prints in its context lands in a file on
+/// this machine, byte for byte, and takes its name only when the block
+/// succeeds, so a dump cut short never passes for a whole one.
+#[test]
+fn a_context_blocks_stdout_lands_here_named_only_when_it_succeeds() {
+    let mut w = Workdir::new();
+    w.set("API_TOKEN", SECRET);
+    let here = tempfile::tempdir().unwrap();
+    let body = format!(
+        "### 1.1 dump\n\n```bash {{stdout=dump.bin}}\nprintf 'PGDMP\\0\\377%s' \"$(uname -n)\"\necho to-the-screen >&2\n```\n\n### 1.2 cut short\n\n```bash {{stdout={}/cut.bin}}\nprintf 'half a dump'\nexit 3\n```\n",
+        here.path().display()
+    );
+    let rb = w.write(
+        "rb.md",
+        &runbook(
+            &format!(
+                "    exec: [sh, -c, 'cd {} && exec \"$@\"', sh, env, -i, PATH=/usr/bin:/bin]",
+                here.path().display()
+            ),
+            w.path(),
+            &body,
+        ),
+    );
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    let dump = std::fs::read(w.path().join("dump.bin")).unwrap_or_default();
+    let host = local("uname", "-n");
+    assert_eq!(
+        dump,
+        [b"PGDMP\0\xff".as_slice(), host.as_bytes()].concat(),
+        "{all}"
+    );
+    assert!(
+        !here.path().join("dump.bin").exists(),
+        "the file was written on the far side"
+    );
+    assert!(all.contains("to-the-screen"), "{all}");
+    assert!(
+        all.contains(&format!(
+            "standard output written to dump.bin ({} bytes)",
+            dump.len()
+        )),
+        "{all}"
+    );
+    assert!(!here.path().join("cut.bin").exists(), "{all}");
+    assert_eq!(
+        std::fs::read_to_string(here.path().join("cut.bin.partial")).unwrap_or_default(),
+        "half a dump"
+    );
+    assert!(
+        all.contains("is left in") && all.contains("cut.bin.partial"),
+        "{all}"
+    );
+    assert_eq!(
+        w.of_type("action-finished")[1]["outcome"]["exit_code"],
+        3,
+        "{all}"
+    );
+}

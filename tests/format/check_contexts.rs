@@ -148,3 +148,45 @@ fn local_cannot_be_redeclared() {
     let (_, line, _) = only(src, "bad-context");
     assert_eq!(line, 3);
 }
+
+#[test]
+fn pass_takes_variable_names_and_a_context_reading_database_url_unpassed_is_warned() {
+    let src = "---\ncontexts:\n  app:\n    exec: [docker, exec, -i, app]\n    pass: [PGPASSWORD, not-a-name]\n---\n# Rb\n\n## P\n\n### S\n\n```bash\ntrue\n```\n";
+    let (d, line, _) = only(src, "bad-context");
+    assert!(d.message.contains("`not-a-name`"), "{}", d.message);
+    assert_eq!(line, 3);
+    let warned = |pass: &str, block_ctx: &str| {
+        let src = format!(
+            "---\ncontexts:\n  app:\n    exec: [docker, exec, -i, app]\n{pass}targets:\n  production:\n    context: app\n    database: $PROD_DB_URL\n---\n# Rb\n\n## P\n\n### S\n\n```bash {block_ctx}\necho \"${{DATABASE_URL%%@*}}\"\n```\n"
+        );
+        parse("rb.md", &src)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "context-database-url")
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let said = warned("", "");
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("context `app`"), "{said:?}");
+    assert!(warned("    pass: [DATABASE_URL]\n", "").is_empty());
+    assert!(warned("", "{context=local}").is_empty());
+}
+
+#[test]
+fn stdout_names_a_file_for_a_block_that_is_not_interactive_and_expects_nothing() {
+    let block =
+        |attrs: &str| format!("# Rb\n\n## P\n\n### S\n\n```bash {attrs}\npg_dump shop\n```\n");
+    let rb = parse("rb.md", &block("{stdout=shop.sql}")).runbook;
+    let (_, step) = rb.steps().next().unwrap();
+    assert_eq!(step.actions[0].stdout.as_deref(), Some("shop.sql"));
+    for (attrs, says) in [
+        ("{stdout=\"\"}", "needs a file name"),
+        ("{stdout=shop.sql interactive}", "interactive"),
+        ("{stdout=shop.sql expect=0}", "`expect`"),
+    ] {
+        let (d, line, _) = only(&block(attrs), "bad-stdout");
+        assert!(d.message.contains(says), "{attrs}: {}", d.message);
+        assert_eq!(line, 7, "{attrs}");
+    }
+}

@@ -27,26 +27,29 @@ pub fn stand_in_env(
             .filter(|(k, _)| k == super::crossing::DATABASE_URL)
             .cloned(),
     );
-    let values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+    let derived = out
+        .iter()
+        .rev()
+        .find(|(k, _)| k == super::crossing::DATABASE_URL)
+        .map(|(_, url)| pg_vars(url))
+        .unwrap_or_default();
+    // The sandbox env may name what the stand-in derives (`POSTGRES_DB:
+    // $PGDATABASE`, for a pod whose image sets POSTGRES_DB).
+    let mut values: std::collections::HashMap<String, String> = env.iter().cloned().collect();
+    for (name, value) in &derived {
+        values
+            .entry((*name).to_string())
+            .or_insert_with(|| value.clone());
+    }
     for (k, v) in &ctx.sandbox_env {
         out.push((
             k.clone(),
             crate::runbook::vars::expand(v, &values, process_env),
         ));
     }
-    let set = |out: &[(String, String)], name: &str| {
-        out.iter().any(|(k, _)| k == name) || process_env(name).is_some()
-    };
-    let Some(url) = out
-        .iter()
-        .rev()
-        .find(|(k, _)| k == "DATABASE_URL")
-        .map(|(_, v)| v.clone())
-    else {
-        return out;
-    };
-    for (name, value) in pg_vars(&url) {
-        if !set(&out, name) {
+    for (name, value) in derived {
+        let set = out.iter().any(|(k, _)| k == name) || process_env(name).is_some();
+        if !set {
             out.push((name.to_string(), value));
         }
     }
@@ -93,7 +96,10 @@ mod tests {
             kind: ContextKind::Exec {
                 argv: vec!["kubectl".into(), "exec".into()],
             },
-            sandbox_env: vec![("APP".into(), "$RUNSHEET_TARGET-app".into())],
+            sandbox_env: vec![
+                ("APP".into(), "$RUNSHEET_TARGET-app".into()),
+                ("POSTGRES_DB".into(), "$PGDATABASE".into()),
+            ],
             pass: Vec::new(),
             span: Span::new(0, 0),
         }
@@ -125,6 +131,7 @@ mod tests {
         assert_eq!(get("PGUSER"), Some("given"));
         assert_eq!(get("PGPASSWORD"), Some("s3cret"));
         assert_eq!(get("PGDATABASE"), Some("shop"));
+        assert_eq!(get("POSTGRES_DB"), Some("shop"));
         assert_eq!(get("UNNAMED"), None, "the real context would not get it");
         let from_process = |k: &str| (k == "PGHOST").then(|| "elsewhere".to_string());
         let out = stand_in_env(&pod(), script, &env, &from_process);
