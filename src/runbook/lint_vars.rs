@@ -6,6 +6,10 @@
 //! is wrong: not declared at all, exported only by a later block, exported
 //! on another target, or set earlier without `export`.
 //!
+//! A block that runs in a pod or on a host (a context) may use the names
+//! that live there (`$POSTGRES_DB` in a postgres pod): a name nothing here
+//! sets is the far side's own, not a warning.
+//!
 //! Upper- and lower-case names alike; a lower-case one only warns when the
 //! runbook sets it nowhere and no block before reads settings from a file
 //! (`source`, `.`, `eval`), as a script's locals are its own business.
@@ -22,6 +26,8 @@ struct Block<'a> {
     step: &'a str,
     /// Its explicit target; `None` runs on the session's.
     target: Option<&'a str>,
+    /// It runs in a context, whatever the session's target.
+    elsewhere: bool,
     vars: ShellVars,
 }
 
@@ -51,10 +57,22 @@ pub fn check(
                 .as_deref()
                 .or(s.target.as_deref())
                 .or(phase.target.as_deref());
+            let mut targets = match target {
+                Some(t) => vec![t],
+                None => rb.targets.iter().map(|t| t.name.as_str()).collect(),
+            };
+            if targets.is_empty() {
+                targets.push("");
+            }
+            let elsewhere = targets.iter().all(|t| {
+                rb.action_context(phase, s, a, t)
+                    .is_some_and(|c| !matches!(c.kind, super::context::ContextKind::Local))
+            });
             blocks.push((
                 Block {
                     step: &s.id,
                     target,
+                    elsewhere,
                     vars: analyse(&a.code),
                 },
                 a,
@@ -67,6 +85,7 @@ pub fn check(
             || earlier().any(|b| b.vars.sources && same_target(b.target, block.target));
         for (name, range) in &block.vars.used {
             if known(name)
+                || block.elsewhere
                 || vars::is_ambient(name)
                 || block.vars.assigned.contains(name)
                 || earlier()

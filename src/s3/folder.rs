@@ -150,9 +150,9 @@ async fn check_overwrites(
                     return Ok(None);
                 };
                 let local = hash::sha256_file(job, &f.path, f.size, false).await?;
-                Ok::<_, S3Error>(
-                    (remote.sha256.as_deref() != Some(local.as_str())).then_some(f.rel),
-                )
+                let same =
+                    super::upload::holds_same_bytes(&remote, &f.path, f.size, &local).await?;
+                Ok::<_, S3Error>((!same).then_some(f.rel))
             }
             .boxed()
         })

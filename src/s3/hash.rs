@@ -100,3 +100,25 @@ pub async fn read_whole(path: &Path) -> Result<Whole, S3Error> {
     .await
     .map_err(|e| fail!(Local, "reading {} failed: {e}", path.display()))?
 }
+
+/// The MD5 (hex) of the file at `path`, streamed from disk: what the ETag
+/// of a single-part object another tool uploaded is.
+pub async fn md5_file(path: &Path) -> Result<String, S3Error> {
+    let p = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let read = |e: std::io::Error| fail!(Local, "cannot read {}: {e}", p.display());
+        let mut file = std::fs::File::open(&p).map_err(read)?;
+        let mut hasher = md5::Md5::new();
+        let mut buf = vec![0u8; BUF];
+        loop {
+            let n = file.read(&mut buf).map_err(read)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        Ok(hex::encode(hasher.finish()))
+    })
+    .await
+    .map_err(|e| fail!(Local, "hashing {} failed: {e}", path.display()))?
+}

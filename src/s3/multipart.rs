@@ -256,7 +256,7 @@ async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, S3Erro
     let part_size = job.tuning.part_size_for(f.identity.size)?;
     let sha256 = hash::sha256_file(job, f.path, f.identity.size, f.meter.is_none()).await?;
     if let Some(allowed) = f.check {
-        check_overwrite(job, f.bucket, f.key, &sha256, f.shown, allowed).await?;
+        check_overwrite(job, f, &sha256, allowed).await?;
     }
     let target = url(f.bucket, f.key);
     let created = job

@@ -139,7 +139,7 @@ async fn put_small(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, S3Error> {
     let _memory = job.memory(f.identity.size).await?;
     let whole = hash::read_whole(f.path).await?;
     if let Some(allowed) = f.check {
-        check_overwrite(job, f.bucket, f.key, &whole.sha256, f.shown, allowed).await?;
+        check_overwrite(job, f, &whole.sha256, allowed).await?;
     }
     let bytes = whole.data.len() as u64;
     let target = url(f.bucket, f.key);
@@ -175,18 +175,17 @@ async fn put_small(job: &Job<'_>, f: &FileUp<'_>) -> Result<Sent, S3Error> {
 /// elsewhere, says what is replaced.
 pub async fn check_overwrite(
     job: &Job<'_>,
-    bucket: &str,
-    key: &str,
+    f: &FileUp<'_>,
     sha256: &str,
-    shown: &str,
     allowed: bool,
 ) -> Result<(), S3Error> {
+    let (bucket, key, shown) = (f.bucket, f.key, f.shown);
     let target = url(bucket, key);
     let what = format!("cannot upload {shown}");
     let Some(existing) = remote::head(job, bucket, key, &what).await? else {
         return Ok(());
     };
-    if existing.sha256.as_deref() == Some(sha256) {
+    if holds_same_bytes(&existing, f.path, f.identity.size, sha256).await? {
         return Ok(());
     }
     let age = existing
@@ -211,6 +210,37 @@ pub async fn check_overwrite(
          block destructive=true), else upload to a new key",
         job.conn.target
     ))
+}
+
+/// Whether `existing` already holds the bytes of the local file at `path`
+/// (`size` bytes, `sha256`): by the SHA-256 runsheet stores with what it
+/// uploads, by the server's own SHA-256 checksum, or, for an object another
+/// tool (`aws s3 cp`) uploaded in one part, by its ETag's MD5. Putting the
+/// same bytes again replaces nothing, on a protected target too.
+pub async fn holds_same_bytes(
+    existing: &remote::Object,
+    path: &Path,
+    size: u64,
+    sha256: &str,
+) -> Result<bool, S3Error> {
+    if existing.sha256.as_deref() == Some(sha256) {
+        return Ok(true);
+    }
+    if existing.size != size {
+        return Ok(false);
+    }
+    if let Some(checksum) = existing
+        .checksum_sha256
+        .as_deref()
+        .filter(|c| !c.contains('-'))
+        && let Ok(raw) = hex::decode(sha256)
+    {
+        return Ok(checksum == super::base64::encode(&raw));
+    }
+    match existing.etag_md5() {
+        Some(md5) => Ok(hash::md5_file(path).await? == md5),
+        None => Ok(false),
+    }
 }
 
 /// A local file that cannot be read, said with where it was looked for.

@@ -190,3 +190,21 @@ fn stdout_names_a_file_for_a_block_that_is_not_interactive_and_expects_nothing()
         assert_eq!(line, 7, "{attrs}");
     }
 }
+
+#[test]
+fn a_name_only_the_far_side_sets_is_no_warning_in_a_context_block() {
+    let src = |ctx: &str| {
+        format!(
+            "---\ncontexts:\n  db:\n    exec: [kubectl, exec, -i, deploy/postgres, --]\n---\n# Rb\n\n## P\n\n### S\n\n```bash {ctx}\npg_dump -U \"$POSTGRES_USER\" \"$POSTGRES_DB\"\n```\n"
+        )
+    };
+    let undeclared = |src: &str| {
+        parse("rb.md", src)
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "undeclared-variable")
+            .count()
+    };
+    assert_eq!(undeclared(&src("{context=db}")), 0);
+    assert_eq!(undeclared(&src("")), 2);
+}

@@ -16,7 +16,7 @@ use crate::support::tui_drill::{Coverage, Drill, End, Limits, Newcomer};
 /// kubectl, kcadm, proxy and browser steps left; 001 11/12, its kubectl job
 /// left; 002 22/22; 003 18/18; 004 8/8).
 const FLOORS: &[(&str, u32, Option<&str>)] = &[
-    ("000-migration-client-pilote", 60, None),
+    ("000-migration-client-pilote", 90, None),
     ("001-plan-de-reprise-cdtn", 90, None),
     ("002-migrations-production-safeguards", 100, None),
     ("003-pca-pra-apilos", 100, None),

@@ -7,18 +7,20 @@
 //! dataset.sql`: both databases get the schema, only staging gets the
 //! clients' rows (by `cluster_name`), so production starts empty.
 //!
-//! First session: the staging backup goes to S3 and is verified there
-//! (the test makes the archive the skipped `kubectl exec … pg_dump | gzip`
-//! would have made, with a real pg_dump of staging, and the two files the
-//! skipped `kcadm.sh` exports would have: the realm and staging's admins);
-//! the active users are counted on staging; production's health and
+//! First session: staging's `pg_dump`, run in the postgres pod's context
+//! (its sandbox stand-in), lands here through `stdout=`, is compressed and
+//! goes to S3, and is verified there; `kcadm.sh`, in the Keycloak pod's
+//! context, exports staging's realm and its 60 admins (the sandbox's
+//! setup put them in staging's Keycloak); the active users are counted on staging; production's health and
 //! Keycloak discovery answer; staging is exported with pg_dump; the restore
 //! into production stops at its gate, refuses a wrong name, runs once
 //! `production` is typed; the count comparison passes. Phases 3 and 4 run
 //! their curl calls against the sandbox's Keycloak and API stand-ins: the
 //! realm is created, the users imported and sent their reset e-mails, the
-//! smoke tests read production's migrated rows. What needs EKS, a browser
-//! or people is skipped with its reason.
+//! smoke tests read production's migrated rows. The proxy's DDL migration
+//! runs in its context. What needs EKS (its nodes, its ConfigMap) or a
+//! browser passes by as not rehearsable; what needs people is skipped with
+//! its reason.
 //!
 //! Second session: rows deleted from a production table after the import
 //! make the comparison fail; the phase stops there, the rollback of phase 2
@@ -47,6 +49,8 @@ const TABLES: [&str; 5] = [
 ];
 
 const BACKUP: &str = "1.1 Backup complet du staging";
+const INVENTORY: &str = "1.2 Inventaire des utilisateurs à migrer";
+const CLUSTER: &str = "1.3 Validation de l'environnement production";
 const UPLOAD: &str = "1.1 bis Envoi du backup vers S3";
 const ACTIVE: &str = "1.2 bis Utilisateurs actifs à migrer";
 const HTTP: &str = "1.3 bis Vérifications HTTP de la production";
@@ -90,34 +94,14 @@ fn step_output<'a>(transcript: &'a str, step: &str) -> &'a str {
 
 /// Steps that need what cannot exist in a sandbox, and why.
 fn cannot_run_here(step: &str) -> Option<&'static str> {
-    let reasons: [(&str, &str); 8] = [
-        (
-            BACKUP,
-            "kubectl exec into the EKS postgres pod: no Kubernetes cluster in the sandbox; the same pg_dump | gzip of staging was made beside the session",
-        ),
-        (
-            "1.2 Inventaire des utilisateurs à migrer",
-            "kcadm.sh through kubectl exec: no Keycloak pod nor EKS in the sandbox; the realm and staging's admins were exported beside the session",
-        ),
-        (
-            "1.3 Validation de l'environnement production",
-            "kubectl against the EKS production cluster: none in the sandbox (the HTTP checks run in 1.3 bis)",
-        ),
+    let reasons: [(&str, &str); 3] = [
         (
             "1.4 Communication client",
             "email to the client: nobody to write to in a rehearsal",
         ),
         (
-            DDL,
-            "the proxy's own migrate (/app/proxy in its container): no proxy in the sandbox; the dataset created the schema",
-        ),
-        (
             "4.3 Validation du dashboard",
-            "opens the real dashboard in a browser: not in a rehearsal",
-        ),
-        (
-            "5.2 Mise à jour CORS production",
-            "kubectl edit and rollout on EKS: no Kubernetes cluster in the sandbox",
+            "the dashboard's graphs, checked by eye in a browser: not in a rehearsal",
         ),
         (
             "5.3 Confirmation Go-Live",
@@ -195,53 +179,15 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     );
     assert_eq!(active, "1500");
 
-    // The archive `kubectl exec deploy/postgres -- pg_dump | gzip` makes in
-    // step 1.1, made from the sandbox's staging with the same tools.
     let date = today();
     let backup = format!("backup_staging_{date}.sql.gz");
-    let out = Command::new("bash")
-        .args([
-            "-e",
-            "-o",
-            "pipefail",
-            "-c",
-            "pg_dump --dbname=\"$STAGING_DB_URL\" | gzip > \"$BACKUP\"",
-        ])
-        .current_dir(r.work())
-        .env("STAGING_DB_URL", r.env("STAGING_DB_URL"))
-        .env("BACKUP", &backup)
-        .output()
-        .expect("pg_dump | gzip");
-    assert!(out.status.success(), "{}", workdir::text(&out));
-    let backup_size = std::fs::metadata(r.work().join(&backup))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    assert!(backup_size > 10_000, "backup of {backup_size} bytes");
     // The production bucket exists before the migration, as it would.
     let s3 = r.env("AWS_ENDPOINT_URL");
     let (status, head) = moto(&s3, "PUT", &format!("/{BUCKET}"));
     assert_eq!(status, 200, "create the bucket: {head}");
-
-    // What step 1.2's kcadm.sh exports would have written here: the realm
-    // (renamed for production) and staging's users as Keycloak lists them,
-    // the tenants' admins of the staging database.
-    std::fs::write(
-        r.work().join("realm-export.json"),
-        r#"{"realm":"veylant","enabled":true,"displayName":"Veylant"}"#,
-    )
-    .expect("realm-export.json");
-    let admins = r.psql(
-        "STAGING_DB_URL",
-        "SELECT json_agg(json_build_object('id', 'staging-' || id, 'username', email, \
-         'email', email, 'firstName', full_name, 'enabled', true) ORDER BY id) \
-         FROM users WHERE role = 'admin'",
-    );
-    std::fs::write(r.work().join("users_staging.json"), &admins).expect("users_staging.json");
-    let admin_count = serde_json::from_str::<serde_json::Value>(&admins)
-        .ok()
-        .and_then(|v| v.as_array().map(Vec::len))
-        .unwrap_or(0);
-    assert_eq!(admin_count, 60, "{admins:.200}");
+    for made in ["users_staging.json", "realm-export.json", &backup] {
+        assert!(!r.work().join(made).exists(), "{made} is there before 1.1");
+    }
 
     // Before the migration, production's API has no routing rule for the
     // smoke test's model and lists no users; a table it does not have is
@@ -323,6 +269,28 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     );
     let transcript = op.transcript.clone();
 
+    // Step 1.1: the dump came out of the pod's stand-in into a file here,
+    // under its name only once whole, then compressed.
+    let backup_size = std::fs::metadata(r.work().join(&backup))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert!(backup_size > 10_000, "backup of {backup_size} bytes");
+    assert!(
+        step_output(&transcript, BACKUP).contains("standard output written to backup_staging.sql"),
+        "{transcript}"
+    );
+    assert!(!r.work().join("backup_staging.sql.partial").exists());
+    // Step 1.2: kcadm.sh's exports, from staging's Keycloak.
+    let exported = std::fs::read_to_string(r.work().join("users_staging.json")).unwrap_or_default();
+    let exported: serde_json::Value = serde_json::from_str(&exported).unwrap_or_default();
+    assert_eq!(exported.as_array().map(Vec::len), Some(60), "{exported:#}");
+    let realm = std::fs::read_to_string(r.work().join("realm-export.json")).unwrap_or_default();
+    assert!(realm.contains("\"realm\":\"veylant-staging\""), "{realm}");
+    // Step 2.2: the proxy's migrate, in its context's stand-in.
+    assert!(
+        step_output(&transcript, DDL).contains("schema up to date"),
+        "{transcript}"
+    );
     // Step 1.1 bis: the archive is intact and in the bucket, with its size.
     let (status, listing) = moto(
         &s3,
@@ -364,7 +332,8 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     );
     assert_eq!(gates, 2, "{asked:#?}");
     for step in [
-        UPLOAD, ACTIVE, HTTP, EXPORT, IMPORT, COMPARE, REALM, USERS, RESET, SMOKE, LOGS,
+        BACKUP, UPLOAD, INVENTORY, ACTIVE, CLUSTER, HTTP, EXPORT, DDL, IMPORT, COMPARE, REALM,
+        USERS, RESET, SMOKE, LOGS,
     ] {
         first(&asked, step, &Ask::Run);
     }
@@ -458,12 +427,37 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
             );
         }
     }
-    assert_eq!(skipped.len(), 9, "{skipped:#?}");
+    assert_eq!(skipped.len(), 4, "{skipped:#?}");
+    // EKS's node list and CronJob (two blocks of 1.3) and its ConfigMap
+    // (all of 5.2) passed by, each journaled with its reason.
+    let passed_by: Vec<(String, Option<u64>)> = r
+        .of_type("not-rehearsable")
+        .iter()
+        .map(|n| {
+            (
+                n["step"].as_str().unwrap_or_default().to_string(),
+                n["action"].as_u64(),
+            )
+        })
+        .collect();
+    let cluster = "1-3-validation-de-l-environnement-production".to_string();
+    assert_eq!(
+        passed_by,
+        vec![
+            (cluster.clone(), Some(0)),
+            (cluster, Some(2)),
+            ("5-2-mise-a-jour-cors-production".to_string(), None),
+        ]
+    );
     assert_eq!(r.of_type("confirmed-done").len(), 1);
     let finished = r.of_type("action-finished");
     let ran: Vec<&str> = finished.iter().filter_map(|f| f["step"].as_str()).collect();
     for step in [
+        "1-1-backup-complet-du-staging",
         "1-1-bis-envoi-du-backup-vers-s3",
+        "1-2-inventaire-des-utilisateurs-a-migrer",
+        "1-3-validation-de-l-environnement-production",
+        "2-2-import-vers-production-migrations-ddl",
         "1-2-bis-utilisateurs-actifs-a-migrer",
         "1-3-bis-verifications-http-de-la-production",
         "2-1-export-depuis-staging",
@@ -532,8 +526,9 @@ fn seed_000_pilot_client_migration_rehearsed_on_production() {
     let report = r.verify_and_report();
     assert!(report.contains(IMPORT), "{report}");
     assert!(
-        report.contains("kubectl against the EKS production cluster"),
-        "the report gives the skips' reasons:\n{report}"
+        report.contains("email to the client: nobody to write to")
+            && report.contains("not rehearsable: 5.2 Mise à jour CORS production (la ConfigMap"),
+        "the report gives the skips' reasons and what passed by:\n{report}"
     );
 
     // ── Second session: a production table loses rows after the import. ─

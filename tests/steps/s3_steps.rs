@@ -512,6 +512,22 @@ fn an_upload_over_a_different_object_on_a_protected_target_needs_overwrite() {
     );
     let out = w.auto(&w.write("plain.md", &runbook(&env, &plain)), "production");
     assert!(out.status.success(), "identical content: {}", text(&out));
+    // Put by another tool (`aws s3 cp`: no sha256 of ours), the same bytes
+    // are known by the ETag's MD5, and other bytes of the same size are not.
+    moto.put(&bucket, "backup.sql.gz", b"today's backup");
+    let out = w.auto(&w.write("plain.md", &runbook(&env, &plain)), "production");
+    assert!(
+        out.status.success(),
+        "identical, put by another tool: {}",
+        text(&out)
+    );
+    moto.put(&bucket, "backup.sql.gz", b"todax's backup");
+    let out = w.auto(&w.write("plain.md", &runbook(&env, &plain)), "production");
+    assert!(
+        text(&out).contains("refusing to overwrite"),
+        "same size, other bytes: {}",
+        text(&out)
+    );
 }
 
 #[test]
