@@ -30,7 +30,6 @@
 use crate::support::operator;
 use crate::support::raw_http;
 use crate::support::rehearsal;
-use crate::support::workdir;
 
 use operator::{Ask, Moment, say};
 use rehearsal::Rehearsal;
