@@ -9,12 +9,18 @@
 use super::{Driver, Submitted};
 use crate::exec::context::preflight;
 use crate::runbook::context::Context;
-use crate::session::{Msg, Session};
+use crate::session::{ContextIdentity, Msg, Session};
 use std::collections::HashMap;
 
 /// Reaches every context; the session goes on only if each answered and
-/// is where the journal says this session has been running.
-pub async fn check_contexts(mut driver: Driver) -> Result<Driver, String> {
+/// is where the journal says this session has been running, or, for a pod
+/// or container that was replaced (a rollout), the operator agrees to go
+/// on in the new one (`ask`, a yes/no question at the terminal; `--auto`
+/// answers no).
+pub async fn check_contexts(
+    mut driver: Driver,
+    ask: &dyn Fn(&str) -> bool,
+) -> Result<Driver, String> {
     if driver.session().info().sandbox {
         return Ok(driver);
     }
@@ -29,18 +35,54 @@ pub async fn check_contexts(mut driver: Driver) -> Result<Driver, String> {
                 let note = format!(
                     "{why}: not reached before the first step, its first block will try (if an earlier step exports the variable, that is expected)"
                 );
-                driver.push_warning(driver.secrets().redact(&note));
+                driver.warn(&note).await?;
                 continue;
             }
             preflight::Reached::Found(found) => match driver.session().contexts().get(&name) {
                 Some(then) => match found.identity.changed_from(then) {
                     None => continue,
-                    Some(change) => format!(
-                        "context `{name}` ({}) is not where this session ran: {change}. Nothing was run. If it was replaced on purpose (a rollout, a rebuilt host), check that it is the one the runbook means and start a new session (`runsheet run {} --target {}`); otherwise point the context back at it, then `runsheet resume`",
-                        found.identity.reached,
-                        driver.session().info().runbook_path,
-                        driver.session().info().target,
-                    ),
+                    Some(change) => {
+                        let then = then.clone();
+                        if replaced_pod(&then, &found.identity)
+                            && ask(&format!(
+                                "context `{name}` ({}): {change}. A rollout replaces pods; is {} the one the runbook means, to go on in it?",
+                                found.identity.reached, found.identity.hostname
+                            ))
+                        {
+                            let note = format!(
+                                "context `{name}` now runs in {} (was {}): the operator agreed to go on in it at resume",
+                                found.identity.describe(),
+                                then.describe()
+                            );
+                            let msg = Msg::ContextIdentified {
+                                name: found.name,
+                                kind: found.kind.to_string(),
+                                identity: found.identity,
+                            };
+                            match driver.submit(msg).await? {
+                                Submitted::Accepted => {
+                                    driver.warn(&note).await?;
+                                    continue;
+                                }
+                                Submitted::Refused(r) => format!("{r}: nothing was run"),
+                            }
+                        } else {
+                            format!(
+                                "context `{name}` ({}) is not where this session ran: {change}. Nothing was run. If it was replaced on purpose (a rollout, a rebuilt host), check that it is the one the runbook means{}; otherwise point the context back at it, then `runsheet resume`",
+                                found.identity.reached,
+                                if replaced_pod(&then, &found.identity) {
+                                    ", then `runsheet resume` at a terminal, which asks whether to go on in the new pod"
+                                        .to_string()
+                                } else {
+                                    format!(
+                                        " and start a new session (`runsheet run {} --target {}`)",
+                                        driver.session().info().runbook_path,
+                                        driver.session().info().target,
+                                    )
+                                },
+                            )
+                        }
+                    }
                 },
                 None => {
                     let msg = Msg::ContextIdentified {
@@ -58,6 +100,16 @@ pub async fn check_contexts(mut driver: Driver) -> Result<Driver, String> {
         return Err(driver.refuse_start(&refused).await?);
     }
     Ok(driver)
+}
+
+/// Only the pod's or container's name changed, the user the same: what a
+/// rollout does. A changed host key or user is never asked about: that is
+/// another machine, or someone in the middle.
+fn replaced_pod(then: &ContextIdentity, now: &ContextIdentity) -> bool {
+    then.host_key.is_none()
+        && now.host_key.is_none()
+        && then.user == now.user
+        && then.hostname != now.hostname
 }
 
 /// The contexts a session's shell blocks will run in, each once, with the

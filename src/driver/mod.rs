@@ -166,6 +166,17 @@ impl Driver {
         self.events.push_back(Event::Warning(warning));
     }
 
+    /// A warning found before the first step: journaled (`Msg::Warned`,
+    /// masked like any text), so the post-mortem has it, and shown by the
+    /// front end once it is up (a line on stderr before the full-screen UI
+    /// opens would be gone with the alternate screen).
+    pub(crate) async fn warn(&mut self, warning: &str) -> Result<()> {
+        let text = self.secrets.redact(warning);
+        self.submit(Msg::Warned { text: text.clone() }).await?;
+        self.push_warning(text);
+        Ok(())
+    }
+
     /// Pass output on as [`Event::Output`] (the plain console prints it).
     pub fn echo_output(mut self, on: bool) -> Self {
         self.echo_output = on;

@@ -160,6 +160,7 @@ impl Cast<'_> {
                 self.text(at, &format!("↷ skipped {}: {reason}\r\n", self.title(step)))?;
             }
             Msg::Note { text, .. } => self.text(at, &format!("✎ note: {text}\r\n"))?,
+            Msg::Warned { text } => self.text(at, &format!("⚠ warning: {text}\r\n"))?,
             Msg::Interrupted { reason } => {
                 self.text(at, &format!("\x1b[33m■ interrupted: {reason}\x1b[0m\r\n"))?;
             }

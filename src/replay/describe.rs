@@ -114,6 +114,7 @@ pub fn event(msg: &Msg, session: &Session) -> String {
             title(step)
         ),
         Msg::Note { text, .. } => format!("note: {text}"),
+        Msg::Warned { text } => format!("warning: {text}"),
         Msg::RollbackRequested { failed, rollback } => {
             format!("rollback {} after {}", title(rollback), title(failed))
         }

@@ -32,6 +32,8 @@ pub struct Report {
     pub gates: Vec<GateLine>,
     pub skips: Vec<Event>,
     pub notes: Vec<Event>,
+    /// What runsheet warned of before the first step.
+    pub warnings: Vec<Event>,
     pub failures: Vec<Failure>,
     pub comparisons: Vec<Comparison>,
     pub databases: Vec<(String, DbIdentity)>,
@@ -234,6 +236,7 @@ struct Fold {
     findings: HashMap<String, String>,
     skips: Vec<Event>,
     notes: Vec<Event>,
+    warnings: Vec<Event>,
     failures: Vec<Failure>,
     comparisons: Vec<Comparison>,
     interruptions: Vec<Event>,
@@ -254,6 +257,7 @@ impl Fold {
             findings: HashMap::new(),
             skips: Vec::new(),
             notes: Vec::new(),
+            warnings: Vec::new(),
             failures: Vec::new(),
             comparisons: Vec::new(),
             interruptions: Vec::new(),
@@ -391,6 +395,11 @@ impl Fold {
                 step: step.clone(),
                 text: text.clone(),
             }),
+            Msg::Warned { text } => self.warnings.push(Event {
+                at,
+                step: None,
+                text: text.clone(),
+            }),
             Msg::AlternativeChosen {
                 offer,
                 choice,
@@ -482,6 +491,7 @@ impl Fold {
             gates: self.gates,
             skips: self.skips,
             notes: self.notes,
+            warnings: self.warnings,
             failures: self.failures,
             comparisons: self.comparisons,
             databases: session

@@ -23,6 +23,7 @@ pub fn render(r: &Report, src: &Source) -> String {
     events(&mut out, "Alternatives", &r.choices, r, "choice");
     events(&mut out, "Skipped steps", &r.skips, r, "reason");
     events(&mut out, "Notes", &r.notes, r, "note");
+    events(&mut out, "Warnings", &r.warnings, r, "warning");
     events(&mut out, "Interruptions", &r.interruptions, r, "why");
     failures(&mut out, r);
     comparisons(&mut out, r);

@@ -209,7 +209,7 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         lock,
     };
     let driver = with_databases(parts).await?;
-    let driver = crate::driver::check_contexts(driver).await?;
+    let driver = crate::driver::check_contexts(driver, &|q| confirm(q, opts.auto)).await?;
     drive(driver, opts.ui, opts.color, &path, false).await
 }
 
@@ -461,7 +461,7 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
         return Err(format!("runsheet refused to resume: {r}"));
     }
     let driver = check_databases(driver).await?;
-    let driver = crate::driver::check_contexts(driver).await?;
+    let driver = crate::driver::check_contexts(driver, &|q| confirm(q, opts.auto)).await?;
     drive(driver, opts.ui, opts.color, &path, true).await
 }
 
@@ -525,11 +525,13 @@ fn add_passwords(parts: &mut Parts) {
 /// reported and its steps will fail if it stays so.
 async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
     let env = |n: &str| std::env::var(n).ok();
-    warn_of_real_hosts(&driver, &env);
+    if let Some(warning) = real_hosts(&driver, &env) {
+        driver.warn(&warning).await?;
+    }
     let found = crate::db::preflight::identify_all(driver.session(), driver.values(), &env).await;
     let verdict = crate::db::shared::judge(driver.session(), &found);
     for warning in &verdict.warnings {
-        eprintln!("warning: {}", driver.secrets().redact(warning));
+        driver.warn(warning).await?;
     }
     if let Some(stop) = verdict.stop {
         let why = driver.secrets().redact(&stop);
@@ -582,17 +584,15 @@ async fn check_databases(mut driver: Driver) -> Result<Driver, String> {
 /// In the sandbox, once at the start: the real hosts the session's target
 /// or the runbook's variables hold, before a step that reaches one is
 /// refused.
-fn warn_of_real_hosts(driver: &Driver, env: &dyn Fn(&str) -> Option<String>) {
+fn real_hosts(driver: &Driver, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let session = driver.session();
     if !session.info().sandbox {
-        return;
+        return None;
     }
     let name = session.info().target.as_str();
     let target = session.target(name);
     let given = crate::action::env::command_env(driver.values(), target, name, "", "", env);
-    if let Some(warning) = crate::action::reach::at_start(target, &given, driver.values()) {
-        eprintln!("warning: {}", driver.secrets().redact(&warning));
-    }
+    crate::action::reach::at_start(target, &given, driver.values())
 }
 
 fn confirm(question: &str, auto: bool) -> bool {

@@ -184,6 +184,7 @@ impl Msg {
                 reason,
             } => f.text.push(reason),
             Msg::Note { step: _, text } => f.text.push(text),
+            Msg::Warned { text } => f.text.push(text),
             Msg::RollbackRequested {
                 failed: _,
                 rollback: _,
@@ -228,6 +229,7 @@ mod tests {
                 step: None,
                 text: c(),
             },
+            Msg::Warned { text: c() },
             Msg::InDoubtResolved {
                 step: "s".into(),
                 decision: Decision::Skip { reason: c() },

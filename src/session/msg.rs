@@ -169,6 +169,12 @@ pub enum Msg {
         step: Option<String>,
         text: String,
     },
+    /// Something runsheet found before the first step and went on despite
+    /// (a pair of databases it could not compare, a real host in a
+    /// sandbox's values): said on screen and kept for the post-mortem.
+    Warned {
+        text: String,
+    },
     /// After a failure, the operator turned to a rollback step.
     RollbackRequested {
         failed: String,
@@ -461,6 +467,7 @@ impl Msg {
             | ContextIdentified { .. }
             | AlternativeChosen { .. }
             | Interrupted { .. }
+            | Warned { .. }
             | SessionEnded { .. } => None,
         }
     }

@@ -233,6 +233,8 @@ pub struct Session {
     pub(super) last_at: Millis,
     pub(super) steps: HashMap<String, StepState>,
     pub(super) notes: Vec<NoteEntry>,
+    /// What runsheet warned of before the first step (`Msg::Warned`).
+    pub(super) warnings: Vec<NoteEntry>,
     /// The step the operator last turned to from a failure, if any.
     pub(super) rollback_from: Option<String>,
     pub(super) interrupted: Option<String>,
@@ -277,6 +279,7 @@ impl PartialEq for Session {
             && self.last_at == other.last_at
             && self.steps == other.steps
             && self.notes == other.notes
+            && self.warnings == other.warnings
             && self.rollback_from == other.rollback_from
             && self.interrupted == other.interrupted
             && self.ended == other.ended
@@ -325,6 +328,7 @@ impl Session {
             last_at: at,
             steps,
             notes: Vec::new(),
+            warnings: Vec::new(),
             rollback_from: None,
             interrupted: None,
             ended: None,
@@ -429,6 +433,11 @@ impl Session {
 
     pub fn notes(&self) -> &[NoteEntry] {
         &self.notes
+    }
+
+    /// What runsheet warned of before the first step, in order.
+    pub fn warnings(&self) -> &[NoteEntry] {
+        &self.warnings
     }
 
     /// The failed step the operator last turned to a rollback from.

@@ -387,6 +387,14 @@ impl Session {
                 });
                 Ok(Vec::new())
             }
+            Msg::Warned { text } => {
+                self.warnings.push(super::state::NoteEntry {
+                    at,
+                    step: None,
+                    text: text.clone(),
+                });
+                Ok(Vec::new())
+            }
             Msg::RollbackRequested { failed, rollback } => {
                 self.expect_status(
                     failed,

@@ -376,6 +376,45 @@ fn an_exec_context_is_identified_and_a_resume_in_another_pod_is_refused_naming_b
     assert!(w.path().join("ran-after").exists(), "{}", text(&out));
 }
 
+/// A rollout replaced the pod between the failure and the resume: at a
+/// terminal the operator is asked, and a yes goes on in the new pod, said
+/// in the journal; a no stops with nothing run.
+#[test]
+fn a_resume_in_a_replaced_pod_asks_the_operator_and_journals_the_answer() {
+    let (w, rb) = pod_workdir();
+    let out = w.auto(&rb, "staging");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    std::fs::write(w.path().join("go"), "").unwrap();
+    std::fs::write(w.path().join("podname"), "veylant-pg-9c2d\n").unwrap();
+    let out = w.run(&["resume", "--plain"], "n\n");
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("A rollout replaces pods; is veylant-pg-9c2d the one the runbook means"),
+        "{all}"
+    );
+    assert!(!w.path().join("ran-after").exists(), "a step ran: {all}");
+    let out = w.run(&["resume", "--plain"], "y\nr\n\n\n\n");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(w.path().join("ran-after").exists(), "{all}");
+    let pods: Vec<String> = w
+        .of_type("context-identified")
+        .iter()
+        .filter_map(|r| r["identity"]["hostname"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(pods, ["veylant-pg-7f4c", "veylant-pg-9c2d"]);
+    assert!(
+        w.of_type("warned")
+            .iter()
+            .any(|r| r["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("now runs in veylant-pg-9c2d")
+                    && t.contains("was veylant-pg-7f4c"))),
+        "{all}"
+    );
+}
+
 #[test]
 fn a_wrapper_that_cannot_reach_its_pod_stops_the_session_before_the_first_step() {
     let mut w = Workdir::new();

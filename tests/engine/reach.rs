@@ -117,6 +117,28 @@ fn a_compare_with_a_real_second_database_is_refused() {
         "{all}"
     );
     assert!(!all.contains("pw@"), "{all}");
+    // The warnings are the post-mortem's too, masked as on screen.
+    let warned: Vec<String> = w
+        .of_type("warned")
+        .iter()
+        .filter_map(|r| r["text"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        warned
+            .iter()
+            .any(|t| t.starts_with("could not check `staging` against `production`")),
+        "{warned:?}"
+    );
+    assert!(
+        !w.journal_text().contains("pw@"),
+        "the journal holds the password"
+    );
+    let journal = w.journals()[0].to_string_lossy().to_string();
+    let report = text(&w.run(&["report", &journal, "--format", "markdown"], ""));
+    assert!(
+        report.contains("## Warnings") && report.contains("could not check"),
+        "{report}"
+    );
     // Nothing waited on a real server's answer.
     assert!(started.elapsed().as_secs() < 5, "{all}");
 }
