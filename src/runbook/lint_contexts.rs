@@ -12,7 +12,6 @@ const DATABASE_URL: &str = "DATABASE_URL";
 /// the context says `pass: [DATABASE_URL]`. Said once per block, because
 /// an author who meant the target's would otherwise find out mid-window.
 pub fn check(rb: &Runbook, diags: &mut Vec<Diagnostic>) {
-    let all: Vec<&str> = rb.targets.iter().map(|t| t.name.as_str()).collect();
     for (phase, step) in rb.steps() {
         for a in &step.actions {
             if !matches!(a.kind, ActionKind::Shell { .. })
@@ -22,18 +21,15 @@ pub fn check(rb: &Runbook, diags: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            let fixed = a
-                .target
-                .as_deref()
-                .or(step.target.as_deref())
-                .or(phase.target.as_deref());
-            let targets = fixed.map_or_else(|| all.clone(), |t| vec![t]);
-            let unpassed = targets.iter().find_map(|t| {
-                rb.action_context(phase, step, a, t).filter(|c| {
-                    !matches!(c.kind, ContextKind::Local)
-                        && !c.pass.iter().any(|p| p == DATABASE_URL)
-                })
-            });
+            let unpassed = rb
+                .possible_targets(phase, step, a)
+                .into_iter()
+                .find_map(|t| {
+                    rb.action_context(phase, step, a, t).filter(|c| {
+                        !matches!(c.kind, ContextKind::Local)
+                            && !c.pass.iter().any(|p| p == DATABASE_URL)
+                    })
+                });
             if let Some(ctx) = unpassed {
                 diags.push(
                     Diagnostic::warning(

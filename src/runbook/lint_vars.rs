@@ -57,14 +57,7 @@ pub fn check(
                 .as_deref()
                 .or(s.target.as_deref())
                 .or(phase.target.as_deref());
-            let mut targets = match target {
-                Some(t) => vec![t],
-                None => rb.targets.iter().map(|t| t.name.as_str()).collect(),
-            };
-            if targets.is_empty() {
-                targets.push("");
-            }
-            let elsewhere = targets.iter().all(|t| {
+            let elsewhere = rb.possible_targets(phase, s, a).into_iter().all(|t| {
                 rb.action_context(phase, s, a, t)
                     .is_some_and(|c| !matches!(c.kind, super::context::ContextKind::Local))
             });

@@ -497,6 +497,27 @@ impl Runbook {
         )
     }
 
+    /// The targets `action` may run on: the one it, its step or its phase
+    /// names, else any of the runbook's (the session's, unknown until it
+    /// starts); `""` alone when the runbook declares none.
+    pub fn possible_targets<'a>(
+        &'a self,
+        phase: &'a Phase,
+        step: &'a Step,
+        action: &'a Action,
+    ) -> Vec<&'a str> {
+        let fixed = action
+            .target
+            .as_deref()
+            .or(step.target.as_deref())
+            .or(phase.target.as_deref());
+        match fixed {
+            Some(t) => vec![t],
+            None if self.targets.is_empty() => vec![""],
+            None => self.targets.iter().map(|t| t.name.as_str()).collect(),
+        }
+    }
+
     pub fn steps(&self) -> impl Iterator<Item = (&Phase, &Step)> {
         self.phases
             .iter()

@@ -342,6 +342,13 @@ fn pod_workdir() -> (Workdir, std::path::PathBuf) {
     (w, rb)
 }
 
+/// The pod's session stopped at its gate, its pod since replaced by a
+/// rollout, the gate's file there for a resume.
+fn in_a_replaced_pod(w: &Workdir) {
+    std::fs::write(w.path().join("go"), "").unwrap();
+    std::fs::write(w.path().join("podname"), "veylant-pg-9c2d\n").unwrap();
+}
+
 #[test]
 fn an_exec_context_is_identified_and_a_resume_in_another_pod_is_refused_naming_both() {
     let (w, rb) = pod_workdir();
@@ -358,8 +365,7 @@ fn an_exec_context_is_identified_and_a_resume_in_another_pod_is_refused_naming_b
         "{report}"
     );
     assert!(report.contains("| veylant-pg-7f4c |"), "{report}");
-    std::fs::write(w.path().join("go"), "").unwrap();
-    std::fs::write(w.path().join("podname"), "veylant-pg-9c2d\n").unwrap();
+    in_a_replaced_pod(&w);
     let out = w.run(&["resume", "--auto"], "");
     let all = text(&out);
     assert_ne!(out.status.code(), Some(0), "{all}");
@@ -384,8 +390,7 @@ fn a_resume_in_a_replaced_pod_asks_the_operator_and_journals_the_answer() {
     let (w, rb) = pod_workdir();
     let out = w.auto(&rb, "staging");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    std::fs::write(w.path().join("go"), "").unwrap();
-    std::fs::write(w.path().join("podname"), "veylant-pg-9c2d\n").unwrap();
+    in_a_replaced_pod(&w);
     let out = w.run(&["resume", "--plain"], "n\n");
     let all = text(&out);
     assert_ne!(out.status.code(), Some(0), "{all}");
@@ -398,10 +403,10 @@ fn a_resume_in_a_replaced_pod_asks_the_operator_and_journals_the_answer() {
     let all = text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(w.path().join("ran-after").exists(), "{all}");
-    let pods: Vec<String> = w
-        .of_type("context-identified")
+    let identified = w.of_type("context-identified");
+    let pods: Vec<&str> = identified
         .iter()
-        .filter_map(|r| r["identity"]["hostname"].as_str().map(str::to_string))
+        .map(|r| r["identity"]["hostname"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(pods, ["veylant-pg-7f4c", "veylant-pg-9c2d"]);
     assert!(

@@ -443,11 +443,7 @@ fn a_resume_onto_swapped_databases_is_refused_before_any_step() {
     let rb = w.write("db.md", DB);
     let out = w.auto(&rb, "staging");
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    let identified: Vec<String> = w
-        .of_type("database-identified")
-        .iter()
-        .filter_map(|r| r["target"].as_str().map(str::to_string))
-        .collect();
+    let identified = w.strings("database-identified", "target");
     assert_eq!(
         identified,
         ["production", "staging"],

@@ -118,11 +118,7 @@ fn a_compare_with_a_real_second_database_is_refused() {
     );
     assert!(!all.contains("pw@"), "{all}");
     // The warnings are the post-mortem's too, masked as on screen.
-    let warned: Vec<String> = w
-        .of_type("warned")
-        .iter()
-        .filter_map(|r| r["text"].as_str().map(str::to_string))
-        .collect();
+    let warned = w.strings("warned", "text");
     assert!(
         warned
             .iter()

@@ -258,14 +258,21 @@ impl Newcomer {
                     break End::Blocked { question };
                 }
                 Cue::Gate(name) => {
+                    // The capture may be older than the screen: a gate that
+                    // closed since would take the name's letters as keys of
+                    // the screen behind it (`o` opens the overview).
+                    if gate_name(&self.term.screen()).as_deref() != Some(name.as_str()) {
+                        continue;
+                    }
                     self.remember(&format!("gate: typed {name:?}"), &screen);
                     self.term.keys(&["C-u"]);
                     self.term.type_text(&name);
                     self.term.keys(&["Enter"]);
                     // Not just any change (the name typed shows first):
                     // the gate itself gone, else its name would be typed
-                    // again into the screen behind it.
-                    self.wait_gone(&format!("Type {name} to "));
+                    // again into the screen behind it. A loaded machine
+                    // (drills in parallel) may take seconds to journal it.
+                    self.wait_gone(&format!("Type {name} to "), Duration::from_secs(20));
                 }
                 Cue::Countdown => pause(250),
                 // A newcomer has nothing to type into a step's own program
@@ -390,8 +397,8 @@ impl Newcomer {
         pause(100);
     }
 
-    fn wait_gone(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(5);
+    fn wait_gone(&self, needle: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
         while Instant::now() < deadline && self.term.screen().contains(needle) {
             pause(50);
         }

@@ -157,6 +157,14 @@ impl Workdir {
             .collect()
     }
 
+    /// The string field `field` of each record of type `kind`, in order.
+    pub fn strings(&self, kind: &str, field: &str) -> Vec<String> {
+        self.of_type(kind)
+            .iter()
+            .filter_map(|r| r[field].as_str().map(str::to_string))
+            .collect()
+    }
+
     /// The whole journal as text, to look for what must not be there.
     pub fn journal_text(&self) -> String {
         self.journals()
