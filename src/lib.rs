@@ -22,6 +22,7 @@ pub mod s3;
 pub mod sandbox;
 pub mod secrets;
 pub mod session;
+pub mod store;
 pub mod term;
 pub mod tui;
 

@@ -4,6 +4,7 @@ mod adopt;
 pub mod check;
 mod sandbox;
 mod session;
+mod store;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -207,6 +208,13 @@ pub enum Command {
         #[arg(long)]
         table: Option<String>,
     },
+    /// The team's session store, a PostgreSQL database named by
+    /// RUNSHEET_STORE or `store:` in the config file: every session's
+    /// records are shipped there as they are journaled.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Remove the lock a crashed session left on a runbook and target
     /// (refused while its process is alive).
     Unlock {
@@ -240,6 +248,22 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreAction {
+    /// Create or update the store's schema (`runsheet` in its database);
+    /// running it again does nothing.
+    Init,
+    /// Where the store is, its schema version, and its sessions, newest
+    /// first.
+    Status,
+    /// Send the records of a journal that the store does not hold yet
+    /// (after a session that ended while the store was down).
+    Push {
+        /// The journal (`.jsonl`) to send.
+        journal: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -400,6 +424,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
                 table,
             },
         ),
+        Command::Store { action } => store::run(action),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,

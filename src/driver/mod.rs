@@ -101,6 +101,10 @@ enum Woke {
     Signal(Sig),
 }
 
+/// How long the end of a session waits for the store to take its last
+/// records.
+const SHIP_AT_CLOSE: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub struct Driver {
     session: Session,
     journal: JournalWriter<Msg>,
@@ -123,6 +127,8 @@ pub struct Driver {
     echo_output: bool,
     /// Exported secrets' values, for the next blocks of their target.
     carry: exports::Carry,
+    /// Ships each record to the team's store once it is journaled.
+    shipper: Option<crate::store::ship::Shipper>,
     /// The shared ssh connections the preflight opened: they end with
     /// the driver, that is with the session.
     masters: crate::exec::context::preflight::Masters,
@@ -155,6 +161,7 @@ impl Driver {
             cancel_asked: None,
             echo_output: false,
             carry: exports::Carry::default(),
+            shipper: None,
             masters: Default::default(),
             _lock: parts.lock,
         })
@@ -175,6 +182,20 @@ impl Driver {
         self.submit(Msg::Warned { text: text.clone() }).await?;
         self.push_warning(text);
         Ok(())
+    }
+
+    /// From now on, every record goes to the team's store too (`store`),
+    /// after the local journal.
+    pub fn ship_to(&mut self, conninfo: String) {
+        let path = self.journal.path().to_path_buf();
+        self.shipper = Some(crate::store::ship::Shipper::start(conninfo, path));
+    }
+
+    /// How far the store is behind the journal, when there is one.
+    pub fn store_progress(&self) -> Option<crate::store::ship::Progress> {
+        self.shipper
+            .as_ref()
+            .map(crate::store::ship::Shipper::progress)
     }
 
     /// Pass output on as [`Event::Output`] (the plain console prints it).
@@ -392,6 +413,18 @@ impl Driver {
         if let Some(task) = self.writer_task.take() {
             task.wait().await.map_err(|e| e.to_string())?;
         }
+        if let Some(shipper) = self.shipper.take() {
+            let left = shipper.finish(SHIP_AT_CLOSE).await;
+            if left.behind() > 0 {
+                eprintln!(
+                    "store: {} of the session's {} records are not in the store yet ({}); `runsheet store push {}` sends them",
+                    left.behind(),
+                    left.local,
+                    left.error.as_deref().unwrap_or("it did not answer in time"),
+                    self.journal.path().display()
+                );
+            }
+        }
         Ok(())
     }
 
@@ -559,7 +592,13 @@ impl Driver {
         let msg = mask(msg, &self.secrets);
         let at = now_ms();
         match self.session.update(at, msg) {
-            Ok(effects) => record(&self.journal, at, effects).await.map(Ok),
+            Ok(effects) => {
+                let rest = record(&self.journal, at, effects).await?;
+                if let Some(s) = &self.shipper {
+                    s.poke();
+                }
+                Ok(Ok(rest))
+            }
             Err(r) => Ok(Err(r.0)),
         }
     }

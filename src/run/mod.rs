@@ -235,12 +235,24 @@ fn kept_values(
 
 /// Runs a session in the chosen front end.
 async fn drive(
-    driver: Driver,
+    mut driver: Driver,
     ui: Ui,
     color: bool,
     journal: &Path,
     resumed: bool,
 ) -> Result<RunEnd, String> {
+    // The team's store, when one is set: the journal here stays the first
+    // write, so a store that is down or misconfigured costs nothing but a
+    // warning.
+    match crate::store::conninfo() {
+        Ok(Some(conninfo)) => driver.ship_to(conninfo),
+        Ok(None) => {}
+        Err(why) => {
+            driver
+                .warn(&format!("the session store is not used: {why}"))
+                .await?
+        }
+    }
     if ui == Ui::Tui && !driver.auto() {
         return crate::tui::event_loop::run(driver, color).await;
     }

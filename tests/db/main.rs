@@ -20,3 +20,4 @@ mod db_sql;
 mod db_step_errors;
 mod pg_cluster;
 mod shared_database;
+mod store;

@@ -282,6 +282,43 @@ impl Cluster {
         stdout
     }
 
+    /// Stops the server and keeps its data (`pg_ctl stop -m fast`): an
+    /// outage, which [`Cluster::restart`] ends.
+    pub fn halt(&self) {
+        let out = output(
+            server_cmd(&bin("pg_ctl"), &self.dir, self.run_as)
+                .args(["stop", "-m", "fast", "-w", "-s", "-t", "30", "-D"])
+                .arg(&self.data),
+            &format!("pg cluster {}: pg_ctl stop", self.name),
+        );
+        assert!(
+            out.status.success(),
+            "pg cluster {}: stop failed: {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts a halted server again, on the same port.
+    pub fn restart(&self) {
+        let out = output(
+            server_cmd(&bin("pg_ctl"), &self.dir, self.run_as)
+                .args(["start", "-w", "-s", "-t", "60", "-D"])
+                .arg(&self.data)
+                .arg("-l")
+                .arg(self.dir.join("server.log"))
+                .arg("-o")
+                .arg(format!("-p {}", self.port)),
+            &format!("pg cluster {}: pg_ctl start", self.name),
+        );
+        assert!(
+            out.status.success(),
+            "pg cluster {}: restart failed: {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Path of a PostgreSQL binary (`pg_dump`, `pg_restore`, `psql` ...).
     pub fn bin(&self, name: &str) -> PathBuf {
         bin(name)

@@ -60,6 +60,9 @@ impl Workdir {
             .env("RUNSHEET_DATA_DIR", self.data())
             .env("NO_COLOR", "1")
             .env("WORK", self.dir.path())
+            // The user's own config (a team store) is not the test's.
+            .env("RUNSHEET_CONFIG", self.dir.path().join("config.yaml"))
+            .env_remove("RUNSHEET_STORE")
             .current_dir(self.dir.path());
         for k in PG_ENV {
             c.env_remove(k);

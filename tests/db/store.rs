@@ -1,0 +1,180 @@
+//! The team's session store on a real PostgreSQL cluster: its schema made
+//! and re-made, and a session's records shipped byte for byte, through an
+//! outage of the store in the middle of the session.
+
+use crate::support::pg::{Cluster, unique_db};
+use crate::support::workdir::{Workdir, text};
+use std::time::{Duration, Instant};
+
+const RUNBOOK: &str = "---\ntargets:\n  staging: {}\n---\n# Team\n\n## P\n\n### 1 first\n\n```bash\necho one\n```\n\n### 2 wait\n\n```bash\nwhile [ ! -e \"$WORK/go1\" ]; do sleep 0.1; done\necho two\n```\n\n### 3 wait again\n\n```bash\nwhile [ ! -e \"$WORK/go2\" ]; do sleep 0.1; done\necho three\n```\n";
+
+fn store() -> (Cluster, String) {
+    let c = Cluster::start("store");
+    let db = unique_db("team");
+    c.create_db(&db);
+    let url = c.url(&db);
+    (c, url)
+}
+
+/// What the store holds of the one session, as a journal file would.
+fn stored(c: &Cluster, url: &str) -> String {
+    let db = url.rsplit('/').next().unwrap_or_default();
+    let db = db.split('?').next().unwrap_or(db);
+    let lines = c.psql(db, "SELECT line FROM runsheet.records ORDER BY seq");
+    if lines.is_empty() {
+        return lines;
+    }
+    format!("{lines}\n")
+}
+
+fn journal(w: &Workdir) -> String {
+    w.journals()
+        .first()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+fn wait_until(what: &str, limit: Duration, ok: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !ok() {
+        assert!(Instant::now() < deadline, "waited {limit:?} for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn store_init_makes_the_schema_once_and_status_says_what_it_holds() {
+    let (_c, url) = store();
+    let mut w = Workdir::new();
+    w.set("RUNSHEET_STORE", &url);
+    let before = text(&w.run(&["store", "status"], ""));
+    assert!(
+        before.contains("none yet: run `runsheet store init`"),
+        "{before}"
+    );
+    let out = w.run(&["store", "init"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("schema at version 1 (applied 1 (sessions and their records))"),
+        "{}",
+        text(&out)
+    );
+    let again = text(&w.run(&["store", "init"], ""));
+    assert!(
+        again.contains("already at version 1, nothing to do"),
+        "{again}"
+    );
+    assert!(
+        !again.contains(&url),
+        "the connection string is shown: {again}"
+    );
+    let status = text(&w.run(&["store", "status"], ""));
+    assert!(
+        status.contains("schema    version 1")
+            && status.contains("sessions  0 (0 not ended), 0 records"),
+        "{status}"
+    );
+    // Without a store, each command says how to name one.
+    let none = Workdir::new();
+    let out = none.run(&["store", "status"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("RUNSHEET_STORE") && text(&out).contains("store:"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn every_record_reaches_the_store_byte_for_byte_through_an_outage() {
+    let (c, url) = store();
+    let mut w = Workdir::new();
+    w.set("RUNSHEET_STORE", &url);
+    assert!(w.run(&["store", "init"], "").status.success());
+    let rb = w.write("team.md", RUNBOOK);
+    let child = w
+        .cmd(&[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--auto",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runsheet");
+    // Step 2 waits; what came before is in the store.
+    wait_until(
+        "step 2 to start and reach the store",
+        Duration::from_secs(20),
+        || {
+            let local = journal(&w);
+            local.contains("\"step\":\"2-wait\"") && stored(&c, &url) == local
+        },
+    );
+    c.halt();
+    std::fs::write(w.path().join("go1"), "").unwrap();
+    wait_until(
+        "step 3 to start with the store down",
+        Duration::from_secs(20),
+        || journal(&w).contains("\"step\":\"3-wait-again\""),
+    );
+    c.restart();
+    wait_until("the store to catch up", Duration::from_secs(20), || {
+        stored(&c, &url) == journal(&w)
+    });
+    std::fs::write(w.path().join("go2"), "").unwrap();
+    let out = child.wait_with_output().expect("runsheet ended");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let local = journal(&w);
+    assert!(local.contains("\"type\":\"session-ended\""), "{local}");
+    assert_eq!(
+        stored(&c, &url),
+        local,
+        "the store's copy differs from the journal"
+    );
+    let status = text(&w.run(&["store", "status"], ""));
+    let lines = local.lines().count();
+    assert!(
+        status.contains(&format!("sessions  1 (0 not ended), {lines} records")),
+        "{status}"
+    );
+    // A second push sends nothing and doubles nothing.
+    let journal_path = w.journals()[0].to_string_lossy().to_string();
+    let out = w.run(&["store", "push", &journal_path], "");
+    assert!(
+        text(&out).contains(&format!("holds {lines} of {lines} records")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(stored(&c, &url), local);
+}
+
+#[test]
+fn a_session_that_ends_while_the_store_is_down_says_so_and_push_sends_the_rest() {
+    let (c, url) = store();
+    let mut w = Workdir::new();
+    w.set("RUNSHEET_STORE", &url);
+    assert!(w.run(&["store", "init"], "").status.success());
+    std::fs::write(w.path().join("go1"), "").unwrap();
+    std::fs::write(w.path().join("go2"), "").unwrap();
+    c.halt();
+    let rb = w.write("team.md", RUNBOOK);
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the store's outage stopped the session: {all}"
+    );
+    assert!(
+        all.contains("are not in the store yet") && all.contains("runsheet store push"),
+        "{all}"
+    );
+    c.restart();
+    let journal_path = w.journals()[0].to_string_lossy().to_string();
+    let out = w.run(&["store", "push", &journal_path], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(stored(&c, &url), journal(&w));
+}
