@@ -112,50 +112,27 @@ fn replaced_pod(then: &ContextIdentity, now: &ContextIdentity) -> bool {
         && then.hostname != now.hostname
 }
 
-/// The contexts a session's shell blocks will run in, each once, with the
-/// environment of the first block that uses it (its `$VARS` come from
-/// there): the session target's own context first, then those that
-/// `{context=…}` names on phases, steps and blocks, rollback steps
-/// included.
+/// The contexts a session's shell blocks will run in
+/// (`Session::contexts_used`), each with the environment of the first
+/// block that uses it (its `$VARS` come from there).
 fn used(
     session: &Session,
     values: &HashMap<String, String>,
 ) -> Vec<(Context, Vec<(String, String)>)> {
-    use crate::runbook::model::ActionKind;
-    let rb = session.runbook();
     let process_env = |n: &str| std::env::var(n).ok();
-    let env_of = |target: &str, step: &str| {
-        crate::action::env::command_env(
-            values,
-            session.target(target),
-            target,
-            &session.info().runbook_path,
-            step,
-            &process_env,
-        )
-    };
-    let mut out: Vec<(Context, Vec<(String, String)>)> = Vec::new();
-    let mut add = |ctx: &Context, env: Vec<(String, String)>| {
-        if !ctx.is_local() && !out.iter().any(|(c, _)| c.name == ctx.name) {
-            out.push((ctx.clone(), env));
-        }
-    };
-    let target = &session.info().target;
-    if let Some(name) = session.target(target).and_then(|t| t.context.as_deref())
-        && let Some(ctx) = rb.contexts.iter().find(|c| c.name == name)
-    {
-        add(ctx, env_of(target, ""));
-    }
-    for (phase, step) in rb.steps() {
-        for action in &step.actions {
-            if !matches!(action.kind, ActionKind::Shell { .. }) {
-                continue;
-            }
-            let on = session.action_target(phase, step, action);
-            if let Some(ctx) = rb.action_context(phase, step, action, on) {
-                add(ctx, env_of(on, &step.id));
-            }
-        }
-    }
-    out
+    session
+        .contexts_used()
+        .into_iter()
+        .map(|u| {
+            let env = crate::action::env::command_env(
+                values,
+                session.target(u.target),
+                u.target,
+                &session.info().runbook_path,
+                u.step,
+                &process_env,
+            );
+            (u.context.clone(), env)
+        })
+        .collect()
 }

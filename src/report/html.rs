@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 use super::Source;
 use super::build::{Report, StepLine};
@@ -20,7 +20,10 @@ svg text{font:12px system-ui,sans-serif}.legend span{display:inline-block;width:
 pub fn render(r: &Report, src: &Source) -> String {
     let text = markdown::render(r, src);
     let mut body = String::new();
-    html::push_html(&mut body, Parser::new_ext(&text, Options::ENABLE_TABLES));
+    html::push_html(
+        &mut body,
+        inert(Parser::new_ext(&text, Options::ENABLE_TABLES)),
+    );
     // The chart goes right under the timeline's heading.
     let chart = chart(r);
     let body = match body.find("<h2>Timeline</h2>") {
@@ -37,6 +40,20 @@ pub fn render(r: &Report, src: &Source) -> String {
         env!("CARGO_PKG_VERSION"),
         escape(&r.title)
     )
+}
+
+/// The Markdown's events with nothing in them that acts in a browser. The
+/// Markdown report writes no HTML and no link of its own: whatever reads
+/// as one came from the journal (a step's title, its output, the name a
+/// pod answered with), so raw HTML is shown as text, escaped, and a link
+/// or an image keeps only its text (no script, nothing fetched).
+fn inert<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Item = Event<'a>> {
+    events.filter_map(|e| match e {
+        Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+        Event::Start(Tag::Link { .. } | Tag::Image { .. })
+        | Event::End(TagEnd::Link | TagEnd::Image) => None,
+        e => Some(e),
+    })
 }
 
 /// Colours of the chart, named once for the bars and the legend.
@@ -227,4 +244,85 @@ fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::build::build;
+    use crate::session::{ContextIdentity, Msg, SessionInfo};
+
+    const RUNBOOK: &str = "# Fix\n\n## Do {#do}\n\n### There {#there}\n\n```bash\ntrue\n```\n";
+
+    /// A pod can answer with any name: the report shows it, it never acts.
+    #[test]
+    fn where_commands_ran_is_in_the_page_escaped() {
+        let info = SessionInfo {
+            runbook_path: "f.md".into(),
+            runbook_hash: "h".into(),
+            runbook_text: RUNBOOK.into(),
+            target: "production".into(),
+            operator: "alice".into(),
+            host: "laptop".into(),
+            tool_version: "0.1.0".into(),
+            drill: false,
+            sandbox: false,
+            workdir: None,
+            targets: Vec::new(),
+            variables: vec![],
+            values: Default::default(),
+        };
+        let records = vec![
+            (1_000, Msg::SessionStarted(info)),
+            (
+                1_100,
+                Msg::ContextIdentified {
+                    name: "db".into(),
+                    kind: "exec".into(),
+                    identity: ContextIdentity {
+                        reached: "exec kubectl exec -i -n veylant deploy/pg --".into(),
+                        host_key: None,
+                        hostname: "<img src=x onerror=alert(1)>".into(),
+                        user: "[me](javascript:alert(2))".into(),
+                    },
+                },
+            ),
+            (
+                1_200,
+                Msg::ContextIdentified {
+                    name: "host".into(),
+                    kind: "ssh".into(),
+                    identity: ContextIdentity {
+                        reached: "ssh deploy@db1".into(),
+                        host_key: Some("ssh-ed25519 SHA256:abc".into()),
+                        hostname: "db1".into(),
+                        user: "deploy".into(),
+                    },
+                },
+            ),
+        ];
+        let report = build(&records).unwrap_or_else(|e| panic!("{e}"));
+        let src = crate::report::Source {
+            path: "j.jsonl".into(),
+            records: 3,
+            final_hash: None,
+            integrity: crate::report::Integrity::Intact,
+        };
+        let page = render(&report, &src);
+        assert!(page.contains("<h2>Where commands ran</h2>"), "{page}");
+        assert!(
+            page.contains("<td>db</td><td>exec kubectl exec -i -n veylant deploy/pg --</td>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<td>&lt;img src=x onerror=alert(1)&gt;</td>"),
+            "{page}"
+        );
+        assert!(!page.contains("<img") && !page.contains("<a "), "{page}");
+        assert!(page.contains("<td>me</td>"), "{page}");
+        assert!(
+            page.contains("<td>host</td><td>ssh deploy@db1</td><td>db1</td><td>deploy</td><td>ssh-ed25519 SHA256:abc</td>"),
+            "{page}"
+        );
+    }
 }

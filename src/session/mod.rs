@@ -5,6 +5,7 @@
 
 pub mod alternatives;
 mod checklist;
+pub mod contexts;
 pub mod display;
 pub mod exports;
 pub mod finding_gate;

@@ -365,6 +365,15 @@ fn an_exec_context_is_identified_and_a_resume_in_another_pod_is_refused_naming_b
         "{report}"
     );
     assert!(report.contains("| veylant-pg-7f4c |"), "{report}");
+    // The HTML report says the same: the context, how it was reached, the pod.
+    let html = text(&w.run(&["report", &journal, "--format", "html"], ""));
+    assert!(
+        html.contains("<h2>Where commands ran</h2>")
+            && html.contains("<td>there</td>")
+            && html.contains("<td>exec env PATH="),
+        "{html}"
+    );
+    assert!(html.contains("<td>veylant-pg-7f4c</td>"), "{html}");
     in_a_replaced_pod(&w);
     let out = w.run(&["resume", "--auto"], "");
     let all = text(&out);

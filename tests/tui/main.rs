@@ -14,6 +14,7 @@ mod support;
 mod front_ends;
 mod keymap_docs;
 mod tui_checklists;
+mod tui_contexts;
 mod tui_e2e;
 mod tui_gate_values;
 mod tui_keys;

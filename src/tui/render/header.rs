@@ -1,7 +1,9 @@
 //! Two rows: the target badge (impossible to miss on a protected target),
-//! DRILL, the title; then time against the plan and where the journal is.
+//! DRILL, the title; then time against the plan, where commands run (the
+//! contexts identified) and where the journal is.
 
 use super::Ctx;
+use super::contexts;
 use super::text::{millis, portable, truncate, truncate_left, width};
 use crate::runbook::duration::Estimate;
 use ratatui::Frame;
@@ -65,7 +67,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.hint(),
         ));
     }
-    let used: usize = parts.iter().map(|p| width(&p.content)).sum();
+    // Where commands run comes before the journal's path: it is what an
+    // operator checks before a step, the path is for afterwards.
+    let mut used: usize = parts.iter().map(|p| width(&p.content)).sum();
+    let room = usize::from(area.width).saturating_sub(used + 3);
+    if let Some(ctx) = contexts::segment(s, room) {
+        let ctx = format!(" · {ctx}");
+        used += width(&ctx);
+        parts.push(Span::raw(ctx));
+    }
     if let Some(path) = &ctx.app.journal_path {
         let room = usize::from(area.width).saturating_sub(used + 11);
         if room >= 8 {

@@ -30,6 +30,7 @@
 //! last, centred over the rest. A step without actions has no output pane;
 //! its instructions take the room.
 
+pub mod contexts;
 pub mod countdown;
 pub mod dialog;
 pub mod footer;
