@@ -205,6 +205,11 @@ impl Loop {
             self.driver.session(),
             area,
         );
+        self.app.store_behind = self
+            .driver
+            .store_progress()
+            .filter(|p| p.behind() > 0)
+            .map(|p| (p.behind(), p.error));
         let (session, app, outputs, theme) =
             (self.driver.session(), &self.app, &self.outputs, &self.theme);
         terminal

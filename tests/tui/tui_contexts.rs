@@ -144,3 +144,19 @@ fn a_pod_name_with_escapes_is_drawn_plain_on_one_row() {
     );
     assert!(!seg.contains(char::is_control), "{seg:?}");
 }
+
+/// A team store that is down: the header says how many records it lacks,
+/// and says nothing once it has caught up.
+#[test]
+fn the_header_says_how_far_behind_the_store_is() {
+    let s = session_of(RUNBOOK, "production");
+    let mut app = App::new(&s).with_journal_path(JOURNAL);
+    let mut outputs = Outputs::new();
+    app.store_behind = Some((12, Some("connection refused".into())));
+    let shown = screen(&s, &mut app, &mut outputs, (120, 24), T0 + 1_000, &PLAIN);
+    let header: String = shown.lines().take(2).collect::<Vec<_>>().join("\n");
+    assert!(header.contains("store: 12 records behind"), "{header}");
+    app.store_behind = None;
+    let shown = screen(&s, &mut app, &mut outputs, (120, 24), T0 + 1_000, &PLAIN);
+    assert!(!shown.contains("store:"), "{shown}");
+}

@@ -223,6 +223,9 @@ pub struct App {
     /// The gate on screen, as the engine described it.
     pub gate: Option<Gate>,
     pub journal_path: Option<String>,
+    /// Records the team's store does not hold yet (`store::ship`), and
+    /// why, while it is behind.
+    pub store_behind: Option<(u64, Option<String>)>,
     /// A replay: the footer and help show the replay's keys, since nothing
     /// here may change the session.
     pub read_only: bool,
@@ -257,6 +260,7 @@ impl App {
             hint: None,
             gate: None,
             journal_path: None,
+            store_behind: None,
             read_only: false,
             frame: Rect::new(0, 0, 120, 40),
             asks: VecDeque::new(),

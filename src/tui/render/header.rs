@@ -67,6 +67,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
             t.hint(),
         ));
     }
+    // A store that is down is worth knowing before the next step: the
+    // team does not see what happens here until it catches up.
+    if let Some((n, _)) = &ctx.app.store_behind {
+        parts.push(Span::styled(
+            format!(
+                " · store: {n} record{} behind",
+                if *n == 1 { "" } else { "s" }
+            ),
+            t.hint(),
+        ));
+    }
     // Where commands run comes before the journal's path: it is what an
     // operator checks before a step, the path is for afterwards.
     let mut used: usize = parts.iter().map(|p| width(&p.content)).sum();
