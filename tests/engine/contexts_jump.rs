@@ -163,6 +163,12 @@ fn an_unknown_bastion_key_stops_the_session_though_the_config_would_accept_it() 
             && all.contains("Host key verification failed"),
         "{all}"
     );
+    // What to do names the bastion's address, not the target's.
+    assert!(
+        all.contains("the bastion's (`lax-bastion`) host key is not known here")
+            && all.contains(&format!("ssh-keyscan -p {} 127.0.0.1", p.bastion.port)),
+        "{all}"
+    );
     let known =
         std::fs::read_to_string(p.bastion.dir.path().join("empty_known_hosts")).unwrap_or_default();
     assert!(known.is_empty(), "the bastion's key was taken: {known}");
@@ -252,4 +258,32 @@ fn a_block_whose_wrapper_has_no_bash_says_so_when_the_preflight_could_not_tell()
         finished[1]
     );
     assert!(!w.path().join("after").exists(), "{all}");
+}
+
+/// Over ssh the same: a server whose sessions get a PATH without bash
+/// (`SetEnv`) is named as such by the preflight, and its block never runs.
+#[test]
+fn over_ssh_a_host_without_bash_stops_the_session_before_the_first_step_saying_so() {
+    let Some(s) = sshd::start_with("SetEnv PATH=/nonexistent-dir\n") else {
+        return;
+    };
+    let mut w = Workdir::new();
+    w.set("RUNSHEET_SSH_CONFIG", &s.config().to_string_lossy());
+    let marker = w.path().join("ran");
+    let body = format!(
+        "### 1.1 there\n\n```bash\ntouch {}\n```\n",
+        marker.display()
+    );
+    let rb = w.write("rb.md", &runbook("    ssh: box", w.path(), &body));
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("context `there`: there is no `bash` on the far side ("),
+        "{all}\n{}",
+        s.log()
+    );
+    assert!(!marker.exists(), "{all}");
+    assert!(w.of_type("action-started").is_empty(), "{all}");
+    assert!(w.of_type("context-identified").is_empty(), "{all}");
 }

@@ -203,7 +203,7 @@ async fn reach_ssh(
                 no_bash: Some(line),
                 ..
             }) => Err(no_bash::message(name, &line)),
-            Err(failed) => Err(unreachable(head, dest, jump, port, &failed.said).await),
+            Err(failed) => Err(unreachable(head, dest, jump, port, &failed.said, false).await),
         };
         return (None, found);
     };
@@ -230,7 +230,13 @@ async fn reach_ssh(
     let _ = std::fs::remove_file(&log);
     if let Err(e) = opened {
         let why = format!("{e}{}", ssh_errors(&said));
-        return (None, Err(unreachable(head, dest, jump, port, &why).await));
+        // Through a bastion, a target that never showed its key was not
+        // reached: what failed was the bastion.
+        let bastion_failed = jump.is_some() && host_key_in(&said).is_none();
+        return (
+            None,
+            Err(unreachable(head, dest, jump, port, &why, bastion_failed).await),
+        );
     }
     let exit = ssh::argv(dest, jump, port, ssh::Mode::Exit);
     let Some(key) = host_key_in(&said) else {
@@ -400,25 +406,33 @@ fn ssh_errors_or_all(text: &str) -> String {
 }
 
 /// The error of an ssh context that could not be reached: what ssh said
-/// and what to do about it.
+/// and what to do about it (`bastion_failed`: about the `jump:` host).
 async fn unreachable(
     head: &str,
     dest: &str,
     jump: Option<&str>,
     port: Option<u16>,
     said: &str,
+    bastion_failed: bool,
 ) -> String {
+    let (server, keyed) = match jump.filter(|_| bastion_failed) {
+        Some(j) => (format!("the bastion's (`{j}`)"), bastion_host(j).await),
+        None => (
+            "the server's".to_string(),
+            resolved_host(dest, jump, port).await,
+        ),
+    };
     let advice = if said.contains("Host key verification failed")
         || said.contains("host key is known")
     {
-        let (host, port) = resolved_host(dest, jump, port).await;
+        let (host, port) = keyed;
         format!(
-            "the server's host key is not known here. Ask the host's owner for its fingerprint, compare it with `ssh-keyscan -p {port} {host} | ssh-keygen -lf -`, and only then add it: `ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts` (runsheet checks host keys strictly)"
+            "{server} host key is not known here. Ask the host's owner for its fingerprint, compare it with `ssh-keyscan -p {port} {host} | ssh-keygen -lf -`, and only then add it: `ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts` (runsheet checks host keys strictly, the bastion's too)"
         )
     } else if said.contains("IDENTIFICATION HAS CHANGED") {
-        let (host, _) = resolved_host(dest, jump, port).await;
+        let (host, _) = keyed;
         format!(
-            "the server's host key is not the one known_hosts has: the host was reinstalled, or someone is in the middle. Ask its owner; only when they confirm the new key, `ssh-keygen -R {host}` and add the new one"
+            "{server} host key is not the one known_hosts has: the host was reinstalled, or someone is in the middle. Ask its owner; only when they confirm the new key, `ssh-keygen -R {host}` and add the new one"
         )
     } else if said.contains("Permission denied") {
         "the server refused every key offered: check that your agent holds the key (`ssh-add -l`) and that the user is right; `ssh -v` shows what was offered".into()
@@ -435,6 +449,15 @@ async fn unreachable(
         format!("run `ssh {dest} true` by hand to see what fails")
     };
     format!("{head}: cannot reach it{said}. {advice}; nothing was run")
+}
+
+/// The host and port of a jump's last hop (the one that reaches the
+/// target), its config applied.
+async fn bastion_host(jump: &str) -> (String, u16) {
+    let last = jump.rsplit(',').next().unwrap_or(jump).trim();
+    let (dest, port) =
+        crate::runbook::context::ssh_destination(last).unwrap_or_else(|_| (last.to_string(), None));
+    resolved_host(&dest, None, port).await
 }
 
 /// The host and port ssh connects to for `dest`, its config applied
