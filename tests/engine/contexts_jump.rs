@@ -56,8 +56,9 @@ fn nothing_left(p: &sshd::JumpPair) {
 
 /// One session through the bastion: every block runs on the target, the
 /// preflight journals the target's host key, the bastion forwarded the
-/// one connection, and nothing is left running.
-fn through_the_bastion(p: &sshd::JumpPair, context: &str) {
+/// one connection (`logins` of it: a hop per login), and nothing is left
+/// running.
+fn through_the_bastion(p: &sshd::JumpPair, context: &str, logins: usize) {
     let w = pair_workdir(p);
     let mut body = String::new();
     for i in 1..=3 {
@@ -103,7 +104,7 @@ fn through_the_bastion(p: &sshd::JumpPair, context: &str) {
     // …once: three blocks and the probe went through the one master.
     assert_eq!(
         bastion_log.matches("Accepted publickey").count(),
-        1,
+        logins,
         "{bastion_log}"
     );
     assert_eq!(
@@ -118,7 +119,15 @@ fn through_the_bastion(p: &sshd::JumpPair, context: &str) {
 #[test]
 fn through_a_jump_host_blocks_run_on_the_target_and_its_host_key_is_journaled() {
     let Some(p) = sshd::jump_pair() else { return };
-    through_the_bastion(&p, "    ssh: box2\n    jump: bastion");
+    through_the_bastion(&p, "    ssh: box2\n    jump: bastion", 1);
+}
+
+/// Two hops, as `-J a,b` takes them: the second reached through the
+/// first (here the same bastion twice), the target through the second.
+#[test]
+fn through_two_jump_hops_blocks_run_on_the_target() {
+    let Some(p) = sshd::jump_pair() else { return };
+    through_the_bastion(&p, "    ssh: box2\n    jump: bastion,bastion", 2);
 }
 
 /// The same with `user@127.0.0.1:port` for both: the bastion's port goes
@@ -137,6 +146,7 @@ fn through_a_jump_host_written_user_at_host_port_blocks_run_on_the_target() {
             "    ssh: {user}@127.0.0.1:{}\n    jump: {user}@127.0.0.1:{}",
             p.target.port, p.bastion.port
         ),
+        1,
     );
 }
 

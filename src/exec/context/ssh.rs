@@ -4,7 +4,8 @@
 //! unattended: no password prompt in the middle of a step (`BatchMode`),
 //! host keys checked strictly (an unknown or changed key stops the step),
 //! and one shared connection per host (`ControlPath`), opened by the
-//! preflight and reused by every step.
+//! preflight and reused by every step. A `jump:` bastion gets the same
+//! (`jump`).
 
 use std::path::PathBuf;
 
