@@ -25,6 +25,8 @@ pub struct Running {
     /// side without bash is told from it once the block ends (`no_bash`).
     context: Option<String>,
     stderr_start: String,
+    /// Whether it printed anything on stdout: then its bash did start.
+    printed: bool,
 }
 
 /// How much of a context block's stderr is kept to recognise a missing
@@ -118,6 +120,7 @@ impl Running {
             timeout: p.timeout,
             context: p.context.as_ref().map(|c| c.name.clone()),
             stderr_start: String::new(),
+            printed: false,
         })
     }
 
@@ -223,6 +226,9 @@ impl Running {
             return;
         }
         for item in items {
+            if let Item::Output(Stream::Stdout, text) = item {
+                self.printed |= !text.is_empty();
+            }
             if let Item::Output(Stream::Stderr, text) = item {
                 let room = STDERR_KEPT.saturating_sub(self.stderr_start.len());
                 let cut = (0..=room.min(text.len()))
@@ -235,13 +241,24 @@ impl Running {
     }
 
     /// A context block that could not start because there is no bash
-    /// there fails saying so, not with a bare 127.
+    /// there fails saying so, not with a bare 127. Only a block that
+    /// printed nothing and whose first line of stderr says it: a script's
+    /// own `sudo bash …` failing later is the script's failure.
     fn no_bash(&mut self, items: &[Item], outcome: &mut ActionOutcome) {
         self.keep_stderr(items);
         let Some(name) = &self.context else { return };
+        if self.printed {
+            return;
+        }
         let success = outcome.exit_code == Some(0) && !outcome.timed_out;
+        let first = self
+            .stderr_start
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or_default();
         if outcome.failure.is_none()
-            && let Some(line) = crate::exec::context::no_bash::said(success, &self.stderr_start)
+            && let Some(line) = crate::exec::context::no_bash::said(success, first)
         {
             outcome.failure = Some(crate::exec::context::no_bash::message(name, &line));
         }

@@ -297,3 +297,19 @@ fn over_ssh_a_host_without_bash_stops_the_session_before_the_first_step_saying_s
     assert!(w.of_type("action-started").is_empty(), "{all}");
     assert!(w.of_type("context-identified").is_empty(), "{all}");
 }
+
+/// A block whose bash did start and whose own command later says "bash:
+/// command not found" fails as the script's failure, not as a far side
+/// without bash.
+#[test]
+fn a_block_s_own_missing_bash_later_is_its_own_failure() {
+    let w = Workdir::new();
+    let body = "### 1.1 there\n\n```bash\necho started\nsh -c 'echo \"sudo: bash: command not found\" >&2; exit 127'\n```\n";
+    let rb = w.write("rb.md", &runbook("    exec: [env, HERE=1]", w.path(), body));
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(all.contains("started"), "{all}");
+    let finished = w.of_type("action-finished");
+    assert_eq!(finished[0]["outcome"]["exit_code"], 127, "{all}");
+    assert!(!all.contains("there is no `bash` on the far side"), "{all}");
+}
