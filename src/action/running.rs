@@ -21,7 +21,18 @@ pub struct Running {
     inner: Inner,
     pipe: OutputPipe,
     timeout: Duration,
+    /// The block's context, and the start of what it said on stderr: a far
+    /// side without bash is told from it once the block ends (`no_bash`).
+    context: Option<String>,
+    stderr_start: String,
+    /// Whether it printed anything on stdout: then its bash did start.
+    printed: bool,
 }
+
+/// How much of a context block's stderr is kept to recognise a missing
+/// bash: a wrapper that could not start it says so first, in a line or
+/// two.
+const STDERR_KEPT: usize = 4096;
 
 enum Inner {
     Shell {
@@ -107,6 +118,9 @@ impl Running {
             inner,
             pipe: OutputPipe::new(secrets),
             timeout: p.timeout,
+            context: p.context.as_ref().map(|c| c.name.clone()),
+            stderr_start: String::new(),
+            printed: false,
         })
     }
 
@@ -194,10 +208,59 @@ impl Running {
             }
         }
         items.extend(outputs(self.pipe.flush(finished.is_some())));
+        if let Some(outcome) = finished.as_mut() {
+            self.no_bash(&items, outcome);
+        } else {
+            self.keep_stderr(&items);
+        }
         Batch {
             items,
             finished,
             exported,
+        }
+    }
+
+    /// Keeps the start of a context block's (redacted) stderr.
+    fn keep_stderr(&mut self, items: &[Item]) {
+        if self.context.is_none() {
+            return;
+        }
+        for item in items {
+            if let Item::Output(Stream::Stdout, text) = item {
+                self.printed |= !text.is_empty();
+            }
+            if let Item::Output(Stream::Stderr, text) = item {
+                let room = STDERR_KEPT.saturating_sub(self.stderr_start.len());
+                let cut = (0..=room.min(text.len()))
+                    .rev()
+                    .find(|i| text.is_char_boundary(*i))
+                    .unwrap_or(0);
+                self.stderr_start.push_str(&text[..cut]);
+            }
+        }
+    }
+
+    /// A context block that could not start because there is no bash
+    /// there fails saying so, not with a bare 127. Only a block that
+    /// printed nothing and whose first line of stderr says it: a script's
+    /// own `sudo bash …` failing later is the script's failure.
+    fn no_bash(&mut self, items: &[Item], outcome: &mut ActionOutcome) {
+        self.keep_stderr(items);
+        let Some(name) = &self.context else { return };
+        if self.printed {
+            return;
+        }
+        let success = outcome.exit_code == Some(0) && !outcome.timed_out;
+        let first = self
+            .stderr_start
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or_default();
+        if outcome.failure.is_none()
+            && let Some(line) = crate::exec::context::no_bash::said(success, first)
+        {
+            outcome.failure = Some(crate::exec::context::no_bash::message(name, &line));
         }
     }
 

@@ -15,6 +15,7 @@ mod support;
 mod alternatives;
 mod checklists;
 mod contexts;
+mod contexts_jump;
 mod exports;
 mod fences;
 mod gates_shell;

@@ -21,6 +21,12 @@ pub struct Sshd {
 /// None (with a note) when sshd is not installed and this is not CI; in
 /// CI its absence fails the test (`.ci/run` installs openssh-server).
 pub fn start() -> Option<Sshd> {
+    start_with("")
+}
+
+/// `start`, with more lines for its sshd_config (`LogLevel DEBUG1`, to
+/// see a bastion's forwarding).
+pub fn start_with(extra_config: &str) -> Option<Sshd> {
     if !Path::new(SSHD).exists() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -53,7 +59,7 @@ pub fn start() -> Option<Sshd> {
         format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nAuthorizedKeysFile {d}/authorized_keys\n\
              PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             StrictModes no\nUsePAM no\nPidFile {d}/sshd.pid\nAllowUsers {user}\n",
+             StrictModes no\nUsePAM no\nPidFile {d}/sshd.pid\nAllowUsers {user}\n{extra_config}",
             d = d.display()
         ),
     )
@@ -95,6 +101,47 @@ pub fn start() -> Option<Sshd> {
     Some(s)
 }
 
+/// Two servers: `target`, reached through `bastion`, and a client
+/// config (`config`, in the target's folder) with aliases `bastion` and
+/// `box2` (the target) and `lax-bastion`: the bastion with its key not
+/// known and a config that would take any new one (`accept-new`), and
+/// `127.0.0.1` for `user@127.0.0.1:port` destinations of either. The
+/// bastion logs at DEBUG1, which names each forwarding it makes.
+pub struct JumpPair {
+    pub bastion: Sshd,
+    pub target: Sshd,
+}
+
+pub fn jump_pair() -> Option<JumpPair> {
+    let bastion = start_with("LogLevel DEBUG1\nAllowTcpForwarding yes\n")?;
+    let target = start()?;
+    let config = [
+        bastion.host_entry("bastion", "known_hosts", ""),
+        bastion.host_entry(
+            "lax-bastion",
+            "empty_known_hosts",
+            "  StrictHostKeyChecking accept-new\n",
+        ),
+        target.host_entry("box2", "known_hosts", ""),
+        // `user@127.0.0.1:port` destinations: either server's key and
+        // host key.
+        format!(
+            "Host 127.0.0.1\n  IdentityFile {b}/user_key\n  IdentityFile {t}/user_key\n  IdentitiesOnly yes\n  UserKnownHostsFile {b}/known_hosts {t}/known_hosts\n",
+            b = bastion.dir.path().display(),
+            t = target.dir.path().display()
+        ),
+    ]
+    .concat();
+    std::fs::write(target.dir.path().join("config"), config).expect("pair config");
+    Some(JumpPair { bastion, target })
+}
+
+impl JumpPair {
+    pub fn config(&self) -> PathBuf {
+        self.target.config()
+    }
+}
+
 fn whoami() -> String {
     let out = Command::new("id").arg("-un").output().expect("id -un");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
@@ -103,6 +150,18 @@ fn whoami() -> String {
 impl Sshd {
     pub fn config(&self) -> PathBuf {
         self.dir.path().join("config")
+    }
+
+    /// A client config `Host` entry for this server: its port, its user
+    /// key, and `known_hosts` (a file of this server's folder) for its
+    /// host key.
+    pub fn host_entry(&self, alias: &str, known_hosts: &str, extra: &str) -> String {
+        format!(
+            "Host {alias}\n  HostName 127.0.0.1\n  Port {}\n  User {}\n  IdentityFile {d}/user_key\n  IdentitiesOnly yes\n  UserKnownHostsFile {d}/{known_hosts}\n{extra}",
+            self.port,
+            whoami(),
+            d = self.dir.path().display()
+        )
     }
 
     pub fn log(&self) -> String {

@@ -7,6 +7,8 @@
 
 pub mod crossing;
 pub mod interactive;
+mod jump;
+pub mod no_bash;
 pub mod preflight;
 pub mod ssh;
 mod stand_in;

@@ -10,7 +10,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use super::{Place, place, ssh, wrapper};
+use super::{Place, no_bash, place, ssh, wrapper};
 use crate::exec::interpreter::Interpreter;
 use crate::runbook::context::{Context, ContextKind};
 use crate::session::ContextIdentity;
@@ -125,7 +125,7 @@ async fn reach_place(
     };
     match (&ctx.kind, &place) {
         (ContextKind::Ssh { .. }, Place::Ssh { dest, jump, port }) => {
-            let (exit, found) = reach_ssh(&head, dest, jump.as_deref(), *port).await;
+            let (exit, found) = reach_ssh(&ctx.name, &head, dest, jump.as_deref(), *port).await;
             let found = found.map_err(Said).map(|(host_key, hostname, user)| Found {
                 name: ctx.name.clone(),
                 kind: "ssh",
@@ -139,11 +139,13 @@ async fn reach_place(
             (exit, found)
         }
         (_, Place::Exec(words)) => {
-            let found = probe(words).await.map_err(|said| {
-                Said(format!(
-                    "{head}: the wrapper did not run a probe there: {said}. Check that it works from this shell (`{} true`: the container or pod exists, you may exec into it), then start again; nothing was run",
+            let found = probe(words).await.map_err(|failed| match failed.no_bash {
+                Some(line) => Said(no_bash::message(&ctx.name, &line)),
+                None => Said(format!(
+                    "{head}: the wrapper did not run a probe there: {}. Check that it works from this shell (`{} true`: the container or pod exists, you may exec into it), then start again; nothing was run",
+                    failed.said,
                     ctx_words(ctx)
-                ))
+                )),
             });
             let found = found.map(|(hostname, user)| Found {
                 name: ctx.name.clone(),
@@ -176,6 +178,7 @@ fn ctx_words(ctx: &Context) -> String {
 /// Opens the shared connection (when a private socket folder exists),
 /// reads the host key ssh verified from its log, then probes through it.
 async fn reach_ssh(
+    name: &str,
     head: &str,
     dest: &str,
     jump: Option<&str>,
@@ -196,7 +199,11 @@ async fn reach_ssh(
                     "{head}: ssh did not say which host key it verified; nothing was run"
                 )),
             },
-            Err(said) => Err(unreachable(head, dest, jump, port, &said).await),
+            Err(ProbeFailed {
+                no_bash: Some(line),
+                ..
+            }) => Err(no_bash::message(name, &line)),
+            Err(failed) => Err(unreachable(head, dest, jump, port, &failed.said, false).await),
         };
         return (None, found);
     };
@@ -209,12 +216,27 @@ async fn reach_ssh(
         1..1,
         ["-v".to_string(), "-E".into(), log.display().to_string()],
     );
-    let opened = run_quiet(&master).await;
+    // What ssh says beside its log, a bastion's `ProxyCommand` included,
+    // goes to the log too, read below for the error.
+    let opened = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+    {
+        Ok(f) => run_quiet(&master, Stdio::from(f)).await,
+        Err(e) => Err(format!("cannot write {}: {e}", log.display())),
+    };
     let said = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
     if let Err(e) = opened {
         let why = format!("{e}{}", ssh_errors(&said));
-        return (None, Err(unreachable(head, dest, jump, port, &why).await));
+        // Through a bastion, a target that never showed its key was not
+        // reached: what failed was the bastion.
+        let bastion_failed = jump.is_some() && host_key_in(&said).is_none();
+        return (
+            None,
+            Err(unreachable(head, dest, jump, port, &why, bastion_failed).await),
+        );
     }
     let exit = ssh::argv(dest, jump, port, ssh::Mode::Exit);
     let Some(key) = host_key_in(&said) else {
@@ -228,16 +250,21 @@ async fn reach_ssh(
     let words = ssh::argv(dest, jump, port, ssh::Mode::Piped);
     let found = match probe(&words).await {
         Ok((hostname, user)) => Ok((key, hostname, user)),
-        Err(said) => Err(format!(
-            "{head}: the host was reached but the probe failed there: {said}. It needs bash there; nothing was run"
+        Err(ProbeFailed {
+            no_bash: Some(line),
+            ..
+        }) => Err(no_bash::message(name, &line)),
+        Err(failed) => Err(format!(
+            "{head}: the host was reached but the probe failed there: {}; nothing was run",
+            failed.said
         )),
     };
     (Some(exit), found)
 }
 
-/// Runs a command to its end within `REACH`, its output discarded; an
-/// error says how it ended.
-async fn run_quiet(argv: &[String]) -> Result<(), String> {
+/// Runs a command to its end within `REACH`, its output discarded and
+/// its standard error to `stderr`; an error says how it ended.
+async fn run_quiet(argv: &[String], stderr: Stdio) -> Result<(), String> {
     let Some((program, rest)) = argv.split_first() else {
         return Err("no command".into());
     };
@@ -245,33 +272,51 @@ async fn run_quiet(argv: &[String]) -> Result<(), String> {
     cmd.args(rest)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(stderr)
         .kill_on_drop(true);
-    let out = tokio::time::timeout(REACH, cmd.output())
+    // Not `output()`: tokio's pipes both streams whatever was set, and a
+    // bastion's `ProxyCommand` would hold them open long after the
+    // backgrounded master's parent has exited.
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+    let status = tokio::time::timeout(REACH, child.wait())
         .await
         .map_err(|_| format!("no answer within {} s", REACH.as_secs()))?
-        .map_err(|e| format!("cannot start `{program}`: {e}"))?;
-    if out.status.success() {
+        .map_err(|e| format!("lost `{program}`: {e}"))?;
+    if status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "{program} {}{}",
-            ended(out.status),
-            last_lines(&String::from_utf8_lossy(&out.stderr))
-        ))
+        Err(format!("{program} {}", ended(status)))
     }
 }
 
 /// Runs the probe through a wrapper's words and the block bootstrap:
 /// the host's or pod's name and the user, from its marked line.
-async fn probe(words: &[String]) -> Result<(String, String), String> {
+async fn probe(words: &[String]) -> Result<(String, String), ProbeFailed> {
     probe_with_stderr(words).await.map(|(h, u, _)| (h, u))
 }
 
-async fn probe_with_stderr(words: &[String]) -> Result<(String, String, String), String> {
+/// Why the probe did not answer, and, when the far side has no bash,
+/// the line that said so.
+struct ProbeFailed {
+    said: String,
+    no_bash: Option<String>,
+}
+
+impl From<String> for ProbeFailed {
+    fn from(said: String) -> Self {
+        ProbeFailed {
+            said,
+            no_bash: None,
+        }
+    }
+}
+
+async fn probe_with_stderr(words: &[String]) -> Result<(String, String, String), ProbeFailed> {
     let argv = wrapper::argv(words, Interpreter::Sh);
     let Some((program, rest)) = argv.split_first() else {
-        return Err("the context's `exec:` list is empty".into());
+        return Err(String::from("the context's `exec:` list is empty").into());
     };
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(rest)
@@ -303,11 +348,14 @@ async fn probe_with_stderr(words: &[String]) -> Result<(String, String, String),
             let (host, user) = line.split_once(' ').unwrap_or((line, ""));
             Ok((host.to_string(), user.to_string(), stderr))
         }
-        _ => Err(format!(
-            "`{program}` {}{}",
-            ended(out.status),
-            last_lines(&ssh_errors_or_all(&stderr))
-        )),
+        _ => Err(ProbeFailed {
+            said: format!(
+                "`{program}` {}{}",
+                ended(out.status),
+                last_lines(&ssh_errors_or_all(&stderr))
+            ),
+            no_bash: no_bash::said(out.status.success(), &stderr),
+        }),
     }
 }
 
@@ -358,25 +406,33 @@ fn ssh_errors_or_all(text: &str) -> String {
 }
 
 /// The error of an ssh context that could not be reached: what ssh said
-/// and what to do about it.
+/// and what to do about it (`bastion_failed`: about the `jump:` host).
 async fn unreachable(
     head: &str,
     dest: &str,
     jump: Option<&str>,
     port: Option<u16>,
     said: &str,
+    bastion_failed: bool,
 ) -> String {
+    let (server, keyed) = match jump.filter(|_| bastion_failed) {
+        Some(j) => (format!("the bastion's (`{j}`)"), bastion_host(j).await),
+        None => (
+            "the server's".to_string(),
+            resolved_host(dest, jump, port).await,
+        ),
+    };
     let advice = if said.contains("Host key verification failed")
         || said.contains("host key is known")
     {
-        let (host, port) = resolved_host(dest, jump, port).await;
+        let (host, port) = keyed;
         format!(
-            "the server's host key is not known here. Ask the host's owner for its fingerprint, compare it with `ssh-keyscan -p {port} {host} | ssh-keygen -lf -`, and only then add it: `ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts` (runsheet checks host keys strictly)"
+            "{server} host key is not known here. Ask the host's owner for its fingerprint, compare it with `ssh-keyscan -p {port} {host} | ssh-keygen -lf -`, and only then add it: `ssh-keyscan -p {port} {host} >> ~/.ssh/known_hosts` (runsheet checks host keys strictly, the bastion's too)"
         )
     } else if said.contains("IDENTIFICATION HAS CHANGED") {
-        let (host, _) = resolved_host(dest, jump, port).await;
+        let (host, _) = keyed;
         format!(
-            "the server's host key is not the one known_hosts has: the host was reinstalled, or someone is in the middle. Ask its owner; only when they confirm the new key, `ssh-keygen -R {host}` and add the new one"
+            "{server} host key is not the one known_hosts has: the host was reinstalled, or someone is in the middle. Ask its owner; only when they confirm the new key, `ssh-keygen -R {host}` and add the new one"
         )
     } else if said.contains("Permission denied") {
         "the server refused every key offered: check that your agent holds the key (`ssh-add -l`) and that the user is right; `ssh -v` shows what was offered".into()
@@ -393,6 +449,15 @@ async fn unreachable(
         format!("run `ssh {dest} true` by hand to see what fails")
     };
     format!("{head}: cannot reach it{said}. {advice}; nothing was run")
+}
+
+/// The host and port of a jump's last hop (the one that reaches the
+/// target), its config applied.
+async fn bastion_host(jump: &str) -> (String, u16) {
+    let last = jump.rsplit(',').next().unwrap_or(jump).trim();
+    let (dest, port) =
+        crate::runbook::context::ssh_destination(last).unwrap_or_else(|_| (last.to_string(), None));
+    resolved_host(&dest, None, port).await
 }
 
 /// The host and port ssh connects to for `dest`, its config applied

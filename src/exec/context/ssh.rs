@@ -4,7 +4,8 @@
 //! unattended: no password prompt in the middle of a step (`BatchMode`),
 //! host keys checked strictly (an unknown or changed key stops the step),
 //! and one shared connection per host (`ControlPath`), opened by the
-//! preflight and reused by every step.
+//! preflight and reused by every step. A `jump:` bastion gets the same
+//! (`jump`).
 
 use std::path::PathBuf;
 
@@ -48,13 +49,23 @@ pub enum Mode {
 /// The socket of this process's shared connections: one per host, for
 /// this session only (another session's master is never borrowed, and
 /// ending ours never cuts theirs).
-fn control_path(dir: &std::path::Path) -> String {
-    format!("ControlPath={}/{}-%C", dir.display(), std::process::id())
+/// A host reached through a bastion gets a socket of its own (`%C` does
+/// not cover a `ProxyCommand`).
+fn control_path(dir: &std::path::Path, jump: Option<&str>) -> String {
+    let via = jump
+        .map(|j| format!("{}-", super::jump::key(j)))
+        .unwrap_or_default();
+    format!(
+        "ControlPath={}/{}-{via}%C",
+        dir.display(),
+        std::process::id()
+    )
 }
 
-/// `ssh … DEST` with runsheet's options.
-pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, mode: Mode) -> Vec<String> {
-    let mut a: Vec<String> = vec!["ssh".into()];
+/// What every ssh of a context gets, its bastion's included: the config
+/// file, no prompt, strict host keys, a bounded connect.
+fn safety_options() -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
     if let Some(cfg) = std::env::var_os("RUNSHEET_SSH_CONFIG") {
         a.push("-F".into());
         a.push(cfg.to_string_lossy().into_owned());
@@ -67,9 +78,17 @@ pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, mode: Mode) -> Ve
         a.push("-o".into());
         a.push(opt.into());
     }
+    a
+}
+
+/// `ssh … DEST` with runsheet's options.
+pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, mode: Mode) -> Vec<String> {
+    let mut a: Vec<String> = vec!["ssh".into()];
+    let safety = safety_options();
+    a.extend(safety.iter().cloned());
     if let Some(dir) = ensure_control_dir() {
         a.push("-o".into());
-        a.push(control_path(&dir));
+        a.push(control_path(&dir, jump));
         a.push("-o".into());
         a.push(if mode == Mode::Master {
             "ControlMaster=yes".into()
@@ -89,8 +108,12 @@ pub fn argv(dest: &str, jump: Option<&str>, port: Option<u16>, mode: Mode) -> Ve
         a.push(p.to_string());
     }
     if let Some(j) = jump {
-        a.push("-J".into());
-        a.push(j.into());
+        // Not `-J`: its hop would not get `safety` (`jump`).
+        a.push("-o".into());
+        a.push(format!(
+            "ProxyCommand={}",
+            super::jump::proxy_command(j, &safety)
+        ));
     }
     match mode {
         Mode::Master => {
