@@ -207,7 +207,7 @@ impl Flow {
                     self.cancel_asked = Some(step);
                 }
                 Event::Overran { slowest_ms, .. } => self.console.overrun(slowest_ms),
-                Event::Warning(text) => eprintln!("note: {text}"),
+                Event::Warning(text) => eprintln!("warning: {text}"),
                 // The policy is the driver's; a question watches for them
                 // itself (`Console::read`).
                 Event::Signal(_) => {}

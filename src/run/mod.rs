@@ -233,6 +233,23 @@ fn kept_values(
     )
 }
 
+/// Takes the team's lock on the runbook and target in the store: `Some`
+/// with the reason when another live (or stale) session holds it.
+async fn team_lock(driver: &Driver, conninfo: &str) -> Result<Option<String>, String> {
+    use crate::store::lock::{self, Taken};
+    let client = crate::store::connect(conninfo).await?;
+    crate::store::schema::ready(&client).await?;
+    let id = crate::store::ship::session_id(driver.journal_path())?;
+    let info = driver.session().info();
+    let runbook = crate::journal::paths::runbook_slug(Path::new(&info.runbook_path));
+    Ok(
+        match lock::take(&client, &runbook, &info.target, &id).await? {
+            Taken::Held => None,
+            Taken::Busy(h) | Taken::Stale(h) => Some(h.refusal(&runbook, &info.target)),
+        },
+    )
+}
+
 /// Runs a session in the chosen front end.
 async fn drive(
     mut driver: Driver,
@@ -245,7 +262,20 @@ async fn drive(
     // write, so a store that is down or misconfigured costs nothing but a
     // warning.
     match crate::store::conninfo() {
-        Ok(Some(conninfo)) => driver.ship_to(conninfo),
+        Ok(Some(conninfo)) => {
+            match team_lock(&driver, &conninfo).await {
+                Ok(None) => {}
+                Ok(Some(busy)) => return Err(driver.refuse_start(&busy).await?),
+                Err(why) => {
+                    driver
+                        .warn(&format!(
+                            "the team's lock in the session store could not be taken ({why}): only this machine's lock guards this session"
+                        ))
+                        .await?
+                }
+            }
+            driver.ship_to(conninfo)
+        }
         Ok(None) => {}
         Err(why) => {
             driver

@@ -8,6 +8,7 @@
 //! (`config`), a libpq connection string read by the same rules as a
 //! target's database (URL or `key=value`, PG* defaults, `sslmode`).
 
+pub mod lock;
 pub mod schema;
 pub mod ship;
 pub mod status;

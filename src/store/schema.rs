@@ -7,10 +7,11 @@ use tokio_postgres::Client;
 
 /// The migrations, in order; a migration once released is never edited,
 /// a change is a new one.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "sessions and their records",
-    "CREATE TABLE runsheet.sessions (
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "sessions and their records",
+        "CREATE TABLE runsheet.sessions (
         -- The SHA-256 of the journal's first line: one session, whichever
         -- machine ships it.
         id           text PRIMARY KEY,
@@ -40,7 +41,27 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
         at         timestamptz NOT NULL,
         PRIMARY KEY (session_id, seq)
     );",
-)];
+    ),
+    (
+        2,
+        "the team's session locks",
+        "CREATE TABLE runsheet.locks (
+        -- The runbook's file name (as a machine's own lock names it) and
+        -- the target: one live session of a runbook on a target, team-wide.
+        runbook    text NOT NULL,
+        target     text NOT NULL,
+        session_id text NOT NULL,
+        host       text NOT NULL,
+        pid        integer NOT NULL,
+        holder     text NOT NULL DEFAULT session_user,
+        taken_at   timestamptz NOT NULL DEFAULT now(),
+        -- Renewed while the session lives: one that stopped renewing it
+        -- died (or lost the store) and its lock is stale.
+        beat_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (runbook, target)
+    );",
+    ),
+];
 
 /// The newest schema this runsheet knows.
 pub fn latest() -> i32 {

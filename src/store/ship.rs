@@ -72,6 +72,14 @@ pub async fn push(client: &mut Client, path: &Path) -> Result<Progress, String> 
     })
 }
 
+/// The id the store knows the journal's session by: the SHA-256 of its
+/// first line.
+pub fn session_id(path: &Path) -> Result<String, String> {
+    Ok(crate::journal::record::line_hash(
+        first_line(path)?.as_bytes(),
+    ))
+}
+
 /// The session's id (the SHA-256 of the journal's first line), recorded in
 /// the store if it is new, and where the store is in the file, checked
 /// against it: a store whose copy differs from this journal is refused.
@@ -413,6 +421,8 @@ async fn follow(
                 return Ok(0);
             };
             while ship_batch(client, id, &path, pos).await? {}
+            // The team's lock lives as long as the session ships.
+            super::lock::renew(client, id).await?;
             Ok::<u64, String>(pos.records)
         };
         match round.await {
@@ -430,6 +440,9 @@ async fn follow(
             .map(|p| p.error.is_none() && p.behind() == 0)
             .unwrap_or(false);
         if last_call && caught_up {
+            if let Some((client, id, _)) = &conn {
+                let _ = super::lock::release(client, id).await;
+            }
             return;
         }
         tokio::select! {

@@ -55,13 +55,15 @@ fn store_init_makes_the_schema_once_and_status_says_what_it_holds() {
     let out = w.run(&["store", "init"], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("schema at version 1 (applied 1 (sessions and their records))"),
+        text(&out).contains(
+            "schema at version 2 (applied 1 (sessions and their records), 2 (the team's session locks))"
+        ),
         "{}",
         text(&out)
     );
     let again = text(&w.run(&["store", "init"], ""));
     assert!(
-        again.contains("already at version 1, nothing to do"),
+        again.contains("already at version 2, nothing to do"),
         "{again}"
     );
     assert!(
@@ -70,7 +72,7 @@ fn store_init_makes_the_schema_once_and_status_says_what_it_holds() {
     );
     let status = text(&w.run(&["store", "status"], ""));
     assert!(
-        status.contains("schema    version 1")
+        status.contains("schema    version 2")
             && status.contains("sessions  0 (0 not ended), 0 records"),
         "{status}"
     );
@@ -177,4 +179,67 @@ fn a_session_that_ends_while_the_store_is_down_says_so_and_push_sends_the_rest()
     let out = w.run(&["store", "push", &journal_path], "");
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(stored(&c, &url), journal(&w));
+}
+
+/// Two machines (two data folders, two working folders) share one store:
+/// while one runs the runbook on a target, the other is refused, naming
+/// who holds it; once the first ends, the second runs.
+#[test]
+fn one_live_session_per_runbook_and_target_for_the_whole_team() {
+    let (_c, url) = store();
+    let mut alice = Workdir::new();
+    alice.set("RUNSHEET_STORE", &url);
+    let mut bob = Workdir::new();
+    bob.set("RUNSHEET_STORE", &url);
+    assert!(alice.run(&["store", "init"], "").status.success());
+    let rb_a = alice.write("team.md", RUNBOOK);
+    let rb_b = bob.write("team.md", RUNBOOK);
+    std::fs::write(bob.path().join("go1"), "").unwrap();
+    std::fs::write(bob.path().join("go2"), "").unwrap();
+    let child = alice
+        .cmd(&[
+            "run",
+            &rb_a.to_string_lossy(),
+            "--target",
+            "staging",
+            "--auto",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runsheet");
+    wait_until("alice's step 2", Duration::from_secs(20), || {
+        journal(&alice).contains("\"step\":\"2-wait\"")
+    });
+    let out = bob.auto(&rb_b, "staging");
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("another session of this runbook is running on target `staging` for the team")
+            && all.contains(&format!("pid {}", child.id())),
+        "{all}"
+    );
+    assert!(
+        !journal(&bob).contains("\"type\":\"action-started\""),
+        "bob ran a step: {all}"
+    );
+    std::fs::write(alice.path().join("go1"), "").unwrap();
+    std::fs::write(alice.path().join("go2"), "").unwrap();
+    let out = child.wait_with_output().expect("alice's session");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let bob2 = {
+        let mut w = Workdir::new();
+        w.set("RUNSHEET_STORE", &url);
+        w
+    };
+    let rb_b2 = bob2.write("team.md", RUNBOOK);
+    std::fs::write(bob2.path().join("go1"), "").unwrap();
+    std::fs::write(bob2.path().join("go2"), "").unwrap();
+    let out = bob2.auto(&rb_b2, "staging");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the lock outlived alice's session: {}",
+        text(&out)
+    );
 }
