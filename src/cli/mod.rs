@@ -4,7 +4,7 @@ mod adopt;
 pub mod check;
 mod sandbox;
 mod session;
-mod store;
+pub(crate) mod store;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -207,6 +207,22 @@ pub enum Command {
         /// The table recording applied migrations (default: schema_migrations).
         #[arg(long)]
         table: Option<String>,
+    },
+    /// Follow a session live from another machine, through the team's
+    /// store: the replay screen, at the end and following as the operator
+    /// goes on.
+    Follow {
+        /// The session's journal name (as `runsheet store status` lists
+        /// it), or with --target a runbook; none: the newest session
+        /// running.
+        what: Option<String>,
+        /// With a runbook: the newest session of it on this target.
+        #[arg(long, short)]
+        target: Option<String>,
+        /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
+        /// or `never`.
+        #[arg(long, value_enum, default_value_t = Color::Auto)]
+        color: Color,
     },
     /// The team's session store, a PostgreSQL database named by
     /// RUNSHEET_STORE or `store:` in the config file: every session's
@@ -425,6 +441,11 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             },
         ),
         Command::Store { action } => store::run(action),
+        Command::Follow {
+            what,
+            target,
+            color,
+        } => store::follow(what, target, color.enabled()),
         Command::Unlock { runbook, target } => session::unlock(&runbook, &target),
         Command::Demo {
             target,

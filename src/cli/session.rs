@@ -216,6 +216,9 @@ pub fn verify(path: &Path) -> color_eyre::Result<ExitCode> {
 }
 
 pub fn unlock(runbook: &Path, target: &str) -> color_eyre::Result<ExitCode> {
+    if let Some(said) = super::store::unlock_team(runbook, target) {
+        println!("{said}");
+    }
     let dir = match paths::journal_dir() {
         Ok(d) => d,
         Err(e) => {

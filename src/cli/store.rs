@@ -58,3 +58,61 @@ async fn act(action: StoreAction) -> Result<String, String> {
         }
     }
 }
+
+/// `runsheet unlock`'s part in the team's store, when one is set: a stale
+/// lock there is removed, a live one is left; what happened, to print.
+pub fn unlock_team(runbook: &std::path::Path, target: &str) -> Option<String> {
+    let conninfo = crate::store::conninfo().ok().flatten()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let slug = crate::journal::paths::runbook_slug(runbook);
+    let done = rt.block_on(async {
+        let client = crate::store::connect(&conninfo).await?;
+        crate::store::lock::clear_stale(&client, &slug, target).await
+    });
+    Some(match done {
+        Ok(true) => format!("removed the team's stale lock on {slug} for {target} in the store"),
+        Ok(false) => format!("no stale team lock on {slug} for {target} in the store"),
+        Err(e) => format!("the team's lock in the store was not checked: {e}"),
+    })
+}
+
+/// `runsheet follow`: the store's copy mirrored here, in the replay screen.
+pub fn follow(
+    what: Option<String>,
+    target: Option<String>,
+    color: bool,
+) -> color_eyre::Result<ExitCode> {
+    use crate::store::follow::{self, Which};
+    let which = match (what, target) {
+        (Some(runbook), Some(target)) => Which::Runbook {
+            runbook: runbook.into(),
+            target,
+        },
+        (Some(name), None) => Which::Session(name),
+        (None, Some(_)) => {
+            eprintln!(
+                "runsheet: --target goes with a runbook: `runsheet follow RUNBOOK --target T`"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        (None, None) => Which::Latest,
+    };
+    let mirror = match crate::store::required().and_then(|c| follow::start(&c, &which)) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    crate::replay::replay(
+        &mirror,
+        crate::replay::ReplayOptions {
+            follow: true,
+            color,
+            ..Default::default()
+        },
+    )
+}

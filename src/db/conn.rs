@@ -62,6 +62,24 @@ pub struct DbConfig {
     root_cert: Option<PathBuf>,
 }
 
+/// Drives a connection, passing its notifications on; ends with it.
+async fn forward_notifications<S, T>(
+    mut conn: tokio_postgres::Connection<S, T>,
+    tx: tokio::sync::mpsc::UnboundedSender<tokio_postgres::Notification>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut messages = futures::stream::poll_fn(move |cx| conn.poll_message(cx));
+    while let Some(Ok(message)) = futures::StreamExt::next(&mut messages).await {
+        if let tokio_postgres::AsyncMessage::Notification(n) = message
+            && tx.send(n).is_err()
+        {
+            return;
+        }
+    }
+}
+
 impl fmt::Debug for DbConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Never the password.
@@ -193,6 +211,30 @@ impl DbConfig {
         let (client, conn) = self.pg.connect(tls).await.map_err(fail)?;
         tokio::spawn(conn);
         Ok(client)
+    }
+
+    /// A connection whose server notifications (`LISTEN`) come out of
+    /// the receiver, for as long as the connection lives.
+    pub async fn connect_listening(
+        &self,
+    ) -> Result<
+        (
+            Client,
+            tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::Notification>,
+        ),
+        DbError,
+    > {
+        let fail = |e: tokio_postgres::Error| DbError::connect(self, e);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        if self.ssl == SslMode::Disable {
+            let (client, conn) = self.pg.connect(NoTls).await.map_err(fail)?;
+            tokio::spawn(forward_notifications(conn, tx));
+            return Ok((client, rx));
+        }
+        let tls = MakeRustlsConnect::new(self.tls_config()?);
+        let (client, conn) = self.pg.connect(tls).await.map_err(fail)?;
+        tokio::spawn(forward_notifications(conn, tx));
+        Ok((client, rx))
     }
 
     /// Asks the server to cancel what `token`'s connection is running:

@@ -8,6 +8,7 @@
 //! (`config`), a libpq connection string read by the same rules as a
 //! target's database (URL or `key=value`, PG* defaults, `sslmode`).
 
+pub mod follow;
 pub mod lock;
 pub mod schema;
 pub mod ship;
@@ -62,6 +63,31 @@ pub async fn connect(conninfo: &str) -> Result<tokio_postgres::Client, String> {
         .map_err(|e| format!("the session store ({ENV}): {e}"))?;
     match tokio::time::timeout(CONNECT_TIMEOUT, cfg.connect()).await {
         Ok(Ok(client)) => Ok(client),
+        Ok(Err(e)) => Err(format!("the session store ({}): {e}", cfg.describe())),
+        Err(_) => Err(format!(
+            "the session store ({}) did not answer within {}s",
+            cfg.describe(),
+            CONNECT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// [`connect`], with the server's notifications (`LISTEN`) coming out of
+/// the receiver.
+pub async fn connect_listening(
+    conninfo: &str,
+) -> Result<
+    (
+        tokio_postgres::Client,
+        tokio::sync::mpsc::UnboundedReceiver<tokio_postgres::Notification>,
+    ),
+    String,
+> {
+    let env = |n: &str| std::env::var(n).ok();
+    let cfg = DbConfig::parse("store", Some(conninfo), &env)
+        .map_err(|e| format!("the session store ({ENV}): {e}"))?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, cfg.connect_listening()).await {
+        Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(format!("the session store ({}): {e}", cfg.describe())),
         Err(_) => Err(format!(
             "the session store ({}) did not answer within {}s",

@@ -243,3 +243,66 @@ fn one_live_session_per_runbook_and_target_for_the_whole_team() {
         text(&out)
     );
 }
+
+/// Bob follows Alice's session from his own machine (his data folder, his
+/// terminal): the replay screen shows what she has run, and what she runs
+/// next as she runs it.
+#[test]
+fn follow_shows_a_live_session_from_another_machine() {
+    let (c, url) = store();
+    let mut alice = Workdir::new();
+    alice.set("RUNSHEET_STORE", &url);
+    assert!(alice.run(&["store", "init"], "").status.success());
+    let rb = alice.write("team.md", RUNBOOK);
+    let child = alice
+        .cmd(&[
+            "run",
+            &rb.to_string_lossy(),
+            "--target",
+            "staging",
+            "--auto",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runsheet");
+    wait_until(
+        "alice's step 2 in the store",
+        Duration::from_secs(20),
+        || stored(&c, &url).contains("\"step\":\"2-wait\""),
+    );
+    let name = alice.journals()[0]
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bob = Workdir::new();
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let t = crate::support::tmux::Tmux::new("follow");
+    t.start(&format!(
+        "cd {} && RUNSHEET_STORE={} RUNSHEET_DATA_DIR={} RUNSHEET_CONFIG={} {} follow {}",
+        quote(&bob.path().to_string_lossy()),
+        quote(&url),
+        quote(&bob.path().join("data").to_string_lossy()),
+        quote(&bob.path().join("config.yaml").to_string_lossy()),
+        quote(env!("CARGO_BIN_EXE_runsheet")),
+        quote(&name)
+    ));
+    t.wait_screen("2 wait");
+    assert!(t.screen().contains("one"), "{}", t.screen());
+    assert!(!t.screen().contains("three"), "{}", t.screen());
+    std::fs::write(alice.path().join("go1"), "").unwrap();
+    std::fs::write(alice.path().join("go2"), "").unwrap();
+    t.wait_screen("three");
+    let out = child.wait_with_output().expect("alice's session");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Bob's copy is Alice's journal, line for line.
+    let mirror = bob
+        .path()
+        .join("data")
+        .join("followed")
+        .join(format!("{name}.jsonl"));
+    wait_until("bob's copy to be whole", Duration::from_secs(10), || {
+        std::fs::read_to_string(&mirror).unwrap_or_default() == journal(&alice)
+    });
+    t.keys(&["q"]);
+}
