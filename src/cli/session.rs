@@ -325,6 +325,12 @@ pub fn history(runbook: &Path) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // The team's sessions, when there is a store: fetched beside ours.
+    if let Ok(rt) = runtime()
+        && let Some(warning) = rt.block_on(crate::store::history::refresh_configured(runbook, &dir))
+    {
+        eprintln!("warning: {warning}");
+    }
     let past = crate::history::sessions(&dir, runbook, &rb.title);
     print!("{}", crate::history::render(&rb, &past));
     Ok(ExitCode::SUCCESS)

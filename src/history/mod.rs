@@ -59,19 +59,19 @@ pub enum Ending {
 /// the runbook it holds has the same title.
 pub fn sessions(dir: &Path, runbook: &Path, title: &str) -> Vec<PastSession> {
     let prefix = format!("{}--", runbook_slug(runbook));
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "jsonl")
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&prefix))
-        })
+    let mine = of_runbook(dir, &prefix);
+    // The team's sessions the store brought (`store::history`), less those
+    // this machine has itself.
+    let names: std::collections::HashSet<_> = mine
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_owned()))
         .collect();
-    paths.sort();
+    let mut paths = mine;
+    paths.extend(
+        of_runbook(&team_dir(dir), &prefix)
+            .into_iter()
+            .filter(|p| p.file_name().is_none_or(|n| !names.contains(n))),
+    );
     let mut out: Vec<PastSession> = paths
         .iter()
         .filter_map(|p| read(p))
@@ -84,6 +84,30 @@ pub fn sessions(dir: &Path, runbook: &Path, title: &str) -> Vec<PastSession> {
         .collect();
     out.sort_by_key(|s| s.started_at);
     out
+}
+
+/// Where the team's sessions, fetched from the store, are kept beside
+/// this machine's journals in `journals`.
+pub fn team_dir(journals: &Path) -> PathBuf {
+    journals.with_file_name("team")
+}
+
+/// The journals in `dir` whose names start with `prefix`, sorted.
+fn of_runbook(dir: &Path, prefix: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "jsonl")
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(prefix))
+        })
+        .collect();
+    paths.sort();
+    paths
 }
 
 /// Folds one journal, skipping output (most of its bytes, and nothing a

@@ -189,6 +189,9 @@ pub async fn start(opts: StartOptions) -> Result<RunEnd, String> {
         _ => return Err("masking changed the first record's kind".into()),
     };
     let mut session = Session::new(rb, info.clone(), at);
+    // The team's drills count too; a store that is down is said once the
+    // session is up (its lock).
+    let _ = crate::store::history::refresh_configured(&opts.runbook, &dir).await;
     session.set_rehearsed(crate::history::rehearsed_for(
         &dir,
         &opts.runbook,
@@ -470,6 +473,7 @@ pub async fn resume(opts: ResumeOptions) -> Result<RunEnd, String> {
     })?;
     // The other sessions' times, as when it started: its own steps so far
     // are not what it expects of itself.
+    let _ = crate::store::history::refresh_configured(&runbook_path, &dir).await;
     session.set_rehearsed(crate::history::rehearsed_for(
         &dir,
         &runbook_path,

@@ -306,3 +306,33 @@ fn follow_shows_a_live_session_from_another_machine() {
     });
     t.keys(&["q"]);
 }
+
+/// Bob's `runsheet history` counts Alice's drill from the store: his
+/// machine has no journal of its own, and he sees hers, its steps timed.
+#[test]
+fn history_reads_the_teams_sessions_from_the_store() {
+    let (_c, url) = store();
+    let mut alice = Workdir::new();
+    alice.set("RUNSHEET_STORE", &url);
+    assert!(alice.run(&["store", "init"], "").status.success());
+    std::fs::write(alice.path().join("go1"), "").unwrap();
+    std::fs::write(alice.path().join("go2"), "").unwrap();
+    let rb = alice.write("team.md", RUNBOOK);
+    let out = alice.auto(&rb, "staging");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut bob = Workdir::new();
+    let alone = bob.write("team.md", RUNBOOK);
+    let before = text(&bob.run(&["history", &alone.to_string_lossy()], ""));
+    bob.set("RUNSHEET_STORE", &url);
+    let after = text(&bob.run(&["history", &alone.to_string_lossy()], ""));
+    assert_ne!(before, after, "{after}");
+    assert!(after.contains("completed"), "{after}");
+    assert!(after.contains("3 wait again"), "{after}");
+    let team = bob.path().join("data").join("team");
+    let copied: Vec<_> = std::fs::read_dir(&team)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    let copy = std::fs::read_to_string(&copied[0]).unwrap_or_default();
+    assert!(!copy.contains("\"type\":\"output\""), "output was fetched");
+}
