@@ -115,6 +115,10 @@ pub enum Command {
         /// Go on even if the runbook changed since the session started.
         #[arg(long)]
         accept_changed_runbook: bool,
+        /// Take up a session handed over from another machine: its
+        /// journal's name in the team's store (`runsheet store status`).
+        #[arg(long, value_name = "SESSION", conflicts_with = "journal")]
+        store: Option<String>,
         /// Colours: `auto` (on a terminal, unless NO_COLOR is set), `always`
         /// or `never`.
         #[arg(long, value_enum, default_value_t = Color::Auto)]
@@ -207,6 +211,17 @@ pub enum Command {
         /// The table recording applied migrations (default: schema_migrations).
         #[arg(long)]
         table: Option<String>,
+    },
+    /// Let go of a stopped session for someone else to take up from
+    /// another machine (`runsheet resume --store SESSION`): journals the
+    /// handover with its note, ships the journal to the team's store and
+    /// frees the team's lock.
+    Handover {
+        /// The session's journal; the most recent one when left out.
+        journal: Option<PathBuf>,
+        /// What the next person needs to know (journaled, in the report).
+        #[arg(long)]
+        note: String,
     },
     /// Follow a session live from another machine, through the team's
     /// store: the replay screen, at the end and following as the operator
@@ -388,14 +403,18 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             plain,
             auto,
             accept_changed_runbook,
+            store,
             color,
-        } => session::resume(
-            journal,
-            session::ui(plain, auto),
-            auto,
-            accept_changed_runbook,
-            color.enabled(),
-        ),
+        } => match store::taken_over(journal, store) {
+            Ok(journal) => session::resume(
+                journal,
+                session::ui(plain, auto),
+                auto,
+                accept_changed_runbook,
+                color.enabled(),
+            ),
+            Err(code) => Ok(code),
+        },
         Command::Verify { journal } => session::verify(&journal),
         Command::Replay {
             journal,
@@ -441,6 +460,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             },
         ),
         Command::Store { action } => store::run(action),
+        Command::Handover { journal, note } => store::handover(journal, &note),
         Command::Follow {
             what,
             target,

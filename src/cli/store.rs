@@ -116,3 +116,53 @@ pub fn follow(
         },
     )
 }
+
+/// `runsheet handover`.
+pub fn handover(journal: Option<std::path::PathBuf>, note: &str) -> color_eyre::Result<ExitCode> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let done = rt.block_on(async {
+        let dir = crate::journal::paths::journal_dir().map_err(|e| e.to_string())?;
+        let path = match journal {
+            Some(p) => std::path::absolute(&p).unwrap_or(p),
+            None => crate::journal::paths::latest_journal(&dir)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no session to hand over in {}", dir.display()))?,
+        };
+        crate::store::handover::hand_over(&path, note).await
+    });
+    match done {
+        Ok(text) => {
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+/// `resume --store SESSION`: the store's copy brought here, as the journal
+/// to resume; without it, the journal given.
+pub fn taken_over(
+    journal: Option<std::path::PathBuf>,
+    store: Option<String>,
+) -> Result<Option<std::path::PathBuf>, ExitCode> {
+    let Some(name) = store else {
+        return Ok(journal);
+    };
+    let fail = |e: String| {
+        eprintln!("runsheet: {e}");
+        ExitCode::from(2)
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    let dir = crate::journal::paths::journal_dir().map_err(|e| fail(e.to_string()))?;
+    rt.block_on(crate::store::handover::take_over(&name, &dir))
+        .map(Some)
+        .map_err(fail)
+}

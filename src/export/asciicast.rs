@@ -161,6 +161,7 @@ impl Cast<'_> {
             }
             Msg::Note { text, .. } => self.text(at, &format!("✎ note: {text}\r\n"))?,
             Msg::Warned { text } => self.text(at, &format!("⚠ warning: {text}\r\n"))?,
+            Msg::HandedOver { note, .. } => self.text(at, &format!("⇄ handed over: {note}\r\n"))?,
             Msg::Interrupted { reason } => {
                 self.text(at, &format!("\x1b[33m■ interrupted: {reason}\x1b[0m\r\n"))?;
             }

@@ -115,6 +115,15 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         ),
         Msg::Note { text, .. } => format!("note: {text}"),
         Msg::Warned { text } => format!("warning: {text}"),
+        Msg::HandedOver {
+            note,
+            operator,
+            host,
+        } => format!(
+            "handed over by {}@{}: {note}",
+            operator.as_deref().unwrap_or("?"),
+            host.as_deref().unwrap_or("?")
+        ),
         Msg::RollbackRequested { failed, rollback } => {
             format!("rollback {} after {}", title(rollback), title(failed))
         }

@@ -395,6 +395,19 @@ impl Fold {
                 step: step.clone(),
                 text: text.clone(),
             }),
+            Msg::HandedOver {
+                note,
+                operator,
+                host,
+            } => self.notes.push(Event {
+                at,
+                step: None,
+                text: format!(
+                    "handed over by {}@{}: {note}",
+                    operator.as_deref().unwrap_or("?"),
+                    host.as_deref().unwrap_or("?")
+                ),
+            }),
             Msg::Warned { text } => self.warnings.push(Event {
                 at,
                 step: None,

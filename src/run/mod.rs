@@ -53,7 +53,7 @@ pub fn sha256_hex(text: &str) -> String {
 /// Who runs the session, for the journal: `$USER` (or `$LOGNAME`) as the
 /// shell says, else the name of the account the process runs as (a cron
 /// job, `env -i`, a container without a login), else its uid.
-fn operator() -> String {
+pub(crate) fn operator() -> String {
     let env = ["USER", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
@@ -66,7 +66,7 @@ fn operator() -> String {
     })
 }
 
-fn host() -> String {
+pub(crate) fn host() -> String {
     nix::unistd::gethostname()
         .ok()
         .and_then(|h| h.into_string().ok())

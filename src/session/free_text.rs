@@ -185,6 +185,7 @@ impl Msg {
             } => f.text.push(reason),
             Msg::Note { step: _, text } => f.text.push(text),
             Msg::Warned { text } => f.text.push(text),
+            Msg::HandedOver { note, .. } => f.text.push(note),
             Msg::RollbackRequested {
                 failed: _,
                 rollback: _,
@@ -230,6 +231,11 @@ mod tests {
                 text: c(),
             },
             Msg::Warned { text: c() },
+            Msg::HandedOver {
+                note: c(),
+                operator: None,
+                host: None,
+            },
             Msg::InDoubtResolved {
                 step: "s".into(),
                 decision: Decision::Skip { reason: c() },

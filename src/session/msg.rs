@@ -169,6 +169,15 @@ pub enum Msg {
         step: Option<String>,
         text: String,
     },
+    /// The operator let go of the session for someone else to resume
+    /// (`runsheet handover`), from another machine through the store.
+    HandedOver {
+        note: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operator: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
+    },
     /// Something runsheet found before the first step and went on despite
     /// (a pair of databases it could not compare, a real host in a
     /// sandbox's values): said on screen and kept for the post-mortem.
@@ -468,6 +477,7 @@ impl Msg {
             | AlternativeChosen { .. }
             | Interrupted { .. }
             | Warned { .. }
+            | HandedOver { .. }
             | SessionEnded { .. } => None,
         }
     }

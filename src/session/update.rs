@@ -387,6 +387,17 @@ impl Session {
                 });
                 Ok(Vec::new())
             }
+            Msg::HandedOver { note, .. } => {
+                if self.running().is_some() {
+                    return reject("a session is handed over once its step has finished");
+                }
+                self.notes.push(super::state::NoteEntry {
+                    at,
+                    step: None,
+                    text: format!("handed over: {note}"),
+                });
+                Ok(Vec::new())
+            }
             Msg::Warned { text } => {
                 self.warnings.push(super::state::NoteEntry {
                     at,

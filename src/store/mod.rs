@@ -9,6 +9,7 @@
 //! target's database (URL or `key=value`, PG* defaults, `sslmode`).
 
 pub mod follow;
+pub mod handover;
 pub mod history;
 pub mod lock;
 pub mod schema;

@@ -336,3 +336,70 @@ fn history_reads_the_teams_sessions_from_the_store() {
     let copy = std::fs::read_to_string(&copied[0]).unwrap_or_default();
     assert!(!copy.contains("\"type\":\"output\""), "output was fetched");
 }
+
+/// Alice's session stops at a failure; she hands it over with a note, and
+/// Bob, on his machine, takes it up from the store: the same chain goes on
+/// in his journal and in the store, which says who handed over to whom.
+#[test]
+fn a_handover_continues_the_same_chain_on_another_machine() {
+    let (c, url) = store();
+    let rb_text = "---\ntargets:\n  staging: {}\n---\n# Team\n\n## P\n\n### 1 first\n\n```bash\necho one\n```\n\n### 2 needs the file\n\n```bash\ntest -e \"$WORK/go1\" && echo two\n```\n\n### 3 last\n\n```bash\necho three\n```\n";
+    let mut alice = Workdir::new();
+    alice.set("RUNSHEET_STORE", &url);
+    assert!(alice.run(&["store", "init"], "").status.success());
+    let rb = alice.write("team.md", rb_text);
+    let out = alice.auto(&rb, "staging");
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "step 2 should fail here: {}",
+        text(&out)
+    );
+    let out = alice.run(
+        &[
+            "handover",
+            "--note",
+            "step 2 needs go1, which only Bob's machine has",
+        ],
+        "",
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    let name = alice.journals()[0]
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    assert!(
+        said.contains(&format!("runsheet resume --store {name}")),
+        "{said}"
+    );
+    let handed = journal(&alice);
+    assert!(handed.contains("\"type\":\"handed-over\""), "{handed}");
+    assert_eq!(stored(&c, &url), handed);
+
+    let mut bob = Workdir::new();
+    bob.set("RUNSHEET_STORE", &url);
+    std::fs::write(bob.path().join("go1"), "").unwrap();
+    let out = bob.run(&["resume", "--store", &name, "--plain"], "r\n\n\n\n");
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(all.contains("three"), "{all}");
+    let mine = journal(&bob);
+    assert!(
+        mine.starts_with(&handed),
+        "bob's journal does not continue alice's"
+    );
+    assert!(
+        mine.contains("\"type\":\"resumed\"") && mine.contains("\"type\":\"session-ended\""),
+        "{mine}"
+    );
+    let bob_journal = bob.journals()[0].to_string_lossy().to_string();
+    let verified = bob.run(&["verify", &bob_journal], "");
+    assert!(verified.status.success(), "{}", text(&verified));
+    assert_eq!(stored(&c, &url), mine, "the store's copy is not bob's");
+    let report = text(&bob.run(&["report", &bob_journal, "--format", "markdown"], ""));
+    assert!(
+        report.contains("handed over by") && report.contains("only Bob's machine has"),
+        "{report}"
+    );
+}
