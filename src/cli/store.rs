@@ -3,10 +3,16 @@
 use super::StoreAction;
 use std::process::ExitCode;
 
-pub fn run(action: StoreAction) -> color_eyre::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// One thread, as the other commands: these wait on the store, nothing
+/// more.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
+        .build()
+}
+
+pub fn run(action: StoreAction) -> color_eyre::Result<ExitCode> {
+    let rt = runtime()?;
     match rt.block_on(act(action)) {
         Ok(text) => {
             print!("{text}");
@@ -63,10 +69,7 @@ async fn act(action: StoreAction) -> Result<String, String> {
 /// lock there is removed, a live one is left; what happened, to print.
 pub fn unlock_team(runbook: &std::path::Path, target: &str) -> Option<String> {
     let conninfo = crate::store::conninfo().ok().flatten()?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .ok()?;
+    let rt = runtime().ok()?;
     let slug = crate::journal::paths::runbook_slug(runbook);
     let done = rt.block_on(async {
         let client = crate::store::connect(&conninfo).await?;
@@ -119,9 +122,7 @@ pub fn follow(
 
 /// `runsheet handover`.
 pub fn handover(journal: Option<std::path::PathBuf>, note: &str) -> color_eyre::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = runtime()?;
     let done = rt.block_on(async {
         let dir = crate::journal::paths::journal_dir().map_err(|e| e.to_string())?;
         let path = match journal {
@@ -130,7 +131,8 @@ pub fn handover(journal: Option<std::path::PathBuf>, note: &str) -> color_eyre::
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("no session to hand over in {}", dir.display()))?,
         };
-        crate::store::handover::hand_over(&path, note).await
+        let who = (crate::run::operator(), crate::run::host());
+        crate::store::handover::hand_over(&path, note, who).await
     });
     match done {
         Ok(text) => {
@@ -157,10 +159,7 @@ pub fn taken_over(
         eprintln!("runsheet: {e}");
         ExitCode::from(2)
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| fail(e.to_string()))?;
+    let rt = runtime().map_err(|e| fail(e.to_string()))?;
     let dir = crate::journal::paths::journal_dir().map_err(|e| fail(e.to_string()))?;
     rt.block_on(crate::store::handover::take_over(&name, &dir))
         .map(Some)

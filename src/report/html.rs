@@ -257,21 +257,7 @@ mod tests {
     /// A pod can answer with any name: the report shows it, it never acts.
     #[test]
     fn where_commands_ran_is_in_the_page_escaped() {
-        let info = SessionInfo {
-            runbook_path: "f.md".into(),
-            runbook_hash: "h".into(),
-            runbook_text: RUNBOOK.into(),
-            target: "production".into(),
-            operator: "alice".into(),
-            host: "laptop".into(),
-            tool_version: "0.1.0".into(),
-            drill: false,
-            sandbox: false,
-            workdir: None,
-            targets: Vec::new(),
-            variables: vec![],
-            values: Default::default(),
-        };
+        let info = SessionInfo::sample("f.md", RUNBOOK, "production");
         let records = vec![
             (1_000, Msg::SessionStarted(info)),
             (

@@ -501,19 +501,8 @@ mod tests {
     #[test]
     fn comparisons_become_tables() {
         let info = SessionInfo {
-            runbook_path: "m.md".into(),
-            runbook_hash: "h".into(),
-            runbook_text: RUNBOOK.into(),
-            target: "production".into(),
-            operator: "alice".into(),
-            host: "laptop".into(),
-            tool_version: "0.1.0".into(),
             drill: true,
-            sandbox: false,
-            workdir: None,
-            targets: Vec::new(),
-            variables: vec![],
-            values: Default::default(),
+            ..SessionInfo::sample("m.md", RUNBOOK, "production")
         };
         let step = || "counts".to_string();
         let records = vec![

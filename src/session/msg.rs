@@ -251,6 +251,28 @@ pub struct SessionInfo {
     pub workdir: Option<String>,
 }
 
+#[cfg(test)]
+impl SessionInfo {
+    /// A session of `text` (at `path`) on `target`, as alice on her laptop.
+    pub(crate) fn sample(path: &str, text: &str, target: &str) -> SessionInfo {
+        SessionInfo {
+            runbook_path: path.into(),
+            runbook_hash: "h".into(),
+            runbook_text: text.into(),
+            target: target.into(),
+            operator: "alice".into(),
+            host: "laptop".into(),
+            tool_version: "0.1.0".into(),
+            drill: false,
+            sandbox: false,
+            workdir: None,
+            targets: Vec::new(),
+            variables: vec![],
+            values: Default::default(),
+        }
+    }
+}
+
 /// What guards a target, as fixed by a session's first record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetSettings {

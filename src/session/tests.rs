@@ -83,21 +83,7 @@ pub(super) fn resumed() -> Msg {
 pub(super) fn session_of(path: &str, text: &str, target: &str) -> Session {
     let parsed = parse(path, text);
     assert!(!parsed.has_errors(), "{:?}", parsed.diagnostics);
-    let info = SessionInfo {
-        runbook_path: path.into(),
-        runbook_hash: "h".into(),
-        runbook_text: text.into(),
-        target: target.into(),
-        operator: "alice".into(),
-        host: "laptop".into(),
-        tool_version: "0.1.0".into(),
-        drill: false,
-        sandbox: false,
-        workdir: None,
-        targets: Vec::new(),
-        variables: vec![],
-        values: Default::default(),
-    };
+    let info = SessionInfo::sample(path, text, target);
     Session::new(Arc::new(parsed.runbook), info, 0)
 }
 

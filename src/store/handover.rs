@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use crate::journal::{Durability, JournalWriter, lock::SessionLock};
 use crate::session::Msg;
 
-/// Appends the handover to the stopped session's journal at `path` and
-/// gives it to the store; the line to print.
-pub async fn hand_over(path: &Path, note: &str) -> Result<String, String> {
+/// Appends the handover, by `who` (operator, host), to the stopped
+/// session's journal at `path` and gives it to the store; the line to
+/// print.
+pub async fn hand_over(path: &Path, note: &str, who: (String, String)) -> Result<String, String> {
     let conninfo = super::required()?;
     if note.trim().is_empty() {
         return Err(
@@ -49,8 +50,8 @@ pub async fn hand_over(path: &Path, note: &str) -> Result<String, String> {
         .map_err(|e| e.to_string())?;
     let msg = Msg::HandedOver {
         note: note.to_string(),
-        operator: Some(crate::run::operator()),
-        host: Some(crate::run::host()),
+        operator: Some(who.0),
+        host: Some(who.1),
     };
     writer
         .append(jiff::Timestamp::now(), msg, Durability::Sync)

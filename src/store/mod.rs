@@ -60,18 +60,7 @@ pub fn describe(conninfo: &str) -> String {
 
 /// A connection to the store, within [`CONNECT_TIMEOUT`].
 pub async fn connect(conninfo: &str) -> Result<tokio_postgres::Client, String> {
-    let env = |n: &str| std::env::var(n).ok();
-    let cfg = DbConfig::parse("store", Some(conninfo), &env)
-        .map_err(|e| format!("the session store ({ENV}): {e}"))?;
-    match tokio::time::timeout(CONNECT_TIMEOUT, cfg.connect()).await {
-        Ok(Ok(client)) => Ok(client),
-        Ok(Err(e)) => Err(format!("the session store ({}): {e}", cfg.describe())),
-        Err(_) => Err(format!(
-            "the session store ({}) did not answer within {}s",
-            cfg.describe(),
-            CONNECT_TIMEOUT.as_secs()
-        )),
-    }
+    within(conninfo, |cfg| Box::pin(async move { cfg.connect().await })).await
 }
 
 /// [`connect`], with the server's notifications (`LISTEN`) coming out of
@@ -85,10 +74,26 @@ pub async fn connect_listening(
     ),
     String,
 > {
+    within(conninfo, |cfg| {
+        Box::pin(async move { cfg.connect_listening().await })
+    })
+    .await
+}
+
+type Connecting<'a, T> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<T, crate::db::conn::DbError>> + Send + 'a>,
+>;
+
+/// `how` on the store's connection settings, within [`CONNECT_TIMEOUT`],
+/// its errors said as the store's.
+async fn within<T>(
+    conninfo: &str,
+    how: impl for<'a> FnOnce(&'a DbConfig) -> Connecting<'a, T>,
+) -> Result<T, String> {
     let env = |n: &str| std::env::var(n).ok();
     let cfg = DbConfig::parse("store", Some(conninfo), &env)
         .map_err(|e| format!("the session store ({ENV}): {e}"))?;
-    match tokio::time::timeout(CONNECT_TIMEOUT, cfg.connect_listening()).await {
+    match tokio::time::timeout(CONNECT_TIMEOUT, how(&cfg)).await {
         Ok(Ok(c)) => Ok(c),
         Ok(Err(e)) => Err(format!("the session store ({}): {e}", cfg.describe())),
         Err(_) => Err(format!(

@@ -91,14 +91,7 @@ pub async fn init(client: &mut Client) -> Result<Applied, String> {
     )
     .await
     .map_err(|e| why(&e))?;
-    let have: i32 = tx
-        .query_one(
-            "SELECT coalesce(max(version), 0) FROM runsheet.schema_migrations",
-            &[],
-        )
-        .await
-        .map_err(|e| why(&e))?
-        .get(0);
+    let have = max_version(&tx).await?;
     if have > latest() {
         return Err(format!(
             "the store's schema is at version {have}, newer than this runsheet knows ({}): upgrade runsheet",
@@ -138,6 +131,11 @@ pub async fn version(client: &Client) -> Result<i32, String> {
     if !exists {
         return Ok(0);
     }
+    max_version(client).await
+}
+
+/// The newest migration applied.
+async fn max_version(client: &impl tokio_postgres::GenericClient) -> Result<i32, String> {
     Ok(client
         .query_one(
             "SELECT coalesce(max(version), 0) FROM runsheet.schema_migrations",

@@ -8,6 +8,13 @@ use std::time::{Duration, Instant};
 
 const RUNBOOK: &str = "---\ntargets:\n  staging: {}\n---\n# Team\n\n## P\n\n### 1 first\n\n```bash\necho one\n```\n\n### 2 wait\n\n```bash\nwhile [ ! -e \"$WORK/go1\" ]; do sleep 0.1; done\necho two\n```\n\n### 3 wait again\n\n```bash\nwhile [ ! -e \"$WORK/go2\" ]; do sleep 0.1; done\necho three\n```\n";
 
+/// A person's machine (its own data and working folders) on the store.
+fn member(url: &str) -> Workdir {
+    let mut w = Workdir::new();
+    w.set("RUNSHEET_STORE", url);
+    w
+}
+
 fn store() -> (Cluster, String) {
     let c = Cluster::start("store");
     let db = unique_db("team");
@@ -45,8 +52,7 @@ fn wait_until(what: &str, limit: Duration, ok: impl Fn() -> bool) {
 #[test]
 fn store_init_makes_the_schema_once_and_status_says_what_it_holds() {
     let (_c, url) = store();
-    let mut w = Workdir::new();
-    w.set("RUNSHEET_STORE", &url);
+    let w = member(&url);
     let before = text(&w.run(&["store", "status"], ""));
     assert!(
         before.contains("none yet: run `runsheet store init`"),
@@ -90,22 +96,10 @@ fn store_init_makes_the_schema_once_and_status_says_what_it_holds() {
 #[test]
 fn every_record_reaches_the_store_byte_for_byte_through_an_outage() {
     let (c, url) = store();
-    let mut w = Workdir::new();
-    w.set("RUNSHEET_STORE", &url);
+    let w = member(&url);
     assert!(w.run(&["store", "init"], "").status.success());
     let rb = w.write("team.md", RUNBOOK);
-    let child = w
-        .cmd(&[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("runsheet");
+    let child = w.background(&rb, "staging");
     // Step 2 waits; what came before is in the store.
     wait_until(
         "step 2 to start and reach the store",
@@ -156,8 +150,7 @@ fn every_record_reaches_the_store_byte_for_byte_through_an_outage() {
 #[test]
 fn a_session_that_ends_while_the_store_is_down_says_so_and_push_sends_the_rest() {
     let (c, url) = store();
-    let mut w = Workdir::new();
-    w.set("RUNSHEET_STORE", &url);
+    let w = member(&url);
     assert!(w.run(&["store", "init"], "").status.success());
     std::fs::write(w.path().join("go1"), "").unwrap();
     std::fs::write(w.path().join("go2"), "").unwrap();
@@ -187,27 +180,14 @@ fn a_session_that_ends_while_the_store_is_down_says_so_and_push_sends_the_rest()
 #[test]
 fn one_live_session_per_runbook_and_target_for_the_whole_team() {
     let (_c, url) = store();
-    let mut alice = Workdir::new();
-    alice.set("RUNSHEET_STORE", &url);
-    let mut bob = Workdir::new();
-    bob.set("RUNSHEET_STORE", &url);
+    let alice = member(&url);
+    let bob = member(&url);
     assert!(alice.run(&["store", "init"], "").status.success());
     let rb_a = alice.write("team.md", RUNBOOK);
     let rb_b = bob.write("team.md", RUNBOOK);
     std::fs::write(bob.path().join("go1"), "").unwrap();
     std::fs::write(bob.path().join("go2"), "").unwrap();
-    let child = alice
-        .cmd(&[
-            "run",
-            &rb_a.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("runsheet");
+    let child = alice.background(&rb_a, "staging");
     wait_until("alice's step 2", Duration::from_secs(20), || {
         journal(&alice).contains("\"step\":\"2-wait\"")
     });
@@ -227,11 +207,7 @@ fn one_live_session_per_runbook_and_target_for_the_whole_team() {
     std::fs::write(alice.path().join("go2"), "").unwrap();
     let out = child.wait_with_output().expect("alice's session");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let bob2 = {
-        let mut w = Workdir::new();
-        w.set("RUNSHEET_STORE", &url);
-        w
-    };
+    let bob2 = member(&url);
     let rb_b2 = bob2.write("team.md", RUNBOOK);
     std::fs::write(bob2.path().join("go1"), "").unwrap();
     std::fs::write(bob2.path().join("go2"), "").unwrap();
@@ -250,22 +226,10 @@ fn one_live_session_per_runbook_and_target_for_the_whole_team() {
 #[test]
 fn follow_shows_a_live_session_from_another_machine() {
     let (c, url) = store();
-    let mut alice = Workdir::new();
-    alice.set("RUNSHEET_STORE", &url);
+    let alice = member(&url);
     assert!(alice.run(&["store", "init"], "").status.success());
     let rb = alice.write("team.md", RUNBOOK);
-    let child = alice
-        .cmd(&[
-            "run",
-            &rb.to_string_lossy(),
-            "--target",
-            "staging",
-            "--auto",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("runsheet");
+    let child = alice.background(&rb, "staging");
     wait_until(
         "alice's step 2 in the store",
         Duration::from_secs(20),
@@ -312,8 +276,7 @@ fn follow_shows_a_live_session_from_another_machine() {
 #[test]
 fn history_reads_the_teams_sessions_from_the_store() {
     let (_c, url) = store();
-    let mut alice = Workdir::new();
-    alice.set("RUNSHEET_STORE", &url);
+    let alice = member(&url);
     assert!(alice.run(&["store", "init"], "").status.success());
     std::fs::write(alice.path().join("go1"), "").unwrap();
     std::fs::write(alice.path().join("go2"), "").unwrap();
@@ -344,8 +307,7 @@ fn history_reads_the_teams_sessions_from_the_store() {
 fn a_handover_continues_the_same_chain_on_another_machine() {
     let (c, url) = store();
     let rb_text = "---\ntargets:\n  staging: {}\n---\n# Team\n\n## P\n\n### 1 first\n\n```bash\necho one\n```\n\n### 2 needs the file\n\n```bash\ntest -e \"$WORK/go1\" && echo two\n```\n\n### 3 last\n\n```bash\necho three\n```\n";
-    let mut alice = Workdir::new();
-    alice.set("RUNSHEET_STORE", &url);
+    let alice = member(&url);
     assert!(alice.run(&["store", "init"], "").status.success());
     let rb = alice.write("team.md", rb_text);
     let out = alice.auto(&rb, "staging");
@@ -377,8 +339,7 @@ fn a_handover_continues_the_same_chain_on_another_machine() {
     assert!(handed.contains("\"type\":\"handed-over\""), "{handed}");
     assert_eq!(stored(&c, &url), handed);
 
-    let mut bob = Workdir::new();
-    bob.set("RUNSHEET_STORE", &url);
+    let bob = member(&url);
     std::fs::write(bob.path().join("go1"), "").unwrap();
     let out = bob.run(&["resume", "--store", &name, "--plain"], "r\n\n\n\n");
     let all = text(&out);

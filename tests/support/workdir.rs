@@ -87,6 +87,22 @@ impl Workdir {
         child.wait_with_output().expect("wait runsheet")
     }
 
+    /// `runsheet run RUNBOOK --target TARGET --auto` in the background,
+    /// its output kept for `wait_with_output`.
+    pub fn background(&self, runbook: &Path, target: &str) -> std::process::Child {
+        self.cmd(&[
+            "run",
+            &runbook.to_string_lossy(),
+            "--target",
+            target,
+            "--auto",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn runsheet")
+    }
+
     /// `runsheet run RUNBOOK --target TARGET --plain`, answering with `stdin`.
     pub fn plain(&self, runbook: &Path, target: &str, stdin: &str) -> Output {
         self.run(
