@@ -325,17 +325,44 @@ fn offset_of(path: &Path, n: u64) -> Result<(u64, Option<String>), String> {
 }
 
 fn count_lines(path: &Path) -> Result<u64, String> {
-    let mut file = open(path)?;
-    let mut buf = vec![0u8; 1 << 16];
-    let mut n = 0u64;
-    loop {
-        let read = file
-            .read(&mut buf)
+    let mut seen = Counted::default();
+    seen.update(path)?;
+    Ok(seen.lines)
+}
+
+/// Whole lines of a growing file, counted from where the last count
+/// stopped: a shipper round costs the new bytes, never the whole journal.
+#[derive(Default)]
+struct Counted {
+    offset: u64,
+    lines: u64,
+}
+
+impl Counted {
+    fn update(&mut self, path: &Path) -> Result<(), String> {
+        let mut file = open(path)?;
+        file.seek(SeekFrom::Start(self.offset))
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        if read == 0 {
-            return Ok(n);
+        let mut buf = vec![0u8; 1 << 16];
+        // Bytes after the last newline are read again next time.
+        let mut tail = 0u64;
+        loop {
+            let read = file
+                .read(&mut buf)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            if read == 0 {
+                self.offset -= tail;
+                return Ok(());
+            }
+            for b in &buf[..read] {
+                tail += 1;
+                if *b == b'\n' {
+                    self.lines += 1;
+                    tail = 0;
+                }
+            }
+            self.offset += read as u64;
         }
-        n += buf[..read].iter().filter(|b| **b == b'\n').count() as u64;
     }
 }
 
@@ -405,9 +432,11 @@ async fn follow(
         }
     };
     let mut conn: Option<(Client, String, Position)> = None;
+    let mut seen = Counted::default();
     loop {
         let last_call = *finishing.borrow();
-        if let Ok(n) = count_lines(&path) {
+        if seen.update(&path).is_ok() {
+            let n = seen.lines;
             set(&|p| p.local = n);
         }
         let round = async {
@@ -450,5 +479,31 @@ async fn follow(
             _ = finishing.changed() => {}
             () = tokio::time::sleep(RETRY) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_growing_file_is_counted_from_where_the_count_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        std::fs::write(&path, "a\nb\nhalf").unwrap();
+        let mut seen = Counted::default();
+        seen.update(&path).unwrap();
+        assert_eq!((seen.lines, seen.offset), (2, 4));
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        f.write_all(b" done\nc\n").unwrap();
+        seen.update(&path).unwrap();
+        assert_eq!(seen.lines, 4);
+        assert_eq!(seen.lines, count_lines(&path).unwrap());
+        seen.update(&path).unwrap();
+        assert_eq!(seen.lines, 4, "counted twice");
     }
 }
