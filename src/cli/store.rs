@@ -12,15 +12,19 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 }
 
 pub fn run(action: StoreAction) -> color_eyre::Result<ExitCode> {
-    let rt = runtime()?;
-    match rt.block_on(act(action)) {
+    Ok(said(runtime()?.block_on(act(action))))
+}
+
+/// What a store command printed: its text and success, or its error and 2.
+fn said(done: Result<String, String>) -> ExitCode {
+    match done {
         Ok(text) => {
             print!("{text}");
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("runsheet: {e}");
-            Ok(ExitCode::from(2))
+            ExitCode::from(2)
         }
     }
 }
@@ -134,16 +138,7 @@ pub fn handover(journal: Option<std::path::PathBuf>, note: &str) -> color_eyre::
         let who = (crate::run::operator(), crate::run::host());
         crate::store::handover::hand_over(&path, note, who).await
     });
-    match done {
-        Ok(text) => {
-            print!("{text}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("runsheet: {e}");
-            Ok(ExitCode::from(2))
-        }
-    }
+    Ok(said(done))
 }
 
 /// `resume --store SESSION`: the store's copy brought here, as the journal

@@ -90,6 +90,14 @@ impl Workdir {
     /// `runsheet run RUNBOOK --target TARGET --auto` in the background,
     /// its output kept for `wait_with_output`.
     pub fn background(&self, runbook: &Path, target: &str) -> std::process::Child {
+        self.auto_cmd(runbook, target)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn runsheet")
+    }
+
+    fn auto_cmd(&self, runbook: &Path, target: &str) -> Command {
         self.cmd(&[
             "run",
             &runbook.to_string_lossy(),
@@ -97,10 +105,6 @@ impl Workdir {
             target,
             "--auto",
         ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn runsheet")
     }
 
     /// `runsheet run RUNBOOK --target TARGET --plain`, answering with `stdin`.
@@ -134,18 +138,12 @@ impl Workdir {
     /// `runsheet run RUNBOOK --target TARGET --auto` in the background,
     /// its output thrown away: a session to kill.
     pub fn spawn_auto(&self, runbook: &Path, target: &str) -> std::process::Child {
-        self.cmd(&[
-            "run",
-            &runbook.to_string_lossy(),
-            "--target",
-            target,
-            "--auto",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn runsheet")
+        self.auto_cmd(runbook, target)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn runsheet")
     }
 
     pub fn journals(&self) -> Vec<PathBuf> {
