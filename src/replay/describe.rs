@@ -115,6 +115,28 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         ),
         Msg::Note { text, .. } => format!("note: {text}"),
         Msg::Warned { text } => format!("warning: {text}"),
+        Msg::ApprovalRequested {
+            step,
+            requested_by,
+            needed,
+            ..
+        } => format!(
+            "{} asks {needed} approval{} ({requested_by} asked)",
+            title(step),
+            if *needed == 1 { "" } else { "s" }
+        ),
+        Msg::Approved {
+            step,
+            approver,
+            reason,
+            ..
+        } => format!("{} approved by {approver}: {reason}", title(step)),
+        Msg::Denied {
+            step,
+            approver,
+            reason,
+            ..
+        } => format!("{} denied by {approver}: {reason}", title(step)),
         Msg::HandedOver {
             note,
             operator,

@@ -4,7 +4,7 @@
 use super::context::{self, Context, ContextSpec};
 use super::diagnostic::{Diagnostic, suggest};
 use super::duration::{DURATION_HELP, parse_duration};
-use super::model::{Sandbox, Target, Variable};
+use super::model::{MAX_APPROVALS, Sandbox, Target, Variable};
 use super::span::{LineIndex, Span};
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -52,6 +52,8 @@ struct TargetSpec {
     protected: Option<bool>,
     timeout: Option<String>,
     countdown: Option<String>,
+    /// Other people who must approve its gates (four-eyes).
+    approvals: Option<u32>,
     database: Option<String>,
     #[serde(default)]
     env: IndexMap<String, String>,
@@ -222,6 +224,20 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             protected: spec.protected.unwrap_or(name == "production"),
             timeout,
             countdown,
+            approvals: match spec.approvals {
+                Some(n) if n > MAX_APPROVALS => {
+                    diags.push(
+                        Diagnostic::error(
+                            "bad-approvals",
+                            key_span,
+                            format!("target {name} asks {n} approvals: at most {MAX_APPROVALS}"),
+                        )
+                        .with_help("`approvals:` is how many other people must approve its gates, e.g. `approvals: 1`"),
+                    );
+                    MAX_APPROVALS
+                }
+                n => n.unwrap_or(0),
+            },
             database: spec.database,
             env: spec.env.into_iter().collect(),
             description: spec.description,
@@ -378,6 +394,7 @@ pub fn builtin_targets() -> Vec<Target> {
         protected,
         timeout,
         countdown: DEFAULT_COUNTDOWN,
+        approvals: 0,
         database: None,
         env: Vec::new(),
         description: None,
@@ -421,7 +438,7 @@ fn find_value(yaml: &str, value: &str) -> Option<(usize, usize)> {
     yaml.find(value).map(|s| (s, s + value.len()))
 }
 
-const FIELDS: [&str; 23] = [
+const FIELDS: [&str; 24] = [
     "runsheet",
     "workdir",
     "setup",
@@ -440,6 +457,7 @@ const FIELDS: [&str; 23] = [
     "protected",
     "timeout",
     "countdown",
+    "approvals",
     "database",
     "env",
     "description",
@@ -484,7 +502,7 @@ fn yaml_error(source: &str, yaml_start: usize, yaml: &str, e: &serde_saphyr::Err
             .unwrap_or_default();
         d = d.with_help(format!(
             "{hint}the front matter takes runsheet, targets, variables, sandbox, contexts, workdir; \
-             a target takes protected, timeout, countdown, database, env, description, context, ssh, jump, exec; \
+             a target takes protected, timeout, countdown, approvals, database, env, description, context, ssh, jump, exec; \
              a context takes ssh, jump, exec, sandbox; \
              a variable takes secret, description, default; \
              the sandbox takes dataset, migrations, table, env, workdir, setup, buckets"

@@ -40,6 +40,10 @@ pub struct Runbook {
     pub lines: super::span::LineIndex,
 }
 
+/// More approvals than a team has people would leave a gate shut for
+/// good: a number past this is a typo.
+pub const MAX_APPROVALS: u32 = 9;
+
 /// A named environment a step runs against.
 #[derive(Clone, Debug, Serialize)]
 pub struct Target {
@@ -50,6 +54,10 @@ pub struct Target {
     pub timeout: Duration,
     /// On an unprotected target, how long a destructive step warns before it runs.
     pub countdown: Duration,
+    /// How many other people must approve its gates (four-eyes), through
+    /// the team's store (`approvals: 1`); 0: the typed name is enough.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub approvals: u32,
     /// Connection string of the target's database, usually a `$VARIABLE`.
     pub database: Option<String>,
     /// Variables this target sets for its steps (`API_URL: https://…`).
@@ -147,6 +155,10 @@ pub struct Step {
     /// phase's heading): a sandbox session passes it by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox_skip: Option<SandboxSkip>,
+    /// Approvals its gate needs (`{approvals=N}` on its or its phase's
+    /// heading), over its target's; a step that asks for any is gated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<u32>,
     /// For a rollback step: the ids of the phases it undoes.
     pub undoes: Vec<String>,
     /// True when `undoes` was read from the title ("Rollback Phase 2"),
@@ -178,6 +190,10 @@ pub struct ChecklistItem {
 }
 
 fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
     *n == 0
 }
 

@@ -11,7 +11,7 @@ use super::duration::{DURATION_HELP, Estimate, parse_estimate, parse_prose_estim
 use super::estimates::{self, Label};
 use super::frontmatter;
 use super::lint;
-use super::model::{Phase, Runbook, Step};
+use super::model::{MAX_APPROVALS, Phase, Runbook, Step};
 use super::role::{self, Role};
 use super::sandbox_skip;
 use super::span::Span;
@@ -557,8 +557,16 @@ impl Builder<'_> {
         self.check_attrs(
             attrs,
             &[
-                "id", "target", "estimate", "rollback", "role", "undoes", "context", "sandbox",
+                "id",
+                "target",
+                "estimate",
+                "rollback",
+                "role",
+                "undoes",
+                "context",
+                "sandbox",
                 "reason",
+                "approvals",
             ],
             "a phase heading",
         );
@@ -595,6 +603,7 @@ impl Builder<'_> {
             context: None,
             // Its steps are marked as the phase is, unless they say otherwise.
             sandbox_skip: sandbox_skip::read(attrs, sandbox_skip::Place::Heading, &mut self.diags),
+            approvals: self.approvals_attr(attrs),
             undoes,
             undoes_inferred: false,
         };
@@ -611,8 +620,16 @@ impl Builder<'_> {
         self.check_attrs(
             attrs,
             &[
-                "id", "target", "estimate", "undoes", "role", "rollback", "context", "sandbox",
+                "id",
+                "target",
+                "estimate",
+                "undoes",
+                "role",
+                "rollback",
+                "context",
+                "sandbox",
                 "reason",
+                "approvals",
             ],
             "a step heading",
         );
@@ -633,6 +650,9 @@ impl Builder<'_> {
                 .as_ref()
                 .and_then(|p| p.loose.sandbox_skip.clone())
         });
+        let approvals = self
+            .approvals_attr(attrs)
+            .or_else(|| self.phase.as_ref().and_then(|p| p.loose.approvals));
         let stated = self.role_attr(attrs);
         let role = stated.unwrap_or_else(|| role::of_step(phase_role, role::infer(&title)));
         let step = Step {
@@ -650,6 +670,7 @@ impl Builder<'_> {
             target: self.target_attr(attrs),
             context: self.context_attr(attrs),
             sandbox_skip,
+            approvals,
             undoes: attr(attrs, "undoes").map(list).unwrap_or(phase_undoes),
             undoes_inferred: false,
         };
@@ -912,6 +933,27 @@ impl Builder<'_> {
             );
         }
         est
+    }
+
+    /// `{approvals=N}`: how many other people approve the gate.
+    fn approvals_attr(&mut self, attrs: &[Attr]) -> Option<u32> {
+        let a = attr(attrs, "approvals")?;
+        match a.text().trim().parse::<u32>() {
+            Ok(n) if n <= MAX_APPROVALS => Some(n),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "bad-approvals",
+                        a.value_span,
+                        format!("`{}` is not a number of approvals", a.text()),
+                    )
+                    .with_help(format!(
+                        "write how many other people must approve the gate, from 0 to {MAX_APPROVALS}, e.g. {{approvals=1}}"
+                    )),
+                );
+                None
+            }
+        }
     }
 
     fn context_attr(&mut self, attrs: &[Attr]) -> Option<String> {

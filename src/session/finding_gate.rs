@@ -49,6 +49,10 @@ impl Session {
             s.guarded_at = Some(at);
             s.wrong_answer = None;
         }
+        let needed = self
+            .finding_gate(step)
+            .map_or(0, |g| self.approvals_needed(step, &g.target));
+        self.begin_four_eyes(step, needed);
         self.current = Some(step.to_string());
         self.finding_gate(step)
             .map(Effect::ShowGate)
@@ -74,6 +78,7 @@ impl Session {
             }],
             code: s.actions.iter().map(|a| a.code.clone()).collect(),
             finding: Some(f.text.clone()),
+            approvals: self.approvals_needed(step, &f.target),
         })
     }
 
@@ -88,7 +93,6 @@ impl Session {
         typed: &str,
     ) -> Option<Result<Vec<Effect>, Rejected>> {
         let gate = self.finding_gate(step)?;
-        let action = self.state(step)?.finding.as_ref()?.action;
         let typed = typed.trim();
         if typed != gate.target {
             if let Some(s) = self.steps.get_mut(step) {
@@ -100,6 +104,22 @@ impl Session {
                 target: gate.target,
             }]));
         }
+        if let Some(waiting) = self.hold_for_approvals(step) {
+            return Some(Ok(waiting));
+        }
+        Some(Ok(self.finding_passed(at, step)))
+    }
+
+    /// The finding is approved: the step goes on after the action that
+    /// found it.
+    pub(super) fn finding_passed(&mut self, at: Millis, step: &str) -> Vec<Effect> {
+        let Some(action) = self
+            .state(step)
+            .and_then(|s| s.finding.as_ref())
+            .map(|f| f.action)
+        else {
+            return Vec::new();
+        };
         if let Some(s) = self.steps.get_mut(step) {
             if let Some(f) = s.finding.take() {
                 s.approved.push(f.text);
@@ -107,6 +127,6 @@ impl Session {
             s.wrong_answer = None;
             s.status = StepStatus::Running { action };
         }
-        Some(Ok(self.action_passed(at, step, action)))
+        self.action_passed(at, step, action)
     }
 }

@@ -186,6 +186,25 @@ impl Msg {
             Msg::Note { step: _, text } => f.text.push(text),
             Msg::Warned { text } => f.text.push(text),
             Msg::HandedOver { note, .. } => f.text.push(note),
+            // Role names are the store's identifiers; the reason is typed.
+            Msg::ApprovalRequested {
+                step: _,
+                request: _,
+                requested_by: _,
+                needed: _,
+            } => {}
+            Msg::Approved {
+                step: _,
+                request: _,
+                approver: _,
+                reason,
+            }
+            | Msg::Denied {
+                step: _,
+                request: _,
+                approver: _,
+                reason,
+            } => f.text.push(reason),
             Msg::RollbackRequested {
                 failed: _,
                 rollback: _,
@@ -241,6 +260,18 @@ mod tests {
                 decision: Decision::Skip { reason: c() },
             },
             Msg::Interrupted { reason: c() },
+            Msg::Approved {
+                step: "s".into(),
+                request: 1,
+                approver: "bob".into(),
+                reason: c(),
+            },
+            Msg::Denied {
+                step: "s".into(),
+                request: 1,
+                approver: "bob".into(),
+                reason: c(),
+            },
             Msg::ActionFinished {
                 step: "s".into(),
                 action: 0,

@@ -9,6 +9,7 @@ pub mod contexts;
 pub mod display;
 pub mod exports;
 pub mod finding_gate;
+pub mod four_eyes;
 mod free_text;
 pub mod msg;
 mod not_rehearsable;
@@ -25,6 +26,8 @@ mod alternatives_tests;
 mod checklist_tests;
 #[cfg(test)]
 mod finding_gate_tests;
+#[cfg(test)]
+mod four_eyes_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -178,6 +178,31 @@ pub enum Msg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host: Option<String>,
     },
+    /// A gate that needs approvals (four-eyes) asked the team's store for
+    /// them: the request's id there, and the store role that asked, which
+    /// can never be one of the approvers.
+    ApprovalRequested {
+        step: String,
+        request: i64,
+        requested_by: String,
+        needed: u32,
+    },
+    /// Someone else approved the gate's request in the store: who, as the
+    /// store authenticated them (`session_user`), never a name typed.
+    Approved {
+        step: String,
+        request: i64,
+        approver: String,
+        reason: String,
+    },
+    /// Someone else refused it: the gate closes, and the step waits for
+    /// the operator again.
+    Denied {
+        step: String,
+        request: i64,
+        approver: String,
+        reason: String,
+    },
     /// Something runsheet found before the first step and went on despite
     /// (a pair of databases it could not compare, a real host in a
     /// sandbox's values): said on screen and kept for the post-mortem.
@@ -283,6 +308,14 @@ pub struct TargetSettings {
     /// The connection string as declared (`$PROD_DB_URL`), never its value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
+    /// Approvals its gates need (`approvals:`); absent in journals from
+    /// before four-eyes, where it was 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub approvals: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -489,6 +522,9 @@ impl Msg {
             | ConfirmedDone { step }
             | Skipped { step, .. }
             | NotRehearsable { step, .. }
+            | ApprovalRequested { step, .. }
+            | Approved { step, .. }
+            | Denied { step, .. }
             | InDoubtResolved { step, .. } => Some(step),
             Note { step, .. } => step.as_deref(),
             RollbackRequested { rollback, .. } => Some(rollback),

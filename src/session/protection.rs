@@ -24,6 +24,7 @@ pub fn settings_of(rb: &Runbook) -> Vec<TargetSettings> {
             countdown_ms: millis(t.countdown),
             timeout_ms: millis(t.timeout),
             database: t.database.clone(),
+            approvals: t.approvals,
         })
         .collect()
 }
@@ -93,6 +94,7 @@ pub fn fixed(
                     .unwrap_or_else(|| bare_target(s));
                 current.targets.push(Target {
                     protected: s.protected,
+                    approvals: s.approvals,
                     countdown: Duration::from_millis(s.countdown_ms),
                     database: s.database.clone(),
                     ..from
@@ -109,6 +111,13 @@ pub fn fixed(
                     "target `{}` stays protected: a session's protection is fixed when it starts",
                     t.name
                 ));
+            }
+            if s.approvals > t.approvals {
+                kept.push(format!(
+                    "target `{}` keeps needing {} approval(s) at its gates (the runbook now says {})",
+                    t.name, s.approvals, t.approvals
+                ));
+                t.approvals = s.approvals;
             }
             let countdown = Duration::from_millis(s.countdown_ms);
             if countdown > t.countdown {
@@ -149,6 +158,7 @@ pub fn fixed(
         }
     }
     keep_destructive(&versions, &mut current, &mut kept);
+    keep_step_approvals(&versions, &mut current, &mut kept);
     keep_gates_on_moved_actions(info, &versions, &mut current, &mut kept);
     dedup(&mut kept);
     (current, kept)
@@ -160,11 +170,35 @@ fn bare_target(s: &TargetSettings) -> Target {
         protected: s.protected,
         timeout: Duration::from_millis(s.timeout_ms),
         countdown: Duration::from_millis(s.countdown_ms),
+        approvals: s.approvals,
         database: s.database.clone(),
         env: Vec::new(),
         description: None,
         declared: true,
         context: None,
+    }
+}
+
+/// A step that asked for approvals in an earlier version asks for as many
+/// still: four-eyes is not edited away while the session is stopped.
+fn keep_step_approvals(versions: &[Runbook], current: &mut Runbook, kept: &mut Vec<Kept>) {
+    for phase in &mut current.phases {
+        for step in &mut phase.steps {
+            let most = versions
+                .iter()
+                .filter_map(|v| v.steps().find(|(_, s)| s.id == step.id))
+                .filter_map(|(_, s)| s.approvals)
+                .max();
+            if let Some(n) = most
+                && n > step.approvals.unwrap_or(0)
+            {
+                kept.push(format!(
+                    "step `{}` keeps needing {n} approval(s), as when the session started",
+                    step.id
+                ));
+                step.approvals = Some(n);
+            }
+        }
     }
 }
 

@@ -106,6 +106,8 @@ pub struct StepState {
     pub finding: Option<super::finding_gate::Finding>,
     /// Findings approved at its gate, in order.
     pub approved: Vec<String>,
+    /// The approvals its gate now shown needs and has (four-eyes).
+    pub four_eyes: Option<super::four_eyes::FourEyes>,
     /// Its blocks a sandbox session passed by in its current run (marked
     /// `sandbox=skip`): index and reason.
     pub not_rehearsed: Vec<(usize, String)>,
@@ -163,6 +165,7 @@ impl StepState {
             down_ms: 0,
             finding: None,
             approved: Vec::new(),
+            four_eyes: None,
             not_rehearsed: Vec::new(),
         }
     }

@@ -918,6 +918,7 @@ fn the_journal_form_of_every_message_is_stable() {
                 countdown_ms: 10_000,
                 timeout_ms: 600_000,
                 database: Some("$PROD_DB_URL".into()),
+                approvals: 1,
             }],
             values: [("RELEASE".to_string(), "2.4.1".to_string())].into(),
             ..info
@@ -938,6 +939,24 @@ fn the_journal_form_of_every_message_is_stable() {
         },
         Msg::GateRefused {
             step: "wipe".into(),
+        },
+        Msg::ApprovalRequested {
+            step: "wipe".into(),
+            request: 42,
+            requested_by: "alice".into(),
+            needed: 1,
+        },
+        Msg::Approved {
+            step: "wipe".into(),
+            request: 42,
+            approver: "bob".into(),
+            reason: "checked the backup".into(),
+        },
+        Msg::Denied {
+            step: "wipe".into(),
+            request: 43,
+            approver: "carol".into(),
+            reason: "not in the window".into(),
         },
         Msg::CountdownElapsed { step: "w".into() },
         Msg::CountdownCancelled { step: "w".into() },

@@ -41,6 +41,19 @@ pub enum Effect {
         typed: String,
         target: String,
     },
+    /// The target's name was typed at a gate that still waits for
+    /// approvals from other people (four-eyes).
+    AwaitingApprovals {
+        step: String,
+        missing: u32,
+    },
+    /// Someone approved or denied the gate's request.
+    ApprovalAnswered {
+        step: String,
+        approver: String,
+        approve: bool,
+        reason: String,
+    },
     /// After a failure, the operator turned to this rollback step.
     RollbackChosen {
         failed: String,
@@ -66,6 +79,8 @@ pub struct Gate {
     /// What a check found, when the gate asks to approve a finding
     /// (`finding_gate`) rather than to run a destructive step.
     pub finding: Option<String>,
+    /// Approvals from other people it needs besides the typed name.
+    pub approvals: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,6 +233,24 @@ impl Session {
                 self.set(step, StepStatus::Pending);
                 Ok(Vec::new())
             }
+            Msg::ApprovalRequested {
+                step,
+                request,
+                requested_by,
+                needed: _,
+            } => self.approval_requested(step, *request, requested_by),
+            Msg::Approved {
+                step,
+                request,
+                approver,
+                reason,
+            } => self.approved(at, step, *request, approver, reason),
+            Msg::Denied {
+                step,
+                request,
+                approver,
+                reason,
+            } => self.denied(step, *request, approver, reason),
             Msg::CountdownElapsed { step } => {
                 self.expect_status(
                     step,
@@ -637,6 +670,7 @@ impl Session {
             Guard::None => self.start_actions(at, step),
             Guard::Gate(gate) => {
                 self.set(step, StepStatus::AwaitingGate);
+                self.begin_four_eyes(step, gate.approvals);
                 vec![Effect::ShowGate(gate)]
             }
             Guard::Countdown(seconds) => {
@@ -711,6 +745,7 @@ impl Session {
                     reasons: Vec::new(),
                     code: s.actions.iter().map(|a| a.code.clone()).collect(),
                     finding: None,
+                    approvals: 0,
                 });
                 if writes {
                     g.reasons.push(GateReason {
@@ -749,6 +784,36 @@ impl Session {
                 countdown = Some(countdown.map_or(secs, |c| c.max(secs)));
             }
         }
+        // A step that asks for approvals is gated whatever its blocks:
+        // the author wants a second person to see it before it runs.
+        if gate.is_none()
+            && let Some(n) = s.approvals.filter(|n| *n > 0 && !self.info.sandbox)
+            && !s.actions.is_empty()
+        {
+            let target = s
+                .actions
+                .first()
+                .map(|a| self.action_target(phase, s, a).to_string())
+                .unwrap_or_else(|| self.info.target.clone());
+            gate = Some(Gate {
+                step: step.to_string(),
+                target,
+                reasons: vec![GateReason {
+                    rule: Rule::Attribute,
+                    why: format!(
+                        "the runbook asks {n} approval{} for this step",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    excerpt: String::new(),
+                }],
+                code: s.actions.iter().map(|a| a.code.clone()).collect(),
+                finding: None,
+                approvals: 0,
+            });
+        }
+        if let Some(g) = &mut gate {
+            g.approvals = self.approvals_needed(step, &g.target);
+        }
         match (gate, countdown) {
             (Some(g), _) => Guard::Gate(g),
             (None, Some(secs)) => Guard::Countdown(secs),
@@ -784,10 +849,13 @@ impl Session {
                 target: gate.target,
             }]);
         }
+        if let Some(waiting) = self.hold_for_approvals(step) {
+            return Ok(waiting);
+        }
         Ok(self.start_actions(at, step))
     }
 
-    fn start_actions(&mut self, at: Millis, step: &str) -> Vec<Effect> {
+    pub(super) fn start_actions(&mut self, at: Millis, step: &str) -> Vec<Effect> {
         self.current = Some(step.to_string());
         self.untick_for_new_run(step);
         if let Some(s) = self.steps.get_mut(step) {

@@ -395,6 +395,46 @@ impl App {
                     input: String::new(),
                 };
             }
+            Effect::AwaitingApprovals { step, missing } => {
+                // The name is right; the gate stays up, saying who it waits for.
+                self.hint = Some(format!(
+                    "name confirmed · waiting for {missing} approval{} from another person (`runsheet approve`) · Esc withdraws",
+                    if *missing == 1 { "" } else { "s" }
+                ));
+                self.mode = Mode::Gate {
+                    step: step.clone(),
+                    input: String::new(),
+                };
+            }
+            Effect::ApprovalAnswered {
+                step,
+                approver,
+                approve: true,
+                reason,
+            } => self.flash_info(
+                format!(
+                    "✔ {} approved by {approver}: {reason}",
+                    session.step_title(step)
+                ),
+                now_ms,
+            ),
+            Effect::ApprovalAnswered {
+                step,
+                approver,
+                approve: false,
+                reason,
+            } => {
+                self.gate = None;
+                self.hint = None;
+                self.mode = Mode::Normal;
+                self.flash_alert(
+                    format!(
+                        "✘ {} denied by {approver}: {reason}",
+                        session.step_title(step)
+                    ),
+                    now_ms,
+                );
+            }
             Effect::RollbackChosen { rollback, .. } => self.select(rollback),
             Effect::AlternativeChosen { .. } => self.alternative_chosen(session),
             Effect::Record(_) | Effect::CancelAction { .. } => {}
