@@ -1,6 +1,7 @@
 //! Command-line surface: one module per command.
 
 mod adopt;
+mod approve;
 pub mod check;
 mod sandbox;
 mod session;
@@ -222,6 +223,27 @@ pub enum Command {
         /// What the next person needs to know (journaled, in the report).
         #[arg(long)]
         note: String,
+    },
+    /// Answer a gate that needs approvals (four-eyes), as a second person:
+    /// shows what the operator's gate shows, then records your approval
+    /// or denial, with its reason, under your role in the team's store.
+    Approve {
+        /// The session's journal name (as `runsheet store status` lists
+        /// it); none: the one gate waiting, if only one is.
+        session: Option<String>,
+        /// Which request, when several gates wait (the list says).
+        #[arg(long)]
+        request: Option<i64>,
+        /// Refuse it: the gate closes and nothing runs.
+        #[arg(long)]
+        deny: bool,
+        /// Why (journaled in the operator's session, in the report); asked
+        /// for when left out.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Answer without typing the answer to confirm it.
+        #[arg(long)]
+        yes: bool,
     },
     /// Follow a session live from another machine, through the team's
     /// store: the replay screen, at the end and following as the operator
@@ -461,6 +483,19 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
         ),
         Command::Store { action } => store::run(action),
         Command::Handover { journal, note } => store::handover(journal, &note),
+        Command::Approve {
+            session,
+            request,
+            deny,
+            reason,
+            yes,
+        } => approve::run(approve::Options {
+            session,
+            request,
+            deny,
+            reason,
+            yes,
+        }),
         Command::Follow {
             what,
             target,

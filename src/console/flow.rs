@@ -174,6 +174,21 @@ impl Flow {
         while let Some(event) = self.driver.poll_event() {
             match event {
                 Event::Effect(Effect::ShowGate(g)) => self.console.gate(&g, self.driver.session()),
+                Event::Effect(Effect::AwaitingApprovals { missing, .. }) => {
+                    let name = self.driver.session_name();
+                    self.console.awaiting_approvals(missing, &name)
+                }
+                Event::Effect(Effect::ApprovalAnswered {
+                    step,
+                    approver,
+                    approve,
+                    reason,
+                }) => self.console.approval_answered(
+                    &self.driver.session().step_title(&step),
+                    &approver,
+                    approve,
+                    &reason,
+                ),
                 Event::Effect(Effect::StartCountdown { step, seconds }) => {
                     self.countdown_secs = Some(seconds);
                     self.console.countdown_details(self.driver.session(), &step);
@@ -413,7 +428,20 @@ impl Flow {
                 why,
             }));
         }
-        match self.console.ask_gate(&mut self.driver, step).await {
+        let waiting = self
+            .driver
+            .session()
+            .four_eyes(step)
+            .is_some_and(|f| f.name_typed);
+        let reply = if waiting {
+            self.console.ask_waiting(&mut self.driver).await
+        } else {
+            self.console.ask_gate(&mut self.driver, step).await
+        };
+        match reply {
+            // An approval or a denial arrived: shown, and what it started
+            // is watched to its end.
+            Reply::Moved => self.settle().await?,
             Reply::Typed(typed) => {
                 // Shown back as it is journaled: masked.
                 let shown = self.driver.secrets().redact(&typed);
@@ -422,12 +450,9 @@ impl Flow {
                     typed,
                 })
                 .await?;
-                if self
-                    .driver
-                    .session()
-                    .state(step)
-                    .is_some_and(|s| s.status == StepStatus::AwaitingGate)
-                {
+                if self.driver.session().state(step).is_some_and(|s| {
+                    s.status == StepStatus::AwaitingGate && s.wrong_answer.is_some()
+                }) {
                     self.console.mistyped(&shown);
                 }
             }

@@ -12,8 +12,8 @@ pub use stdin::read_stdin_line;
 use crate::driver::{Driver, Event, RunEnd, Sig};
 use crate::runbook::duration::format_duration;
 use crate::runbook::model::Action;
-use crate::session::display;
 use crate::session::{Gate, Session, StepStatus, Stream};
+use crate::session::{display, gate_text};
 use crate::term::Paint;
 use std::io::Write;
 use std::path::Path;
@@ -37,6 +37,9 @@ pub enum Reply {
     Quit,
     /// SIGTERM or SIGHUP arrived while waiting for an answer.
     Interrupted(String),
+    /// Something came from outside while the question waited (an
+    /// approval, a denial): show it, then ask again what fits now.
+    Moved,
 }
 
 /// Lines of a block's pasted output shown before it runs.
@@ -255,79 +258,8 @@ impl Console {
     }
 
     pub fn gate(&self, gate: &Gate, session: &Session) {
-        let p = &self.paint;
-        if let Some(finding) = &gate.finding {
-            // The check ran: what it found is the question, not its code.
-            self.line(&p.red(&format!(
-                "⚠  APPROVAL needed on {}: the check found what it guards against",
-                gate.target.to_uppercase()
-            )));
-            self.landing(session, &gate.step, &gate.target);
-            self.line(&format!("   {} {finding}", p.bold("found:")));
-            self.line("   typing the target's name approves it (journaled) and the step goes on");
-            return;
-        }
-        self.line(&p.red(&format!(
-            "⚠  DESTRUCTIVE step on {}: it needs the target's name typed to run",
-            gate.target.to_uppercase()
-        )));
-        self.landing(session, &gate.step, &gate.target);
-        self.line(&p.bold("   why it is destructive:"));
-        let values = display::Values::on_target(session, &gate.target);
-        for r in &gate.reasons {
-            let excerpt = if r.excerpt.is_empty() {
-                String::new()
-            } else {
-                format!(" — {}", values.fill(&r.excerpt))
-            };
-            self.line(&format!("   {}: {}{excerpt}", p.yellow(r.rule.id()), r.why));
-        }
-        self.shown_code(session, &gate.step, &gate.target);
-    }
-
-    /// Where a gated or counted-down step lands, as identified at the start.
-    fn landing(&self, session: &Session, step: &str, target: &str) {
-        let p = &self.paint;
-        for (i, l) in display::landings(session, step, target).iter().enumerate() {
-            let head = if i == 0 { "where it lands" } else { "also on" };
-            let protected = if l.protected { " (protected)" } else { "" };
-            self.line(&format!(
-                "   {} {}{protected}",
-                p.bold(&format!("{head}:")),
-                l.target
-            ));
-            for fact in l.lines() {
-                self.line(&format!("     {fact}"));
-            }
-        }
-    }
-
-    /// The step's commands with the values they run with (secrets `***`),
-    /// then which variable each value is.
-    fn shown_code(&self, session: &Session, step: &str, target: &str) {
-        let p = &self.paint;
-        let Some((phase, st)) = session.step(step) else {
-            return;
-        };
-        self.line(&p.bold(&format!("   what will run on {target}:")));
-        let mut named = Vec::new();
-        for a in &st.actions {
-            let values = display::Values::on_target(session, session.action_target(phase, st, a));
-            let pieces = display::code(a, &values);
-            for entry in display::legend(&pieces) {
-                if !named
-                    .iter()
-                    .any(|(n, _): &(String, display::Shown)| *n == entry.0)
-                {
-                    named.push(entry);
-                }
-            }
-            for l in display::render(&pieces).lines() {
-                self.line(&format!("   │ {l}"));
-            }
-        }
-        if !named.is_empty() {
-            self.line(&p.dim(&format!("   values: {}", display::legend_text(&named))));
+        for l in gate_text::lines(&self.paint, session, gate) {
+            self.line(&l);
         }
     }
 
@@ -367,8 +299,12 @@ impl Console {
                 self.line(&format!("   {}: {why}", p.yellow("attribute")));
             }
         }
-        self.landing(session, step, &target);
-        self.shown_code(session, step, &target);
+        for l in gate_text::landing(&self.paint, session, step, &target)
+            .into_iter()
+            .chain(gate_text::code(&self.paint, session, step, &target))
+        {
+            self.line(&l);
+        }
     }
 
     pub fn countdown_start(&self, _step: &str, seconds: u64) {
@@ -422,6 +358,43 @@ impl Console {
         self.line(&self.paint.red(&format!(
             "✋ `{typed}` is not the target's name; nothing ran (recorded in the journal)"
         )));
+    }
+
+    /// The name is right; the gate waits for other people's approvals.
+    pub fn awaiting_approvals(&self, missing: u32, session_name: &str) {
+        self.line(&self.paint.yellow(&format!(
+            "✔ name confirmed · waiting for {missing} approval{} from another person: they run `runsheet approve {session_name}`",
+            if missing == 1 { "" } else { "s" }
+        )));
+    }
+
+    pub fn approval_answered(&self, title: &str, approver: &str, approve: bool, reason: &str) {
+        let text = if approve {
+            self.paint
+                .green(&format!("✔ {title} approved by {approver}: {reason}"))
+        } else {
+            self.paint.red(&format!(
+                "✘ {title} denied by {approver}: {reason} — nothing ran; the step waits"
+            ))
+        };
+        self.line(&text);
+    }
+
+    /// While the gate waits for approvals: a line is a withdrawal only
+    /// when it says so, so that a stray Enter does not undo the wait.
+    pub async fn ask_waiting(&mut self, driver: &mut Driver) -> Reply {
+        match self
+            .text(
+                driver,
+                "waiting for approval · `withdraw` refuses the step · q quit >",
+            )
+            .await
+        {
+            Ok(a) if a == "withdraw" => Reply::No,
+            Ok(a) if a == "q" || a == "quit" => Reply::Quit,
+            Ok(_) => Reply::Moved,
+            Err(r) => r,
+        }
     }
 
     pub fn refused_gate(&self) {
@@ -552,14 +525,24 @@ impl Console {
                         self.fatal = Some(e.clone());
                         reply = Some(Reply::Interrupted(e));
                     }
+                    let mut others = Vec::new();
                     while let Some(event) = driver.poll_event() {
-                        if let Event::Signal(sig) = event {
-                            reply = Some(match sig {
-                                Sig::Int => Reply::Quit,
-                                other => Reply::Interrupted(other.describe().into()),
-                            });
+                        match event {
+                            Event::Signal(sig) => {
+                                reply = Some(match sig {
+                                    Sig::Int => Reply::Quit,
+                                    other => Reply::Interrupted(other.describe().into()),
+                                });
+                            }
+                            // Only a gate's approvals arrive while a
+                            // question waits: the flow shows them.
+                            other => others.push(other),
                         }
                     }
+                    if reply.is_none() && !others.is_empty() {
+                        reply = Some(Reply::Moved);
+                    }
+                    driver.requeue(others);
                     if let Some(reply) = reply {
                         self.unwant_line();
                         self.print("\n");

@@ -22,6 +22,7 @@ pub mod clock;
 mod contexts;
 mod end;
 mod exports;
+mod four_eyes;
 pub mod interrupt;
 pub mod signals;
 mod warnings;
@@ -99,6 +100,7 @@ pub struct Wake(Woke);
 enum Woke {
     Action(Watched),
     Signal(Sig),
+    Approval(crate::store::approvals::Answer),
 }
 
 /// How long the end of a session waits for the store to take its last
@@ -129,6 +131,10 @@ pub struct Driver {
     carry: exports::Carry,
     /// Ships each record to the team's store once it is journaled.
     shipper: Option<crate::store::ship::Shipper>,
+    /// Asks the team's store for a gate's approvals, and hears them.
+    approvals: Option<crate::store::approvals::Watcher>,
+    /// The step whose gate's approvals were asked, while it is shown.
+    asked: Option<String>,
     /// The shared ssh connections the preflight opened: they end with
     /// the driver, that is with the session.
     masters: crate::exec::context::preflight::Masters,
@@ -162,6 +168,8 @@ impl Driver {
             echo_output: false,
             carry: exports::Carry::default(),
             shipper: None,
+            approvals: None,
+            asked: None,
             masters: Default::default(),
             _lock: parts.lock,
         })
@@ -188,6 +196,7 @@ impl Driver {
     /// after the local journal.
     pub fn ship_to(&mut self, conninfo: String) {
         let path = self.journal.path().to_path_buf();
+        self.approvals_through(conninfo.clone());
         self.shipper = Some(crate::store::ship::Shipper::start(conninfo, path));
     }
 
@@ -219,6 +228,15 @@ impl Driver {
 
     pub fn auto(&self) -> bool {
         self.auto
+    }
+
+    /// The session's name: its journal's, as the store and the team say it.
+    pub fn session_name(&self) -> String {
+        self.journal
+            .path()
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
     }
 
     pub fn journal_path(&self) -> &Path {
@@ -277,6 +295,14 @@ impl Driver {
         }
     }
 
+    /// Events a front end took and did not show, put back first in line
+    /// in their order.
+    pub fn requeue(&mut self, events: Vec<Event>) {
+        for e in events.into_iter().rev() {
+            self.events.push_front(e);
+        }
+    }
+
     /// The next event queued, if any; never waits.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
@@ -297,12 +323,22 @@ impl Driver {
     /// Waits for the running action or a signal; cancel-safe (nothing is
     /// taken that a dropped wait would lose).
     pub async fn wait(&mut self) -> Wake {
+        let approvals = async {
+            match &mut self.approvals {
+                Some(w) => w.next().await,
+                None => std::future::pending().await,
+            }
+        };
         match &mut self.running {
             Some(current) => Wake(tokio::select! {
                 w = current.watch() => Woke::Action(w),
                 sig = self.signals.next() => Woke::Signal(sig),
+                a = approvals => Woke::Approval(a),
             }),
-            None => Wake(Woke::Signal(self.signals.next().await)),
+            None => Wake(tokio::select! {
+                sig = self.signals.next() => Woke::Signal(sig),
+                a = approvals => Woke::Approval(a),
+            }),
         }
     }
 
@@ -311,6 +347,7 @@ impl Driver {
     pub async fn handle(&mut self, wake: Wake) -> Result<()> {
         match wake.0 {
             Woke::Signal(sig) => self.on_signal(sig).await?,
+            Woke::Approval(answer) => self.on_answer(answer).await?,
             Woke::Action(Watched::Clock) => {
                 let now = now_ms();
                 if let Some(current) = &mut self.running
@@ -413,6 +450,7 @@ impl Driver {
         if let Some(task) = self.writer_task.take() {
             task.wait().await.map_err(|e| e.to_string())?;
         }
+        self.finish_approvals().await;
         if let Some(shipper) = self.shipper.take() {
             let left = shipper.finish(SHIP_AT_CLOSE).await;
             if left.behind() > 0 {
@@ -534,9 +572,16 @@ impl Driver {
                     self.events
                         .push_back(Event::Effect(Effect::CancelAction { step }));
                 }
-                other => self.events.push_back(Event::Effect(other)),
+                other => {
+                    if let Some(gate) = four_eyes::gate_of(&other) {
+                        let gate = gate.clone();
+                        self.gate_shown(&gate);
+                    }
+                    self.events.push_back(Event::Effect(other));
+                }
             }
         }
+        self.close_gone_request();
         Ok(())
     }
 

@@ -34,6 +34,9 @@ pub struct Report {
     pub notes: Vec<Event>,
     /// What runsheet warned of before the first step.
     pub warnings: Vec<Event>,
+    /// Four-eyes: each gate's request for approvals and every answer, who
+    /// gave it (the store's role) and why.
+    pub approvals: Vec<Event>,
     pub failures: Vec<Failure>,
     pub comparisons: Vec<Comparison>,
     pub databases: Vec<(String, DbIdentity)>,
@@ -237,6 +240,7 @@ struct Fold {
     skips: Vec<Event>,
     notes: Vec<Event>,
     warnings: Vec<Event>,
+    approvals: Vec<Event>,
     failures: Vec<Failure>,
     comparisons: Vec<Comparison>,
     interruptions: Vec<Event>,
@@ -258,6 +262,7 @@ impl Fold {
             skips: Vec::new(),
             notes: Vec::new(),
             warnings: Vec::new(),
+            approvals: Vec::new(),
             failures: Vec::new(),
             comparisons: Vec::new(),
             interruptions: Vec::new(),
@@ -408,6 +413,39 @@ impl Fold {
                     host.as_deref().unwrap_or("?")
                 ),
             }),
+            Msg::ApprovalRequested {
+                step,
+                request,
+                requested_by,
+                needed,
+            } => self.approvals.push(Event {
+                at,
+                step: Some(step.clone()),
+                text: format!(
+                    "{needed} approval{} asked by {requested_by} (request {request})",
+                    if *needed == 1 { "" } else { "s" }
+                ),
+            }),
+            Msg::Approved {
+                step,
+                approver,
+                reason,
+                ..
+            } => self.approvals.push(Event {
+                at,
+                step: Some(step.clone()),
+                text: format!("approved by {approver}: {reason}"),
+            }),
+            Msg::Denied {
+                step,
+                approver,
+                reason,
+                ..
+            } => self.approvals.push(Event {
+                at,
+                step: Some(step.clone()),
+                text: format!("denied by {approver}: {reason}"),
+            }),
             Msg::Warned { text } => self.warnings.push(Event {
                 at,
                 step: None,
@@ -505,6 +543,7 @@ impl Fold {
             skips: self.skips,
             notes: self.notes,
             warnings: self.warnings,
+            approvals: self.approvals,
             failures: self.failures,
             comparisons: self.comparisons,
             databases: session

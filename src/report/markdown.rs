@@ -20,6 +20,7 @@ pub fn render(r: &Report, src: &Source) -> String {
     coverage(&mut out, r);
     timeline(&mut out, r);
     gates(&mut out, r);
+    events(&mut out, "Approvals", &r.approvals, r, "approval");
     events(&mut out, "Alternatives", &r.choices, r, "choice");
     events(&mut out, "Skipped steps", &r.skips, r, "reason");
     events(&mut out, "Notes", &r.notes, r, "note");

@@ -11,6 +11,7 @@ pub mod exports;
 pub mod finding_gate;
 pub mod four_eyes;
 mod free_text;
+pub mod gate_text;
 pub mod msg;
 mod not_rehearsable;
 mod outcome;

@@ -8,6 +8,7 @@
 //! (`config`), a libpq connection string read by the same rules as a
 //! target's database (URL or `key=value`, PG* defaults, `sslmode`).
 
+pub mod approvals;
 pub mod follow;
 pub mod handover;
 pub mod history;

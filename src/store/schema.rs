@@ -61,6 +61,115 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         PRIMARY KEY (runbook, target)
     );",
     ),
+    (
+        3,
+        "four-eyes approvals, and the team's rights",
+        "CREATE TABLE runsheet.approval_requests (
+        id           bigserial PRIMARY KEY,
+        -- No reference to sessions: a gate may ask before the shipper
+        -- has registered its session.
+        session_id   text NOT NULL,
+        session_name text NOT NULL,
+        step         text NOT NULL,
+        step_title   text NOT NULL,
+        target       text NOT NULL,
+        needed       integer NOT NULL CHECK (needed > 0),
+        -- What the operator's gate shows, as text: what the approver reads.
+        description  text NOT NULL,
+        host         text NOT NULL,
+        -- Set by the trigger below, whatever the insert says: the role
+        -- that asked is never one that approves.
+        requested_by text NOT NULL DEFAULT session_user,
+        asked_at     timestamptz NOT NULL DEFAULT now(),
+        closed_at    timestamptz,
+        closed_why   text
+    );
+    CREATE INDEX approval_requests_open ON runsheet.approval_requests (session_id)
+        WHERE closed_at IS NULL;
+    CREATE TABLE runsheet.approvals (
+        id         bigserial PRIMARY KEY,
+        request_id bigint NOT NULL REFERENCES runsheet.approval_requests (id),
+        approve    boolean NOT NULL,
+        reason     text NOT NULL CHECK (btrim(reason) <> ''),
+        -- Set by the trigger: the store's authenticated role, never a
+        -- name typed.
+        approver   text NOT NULL DEFAULT session_user,
+        host       text NOT NULL DEFAULT '',
+        at         timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (request_id, approver)
+    );
+    CREATE FUNCTION runsheet.guard_request() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            NEW.requested_by := session_user;
+            NEW.asked_at := now();
+            NEW.closed_at := NULL;
+            NEW.closed_why := NULL;
+            RETURN NEW;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RAISE EXCEPTION 'approval requests are evidence: they are never deleted';
+        END IF;
+        IF OLD.closed_at IS NOT NULL THEN
+            RAISE EXCEPTION 'approval request % is closed already', OLD.id;
+        END IF;
+        IF (NEW.id, NEW.session_id, NEW.session_name, NEW.step, NEW.step_title, NEW.target,
+            NEW.needed, NEW.description, NEW.host, NEW.requested_by, NEW.asked_at)
+           IS DISTINCT FROM
+           (OLD.id, OLD.session_id, OLD.session_name, OLD.step, OLD.step_title, OLD.target,
+            OLD.needed, OLD.description, OLD.host, OLD.requested_by, OLD.asked_at) THEN
+            RAISE EXCEPTION 'an approval request is never edited: it is only closed';
+        END IF;
+        IF session_user <> OLD.requested_by THEN
+            RAISE EXCEPTION 'only % may close approval request %', OLD.requested_by, OLD.id;
+        END IF;
+        NEW.closed_at := now();
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER guard_request BEFORE INSERT OR UPDATE OR DELETE
+        ON runsheet.approval_requests FOR EACH ROW EXECUTE FUNCTION runsheet.guard_request();
+    CREATE FUNCTION runsheet.guard_approval() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        req runsheet.approval_requests;
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            RAISE EXCEPTION 'approvals are evidence: they are never edited or deleted';
+        END IF;
+        SELECT * INTO req FROM runsheet.approval_requests WHERE id = NEW.request_id FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'there is no approval request %', NEW.request_id;
+        END IF;
+        IF req.closed_at IS NOT NULL THEN
+            RAISE EXCEPTION 'approval request % was closed at % (%): nothing waits for it',
+                req.id, req.closed_at, coalesce(req.closed_why, 'closed');
+        END IF;
+        IF req.requested_by = session_user THEN
+            RAISE EXCEPTION 'role % asked for this approval and cannot give it: another person, connected to the store as their own role, must',
+                session_user;
+        END IF;
+        NEW.approver := session_user;
+        NEW.at := now();
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER guard_approval BEFORE INSERT OR UPDATE OR DELETE
+        ON runsheet.approvals FOR EACH ROW EXECUTE FUNCTION runsheet.guard_approval();
+    CREATE FUNCTION runsheet.announce_approval() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('runsheet_approvals', NEW.request_id::text);
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER announce_approval AFTER INSERT
+        ON runsheet.approvals FOR EACH ROW EXECUTE FUNCTION runsheet.announce_approval();
+    -- Whoever may connect to the store's database is the team: each person
+    -- as their own role, none of them needing to own anything.
+    GRANT USAGE ON SCHEMA runsheet TO PUBLIC;
+    GRANT SELECT ON runsheet.schema_migrations TO PUBLIC;
+    GRANT SELECT, INSERT, UPDATE ON runsheet.sessions, runsheet.records TO PUBLIC;
+    GRANT SELECT, INSERT, UPDATE, DELETE ON runsheet.locks TO PUBLIC;
+    GRANT SELECT, INSERT, UPDATE ON runsheet.approval_requests TO PUBLIC;
+    GRANT SELECT, INSERT ON runsheet.approvals TO PUBLIC;
+    GRANT USAGE ON SEQUENCE runsheet.approval_requests_id_seq, runsheet.approvals_id_seq TO PUBLIC;",
+    ),
 ];
 
 /// The newest schema this runsheet knows.
