@@ -162,6 +162,30 @@ impl Cast<'_> {
             Msg::Note { text, .. } => self.text(at, &format!("✎ note: {text}\r\n"))?,
             Msg::Warned { text } => self.text(at, &format!("⚠ warning: {text}\r\n"))?,
             Msg::HandedOver { note, .. } => self.text(at, &format!("⇄ handed over: {note}\r\n"))?,
+            Msg::Approved {
+                step,
+                approver,
+                reason,
+                ..
+            } => self.text(
+                at,
+                &format!(
+                    "✔ {} approved by {approver}: {reason}\r\n",
+                    self.title(step)
+                ),
+            )?,
+            Msg::Denied {
+                step,
+                approver,
+                reason,
+                ..
+            } => self.text(
+                at,
+                &format!(
+                    "\x1b[31m✘ {} denied by {approver}: {reason}\x1b[0m\r\n",
+                    self.title(step)
+                ),
+            )?,
             Msg::Interrupted { reason } => {
                 self.text(at, &format!("\x1b[33m■ interrupted: {reason}\x1b[0m\r\n"))?;
             }

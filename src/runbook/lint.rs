@@ -30,6 +30,7 @@ pub fn check(rb: &mut Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     super::fences::lint::check(rb, source, diags);
     super::hosts::check(rb, source, diags);
     super::lint_targets::check(rb, source, diags);
+    super::lint_approvals::check(rb, source, diags);
     super::lint_contexts::check(rb, diags);
     variables(rb, source, diags);
 }

@@ -114,7 +114,7 @@ fn own_variable(target: &str) -> String {
 
 /// Where target `name` is declared in the front matter: its key under
 /// `targets:`, else the front matter's first line.
-fn target_span(source: &str, name: &str) -> Span {
+pub(super) fn target_span(source: &str, name: &str) -> Span {
     let head_end = source
         .strip_prefix("---")
         .and_then(|body| body.find("\n---").map(|e| e + 3))

@@ -16,6 +16,7 @@ pub mod frontmatter;
 pub mod hosts;
 pub mod interactive;
 mod lint;
+mod lint_approvals;
 pub mod lint_contexts;
 pub mod lint_targets;
 mod lint_vars;

@@ -18,6 +18,7 @@ mod contexts;
 mod contexts_jump;
 mod exports;
 mod fences;
+mod four_eyes;
 mod gates_shell;
 mod history;
 mod interactive_rule;

@@ -567,3 +567,37 @@ fn a_command_that_never_ends_is_a_warning_unless_bounded() {
         );
     }
 }
+
+#[test]
+fn approvals_that_would_never_be_asked_are_warned_about() {
+    let src = "---\ntargets:\n  staging: { approvals: 1 }\n  production: { protected: true, approvals: 2 }\n---\n# R\n\n## P\n\n### Look {approvals=1}\n\n- [ ] look at it\n\n### Wipe\n\n```bash\nrm -rf /tmp/x\n```\n";
+    let f = only(src, "approvals-unprotected");
+    assert_eq!(f.d.severity, Severity::Warning);
+    assert_eq!(f.pointed, "staging");
+    assert!(
+        f.d.message.contains("nobody is ever asked"),
+        "{}",
+        f.d.message
+    );
+    let f = only(src, "approvals-nothing-runs");
+    assert_eq!(f.line, 10);
+}
+
+#[test]
+fn a_number_of_approvals_is_checked() {
+    let f = only(
+        &format!(
+            "{}```bash\necho\n```\n",
+            HEAD.replace("### Step", "### Step {approvals=one}")
+        ),
+        "bad-approvals",
+    );
+    assert_eq!(f.pointed, "one");
+    assert!(f.d.help.as_deref().unwrap_or("").contains("{approvals=1}"));
+    let f = only(
+        "---\ntargets:\n  production: { protected: true, approvals: 40 }\n---\n# R\n\n## P\n\n### S\n\n- [ ] a\n",
+        "bad-approvals",
+    );
+    assert!(f.d.message.contains("at most 9"), "{}", f.d.message);
+    assert!(codes("---\ntargets:\n  production: { protected: true, approvals: 1 }\n---\n# R\n\n## P\n\n### S {approvals=2}\n\n```bash\necho\n```\n").is_empty());
+}

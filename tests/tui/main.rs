@@ -16,6 +16,7 @@ mod keymap_docs;
 mod tui_checklists;
 mod tui_contexts;
 mod tui_e2e;
+mod tui_four_eyes;
 mod tui_gate_values;
 mod tui_keys;
 mod tui_not_rehearsable;

@@ -237,6 +237,39 @@ pub fn landing_lines(
     lines
 }
 
+/// Who approved, and how many are awaited: the gate opens with the name
+/// typed and the last approval, in either order.
+fn four_eyes_lines(
+    fe: &crate::session::four_eyes::FourEyes,
+    w: usize,
+    t: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "Four-eyes: {} approval{} from another person, besides the name:",
+            fe.needed,
+            if fe.needed == 1 { "" } else { "s" }
+        ),
+        t.bold(),
+    ))];
+    for a in &fe.approvals {
+        for l in wrap(&format!("  ✔ {}: {}", a.approver, a.reason), w) {
+            lines.push(Line::from(Span::raw(l)));
+        }
+    }
+    let missing = fe.missing();
+    if missing > 0 {
+        let asked = match &fe.request {
+            Some(_) => "they run `runsheet approve`",
+            None => "not asked yet: the store has not answered",
+        };
+        for l in wrap(&format!("  … waiting for {missing} more ({asked})"), w) {
+            lines.push(Line::from(Span::styled(l, t.hint())));
+        }
+    }
+    lines
+}
+
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let Mode::Gate { step, input } = &ctx.app.mode else {
         return;
@@ -298,6 +331,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         for l in wrap(hint, w) {
             bottom.push(Line::from(Span::styled(l, t.hint())));
         }
+    }
+    if let Some(fe) = s.four_eyes(step) {
+        bottom.extend(four_eyes_lines(fe, w, t));
     }
     bottom.push(Line::from(Span::styled(
         "Esc refuses to run it. Refusals and wrong names are journaled.",
