@@ -131,7 +131,7 @@ pub async fn verify(path: &Path, opts: &Options) -> Outcome {
     if opts.expect.is_none() && store.is_none() && o.code == 0 {
         let _ = writeln!(
             o.out,
-            "anchored:  no: nothing outside this file vouches for it; check it against the ticket's hash with `--expect HASH`, or set a team store"
+            "anchored:  no: neither the ticket's hash nor a team store vouches for this file: `--expect HASH` checks the hash written in the ticket"
         );
     }
     o
@@ -234,8 +234,10 @@ async fn signature(
     opts: &Options,
     o: &mut Outcome,
 ) {
+    let mut session = String::new();
     let checked = async {
         let statement = statement(path, report, store).await?;
+        session.clone_from(&statement.session);
         let allowed = sign::allowed_signers(opts.allowed_signers.as_deref())?;
         if let Some(a) = allowed.as_deref().filter(|a| !a.exists()) {
             return Err(format!(
@@ -257,12 +259,12 @@ async fn signature(
         Ok(Checked::NotThisJournal { said }) => {
             let _ = writeln!(
                 o.out,
-                "signature: BAD: {} is not a signature of this journal as it is now ({} records, final hash {}): it was changed after it was signed, or the signature is another journal's{} [ssh-keygen: {said}]",
+                "signature: BAD: {} is not a signature of this journal as it is now (session {session}, {} records, final hash {}): it was changed after it was signed, or the signature is another journal's{} [ssh-keygen: {said}]",
                 sig.display(),
                 report.records,
                 report.final_hash.as_deref().unwrap_or("none"),
                 if store.is_none() {
-                    "; a signature over the team store's approvals needs the store to check it"
+                    "; one made with the team store's approvals is checked only with the store"
                 } else {
                     ""
                 }

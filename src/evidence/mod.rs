@@ -65,13 +65,7 @@ fn tail_of(line: &[u8]) -> Option<Tail> {
     })
 }
 
-/// The command that checks a journal against the hash in a ticket.
-pub fn verify_command(journal: &Path, hash: &str) -> String {
-    format!(
-        "runsheet verify {} --expect {hash}",
-        shell_word(&journal.display().to_string())
-    )
-}
+pub use crate::journal::paths::verify_command;
 
 /// What the end of a session says about its evidence, one line each: the
 /// final hash and the command to check it later. Nothing for a journal
@@ -87,20 +81,6 @@ pub fn end_lines(journal: &Path) -> Vec<String> {
         ),
         format!("check it later: {}", verify_command(journal, &t.final_hash)),
     ]
-}
-
-/// `text` as one shell word, for a command to copy: quoted only when it
-/// needs to be.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
-    if plain {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// `~/rest` as a path in the home folder; anything else as written.
@@ -169,11 +149,5 @@ mod tests {
         assert_eq!(parse_expected(&format!(" {h}\n")), Ok(h.to_lowercase()));
         assert!(parse_expected(&h[..12]).is_err_and(|e| e.contains("64 hex digits")));
         assert!(parse_expected(&"g".repeat(64)).is_err_and(|e| e.contains("not all hex")));
-    }
-
-    #[test]
-    fn a_path_is_quoted_only_when_the_shell_would_split_it() {
-        assert_eq!(shell_word("/data/j-1.jsonl"), "/data/j-1.jsonl");
-        assert_eq!(shell_word("/my data/it's"), r"'/my data/it'\''s'");
     }
 }

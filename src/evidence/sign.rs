@@ -47,12 +47,7 @@ impl Statement {
     }
 }
 
-/// Where the signature of `journal` goes: beside it, `.sig` appended.
-pub fn sig_path(journal: &Path) -> PathBuf {
-    let mut name = journal.as_os_str().to_owned();
-    name.push(".sig");
-    PathBuf::from(name)
-}
+pub use crate::journal::paths::sig_path;
 
 fn ssh_keygen() -> Command {
     let program = std::env::var_os(SSH_KEYGEN_ENV)

@@ -64,9 +64,9 @@ fn evidence(out: &mut String, src: &Source) {
         out,
         "**Final hash:** `{hash}` ({} records, chain verified). Write it in the change ticket;          anyone can check the journal against it later:\n\n```sh\n{}\n```\n",
         src.records,
-        crate::evidence::verify_command(&src.path, hash)
+        crate::journal::paths::verify_command(&src.path, hash)
     );
-    let sig = crate::evidence::sign::sig_path(&src.path);
+    let sig = crate::journal::paths::sig_path(&src.path);
     if sig.exists() {
         let _ = writeln!(
             out,
