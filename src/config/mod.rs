@@ -142,6 +142,11 @@ mod tests {
             })
         );
         assert_eq!(c.allowed_signers.as_deref(), Some("/etc/ops/signers"));
+        let c = parse("sign: {auto: true, key: ~/.ssh/ops}\n").unwrap();
+        assert!(
+            c.sign
+                .is_some_and(|s| s.auto && s.key.as_deref() == Some("~/.ssh/ops"))
+        );
         let c = parse("allowed-signers: /x\n").unwrap();
         assert_eq!(c.allowed_signers.as_deref(), Some("/x"));
         // A typo under sign: is named, not dropped: auto-signing that is

@@ -113,7 +113,7 @@ fn said(out: &std::process::Output) -> String {
 
 fn not_found(e: std::io::Error) -> String {
     format!(
-        "cannot run ssh-keygen ({e}): signing needs OpenSSH 8.1 or later (set {SSH_KEYGEN_ENV} if it is installed elsewhere)"
+        "cannot run ssh-keygen ({e}): signing needs OpenSSH 8.2 or later (set {SSH_KEYGEN_ENV} if it is installed elsewhere)"
     )
 }
 
