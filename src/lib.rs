@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod driver;
+pub mod evidence;
 pub mod exec;
 pub mod export;
 pub mod history;

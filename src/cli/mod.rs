@@ -126,10 +126,46 @@ pub enum Command {
         color: Color,
     },
     /// Check a journal's hash chain and print its final hash, to write in
-    /// the incident ticket. Exits 1 at the first broken record.
+    /// the incident ticket; then what vouches for it from outside: the
+    /// hash from the ticket (--expect), the team store's copy (when a
+    /// store is set), the signature beside it (JOURNAL.sig). Exits 0 when
+    /// every check holds, 1 when one does not match (a broken chain, an
+    /// edited or cut journal, a bad or untrusted signature), 2 when the
+    /// file is not a journal or a check asked for could not be made.
     Verify {
         /// The journal file (.jsonl).
         journal: PathBuf,
+        /// The final hash written in the ticket, whole (64 hex digits): a
+        /// journal changed or cut since fails.
+        #[arg(long, value_name = "HASH")]
+        expect: Option<String>,
+        /// Require the team store's copy to vouch: a store that is not set
+        /// or cannot be reached fails (exit 2) instead of being a note.
+        #[arg(long)]
+        store: bool,
+        /// Require a good signature (JOURNAL.sig by an allowed signer).
+        #[arg(long)]
+        signed: bool,
+        /// The allowed-signers file (ssh-keygen's format, as git's
+        /// gpg.ssh.allowedSignersFile) that says whose key signed; default:
+        /// `allowed_signers:` in the config, git's setting, then
+        /// ~/.ssh/allowed_signers.
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+    },
+    /// Sign a journal's final hash with your SSH key (`ssh-keygen -Y sign`,
+    /// namespace `runsheet`, as git signs commits): the signature goes
+    /// beside it as JOURNAL.sig, and `runsheet verify` says who signed. A
+    /// broken journal, or one the team store's copy contradicts, is not
+    /// signed; the store's approvals are part of what is signed.
+    Sign {
+        /// The journal file (.jsonl).
+        journal: PathBuf,
+        /// The SSH private key (or a .pub whose key ssh-agent holds);
+        /// default: `sign: key:` in the config, else the first of
+        /// ~/.ssh/id_ed25519, id_ecdsa, id_rsa.
+        #[arg(long, value_name = "KEY")]
+        key: Option<PathBuf>,
     },
     /// Play a session back from its journal in the full-screen UI,
     /// read-only, as it happened: play/pause, speed, steps, seek, follow.
@@ -437,7 +473,23 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             ),
             Err(code) => Ok(code),
         },
-        Command::Verify { journal } => session::verify(&journal),
+        Command::Verify {
+            journal,
+            expect,
+            store,
+            signed,
+            allowed_signers,
+        } => session::verify(
+            &journal,
+            expect.as_deref(),
+            crate::evidence::check::Options {
+                expect: None,
+                require_store: store,
+                require_signature: signed,
+                allowed_signers,
+            },
+        ),
+        Command::Sign { journal, key } => session::sign(&journal, key.as_deref()),
         Command::Replay {
             journal,
             speed,

@@ -166,51 +166,37 @@ fn fake_token() -> String {
     hex::encode(bytes)
 }
 
-pub fn verify(path: &Path) -> color_eyre::Result<ExitCode> {
-    let report = match journal::verify(path) {
-        Ok(r) => r,
+/// `runsheet verify`: see [`crate::evidence::check`].
+pub fn verify(
+    path: &Path,
+    expect: Option<&str>,
+    mut opts: crate::evidence::check::Options,
+) -> color_eyre::Result<ExitCode> {
+    if let Some(given) = expect {
+        match crate::evidence::parse_expected(given) {
+            Ok(h) => opts.expect = Some(h),
+            Err(e) => {
+                eprintln!("runsheet: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let done = runtime()?.block_on(crate::evidence::check::verify(path, &opts));
+    print!("{}", done.out);
+    eprint!("{}", done.err);
+    Ok(ExitCode::from(done.code))
+}
+
+/// `runsheet sign`.
+pub fn sign(path: &Path, key: Option<&Path>) -> color_eyre::Result<ExitCode> {
+    match runtime()?.block_on(crate::evidence::check::sign_journal(path, key)) {
+        Ok(said) => {
+            print!("{said}");
+            Ok(ExitCode::SUCCESS)
+        }
         Err(e) => {
             eprintln!("runsheet: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    if let Some(why) = &report.not_a_journal {
-        // Nothing was vouched for: an exit of 0 here would let a wrong path
-        // in a script pass for a verified journal.
-        eprintln!(
-            "runsheet: {} is not a runsheet journal: {why}\n{}",
-            path.display(),
-            journal::verify::WHAT_A_JOURNAL_IS
-        );
-        return Ok(ExitCode::from(2));
-    }
-    match &report.first_break {
-        Some(b) => {
-            println!(
-                "{}: BROKEN at line {}{}: {}",
-                path.display(),
-                b.line,
-                b.seq.map(|s| format!(" (seq {s})")).unwrap_or_default(),
-                b.reason
-            );
-            println!(
-                "records before it are intact; everything from line {} on cannot be trusted",
-                b.line
-            );
             Ok(ExitCode::from(1))
-        }
-        None => {
-            println!("{}: intact, {} records", path.display(), report.records);
-            if let Some(h) = &report.final_hash {
-                println!("final hash: {h}");
-            }
-            if report.torn_tail {
-                println!(
-                    "note: the last line was cut short (the session died mid-write); the records before it are intact; `runsheet resume {}` repairs it",
-                    path.display()
-                );
-            }
-            Ok(ExitCode::SUCCESS)
         }
     }
 }

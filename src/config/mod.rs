@@ -25,6 +25,30 @@ pub struct Config {
     /// key=value). `RUNSHEET_STORE` overrides it.
     #[serde(default)]
     pub store: Option<String>,
+    /// How `runsheet sign` signs a journal, and whether a session signs
+    /// its own at its end.
+    #[serde(default)]
+    pub sign: Option<Sign>,
+    /// The allowed-signers file `verify` checks signatures against (the
+    /// format of ssh-keygen's ALLOWED SIGNERS, git's
+    /// `gpg.ssh.allowedSignersFile`). Both spellings are read: the
+    /// issue and git's own docs write it with an underscore.
+    #[serde(default, alias = "allowed_signers")]
+    pub allowed_signers: Option<String>,
+}
+
+/// `sign:` in the config file.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Sign {
+    /// The SSH private key (or, with ssh-agent holding it, its `.pub`);
+    /// `~/` is the home folder. Default: the first of ~/.ssh/id_ed25519,
+    /// id_ecdsa, id_rsa.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Sign the journal when a session ends.
+    #[serde(default)]
+    pub auto: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +127,32 @@ mod tests {
             c.store.as_deref(),
             Some("postgres://runsheet@db.internal/runsheet")
         );
+    }
+
+    #[test]
+    fn signing_and_allowed_signers_are_read_in_either_spelling() {
+        let c =
+            parse("sign:\n  key: ~/.ssh/ops\n  auto: true\nallowed_signers: /etc/ops/signers\n")
+                .unwrap();
+        assert_eq!(
+            c.sign,
+            Some(Sign {
+                key: Some("~/.ssh/ops".into()),
+                auto: true
+            })
+        );
+        assert_eq!(c.allowed_signers.as_deref(), Some("/etc/ops/signers"));
+        let c = parse("sign: {auto: true, key: ~/.ssh/ops}\n").unwrap();
+        assert!(
+            c.sign
+                .is_some_and(|s| s.auto && s.key.as_deref() == Some("~/.ssh/ops"))
+        );
+        let c = parse("allowed-signers: /x\n").unwrap();
+        assert_eq!(c.allowed_signers.as_deref(), Some("/x"));
+        // A typo under sign: is named, not dropped: auto-signing that is
+        // quietly off would leave no evidence where the team expects some.
+        let e = parse("sign:\n  atuo: true\n").unwrap_err();
+        assert!(e.contains("atuo"), "{e}");
     }
 
     #[test]

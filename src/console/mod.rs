@@ -501,6 +501,13 @@ impl Console {
             ));
         }
         self.line(&p.dim(&format!("  journal: {}", journal.display())));
+        // An ended session's hash is final: what goes in the ticket, and
+        // the command that checks it there later.
+        if !end.resumable() {
+            for l in crate::evidence::end_lines(journal) {
+                self.line(&format!("  {}", p.bold(&l)));
+            }
+        }
     }
 
     /// Reads one answer, watching the driver meanwhile: SIGINT means

@@ -148,6 +148,35 @@ pub(crate) fn slug(text: &str, fallback: &str) -> String {
     }
 }
 
+/// Where the signature of `journal` goes: beside it, `.sig` appended.
+pub fn sig_path(journal: &Path) -> PathBuf {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".sig");
+    PathBuf::from(name)
+}
+
+/// The command that checks a journal against the hash in a ticket.
+pub fn verify_command(journal: &Path, hash: &str) -> String {
+    format!(
+        "runsheet verify {} --expect {hash}",
+        shell_word(&journal.display().to_string())
+    )
+}
+
+/// `text` as one shell word, for a command to copy: quoted only when it
+/// needs to be.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +199,11 @@ mod tests {
         assert_eq!(slug("Prod / EU-west 1", "t"), "prod-eu-west-1");
         assert_eq!(slug("Données--clients", "t"), "donnees-clients");
         assert_eq!(slug("../..", "t"), "t");
+    }
+
+    #[test]
+    fn a_path_is_quoted_only_when_the_shell_would_split_it() {
+        assert_eq!(shell_word("/data/j-1.jsonl"), "/data/j-1.jsonl");
+        assert_eq!(shell_word("/my data/it's"), r"'/my data/it'\''s'");
     }
 }

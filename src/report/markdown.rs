@@ -16,6 +16,7 @@ pub fn render(r: &Report, src: &Source) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Post-mortem: {}\n", md(&r.title));
     integrity_banner(&mut out, src);
+    evidence(&mut out, src);
     summary(&mut out, r, src);
     coverage(&mut out, r);
     timeline(&mut out, r);
@@ -48,6 +49,30 @@ fn integrity_banner(out: &mut String, src: &Source) {
             md(reason),
             line.saturating_sub(2),
             line.saturating_sub(1)
+        );
+    }
+}
+
+/// The final hash first, where the person attaching the report to a
+/// ticket sees it, with the command that checks the journal against it:
+/// only a hash kept outside the journal catches a record edited with every
+/// later hash recomputed, or records cut off the end.
+fn evidence(out: &mut String, src: &Source) {
+    let (Integrity::Intact, Some(hash)) = (&src.integrity, &src.final_hash) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "**Final hash:** `{hash}` ({} records, chain verified). Write it in the change ticket;          anyone can check the journal against it later:\n\n```sh\n{}\n```\n",
+        src.records,
+        crate::journal::paths::verify_command(&src.path, hash)
+    );
+    let sig = crate::journal::paths::sig_path(&src.path);
+    if sig.exists() {
+        let _ = writeln!(
+            out,
+            "Signed: `{}` beside the journal; `runsheet verify` says by whom.\n",
+            md(&sig.display().to_string()).replace('`', "'")
         );
     }
 }
@@ -547,6 +572,17 @@ mod tests {
             integrity: crate::report::Integrity::Intact,
         };
         let md = render(&report, &src);
+        // The hash for the ticket comes before everything else, with the
+        // command that checks it.
+        let hash = "ab".repeat(32);
+        let top = md
+            .find(&format!("**Final hash:** `{hash}` (5 records"))
+            .unwrap_or(usize::MAX);
+        let command = format!("runsheet verify j.jsonl --expect {hash}");
+        assert!(top < md.find("| Session |").unwrap_or(0), "{md}");
+        assert!(md.contains(&command), "{md}");
+        let html = crate::report::html::render(&report, &src);
+        assert!(html.contains(&command) && html.contains(&hash), "{html}");
         assert!(md.contains("| Kind | drill (rehearsal) |"), "{md}");
         assert!(md.contains("### Counts — staging vs production"), "{md}");
         assert!(md.contains("| users | 1200 | 1198 | -2 | differ |"), "{md}");

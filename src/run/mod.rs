@@ -286,14 +286,49 @@ async fn drive(
                 .await?
         }
     }
-    if ui == Ui::Tui && !driver.auto() {
-        return crate::tui::event_loop::run(driver, color).await;
+    let path = driver.journal_path().to_path_buf();
+    let end = if ui == Ui::Tui && !driver.auto() {
+        crate::tui::event_loop::run(driver, color).await?
+    } else {
+        let console = Console::new(color, !driver.auto())
+            .map_err(|e| e.to_string())?
+            .with_secrets(driver.secrets().clone());
+        console.session_start(driver.session(), journal, resumed);
+        console::run(driver.echo_output(true), console).await?
+    };
+    if !end.resumable() {
+        auto_sign(&path).await;
     }
-    let console = Console::new(color, !driver.auto())
-        .map_err(|e| e.to_string())?
-        .with_secrets(driver.secrets().clone());
-    console.session_start(driver.session(), journal, resumed);
-    console::run(driver.echo_output(true), console).await
+    Ok(end)
+}
+
+/// Signs an ended session's journal when the config says `sign: {auto:
+/// true}`. The journal is closed and whole by now: a signature that cannot
+/// be made is a warning with the command to make it later, never a
+/// failure of the session.
+async fn auto_sign(journal: &Path) {
+    let later = format!(
+        "the journal is whole; `runsheet sign {}` signs it later",
+        journal.display()
+    );
+    match crate::config::load() {
+        Ok(c) if c.sign.as_ref().is_some_and(|s| s.auto) => {}
+        Ok(_) => return,
+        Err(e) => {
+            eprintln!(
+                "warning: not signed (sign: auto in the config file could not be read: {e}); {later}"
+            );
+            return;
+        }
+    }
+    match crate::evidence::check::sign_journal(journal, None).await {
+        Ok(said) => {
+            for l in said.lines() {
+                println!("  {l}");
+            }
+        }
+        Err(e) => eprintln!("warning: the session was not signed: {e}; {later}"),
+    }
 }
 
 /// The session a resume would take up (the journal given, else the

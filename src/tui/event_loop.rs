@@ -121,6 +121,13 @@ fn print_end(end: &RunEnd, journal: &str, coverage: &[String]) {
         text.push_str(&format!("  continue with: runsheet resume {journal}\n"));
     }
     text.push_str(&format!("  journal: {journal}\n"));
+    // An ended session's hash is final: what goes in the ticket, and the
+    // command that checks it there later.
+    if !end.resumable() {
+        for l in crate::evidence::end_lines(std::path::Path::new(journal)) {
+            text.push_str(&format!("  {l}\n"));
+        }
+    }
     let mut out = std::io::stdout();
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();

@@ -18,6 +18,7 @@ mod db_gate;
 mod db_migrations;
 mod db_sql;
 mod db_step_errors;
+mod evidence_store;
 mod four_eyes;
 mod pg_cluster;
 mod shared_database;

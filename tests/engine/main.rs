@@ -16,6 +16,7 @@ mod alternatives;
 mod checklists;
 mod contexts;
 mod contexts_jump;
+mod evidence;
 mod exports;
 mod fences;
 mod four_eyes;

@@ -4,6 +4,7 @@
 //!
 //! Each part allows dead code: a binary uses only some of what it includes.
 
+pub mod evidence;
 pub mod http_server;
 pub mod in_process;
 pub mod operator;

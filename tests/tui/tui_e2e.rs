@@ -292,3 +292,31 @@ fn an_offer_of_alternatives_is_chosen_with_its_letter() {
     assert!(!t.dir.path().join("ran-a").exists());
     t.keys(&["q"]);
 }
+
+#[test]
+fn the_end_of_a_session_shows_its_final_hash_and_how_to_check_it() {
+    let t = Tmux::new("hash");
+    let rb = t.dir.path().join("hash.md");
+    std::fs::write(
+        &rb,
+        "# Hash\n\n## P\n\n### Hello {#hello}\n\n```bash\necho hello\n```\n",
+    )
+    .unwrap();
+    t.start(&format!("run {} --target staging", rb.display()));
+    t.wait_screen("Hello");
+    t.keys(&["Enter"]);
+    t.wait_record("the step", |r| is(r, "action-finished", "hello"));
+    t.wait_screen("done in");
+    t.keys(&["q"]);
+    t.wait_record("the end", |r| r["type"] == "session-ended");
+    t.wait_screen("check it later: runsheet verify");
+    let text = std::fs::read_to_string(t.journal()).unwrap_or_default();
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(
+            text.lines().last().unwrap_or_default().as_bytes(),
+        ))
+    };
+    let screen = t.screen();
+    assert!(screen.contains(&format!("final hash: {hash}")), "{screen}");
+}
