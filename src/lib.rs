@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod adopt;
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod console;

@@ -167,6 +167,23 @@ pub enum Command {
         #[arg(long, value_name = "KEY")]
         key: Option<PathBuf>,
     },
+    /// Put a session's evidence in S3: the journal, its signature and the
+    /// report (Markdown and HTML), each read back and compared, under S3
+    /// Object Lock retention (compliance mode) where the bucket has it.
+    Archive {
+        /// The journal file (.jsonl).
+        journal: PathBuf,
+        /// `s3://bucket/prefix`; default: `archive: to:` in the config.
+        to: Option<String>,
+        /// Days nobody may delete them (compliance mode); default: the
+        /// config's `retain-days`, else the bucket's default retention.
+        #[arg(long, value_name = "DAYS")]
+        retain_days: Option<u32>,
+        /// Refuse a bucket without Object Lock instead of uploading copies
+        /// that can be deleted.
+        #[arg(long)]
+        require_lock: bool,
+    },
     /// Play a session back from its journal in the full-screen UI,
     /// read-only, as it happened: play/pause, speed, steps, seek, follow.
     Replay {
@@ -490,6 +507,12 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             },
         ),
         Command::Sign { journal, key } => session::sign(&journal, key.as_deref()),
+        Command::Archive {
+            journal,
+            to,
+            retain_days,
+            require_lock,
+        } => archive(journal, to, retain_days, require_lock),
         Command::Replay {
             journal,
             speed,
@@ -560,6 +583,48 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             auto,
             color,
         } => session::demo(target, session::ui(plain, auto), auto, color.enabled()),
+    }
+}
+
+/// `runsheet archive`: the destination and retention from the flags, else
+/// the config's `archive:`.
+fn archive(
+    journal: PathBuf,
+    to: Option<String>,
+    retain_days: Option<u32>,
+    require_lock: bool,
+) -> color_eyre::Result<ExitCode> {
+    let config = match crate::config::load() {
+        Ok(c) => c.archive,
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let Some(to) = to.or_else(|| config.as_ref().map(|c| c.to.clone())) else {
+        eprintln!(
+            "runsheet: where to? give s3://bucket/prefix, or `archive: {{to: s3://bucket/prefix}}` in the config file"
+        );
+        return Ok(ExitCode::from(2));
+    };
+    let a = crate::archive::Archive {
+        journal,
+        to,
+        retain_days: retain_days.or_else(|| config.as_ref().and_then(|c| c.retain_days)),
+        require_lock: require_lock || config.as_ref().is_some_and(|c| c.require_lock),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    match rt.block_on(crate::archive::archive(&a)) {
+        Ok(said) => {
+            print!("{said}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("runsheet: {e}");
+            Ok(ExitCode::from(2))
+        }
     }
 }
 

@@ -35,6 +35,28 @@ pub struct Config {
     /// issue and git's own docs write it with an underscore.
     #[serde(default, alias = "allowed_signers")]
     pub allowed_signers: Option<String>,
+    /// Where `runsheet archive` puts a session's evidence, and whether a
+    /// session archives itself at its end.
+    #[serde(default)]
+    pub archive: Option<ArchiveTo>,
+}
+
+/// `archive:` in the config file.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ArchiveTo {
+    /// `s3://bucket/prefix`.
+    pub to: String,
+    /// Days of compliance retention where the bucket has Object Lock;
+    /// none: the bucket's default rule.
+    #[serde(default, alias = "retain_days")]
+    pub retain_days: Option<u32>,
+    /// Refuse a bucket without Object Lock.
+    #[serde(default, alias = "require_lock")]
+    pub require_lock: bool,
+    /// Archive each session that ends (after signing it, when it signs).
+    #[serde(default)]
+    pub auto: bool,
 }
 
 /// `sign:` in the config file.

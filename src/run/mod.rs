@@ -298,8 +298,36 @@ async fn drive(
     };
     if !end.resumable() {
         auto_sign(&path).await;
+        auto_archive(&path).await;
     }
     Ok(end)
+}
+
+/// Archives an ended session when the config says `archive: {auto: true}`:
+/// after its signature, so the signature goes too. A failure is a warning
+/// with the command to do it later.
+async fn auto_archive(journal: &Path) {
+    let Ok(Some(to)) = crate::config::load().map(|c| c.archive.filter(|a| a.auto)) else {
+        return;
+    };
+    let a = crate::archive::Archive {
+        journal: journal.to_path_buf(),
+        to: to.to.clone(),
+        retain_days: to.retain_days,
+        require_lock: to.require_lock,
+    };
+    match crate::archive::archive(&a).await {
+        Ok(said) => {
+            for l in said.lines() {
+                println!("  {l}");
+            }
+        }
+        Err(e) => eprintln!(
+            "warning: the session was not archived: {e}; `runsheet archive {} {}` archives it later",
+            journal.display(),
+            to.to
+        ),
+    }
 }
 
 /// Signs an ended session's journal when the config says `sign: {auto:

@@ -26,8 +26,18 @@ pub struct Conn {
 }
 
 pub async fn connect(native: &StepCtx) -> Result<Conn, S3Error> {
-    let var = |name: &str| native.var(name).filter(|v| !v.trim().is_empty());
-    let target = native.target.clone();
+    let in_step = native.env.iter().any(|(k, _)| k == "AWS_ACCESS_KEY_ID");
+    connect_with(&|name| native.var(name), native.target.clone(), in_step).await
+}
+
+/// A client from these variables (a step's, or runsheet's own
+/// environment for `archive`); `in_step`: the keys are the target's.
+pub async fn connect_with(
+    lookup: &(dyn Fn(&str) -> Option<String> + Sync),
+    target: String,
+    in_step: bool,
+) -> Result<Conn, S3Error> {
+    let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     let endpoint = var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL"));
     if let Some(e) = &endpoint
         && !(e.starts_with("http://") || e.starts_with("https://"))
@@ -48,7 +58,6 @@ pub async fn connect(native: &StepCtx) -> Result<Conn, S3Error> {
     if let Some(e) = &endpoint {
         loader = loader.endpoint_url(e.trim_end_matches('/'));
     }
-    let in_step = native.env.iter().any(|(k, _)| k == "AWS_ACCESS_KEY_ID");
     let credentials = match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(id), Some(secret)) => {
             let token = var("AWS_SESSION_TOKEN");

@@ -12,18 +12,18 @@
 //! result is journaled as data (`{"kind": "s3", "ops": [...]}`) as well as
 //! shown.
 
-mod base64;
-mod conn;
+pub mod base64;
+pub mod conn;
 mod delete;
 mod download;
-mod error;
+pub mod error;
 mod folder;
 mod hash;
 pub(crate) mod https;
 mod inspect;
 mod job;
 mod local;
-mod md5;
+pub mod md5;
 mod multipart;
 mod progress;
 mod ranged;

@@ -11,6 +11,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod archive;
 mod http_steps;
 mod s3_steps;
 mod step_errors;
