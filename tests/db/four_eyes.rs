@@ -249,3 +249,42 @@ fn psql_as(t: &Team, role: &str, sql: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// The same in the full-screen UI, in a real terminal: the gate stays up
+/// after the name, says whom it waits for, and opens when bob approves
+/// from his machine.
+#[test]
+fn in_the_full_screen_ui_the_approval_arrives_live() {
+    use crate::support::tmux::Tmux;
+    let t = team();
+    let dir = t.alice.path();
+    let rb = t.alice.write("restore.md", RUNBOOK);
+    std::fs::create_dir_all(dir.join("scratch")).unwrap();
+    let store = format!(
+        "postgresql://alice:alice-pw@127.0.0.1:{}/{}",
+        t.cluster.port(),
+        t.db
+    );
+    let term = Tmux::new("four-eyes");
+    term.start(&format!(
+        "cd {d} && RUNSHEET_DATA_DIR={data} RUNSHEET_CONFIG={d}/none.yaml RUNSHEET_STORE='{store}' WORK={d} TMPDIR={d} {bin} run {rb} --target production",
+        d = dir.display(),
+        data = t.alice.data().display(),
+        bin = env!("CARGO_BIN_EXE_runsheet"),
+        rb = rb.display(),
+    ));
+    term.wait_screen("Wipe the scratch copy");
+    term.keys(&["Enter"]);
+    term.wait_screen("DESTRUCTIVE STEP");
+    term.type_text("production");
+    term.keys(&["Enter"]);
+    term.wait_screen("waiting for 1 more");
+    assert!(dir.join("scratch").exists());
+    let out = t.bob.run(&["approve", "--reason", "seen it", "--yes"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    term.wait_screen("approved by bob: seen it");
+    wait_until("the wipe to run", Duration::from_secs(20), || {
+        !dir.join("scratch").exists()
+    });
+    assert_eq!(t.alice.strings("approved", "approver"), vec!["bob"]);
+}
