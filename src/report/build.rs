@@ -431,12 +431,8 @@ impl Fold {
                 approver,
                 reason,
                 ..
-            } => self.approvals.push(Event {
-                at,
-                step: Some(step.clone()),
-                text: format!("approved by {approver}: {reason}"),
-            }),
-            Msg::Denied {
+            }
+            | Msg::Denied {
                 step,
                 approver,
                 reason,
@@ -444,7 +440,14 @@ impl Fold {
             } => self.approvals.push(Event {
                 at,
                 step: Some(step.clone()),
-                text: format!("denied by {approver}: {reason}"),
+                text: format!(
+                    "{} by {approver}: {reason}",
+                    if matches!(msg, Msg::Approved { .. }) {
+                        "approved"
+                    } else {
+                        "denied"
+                    }
+                ),
             }),
             Msg::Warned { text } => self.warnings.push(Event {
                 at,

@@ -115,12 +115,7 @@ impl Session {
         approver: &str,
         reason: &str,
     ) -> Result<Vec<Effect>, Rejected> {
-        let fe = self.answering(step, request)?;
-        if fe.requested_by.as_deref() == Some(approver) {
-            return Err(Rejected(format!(
-                "`{approver}` asked for this approval and cannot give it: another person must"
-            )));
-        }
+        let fe = self.answering(step, request, approver)?;
         if fe.approvals.iter().any(|a| a.approver == approver) {
             return Err(Rejected(format!(
                 "`{approver}` has approved this gate already: each person counts once"
@@ -151,12 +146,7 @@ impl Session {
         approver: &str,
         reason: &str,
     ) -> Result<Vec<Effect>, Rejected> {
-        let fe = self.answering(step, request)?;
-        if fe.requested_by.as_deref() == Some(approver) {
-            return Err(Rejected(format!(
-                "`{approver}` asked for this approval: withdraw it at the gate instead"
-            )));
-        }
+        self.answering(step, request, approver)?;
         if let Some(s) = self.steps.get_mut(step) {
             s.four_eyes = None;
             s.finding = None;
@@ -181,11 +171,23 @@ impl Session {
             .ok_or_else(|| Rejected(format!("the gate of `{step}` needs no approval")))
     }
 
-    fn answering(&mut self, step: &str, request: i64) -> Result<&mut FourEyes, Rejected> {
+    /// The gate's round, when `approver` may answer its `request`: the
+    /// request is the one shown, and the approver is not who asked.
+    fn answering(
+        &mut self,
+        step: &str,
+        request: i64,
+        approver: &str,
+    ) -> Result<&mut FourEyes, Rejected> {
         let fe = self.waiting_four_eyes(step)?;
         if fe.request != Some(request) {
             return Err(Rejected(format!(
                 "request {request} is not the one the gate of `{step}` waits on: it was withdrawn or answered"
+            )));
+        }
+        if fe.requested_by.as_deref() == Some(approver) {
+            return Err(Rejected(format!(
+                "`{approver}` asked for this approval and cannot give it: another person must (the asker withdraws at the gate)"
             )));
         }
         Ok(fe)

@@ -82,6 +82,18 @@ fn session(w: &Workdir, stdin: &str) -> Child {
     child
 }
 
+/// Alice's session, the name typed at its gate, once the gate has asked
+/// the store.
+fn at_gate(t: &Team) -> Child {
+    let alice = session(&t.alice, "\nproduction\n");
+    wait_until(
+        "alice's gate to ask the store",
+        Duration::from_secs(30),
+        || open_requests(t).ends_with("|alice"),
+    );
+    alice
+}
+
 fn open_requests(t: &Team) -> String {
     t.cluster.psql(
         &t.db,
@@ -116,12 +128,7 @@ fn finish(mut child: Child, stdin: &str) -> std::process::Output {
 #[test]
 fn a_gate_with_approvals_waits_refuses_the_operators_own_and_opens_on_anothers() {
     let t = team();
-    let alice = session(&t.alice, "\nproduction\n");
-    wait_until(
-        "alice's gate to ask the store",
-        Duration::from_secs(30),
-        || open_requests(&t).ends_with("|alice"),
-    );
+    let alice = at_gate(&t);
     // Nothing ran behind the typed name alone.
     std::thread::sleep(Duration::from_millis(500));
     assert!(
@@ -198,12 +205,7 @@ fn a_gate_with_approvals_waits_refuses_the_operators_own_and_opens_on_anothers()
 #[test]
 fn a_denial_closes_the_gate_and_nothing_runs() {
     let t = team();
-    let alice = session(&t.alice, "\nproduction\n");
-    wait_until(
-        "alice's gate to ask the store",
-        Duration::from_secs(30),
-        || open_requests(&t).ends_with("|alice"),
-    );
+    let alice = at_gate(&t);
     let out = t.bob.run(
         &[
             "approve",
