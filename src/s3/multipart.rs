@@ -342,9 +342,7 @@ async fn resume(
         .values()
         .filter(|p| {
             server.get(&p.part).is_some_and(|s| {
-                s.etag == p.etag
-                    && s.size == p.size
-                    && (s.crc32.is_none() || s.crc32 == p.crc32)
+                s.etag == p.etag && s.size == p.size && (s.crc32.is_none() || s.crc32 == p.crc32)
             })
         })
         .map(|p| {
@@ -475,7 +473,12 @@ impl<'a> Reader<'a> {
             let offset = index * self.plan.part_size;
             let len = self.plan.part_size.min(f.identity.size - offset);
             let memory = job.memory(len).await?;
-            let mut buf = self.pool.lock().ok().and_then(|mut p| p.pop()).unwrap_or_default();
+            let mut buf = self
+                .pool
+                .lock()
+                .ok()
+                .and_then(|mut p| p.pop())
+                .unwrap_or_default();
             let file = Arc::clone(&self.file);
             let mut sha = self.sha.take();
             let crc = self.plan.scheme == Scheme::Crc32;
@@ -913,7 +916,8 @@ mod tests {
 
     #[test]
     fn an_upload_journaled_by_the_md5_scheme_resumes_by_it() {
-        let old = json!({"upload_id": "u", "size": 40, "mtime_ns": 7, "part_size": 8, "sha256": "ab"});
+        let old =
+            json!({"upload_id": "u", "size": 40, "mtime_ns": 7, "part_size": 8, "sha256": "ab"});
         let j = journaled(&[old, json!({"part": 1, "etag": "\"e\"", "size": 8})]);
         assert_eq!(
             j.begun.map(|b| b.scheme()),
