@@ -9,7 +9,8 @@ use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption};
 use super::error::{Failure, S3Error};
 use super::job::{Job, url};
 
-/// The metadata key runsheet sets on every upload (`x-amz-meta-sha256`):
+/// The metadata key runsheet sets on a single-PUT upload, and set on
+/// multipart ones before they declared CRC32 parts (`x-amz-meta-sha256`):
 /// the whole object's SHA-256, which S3 itself does not keep for a
 /// multipart object. `verify sha256=` and downloads check against it.
 pub const SHA256_META: &str = "sha256";
