@@ -92,11 +92,13 @@ pub async fn connect_with(
         Some(v) => matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes"),
         None => endpoint.is_some(),
     };
-    // Integrity comes from our Content-MD5 on every upload and the SHA-256
-    // checked on download, which all providers accept; the SDK's own CRC
-    // trailers are what several S3-compatible providers reject, so it adds
-    // checksums only where an operation requires one. One behaviour for
-    // every provider, AWS included, is also the one that is tested.
+    // Integrity comes from the digests runsheet computes itself off the
+    // runtime's thread and sends as plain headers (a small file's
+    // Content-MD5, each part's CRC32) and the SHA-256 checked on download;
+    // the SDK's own CRC trailers (aws-chunked bodies) are what several
+    // S3-compatible providers reject, so it adds checksums only where an
+    // operation requires one. One behaviour for every provider, AWS
+    // included, is also the one that is tested.
     let config = aws_sdk_s3::config::Builder::from(&sdk)
         .region(Region::new(region.clone()))
         .force_path_style(path_style)

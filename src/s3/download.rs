@@ -371,9 +371,17 @@ async fn fetch_whole(
         .send()
         .await
         .map_err(|e| job.error(&what, bucket, &source, &e))?;
+    let sha256 = match remote::meta_sha256(out.metadata()) {
+        Some(h) => Some(h),
+        None if remote::sha256_tagged(out.metadata()) => {
+            remote::tagged_sha256(job, bucket, key).await
+        }
+        None => None,
+    };
     let object = Object {
         size: remote::size(out.content_length()),
-        sha256: remote::meta_sha256(out.metadata()),
+        sha256,
+        checksum_crc32: None,
         checksum_sha256: None,
         etag: out.e_tag().map(str::to_string),
         encrypted: remote::encrypted(

@@ -81,6 +81,39 @@ fn slice(
     Ok((hasher, file, read))
 }
 
+/// The CRC32 of `data`, big-endian, as S3's `x-amz-checksum-crc32` holds it.
+pub fn crc32(data: &[u8]) -> [u8; 4] {
+    crc32fast::hash(data).to_be_bytes()
+}
+
+/// S3's composite checksum of a multipart object from its parts' CRC32s
+/// (base64, in part order): the CRC32 of their concatenation, `-N` for N
+/// parts. None when one is not a CRC32.
+pub fn crc32_composite(parts: &[&str]) -> Option<String> {
+    let mut all = Vec::with_capacity(parts.len() * 4);
+    for p in parts {
+        let raw = super::base64::decode(p).filter(|r| r.len() == 4)?;
+        all.extend_from_slice(&raw);
+    }
+    Some(format!(
+        "{}-{}",
+        super::base64::encode(&crc32(&all)),
+        parts.len()
+    ))
+}
+
+/// Whether the server's composite CRC32 is `ours` (`CRC-N`). Some servers
+/// (moto) leave out the `-N` in a HEAD answer: then the CRC alone.
+pub fn crc32_matches(theirs: &str, ours: &str) -> bool {
+    let split = |c: &str| match c.split_once('-') {
+        Some((crc, n)) => (crc.to_string(), Some(n.to_string())),
+        None => (c.to_string(), None),
+    };
+    let (their_crc, their_n) = split(theirs.trim());
+    let (our_crc, our_n) = split(ours);
+    their_crc == our_crc && (their_n.is_none() || their_n == our_n)
+}
+
 /// A small file read whole, with its MD5 (for Content-MD5) and SHA-256.
 pub struct Whole {
     pub data: Vec<u8>,
@@ -121,4 +154,31 @@ pub async fn md5_file(path: &Path) -> Result<String, S3Error> {
     })
     .await
     .map_err(|e| fail!(Local, "hashing {} failed: {e}", path.display()))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_as_s3_writes_it_and_the_composite_of_parts() {
+        // zlib's CRC32 of "123456789" is cbf43926.
+        assert_eq!(hex::encode(crc32(b"123456789")), "cbf43926");
+        let parts = [crc32(b"hello "), crc32(b"world")];
+        let b64: Vec<String> = parts.iter().map(|p| crate::s3::base64::encode(p)).collect();
+        let refs: Vec<&str> = b64.iter().map(String::as_str).collect();
+        let composite = crc32_composite(&refs).unwrap_or_default();
+        let mut raw = Vec::new();
+        raw.extend_from_slice(&parts[0]);
+        raw.extend_from_slice(&parts[1]);
+        assert_eq!(
+            composite,
+            format!("{}-2", crate::s3::base64::encode(&crc32(&raw)))
+        );
+        assert!(crc32_matches(&composite, &composite));
+        assert!(crc32_matches(composite.trim_end_matches("-2"), &composite));
+        assert!(!crc32_matches(&composite.replace("-2", "-3"), &composite));
+        assert!(!crc32_matches("AAAAAA==-2", &composite));
+        assert_eq!(crc32_composite(&["not base64!"]), None);
+    }
 }

@@ -9,16 +9,30 @@ use aws_sdk_s3::types::{ChecksumMode, ServerSideEncryption};
 use super::error::{Failure, S3Error};
 use super::job::{Job, url};
 
-/// The metadata key runsheet sets on every upload (`x-amz-meta-sha256`):
+/// The metadata key runsheet sets on a single-PUT upload, and set on
+/// multipart ones before they declared CRC32 parts (`x-amz-meta-sha256`):
 /// the whole object's SHA-256, which S3 itself does not keep for a
 /// multipart object. `verify sha256=` and downloads check against it.
 pub const SHA256_META: &str = "sha256";
 
+/// A multipart upload's SHA-256 is known only once its last part was read,
+/// after the metadata was set (at CreateMultipartUpload): it goes in the
+/// object's tag of this name once the upload completes.
+pub const SHA256_TAG: &str = "runsheet-sha256";
+
+/// Set (to [`SHA256_TAG`]) at CreateMultipartUpload: says the SHA-256 is in
+/// that tag, so that only runsheet's own multipart objects cost a tagging
+/// request to read it.
+pub const SHA256_TAG_META: &str = "sha256-tag";
+
 #[derive(Clone, Debug)]
 pub struct Object {
     pub size: u64,
-    /// From our metadata, lowercase hex.
+    /// From our metadata or tag, lowercase hex.
     pub sha256: Option<String>,
+    /// The server's CRC32: of the whole object, or `CRC-N` composed of
+    /// its N parts' CRC32s (what runsheet declares for its uploads).
+    pub checksum_crc32: Option<String>,
     /// The server's own SHA-256 of a single-part object, when it keeps one.
     pub checksum_sha256: Option<String>,
     pub etag: Option<String>,
@@ -51,6 +65,33 @@ pub fn meta_sha256(meta: Option<&HashMap<String, String>>) -> Option<String> {
         .map(|(_, v)| v.trim().to_ascii_lowercase())
 }
 
+/// Whether the metadata says the SHA-256 is in the object's tag.
+pub fn sha256_tagged(meta: Option<&HashMap<String, String>>) -> bool {
+    meta.is_some_and(|m| {
+        m.iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case(SHA256_TAG_META) && v.trim() == SHA256_TAG)
+    })
+}
+
+/// The SHA-256 in the object's tag. None when it has none, or when the
+/// tags cannot be read (a provider without tagging, or a user not allowed
+/// to read them): the caller then checks what else it can.
+pub async fn tagged_sha256(job: &Job<'_>, bucket: &str, key: &str) -> Option<String> {
+    let out = job
+        .client()
+        .get_object_tagging()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .ok()?;
+    out.tag_set()
+        .iter()
+        .find(|t| t.key() == SHA256_TAG)
+        .map(|t| t.value().trim().to_ascii_lowercase())
+        .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
 pub fn encrypted(sse: Option<&ServerSideEncryption>, customer_key: bool) -> bool {
     customer_key || sse.is_some_and(|s| !matches!(s, ServerSideEncryption::Aes256))
 }
@@ -74,7 +115,12 @@ pub async fn head(
     match sent {
         Ok(o) => Ok(Some(Object {
             size: size(o.content_length()),
-            sha256: meta_sha256(o.metadata()),
+            sha256: match meta_sha256(o.metadata()) {
+                Some(h) => Some(h),
+                None if sha256_tagged(o.metadata()) => tagged_sha256(job, bucket, key).await,
+                None => None,
+            },
+            checksum_crc32: o.checksum_crc32().map(str::to_string),
             checksum_sha256: o.checksum_sha256().map(str::to_string),
             etag: o.e_tag().map(str::to_string),
             encrypted: encrypted(

@@ -1,7 +1,9 @@
 //! `upload LOCAL s3://BUCKET/KEY`: one file (a single PUT below the
 //! multipart threshold, in parts above it) or a folder. Every object gets
-//! its SHA-256 as metadata, so that `verify sha256=` and downloads can check
-//! it end to end; every request carries a Content-MD5 the server checks.
+//! its SHA-256, so that `verify sha256=` and downloads can check it end to
+//! end: a small one as metadata, with a Content-MD5 the server checks; a
+//! large one in a tag, each part with a CRC32 the server checks
+//! (`multipart`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

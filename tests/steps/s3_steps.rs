@@ -87,6 +87,36 @@ fn journaled_parts(w: &Workdir) -> Vec<u64> {
 
 const MIB: usize = 1 << 20;
 
+/// What runsheet's multipart upload leaves for a later check of the whole
+/// object: the SHA-256 of `data` in the object's tag (the metadata says
+/// so), and the composite CRC32 of its parts of `part` bytes.
+fn assert_whole_object_verifiable(
+    moto: &s3::Moto,
+    bucket: &str,
+    key: &str,
+    data: &[u8],
+    part: usize,
+) {
+    let (size, meta) = moto.head(bucket, key).expect("no object");
+    assert_eq!(size, data.len() as u64);
+    assert!(
+        meta.contains(&("sha256-tag".into(), "runsheet-sha256".into())),
+        "{meta:?}"
+    );
+    let tags = moto.tags(bucket, key).unwrap_or_default();
+    assert_eq!(
+        tags,
+        vec![("runsheet-sha256".to_string(), s3::sha256_hex(data))]
+    );
+    let theirs = moto.checksum_crc32(bucket, key).unwrap_or_default();
+    let ours = s3::composite_crc32(data, part);
+    // Moto's HEAD leaves out the `-N` of a composite; S3 keeps it.
+    assert!(
+        ours == theirs || ours.starts_with(&format!("{theirs}-")),
+        "the server's CRC32 {theirs}, the parts' {ours}"
+    );
+}
+
 #[test]
 fn a_large_file_goes_up_in_parts_and_comes_back_identical() {
     let moto = s3::server();
@@ -115,14 +145,20 @@ fn a_large_file_goes_up_in_parts_and_comes_back_identical() {
     let out = w.auto(&rb, "staging");
     let all = text(&out);
     assert!(out.status.success(), "{all}");
-    // Same bytes back, and the server has the whole file's SHA-256.
+    // Same bytes back, and the server has the whole file's SHA-256 (in
+    // its tag, which the metadata points to) and the composite CRC32 of
+    // its parts.
     let back = std::fs::read(w.path().join("restore/backup.sql.gz")).unwrap_or_default();
     assert!(back == data, "the downloaded file differs");
-    let (size, meta) = moto
-        .head(&bucket, "migration/backup.sql.gz")
-        .expect("no object");
-    assert_eq!(size, data.len() as u64);
-    assert!(meta.contains(&("sha256".into(), sha.clone())), "{meta:?}");
+    let key = "migration/backup.sql.gz";
+    assert_whole_object_verifiable(moto, &bucket, key, &data, 8 * MIB);
+    // Each part declared its CRC32, which the server checked on arrival.
+    let checks = moto.part_checks(&bucket, key);
+    assert_eq!(checks.len(), 6, "{checks:?}");
+    assert!(
+        checks.iter().all(|c| c.ends_with(" crc32=ok md5=none")),
+        "{checks:?}"
+    );
     // Five parts of 8 MiB (the last one short), each journaled once.
     assert_eq!(journaled_parts(&w).len(), 6, "{:?}", journaled_parts(&w));
     let part_puts = moto
@@ -323,9 +359,12 @@ fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
         "{all}"
     );
     assert!(
-        moto.get(&bucket, "big.dump") == Some(data),
+        moto.get(&bucket, "big.dump") == Some(data.clone()),
         "the object differs from the file"
     );
+    // The resumed run read the parts sent before the kill to finish the
+    // SHA-256 in the tag.
+    assert_whole_object_verifiable(moto, &bucket, "big.dump", &data, 5 * MIB);
     // Every part journaled exactly once, across both runs.
     let mut parts = journaled_parts(&w);
     parts.sort();
@@ -699,4 +738,131 @@ fn an_object_replaced_before_the_resume_is_downloaded_again_whole() {
     }
     let ranges = journaled_ranges(&w);
     assert_eq!(ranges.len(), before.len() + 8, "{ranges:?}");
+}
+
+#[test]
+fn the_whole_object_verifies_after_upload_in_another_session() {
+    let moto = s3::server();
+    let bucket = s3::unique_bucket("whole");
+    moto.create_bucket(&bucket);
+    let data = s3::noise(21 * MIB + 7, 21);
+    let sha = s3::sha256_hex(&data);
+    let env = target_env(moto, None, &[("RUNSHEET_S3_PART_SIZE", "5MiB")]);
+    let w = workdir(s3::ANY_SECRET);
+    write_bytes(&w, "db.dump", &data);
+    let up = step("up", &format!("upload ./db.dump s3://{bucket}/db.dump\n"));
+    let out = w.auto(&w.write("up.md", &runbook(&env, &up)), "staging");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(ops(&w)[0]["sha256"], sha);
+    assert_whole_object_verifiable(moto, &bucket, "db.dump", &data, 5 * MIB);
+
+    // Another session, with nothing of the upload's journal: the SHA-256
+    // is found with the object.
+    let other = workdir(s3::ANY_SECRET);
+    let check = step(
+        "check",
+        &format!(
+            "verify s3://{bucket}/db.dump sha256={sha}\ndownload s3://{bucket}/db.dump ./back.dump\n"
+        ),
+    );
+    let out = other.auto(&other.write("check.md", &runbook(&env, &check)), "staging");
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    let ops = ops(&other);
+    assert_eq!(
+        ops[0]["checks"][0]["actual"],
+        format!("{sha}, stored at upload")
+    );
+    assert_eq!(ops[1]["checked"], "sha256");
+    assert!(std::fs::read(other.path().join("back.dump")).unwrap_or_default() == data);
+    assert!(!all.contains("reading"), "verify read the object: {all}");
+}
+
+#[test]
+fn a_part_damaged_on_its_way_is_refused_then_sent_again_on_retry() {
+    let moto = s3::server();
+    // The test server damages the first copy of part 2 in `garble-` buckets.
+    let bucket = s3::unique_bucket("garble");
+    moto.create_bucket(&bucket);
+    let w = workdir(s3::ANY_SECRET);
+    let data = s3::noise(16 * MIB, 16);
+    write_bytes(&w, "big.dump", &data);
+    let body = step("up", &format!("upload ./big.dump s3://{bucket}/big.dump\n"));
+    let env = target_env(
+        moto,
+        None,
+        &[
+            ("RUNSHEET_S3_PART_SIZE", "5MiB"),
+            ("RUNSHEET_S3_CONCURRENCY", "1"),
+        ],
+    );
+    let rb = w.write("r.md", &runbook(&env, &body));
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("part 2 of 4"), "{all}");
+    assert!(moto.head(&bucket, "big.dump").is_none(), "completed: {all}");
+
+    let j = w.journals().pop().unwrap_or_default();
+    let resumed = w.run(&["resume", &j.to_string_lossy(), "--plain"], "r\nr\nr\n");
+    let all = text(&resumed);
+    assert!(resumed.status.success(), "{all}");
+    assert!(moto.get(&bucket, "big.dump") == Some(data.clone()));
+    assert_whole_object_verifiable(moto, &bucket, "big.dump", &data, 5 * MIB);
+    let checks = moto.part_checks(&bucket, "big.dump");
+    let of = |n: u32| -> Vec<&str> {
+        checks
+            .iter()
+            .filter(|c| c.starts_with(&format!("partNumber={n} ")))
+            .map(|c| c.split_once(' ').map_or("", |(_, r)| r))
+            .collect()
+    };
+    assert_eq!(of(1), ["crc32=ok md5=none"], "{checks:?}");
+    assert_eq!(
+        of(2),
+        ["crc32=bad md5=none", "crc32=ok md5=none"],
+        "{checks:?}"
+    );
+    assert_eq!(of(4), ["crc32=ok md5=none"], "{checks:?}");
+}
+
+#[test]
+fn a_download_of_an_object_that_is_not_what_was_uploaded_fails() {
+    let moto = s3::server();
+    let bucket = s3::unique_bucket("damaged");
+    moto.create_bucket(&bucket);
+    let data = s3::noise(10 * MIB, 10);
+    let sha = s3::sha256_hex(&data);
+    let mut damaged = data.clone();
+    damaged[MIB] ^= 0x40;
+    let tagged = [("sha256-tag", "runsheet-sha256")];
+    let tag = [("runsheet-sha256", sha.as_str())];
+    let meta = [("sha256", sha.as_str())];
+    // Runsheet's scheme (the SHA-256 in the tag), large (in ranges) and
+    // small (one GET); and the earlier scheme, the SHA-256 in the metadata.
+    moto.put_with(&bucket, "tagged.bin", &damaged, &tagged, &tag);
+    moto.put_with(&bucket, "small.bin", &damaged[..4096], &tagged, &tag);
+    moto.put_with(&bucket, "meta.bin", &damaged, &meta, &[]);
+    moto.put_with(&bucket, "meta-good.bin", &data, &meta, &[]);
+    let env = target_env(moto, None, &[]);
+    for key in ["tagged.bin", "small.bin", "meta.bin"] {
+        let w = workdir(s3::ANY_SECRET);
+        let body = step("down", &format!("download s3://{bucket}/{key} ./{key}\n"));
+        let out = w.auto(&w.write("r.md", &runbook(&env, &body)), "staging");
+        let all = text(&out);
+        assert!(!out.status.success(), "{key}: {all}");
+        assert!(
+            all.contains(&format!("the sha256 stored at upload is {sha}")),
+            "{key}: {all}"
+        );
+        assert!(!w.path().join(key).exists(), "{key} was written");
+    }
+    let w = workdir(s3::ANY_SECRET);
+    let body = step(
+        "down",
+        &format!("download s3://{bucket}/meta-good.bin ./good.bin\n"),
+    );
+    let out = w.auto(&w.write("r.md", &runbook(&env, &body)), "staging");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(ops(&w)[0]["checked"], "sha256");
 }

@@ -199,6 +199,17 @@ impl Moto {
             .collect()
     }
 
+    /// The digest checks of each UploadPart to `bucket/key`, in arrival
+    /// order: `partNumber=3 crc32=ok md5=none`.
+    pub fn part_checks(&self, bucket: &str, key: &str) -> Vec<String> {
+        let prefix = format!("runsheet-part PUT /{bucket}/{key}?");
+        std::fs::read_to_string(self.dir.join(PART_LOG))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+            .collect()
+    }
+
     /// Creates `bucket` (an unsigned PUT: only before keys are checked).
     pub fn create_bucket(&self, bucket: &str) {
         let (status, body) = self.http("PUT", &format!("/{bucket}"), &[], b"");
@@ -320,6 +331,56 @@ impl Moto {
         Some((out.content_length().unwrap_or(0) as u64, meta))
     }
 
+    /// The object's tags, None if it is missing.
+    pub fn tags(&self, bucket: &str, key: &str) -> Option<Vec<(String, String)>> {
+        let client = self.client(None);
+        let out = block_on(client.get_object_tagging().bucket(bucket).key(key).send()).ok()?;
+        Some(
+            out.tag_set()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect(),
+        )
+    }
+
+    /// The object's CRC32 as the server keeps it (asked with ChecksumMode).
+    pub fn checksum_crc32(&self, bucket: &str, key: &str) -> Option<String> {
+        let client = self.client(None);
+        let out = block_on(
+            client
+                .head_object()
+                .bucket(bucket)
+                .key(key)
+                .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+                .send(),
+        )
+        .ok()?;
+        out.checksum_crc32().map(str::to_string)
+    }
+
+    /// Puts `data` at `bucket/key` with metadata and tags, as another
+    /// writer (or a damaged store) could leave beside runsheet's own.
+    pub fn put_with(
+        &self,
+        bucket: &str,
+        key: &str,
+        data: &[u8],
+        meta: &[(&str, &str)],
+        tags: &[(&str, &str)],
+    ) {
+        let client = self.client(None);
+        let body = aws_sdk_s3::primitives::ByteStream::from(data.to_vec());
+        let mut put = client.put_object().bucket(bucket).key(key).body(body);
+        for (k, v) in meta {
+            put = put.metadata(*k, *v);
+        }
+        let tagging: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if !tagging.is_empty() {
+            put = put.tagging(tagging.join("&"));
+        }
+        block_on(put.send()).unwrap_or_else(|e| panic!("put s3://{bucket}/{key}: {e:?}"));
+    }
+
     /// The keys under `prefix`, in order.
     pub fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
         let client = self.client(None);
@@ -401,6 +462,45 @@ def get_object(self):
     return _get_object(self)
 
 S3Response.get_object = get_object
+
+# Moto checks neither Content-MD5 nor x-amz-checksum-crc32 on an UploadPart;
+# S3 refuses a part whose digest does not match (BadDigest). The wrapper
+# does as S3 does, and logs each part's checks as
+# `runsheet-part PUT /bucket/key?query crc32=ok md5=none` in PART_LOG. In a
+# bucket named `garble-…`, the first copy of part 2 of each upload arrives
+# with a byte flipped, as if damaged on its way.
+import base64, binascii, hashlib
+_upload_part = S3Response.upload_part
+_garbled = set()
+
+def upload_part(self):
+    body = self.body
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    body = body or b""
+    upload = self._get_param("uploadId")
+    part = self._get_param("partNumber")
+    if self.path.split("/")[1].startswith("garble-") and str(part) == "2" and body and upload not in _garbled:
+        _garbled.add(upload)
+        body = bytes([body[0] ^ 1]) + body[1:]
+        self.body = body
+    checks = []
+    crc = self.headers.get("x-amz-checksum-crc32")
+    crc_ok = crc is None or base64.b64encode(binascii.crc32(body).to_bytes(4, "big")).decode() == crc
+    checks.append("crc32=" + ("none" if crc is None else "ok" if crc_ok else "bad"))
+    md5 = self.headers.get("Content-MD5")
+    md5_ok = md5 is None or base64.b64encode(hashlib.md5(body).digest()).decode() == md5
+    checks.append("md5=" + ("none" if md5 is None else "ok" if md5_ok else "bad"))
+    with open(os.environ["RUNSHEET_PART_LOG"], "a") as f:
+        f.write(f"runsheet-part PUT {self.path}?partNumber={part} {' '.join(checks)}\n")
+    if not (crc_ok and md5_ok):
+        return 400, {"content-type": "application/xml"}, (
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>BadDigest</Code>'
+            "<Message>The digest you specified did not match the calculated one.</Message></Error>"
+        )
+    return _upload_part(self)
+
+S3Response.upload_part = upload_part
 from moto.server import main
 sys.argv[0] = "moto_server"
 main()
@@ -408,6 +508,8 @@ main()
 
 /// Where the wrapper logs each GET's Range header, in the server's folder.
 const RANGE_LOG: &str = "ranges.log";
+/// Where it logs each UploadPart's digest checks.
+const PART_LOG: &str = "parts.log";
 
 fn moto_command() -> Vec<String> {
     vec!["python3".into(), "-c".into(), MOTO.into()]
@@ -432,6 +534,7 @@ rm -rf -- "$dir""#;
         .arg(script)
         .arg("runsheet-moto-watchdog")
         .env("RUNSHEET_RANGE_LOG", dir.join(RANGE_LOG))
+        .env("RUNSHEET_PART_LOG", dir.join(PART_LOG))
         .arg(dir)
         .arg(log)
         .arg(port.to_string())
@@ -475,6 +578,19 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// `sha256sum`'s answer: hashing in the test itself would be slow in a
 /// debug build.
+/// S3's composite CRC32 of `data` uploaded in parts of `part` bytes: the
+/// CRC32 of the parts' big-endian CRC32s, base64, then `-N`.
+pub fn composite_crc32(data: &[u8], part: usize) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let crcs: Vec<u8> = data
+        .chunks(part)
+        .flat_map(|c| crc32fast::hash(c).to_be_bytes())
+        .collect();
+    let n = data.len().div_ceil(part);
+    format!("{}-{n}", b64.encode(crc32fast::hash(&crcs).to_be_bytes()))
+}
+
 pub fn sha256_file(path: &Path) -> String {
     let out = Command::new("sha256sum")
         .arg(path)
