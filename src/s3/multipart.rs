@@ -378,13 +378,15 @@ async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, S3Erro
     let part_size = job.tuning.part_size_for(f.identity.size)?;
     let target = url(f.bucket, f.key);
     let what = format!("cannot upload {}", f.shown);
+    let mut known_sha256 = None;
     if let Some(allowed) = f.check
         && remote::head(job, f.bucket, f.key, &what).await?.is_some()
     {
         let sha256 = hash::sha256_file(job, f.path, f.identity.size, f.meter.is_none()).await?;
         check_overwrite(job, f, &sha256, allowed).await?;
+        known_sha256 = Some(sha256);
     }
-    let created = job
+    let with_crc = job
         .client()
         .create_multipart_upload()
         .bucket(f.bucket)
@@ -393,8 +395,39 @@ async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, S3Erro
         .checksum_type(ChecksumType::Composite)
         .metadata(SHA256_TAG_META, SHA256_TAG)
         .send()
-        .await
-        .map_err(|e| job.error(&what, f.bucket, &target, &e))?;
+        .await;
+    let (created, scheme) = match with_crc {
+        Ok(c) => (c, Scheme::Crc32),
+        // Some S3-compatible providers refuse a declared checksum: the
+        // upload goes the way they all accept, Content-MD5 per part and
+        // the SHA-256 (read first) in the metadata.
+        Err(e) if refuses_checksums(&e) => {
+            say(
+                job,
+                f,
+                &format!(
+                    "the server refuses part checksums ({}): each part is checked by Content-MD5 instead, after one pass to compute the SHA-256",
+                    crate::s3::error::Failure::of(&e).code()
+                ),
+            )
+            .await;
+            let sha256 = match known_sha256 {
+                Some(s) => s,
+                None => hash::sha256_file(job, f.path, f.identity.size, f.meter.is_none()).await?,
+            };
+            let c = job
+                .client()
+                .create_multipart_upload()
+                .bucket(f.bucket)
+                .key(f.key)
+                .metadata(remote::SHA256_META, &sha256)
+                .send()
+                .await
+                .map_err(|e| job.error(&what, f.bucket, &target, &e))?;
+            (c, Scheme::Md5 { sha256 })
+        }
+        Err(e) => return Err(job.error(&what, f.bucket, &target, &e)),
+    };
     let upload_id = created
         .upload_id()
         .ok_or_else(|| {
@@ -409,16 +442,35 @@ async fn begin(job: &Job<'_>, f: &FileUp<'_>, ckey: &str) -> Result<Plan, S3Erro
         size: f.identity.size,
         mtime_ns: f.identity.mtime_ns,
         part_size,
-        sha256: None,
-        checksum: Some(CRC32.into()),
+        sha256: match &scheme {
+            Scheme::Md5 { sha256 } => Some(sha256.clone()),
+            Scheme::Crc32 => None,
+        },
+        checksum: (scheme == Scheme::Crc32).then(|| CRC32.into()),
     };
     job.checkpoint(ckey, to_json(&begun)).await?;
     Ok(Plan {
         upload_id,
         part_size,
-        scheme: Scheme::Crc32,
+        scheme,
         done: BTreeMap::new(),
     })
+}
+
+/// The server said no to the declared checksum itself, not to the
+/// upload: the codes S3-compatible providers answer an unknown header or
+/// algorithm with.
+fn refuses_checksums<E>(
+    e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> bool
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let f = crate::s3::error::Failure::of(e);
+    matches!(
+        f.code(),
+        "InvalidRequest" | "InvalidArgument" | "NotImplemented" | "InvalidChecksum"
+    )
 }
 
 /// Part buffers, kept for the next part once sent: a new 8 MiB buffer for

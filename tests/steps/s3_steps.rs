@@ -117,6 +117,46 @@ fn assert_whole_object_verifiable(
     );
 }
 
+/// A provider that refuses declared checksums still gets the upload, each
+/// part checked by Content-MD5 and the SHA-256 in the metadata.
+#[test]
+fn a_server_that_refuses_part_checksums_gets_content_md5_parts() {
+    let moto = s3::server();
+    let bucket = s3::unique_bucket("nocrc");
+    moto.create_bucket(&bucket);
+    let w = workdir(s3::ANY_SECRET);
+    let data = s3::noise(17 * MIB, 7);
+    write_bytes(&w, "dump.bin", &data);
+    let sha = s3::sha256_hex(&data);
+    let body = step(
+        "up",
+        &format!(
+            "upload ./dump.bin s3://{bucket}/d/\n\
+             verify s3://{bucket}/d/dump.bin exists sha256={sha}\n\
+             download s3://{bucket}/d/dump.bin ./back/\n"
+        ),
+    );
+    let rb = w.write(
+        "r.md",
+        &runbook(
+            &target_env(moto, None, &[("RUNSHEET_S3_PART_SIZE", "8MiB")]),
+            &body,
+        ),
+    );
+    let out = w.auto(&rb, "staging");
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(all.contains("the server refuses part checksums"), "{all}");
+    let checks = moto.part_checks(&bucket, "d/dump.bin");
+    assert_eq!(checks.len(), 3, "{checks:?}");
+    assert!(
+        checks.iter().all(|c| c.ends_with(" crc32=none md5=ok")),
+        "{checks:?}"
+    );
+    let back = std::fs::read(w.path().join("back/dump.bin")).unwrap_or_default();
+    assert!(back == data, "the downloaded file differs");
+}
+
 #[test]
 fn a_large_file_goes_up_in_parts_and_comes_back_identical() {
     let moto = s3::server();

@@ -501,6 +501,32 @@ def upload_part(self):
     return _upload_part(self)
 
 S3Response.upload_part = upload_part
+
+# Some S3-compatible providers refuse a declared checksum. A bucket named
+# `nocrc-…` does: a CreateMultipartUpload or an UploadPart that declares
+# one is answered 400 InvalidRequest, as they answer it.
+_key_post = S3Response._key_response_post
+
+def key_response_post(self, request, body, bucket_name, query, key_name):
+    if bucket_name.startswith("nocrc-") and "uploads" in query and request.headers.get("x-amz-checksum-algorithm"):
+        return 400, {"content-type": "application/xml"}, (
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRequest</Code>'
+            "<Message>x-amz-checksum-algorithm is not supported</Message></Error>"
+        )
+    return _key_post(self, request, body, bucket_name, query, key_name)
+
+S3Response._key_response_post = key_response_post
+_checked_part = S3Response.upload_part
+
+def upload_part_nocrc(self):
+    if self.path.split("/")[1].startswith("nocrc-") and self.headers.get("x-amz-checksum-crc32"):
+        return 400, {"content-type": "application/xml"}, (
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRequest</Code>'
+            "<Message>x-amz-checksum-crc32 is not supported</Message></Error>"
+        )
+    return _checked_part(self)
+
+S3Response.upload_part = upload_part_nocrc
 from moto.server import main
 sys.argv[0] = "moto_server"
 main()
