@@ -30,9 +30,8 @@ impl Driver {
         match Notifier::start(hooks, Backoff::default()) {
             Ok(n) => self.notifier = Some(n),
             Err(e) => {
-                self.events.push_back(Event::Warning(format!(
-                    "notifications are not sent: {e}"
-                )));
+                self.events
+                    .push_back(Event::Warning(format!("notifications are not sent: {e}")));
                 return;
             }
         }
@@ -165,9 +164,7 @@ impl Driver {
                 to: g.to,
                 attempt: g.attempt,
                 status: None,
-                error: Some(
-                    "given up: the session ended before it was delivered".into(),
-                ),
+                error: Some("given up: the session ended before it was delivered".into()),
             })
             .await?;
         }
@@ -214,7 +211,11 @@ impl Driver {
             eprintln!(
                 "notify: the end of the session was not delivered to {to} after {} attempt{} ({why})",
                 last.map_or(1, |a| a.attempt),
-                if last.is_none_or(|a| a.attempt == 1) { "" } else { "s" }
+                if last.is_none_or(|a| a.attempt == 1) {
+                    ""
+                } else {
+                    "s"
+                }
             );
         }
     }

@@ -214,7 +214,8 @@ impl Notifier {
                 body: body(text),
             };
             if w.jobs.send(job).is_ok() {
-                self.open.insert(self.next_id, (event, w.hook.to.clone(), 0));
+                self.open
+                    .insert(self.next_id, (event, w.hook.to.clone(), 0));
             }
         }
     }
