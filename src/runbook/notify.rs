@@ -84,7 +84,7 @@ pub fn check(spec: &HookSpec) -> Result<Hook, String> {
         return Err("a webhook under `notify:` has an empty `url:`".into());
     }
     let is_var = url.starts_with('$') || url.starts_with("{{");
-    if !is_var && !(url.starts_with("https://") || url.starts_with("http://")) {
+    if !(is_var || url.starts_with("https://") || url.starts_with("http://")) {
         return Err(format!(
             "`notify:` url `{url}` is neither an http(s) URL nor a variable (`$SLACK_WEBHOOK`)"
         ));

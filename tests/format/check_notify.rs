@@ -19,7 +19,10 @@ fn webhooks_are_read_with_every_event_by_default() {
     assert!(errors(&src).is_empty(), "{:#?}", parsed.diagnostics);
     // A variable used only by `notify:` is used.
     assert!(
-        !parsed.diagnostics.iter().any(|d| d.code == "unused-variable"),
+        !parsed
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "unused-variable"),
         "{:#?}",
         parsed.diagnostics
     );
@@ -64,7 +67,11 @@ fn a_url_that_is_no_url_is_an_error_and_one_written_out_a_warning() {
     assert_eq!(warned.len(), 1, "{:#?}", parsed.diagnostics);
     assert_eq!(warned[0].severity, Severity::Warning);
     assert!(
-        warned[0].help.as_deref().unwrap_or("").contains("$SLACK_WEBHOOK"),
+        warned[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("$SLACK_WEBHOOK"),
         "{:?}",
         warned[0].help
     );
@@ -72,11 +79,17 @@ fn a_url_that_is_no_url_is_an_error_and_one_written_out_a_warning() {
 
 #[test]
 fn a_mistyped_key_under_a_webhook_is_named() {
-    let errs = errors(&front("notify:\n  - url: $SLACK_WEBHOOK\n    when: [end]\n"));
+    let errs = errors(&front(
+        "notify:\n  - url: $SLACK_WEBHOOK\n    when: [end]\n",
+    ));
     assert_eq!(errs.len(), 1, "{errs:#?}");
     assert!(errs[0].message.contains("when"), "{}", errs[0].message);
     assert!(
-        errs[0].help.as_deref().unwrap_or("").contains("notify takes url, on"),
+        errs[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("notify takes url, on"),
         "{:?}",
         errs[0].help
     );
