@@ -16,6 +16,7 @@ pub mod export;
 pub mod history;
 pub mod http;
 pub mod journal;
+pub mod notify;
 pub mod replay;
 pub mod report;
 pub mod run;

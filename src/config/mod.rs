@@ -39,6 +39,10 @@ pub struct Config {
     /// session archives itself at its end.
     #[serde(default)]
     pub archive: Option<ArchiveTo>,
+    /// Webhooks told of every session's start, gates, failures and end,
+    /// besides the runbook's own (`notify:` in its front matter).
+    #[serde(default)]
+    pub notify: Vec<crate::runbook::notify::HookSpec>,
 }
 
 /// `archive:` in the config file.
@@ -57,6 +61,16 @@ pub struct ArchiveTo {
     /// Archive each session that ends (after signing it, when it signs).
     #[serde(default)]
     pub auto: bool,
+}
+
+impl Config {
+    /// The config's webhooks, checked when the file is read.
+    pub fn hooks(&self) -> Vec<crate::runbook::notify::Hook> {
+        self.notify
+            .iter()
+            .filter_map(|s| crate::runbook::notify::check(s).ok())
+            .collect()
+    }
 }
 
 /// `sign:` in the config file.
@@ -129,7 +143,13 @@ pub fn parse(text: &str) -> Result<Config, String> {
     {
         return Ok(Config::default());
     }
-    serde_saphyr::from_str(text).map_err(|e| e.to_string())
+    let config: Config = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    // A webhook quietly dropped for a typo would leave a team waiting for
+    // messages that never come.
+    for spec in &config.notify {
+        crate::runbook::notify::check(spec)?;
+    }
+    Ok(config)
 }
 
 #[cfg(test)]
@@ -175,6 +195,23 @@ mod tests {
         // quietly off would leave no evidence where the team expects some.
         let e = parse("sign:\n  atuo: true\n").unwrap_err();
         assert!(e.contains("atuo"), "{e}");
+    }
+
+    #[test]
+    fn webhooks_are_read_and_a_wrong_event_is_refused() {
+        let c = parse("notify:\n  - url: $TEAM_HOOK\n    on: [failure, end]\n").unwrap();
+        let hooks = c.hooks();
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(hooks[0].url, "$TEAM_HOOK");
+        assert_eq!(
+            hooks[0].on,
+            [
+                crate::runbook::notify::NotifyEvent::Failure,
+                crate::runbook::notify::NotifyEvent::End
+            ]
+        );
+        let e = parse("notify:\n  - url: $TEAM_HOOK\n    on: [ending]\n").unwrap_err();
+        assert!(e.contains("ending") && e.contains("rollback"), "{e}");
     }
 
     #[test]

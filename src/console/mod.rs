@@ -541,8 +541,14 @@ impl Console {
                                     other => Reply::Interrupted(other.describe().into()),
                                 });
                             }
-                            // Only a gate's approvals arrive while a
-                            // question waits: the flow shows them.
+                            // Said at once; the question still stands.
+                            Event::Warning(text) => {
+                                // As the flow says warnings: on stderr.
+                                eprintln!("\n{}", self.secrets.redact(&format!("warning: {text}")));
+                            }
+                            // Only a gate's approvals change the session
+                            // while a question waits: the flow shows them
+                            // and asks again what fits now.
                             other => others.push(other),
                         }
                     }

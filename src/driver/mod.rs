@@ -24,6 +24,7 @@ mod end;
 mod exports;
 mod four_eyes;
 pub mod interrupt;
+mod notify;
 pub mod signals;
 mod warnings;
 
@@ -101,6 +102,7 @@ enum Woke {
     Action(Watched),
     Signal(Sig),
     Approval(crate::store::approvals::Answer),
+    Notified(crate::notify::Attempt),
 }
 
 /// How long the end of a session waits for the store to take its last
@@ -135,6 +137,8 @@ pub struct Driver {
     approvals: Option<crate::store::approvals::Watcher>,
     /// The step whose gate's approvals were asked, while it is shown.
     asked: Option<String>,
+    /// Tells the webhooks of `notify:` what happens, in the background.
+    notifier: Option<crate::notify::Notifier>,
     /// The shared ssh connections the preflight opened: they end with
     /// the driver, that is with the session.
     masters: crate::exec::context::preflight::Masters,
@@ -170,6 +174,7 @@ impl Driver {
             shipper: None,
             approvals: None,
             asked: None,
+            notifier: None,
             masters: Default::default(),
             _lock: parts.lock,
         })
@@ -329,15 +334,23 @@ impl Driver {
                 None => std::future::pending().await,
             }
         };
+        let notified = async {
+            match &mut self.notifier {
+                Some(n) => n.next().await,
+                None => std::future::pending().await,
+            }
+        };
         match &mut self.running {
             Some(current) => Wake(tokio::select! {
                 w = current.watch() => Woke::Action(w),
                 sig = self.signals.next() => Woke::Signal(sig),
                 a = approvals => Woke::Approval(a),
+                n = notified => Woke::Notified(n),
             }),
             None => Wake(tokio::select! {
                 sig = self.signals.next() => Woke::Signal(sig),
                 a = approvals => Woke::Approval(a),
+                n = notified => Woke::Notified(n),
             }),
         }
     }
@@ -348,6 +361,7 @@ impl Driver {
         match wake.0 {
             Woke::Signal(sig) => self.on_signal(sig).await?,
             Woke::Approval(answer) => self.on_answer(answer).await?,
+            Woke::Notified(attempt) => self.on_attempt(attempt).await?,
             Woke::Action(Watched::Clock) => {
                 let now = now_ms();
                 if let Some(current) = &mut self.running
@@ -439,6 +453,7 @@ impl Driver {
     /// Records how the session ended (if it ends this way: a stopped one
     /// stays open for resume), then flushes, syncs and closes the journal.
     pub async fn close(mut self, end: &RunEnd) -> Result<()> {
+        self.settle_notifications().await?;
         if let Some(msg) = end.closing_record() {
             self.apply_own(msg).await?;
         }
@@ -451,6 +466,7 @@ impl Driver {
             task.wait().await.map_err(|e| e.to_string())?;
         }
         self.finish_approvals().await;
+        self.notify_end(end).await;
         if let Some(shipper) = self.shipper.take() {
             let left = shipper.finish(SHIP_AT_CLOSE).await;
             if left.behind() > 0 {
@@ -573,6 +589,7 @@ impl Driver {
                         .push_back(Event::Effect(Effect::CancelAction { step }));
                 }
                 other => {
+                    self.announce_effect(&other);
                     if let Some(gate) = four_eyes::gate_of(&other) {
                         let gate = gate.clone();
                         self.gate_shown(&gate);

@@ -33,6 +33,21 @@ pub fn build(native: &StepCtx, url: &Url) -> Result<Client, HttpError> {
     builder.build().map_err(HttpError::Client)
 }
 
+/// The same trust as a step's client, for runsheet's own requests (a
+/// webhook): the system's roots and the PEM file `RUNSHEET_CA_CERT` names
+/// in the process's environment.
+pub fn trusting(mut builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder, HttpError> {
+    for cert in system_roots() {
+        builder = builder.add_root_certificate(cert.clone());
+    }
+    if let Some(path) = std::env::var(CA_CERT_VAR).ok().filter(|p| !p.is_empty()) {
+        for cert in ca_file(&path)? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
+}
+
 /// Read once: the store does not change during a session, and reading it
 /// costs tens of milliseconds.
 fn system_roots() -> &'static [Certificate] {

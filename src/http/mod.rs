@@ -5,7 +5,7 @@
 
 mod attempt;
 mod check;
-mod client;
+pub(crate) mod client;
 mod error;
 mod json_path;
 mod request;

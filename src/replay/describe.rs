@@ -115,6 +115,21 @@ pub fn event(msg: &Msg, session: &Session) -> String {
         ),
         Msg::Note { text, .. } => format!("note: {text}"),
         Msg::Warned { text } => format!("warning: {text}"),
+        Msg::Notified {
+            event,
+            to,
+            attempt,
+            status,
+            error,
+        } => format!(
+            "notification `{event}` to {to}, attempt {attempt}: {}",
+            match (status, error) {
+                (Some(s), _) if (200..300).contains(s) => format!("delivered ({s})"),
+                (Some(s), _) => format!("answered {s}"),
+                (None, Some(e)) => e.clone(),
+                (None, None) => "no answer".into(),
+            }
+        ),
         Msg::ApprovalRequested {
             step,
             requested_by,

@@ -129,11 +129,16 @@ fn resolve_vars(
             .ok()
             .or_else(|| resume_values::from_journal(kept, n))
     };
-    let resolved = if auto {
+    let mut resolved = if auto {
         vars::resolve(rb, &env, &mut vars::NoOne)
     } else {
         vars::resolve(rb, &env, &mut PlainAsk)
     }?;
+    // Known before the first record: a webhook's URL is masked even there
+    // (a variable holding it that is not marked secret is kept in it).
+    for hook in webhooks(rb, &resolved.values).0 {
+        resolved.secrets.add(hook.url().to_string());
+    }
     for w in &resolved.warnings {
         eprintln!("{w}");
     }
@@ -253,6 +258,26 @@ async fn team_lock(driver: &Driver, conninfo: &str) -> Result<Option<String>, St
     )
 }
 
+/// The webhooks of the runbook's `notify:` and the config file's, their
+/// URLs resolved, and what could not be used, to warn of.
+fn webhooks(
+    rb: &Runbook,
+    values: &std::collections::HashMap<String, String>,
+) -> (Vec<crate::notify::Webhook>, Vec<String>) {
+    let mut hooks = rb.notify.clone();
+    let mut warnings = Vec::new();
+    match crate::config::load() {
+        Ok(c) => hooks.extend(c.hooks()),
+        Err(e) => warnings.push(format!(
+            "notify: the config file's webhooks are not used: {e}"
+        )),
+    }
+    let env = |n: &str| std::env::var(n).ok();
+    let (found, more) = crate::notify::resolve(&hooks, values, &env);
+    warnings.extend(more);
+    (found, warnings)
+}
+
 /// Runs a session in the chosen front end.
 async fn drive(
     mut driver: Driver,
@@ -286,6 +311,13 @@ async fn drive(
                 .await?
         }
     }
+    // After the store: its warnings are the operator's first concern, and
+    // the start is told once the session is really going.
+    let (hooks, warnings) = webhooks(driver.session().runbook(), driver.values());
+    for w in &warnings {
+        driver.warn(w).await?;
+    }
+    driver.notify_to(hooks, resumed);
     let path = driver.journal_path().to_path_buf();
     let end = if ui == Ui::Tui && !driver.auto() {
         crate::tui::event_loop::run(driver, color).await?

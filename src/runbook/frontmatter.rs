@@ -29,6 +29,9 @@ struct FrontMatter {
     contexts: IndexMap<String, Option<ContextSpec>>,
     /// The folder the session's commands run in.
     workdir: Option<String>,
+    /// Webhooks told of the session's start, gates, failures and end.
+    #[serde(default)]
+    notify: Vec<super::notify::HookSpec>,
 }
 
 /// How `runsheet sandbox` sets up a rehearsal of this runbook.
@@ -84,6 +87,8 @@ pub struct Declarations {
     pub contexts: Vec<Context>,
     /// `workdir:`, as written.
     pub workdir: Option<String>,
+    /// `notify:`, checked.
+    pub notify: Vec<super::notify::Hook>,
     /// Byte length of the front matter block, delimiters included (0 if none).
     pub len: usize,
 }
@@ -142,6 +147,7 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
             sandbox: None,
             contexts: Vec::new(),
             workdir: None,
+            notify: Vec::new(),
             len: bom,
         };
     };
@@ -341,14 +347,70 @@ pub fn parse(source: &str, diags: &mut Vec<Diagnostic>) -> Declarations {
         // first; good enough for a span.
         check_folder("workdir:", w, locate("workdir"), diags);
     }
+    let notify = check_notify(&fm.notify, yaml, yaml_start, locate("notify"), diags);
     Declarations {
         targets,
         variables,
         sandbox,
         contexts,
         workdir: fm.workdir,
+        notify,
         len: block_end,
     }
+}
+
+/// The webhooks under `notify:` that are well written; each one that is
+/// not is an error, and a URL written out (a Slack webhook's URL is its
+/// credential) is a warning.
+fn check_notify(
+    specs: &[super::notify::HookSpec],
+    yaml: &str,
+    yaml_start: usize,
+    at: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<super::notify::Hook> {
+    let span_of = |needle: &str| {
+        find_value(yaml, needle)
+            .map(|(s, e)| Span::new(yaml_start + s, yaml_start + e))
+            .unwrap_or(at)
+    };
+    let mut hooks = Vec::new();
+    for spec in specs {
+        match super::notify::check(spec) {
+            Ok(hook) => {
+                if super::notify::written_out(&hook) {
+                    diags.push(
+                        Diagnostic::warning(
+                            "notify-url-written-out",
+                            span_of(&spec.url),
+                            "this webhook's URL is written in the runbook: a webhook URL is a credential (anyone holding it can post), and the runbook is shared",
+                        )
+                        .with_help("put it in a secret variable (`url: $SLACK_WEBHOOK`, with `SLACK_WEBHOOK: {secret: true}` under `variables:`) or in the config file's `notify:`"),
+                    );
+                }
+                hooks.push(hook);
+            }
+            Err(why) => {
+                let bad = spec
+                    .on
+                    .iter()
+                    .flatten()
+                    .find(|n| super::notify::NotifyEvent::from_name(n.trim()).is_none());
+                diags.push(
+                    Diagnostic::error(
+                        "bad-front-matter",
+                        bad.map_or_else(|| span_of(&spec.url), |b| span_of(b)),
+                        why,
+                    )
+                    .with_help(format!(
+                        "a webhook is `- url: $SLACK_WEBHOOK` with, optionally, `on: [...]` naming some of: {} (all of them by default)",
+                        super::notify::NotifyEvent::list()
+                    )),
+                );
+            }
+        }
+    }
+    hooks
 }
 
 fn check_folder(what: &str, declared: &str, span: Span, diags: &mut Vec<Diagnostic>) {
@@ -438,8 +500,11 @@ fn find_value(yaml: &str, value: &str) -> Option<(usize, usize)> {
     yaml.find(value).map(|s| (s, s + value.len()))
 }
 
-const FIELDS: [&str; 24] = [
+const FIELDS: [&str; 27] = [
     "runsheet",
+    "notify",
+    "url",
+    "on",
     "workdir",
     "setup",
     "buckets",
@@ -501,11 +566,12 @@ fn yaml_error(source: &str, yaml_start: usize, yaml: &str, e: &serde_saphyr::Err
             .map(|s| format!("did you mean `{s}`? "))
             .unwrap_or_default();
         d = d.with_help(format!(
-            "{hint}the front matter takes runsheet, targets, variables, sandbox, contexts, workdir; \
+            "{hint}the front matter takes runsheet, targets, variables, sandbox, contexts, workdir, notify; \
              a target takes protected, timeout, countdown, approvals, database, env, description, context, ssh, jump, exec; \
              a context takes ssh, jump, exec, sandbox; \
              a variable takes secret, description, default; \
-             the sandbox takes dataset, migrations, table, env, workdir, setup, buckets"
+             the sandbox takes dataset, migrations, table, env, workdir, setup, buckets; \
+             a webhook under notify takes url, on"
         ));
     } else {
         d = d.with_help(

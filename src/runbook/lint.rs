@@ -242,6 +242,10 @@ fn variables(rb: &Runbook, source: &str, diags: &mut Vec<Diagnostic>) {
     if let Some(text) = &rb.workdir {
         used.extend(vars::references(text).into_iter().map(|(n, _)| n));
     }
+    // `notify: [{url: $SLACK_WEBHOOK}]`: the session resolves it.
+    for hook in &rb.notify {
+        used.extend(vars::references(&hook.url).into_iter().map(|(n, _)| n));
+    }
     for (_, s) in rb.steps() {
         for a in &s.actions {
             let shell = matches!(a.kind, ActionKind::Shell { .. });

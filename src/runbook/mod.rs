@@ -21,6 +21,7 @@ pub mod lint_contexts;
 pub mod lint_targets;
 mod lint_vars;
 pub mod model;
+pub mod notify;
 pub mod outline;
 pub mod parse;
 pub mod placeholders;

@@ -28,6 +28,10 @@ pub struct Runbook {
     /// Where shell blocks may run besides this machine (`runbook::context`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contexts: Vec<super::context::Context>,
+    /// Webhooks told of the session's start, gates, failures and end
+    /// (`notify:`), their URLs as written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<super::notify::Hook>,
     /// Phases in document order, rollback phases included (see `Phase::rollback`).
     pub phases: Vec<Phase>,
     /// Placeholders left in the actions (`<namespace>`, `YOUR_TOKEN`), in

@@ -65,6 +65,7 @@ pub fn parse(path: &str, source: &str) -> Parsed {
         sandbox: decl.sandbox,
         workdir: decl.workdir,
         contexts: decl.contexts,
+        notify: decl.notify,
         phases: std::mem::take(&mut b.phases),
         placeholders: Vec::new(),
         lines: super::span::LineIndex::new(source),

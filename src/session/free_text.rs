@@ -185,6 +185,20 @@ impl Msg {
             } => f.text.push(reason),
             Msg::Note { step: _, text } => f.text.push(text),
             Msg::Warned { text } => f.text.push(text),
+            // An error's text can quote the URL, and the host is the
+            // operator's setting.
+            Msg::Notified {
+                event: _,
+                to,
+                attempt: _,
+                status: _,
+                error,
+            } => {
+                f.text.push(to);
+                if let Some(e) = error {
+                    f.text.push(e);
+                }
+            }
             Msg::HandedOver { note, .. } => f.text.push(note),
             // Role names are the store's identifiers; the reason is typed.
             Msg::ApprovalRequested {
@@ -250,6 +264,13 @@ mod tests {
                 text: c(),
             },
             Msg::Warned { text: c() },
+            Msg::Notified {
+                event: "end".into(),
+                to: c(),
+                attempt: 1,
+                status: None,
+                error: Some(c()),
+            },
             Msg::HandedOver {
                 note: c(),
                 operator: None,

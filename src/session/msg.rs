@@ -209,6 +209,19 @@ pub enum Msg {
     Warned {
         text: String,
     },
+    /// One attempt to deliver a notification (`notify:`): the event, where
+    /// it went as scheme and host only (a webhook's path is its secret),
+    /// which attempt this was, and the answer's status or why there was
+    /// none. Changes nothing in the session.
+    Notified {
+        event: String,
+        to: String,
+        attempt: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// After a failure, the operator turned to a rollback step.
     RollbackRequested {
         failed: String,
@@ -535,6 +548,7 @@ impl Msg {
             | AlternativeChosen { .. }
             | Interrupted { .. }
             | Warned { .. }
+            | Notified { .. }
             | HandedOver { .. }
             | SessionEnded { .. } => None,
         }

@@ -1055,6 +1055,20 @@ fn the_journal_form_of_every_message_is_stable() {
                 reason: "checked by hand".into(),
             },
         },
+        Msg::Notified {
+            event: "failure".into(),
+            to: "https://hooks.slack.com".into(),
+            attempt: 2,
+            status: Some(503),
+            error: None,
+        },
+        Msg::Notified {
+            event: "end".into(),
+            to: "http://127.0.0.1:9".into(),
+            attempt: 1,
+            status: None,
+            error: Some("connection refused".into()),
+        },
         Msg::Interrupted {
             reason: "SIGHUP".into(),
         },

@@ -439,6 +439,7 @@ impl Session {
                 });
                 Ok(Vec::new())
             }
+            Msg::Notified { .. } => Ok(Vec::new()),
             Msg::RollbackRequested { failed, rollback } => {
                 self.expect_status(
                     failed,

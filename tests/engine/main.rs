@@ -27,6 +27,7 @@ mod journal;
 mod literal_secrets;
 mod masks;
 mod not_rehearsable;
+mod notify;
 mod placeholders;
 mod processes;
 mod prompts;

@@ -37,6 +37,7 @@ mod check_estimates;
 mod check_exports;
 mod check_fences;
 mod check_hosts;
+mod check_notify;
 mod check_placeholders;
 mod check_roles;
 mod check_sandbox_skip;
