@@ -183,6 +183,10 @@ pub enum Command {
         /// that can be deleted.
         #[arg(long)]
         require_lock: bool,
+        /// Sign the journal first (as `runsheet sign` does, with the key of
+        /// `sign: key:` or the default one) when it is not signed yet.
+        #[arg(long)]
+        sign: bool,
     },
     /// Play a session back from its journal in the full-screen UI,
     /// read-only, as it happened: play/pause, speed, steps, seek, follow.
@@ -512,7 +516,8 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             to,
             retain_days,
             require_lock,
-        } => archive(journal, to, retain_days, require_lock),
+            sign,
+        } => archive(journal, to, retain_days, require_lock, sign),
         Command::Replay {
             journal,
             speed,
@@ -593,6 +598,7 @@ fn archive(
     to: Option<String>,
     retain_days: Option<u32>,
     require_lock: bool,
+    sign: bool,
 ) -> color_eyre::Result<ExitCode> {
     let config = match crate::config::load() {
         Ok(c) => c.archive,
@@ -616,7 +622,17 @@ fn archive(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    match rt.block_on(crate::archive::archive(&a)) {
+    let done = rt.block_on(async {
+        let mut said = String::new();
+        if sign && !crate::journal::paths::sig_path(&a.journal).exists() {
+            said = crate::evidence::check::sign_journal(&a.journal, None).await?;
+            if !said.ends_with('\n') {
+                said.push('\n');
+            }
+        }
+        Ok::<_, String>(said + &crate::archive::archive(&a).await?)
+    });
+    match done {
         Ok(said) => {
             print!("{said}");
             Ok(ExitCode::SUCCESS)

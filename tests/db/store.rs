@@ -62,14 +62,14 @@ fn store_init_makes_the_schema_once_and_status_says_what_it_holds() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains(
-            "schema at version 2 (applied 1 (sessions and their records), 2 (the team's session locks))"
+            "schema at version 3 (applied 1 (sessions and their records), 2 (the team's session locks), 3 (four-eyes approvals, and the team's rights))"
         ),
         "{}",
         text(&out)
     );
     let again = text(&w.run(&["store", "init"], ""));
     assert!(
-        again.contains("already at version 2, nothing to do"),
+        again.contains("already at version 3, nothing to do"),
         "{again}"
     );
     assert!(
@@ -78,7 +78,7 @@ fn store_init_makes_the_schema_once_and_status_says_what_it_holds() {
     );
     let status = text(&w.run(&["store", "status"], ""));
     assert!(
-        status.contains("schema    version 2")
+        status.contains("schema    version 3")
             && status.contains("sessions  0 (0 not ended), 0 records"),
         "{status}"
     );

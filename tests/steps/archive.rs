@@ -154,3 +154,47 @@ fn a_session_archives_itself_at_its_end_when_the_config_says_so() {
     assert!(said.contains("archived to s3://"), "{said}");
     assert_eq!(moto.keys(&bucket, "auto/").len(), 3, "{said}");
 }
+
+/// Evidence in one command: `archive --sign` signs the journal with the
+/// operator's key, then archives it with its signature, which verifies.
+#[test]
+fn archive_sign_signs_then_archives_the_signature_too() {
+    use crate::support::evidence::SshHome;
+    let moto = s3::server();
+    let home = SshHome::new("alice@example.com");
+    home.trust_itself();
+    let mut w = workdir(moto);
+    w.set("HOME", &home.path().to_string_lossy());
+    let journal = ended(&w);
+    let bucket = locked_bucket(moto);
+    let out = w.run(
+        &[
+            "archive",
+            "--sign",
+            &journal,
+            &format!("s3://{bucket}/t"),
+            "--retain-days",
+            "1",
+        ],
+        "",
+    );
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    let keys = moto.keys(&bucket, "t/");
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    let sig = keys
+        .iter()
+        .find(|k| k.ends_with(".jsonl.sig"))
+        .expect("the signature");
+    assert_eq!(
+        moto.get(&bucket, sig).as_deref(),
+        Some(
+            std::fs::read(format!("{journal}.sig"))
+                .unwrap_or_default()
+                .as_slice()
+        )
+        .filter(|s| !s.is_empty())
+    );
+    let v = w.run(&["verify", &journal, "--signed"], "");
+    assert!(v.status.success(), "{}", text(&v));
+}
