@@ -358,14 +358,22 @@ fn verify_passes_and_fails_on_existence_size_age_and_sha256() {
     assert!(all.contains("FAILED  exists  (missing)"), "{all}");
 }
 
-#[test]
-fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
+/// An upload of `len` bytes of noise to a new bucket named from `prefix`,
+/// in parts of 5 MiB sent one at a time.
+struct Uploading {
+    moto: &'static s3::Moto,
+    bucket: String,
+    w: Workdir,
+    data: Vec<u8>,
+    rb: std::path::PathBuf,
+}
+
+fn part_by_part(prefix: &str, len: usize, seed: u64) -> Uploading {
     let moto = s3::server();
-    let bucket = s3::unique_bucket("resume");
+    let bucket = s3::unique_bucket(prefix);
     moto.create_bucket(&bucket);
     let w = workdir(s3::ANY_SECRET);
-    // 8 parts of 5 MiB, one at a time, so that the kill lands mid-upload.
-    let data = s3::noise(40 * MIB, 7);
+    let data = s3::noise(len, seed);
     write_bytes(&w, "big.dump", &data);
     let body = step("up", &format!("upload ./big.dump s3://{bucket}/big.dump\n"));
     let env = target_env(
@@ -377,6 +385,25 @@ fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
         ],
     );
     let rb = w.write("r.md", &runbook(&env, &body));
+    Uploading {
+        moto,
+        bucket,
+        w,
+        data,
+        rb,
+    }
+}
+
+#[test]
+fn kill_9_during_a_multipart_upload_then_resume_sends_no_part_twice() {
+    // 8 parts of 5 MiB, one at a time, so that the kill lands mid-upload.
+    let Uploading {
+        moto,
+        bucket,
+        w,
+        data,
+        rb,
+    } = part_by_part("resume", 40 * MIB, 7);
     let mut child = w.spawn_auto(&rb, "staging");
     workdir::kill_when(&mut child, || journaled_parts(&w).len() >= 2);
     let before = journaled_parts(&w);
@@ -820,23 +847,14 @@ fn the_whole_object_verifies_after_upload_in_another_session() {
 
 #[test]
 fn a_part_damaged_on_its_way_is_refused_then_sent_again_on_retry() {
-    let moto = s3::server();
     // The test server damages the first copy of part 2 in `garble-` buckets.
-    let bucket = s3::unique_bucket("garble");
-    moto.create_bucket(&bucket);
-    let w = workdir(s3::ANY_SECRET);
-    let data = s3::noise(16 * MIB, 16);
-    write_bytes(&w, "big.dump", &data);
-    let body = step("up", &format!("upload ./big.dump s3://{bucket}/big.dump\n"));
-    let env = target_env(
+    let Uploading {
         moto,
-        None,
-        &[
-            ("RUNSHEET_S3_PART_SIZE", "5MiB"),
-            ("RUNSHEET_S3_CONCURRENCY", "1"),
-        ],
-    );
-    let rb = w.write("r.md", &runbook(&env, &body));
+        bucket,
+        w,
+        data,
+        rb,
+    } = part_by_part("garble", 16 * MIB, 16);
     let out = w.auto(&rb, "staging");
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
