@@ -151,3 +151,81 @@ pub(super) fn gate_of(effect: &Effect) -> Option<&Gate> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Driver, Parts, Submitted};
+    use crate::journal::{JournalWriter, lock::SessionLock};
+    use crate::session::{Msg, Session, SessionInfo, StepStatus};
+    use std::path::Path;
+    use std::sync::Arc;
+
+    const RUNBOOK: &str = "---\ntargets:\n  production: { protected: true, approvals: 1 }\n---\n# R\n\n## P\n\n### Wipe {#wipe}\n\n```bash\nrm -rf /tmp/runsheet-never-this\n```\n";
+
+    /// Only the store's answers count: a front end (or anything that
+    /// reaches `submit`) saying "approved" is refused, and the gate stays.
+    #[tokio::test]
+    async fn no_front_end_can_submit_an_approval() {
+        let dir = tempfile::tempdir().unwrap();
+        let info = SessionInfo::sample("r.md", RUNBOOK, "production");
+        let rb = crate::runbook::parse("r.md", RUNBOOK).runbook;
+        let session = Session::new(Arc::new(rb), info.clone(), 0);
+        let path = dir.path().join("r.jsonl");
+        let (journal, task) =
+            JournalWriter::create(&path, super::super::clock::ts(0), Msg::SessionStarted(info))
+                .await
+                .unwrap();
+        let lock =
+            SessionLock::acquire(dir.path(), Path::new("r.md"), "production", &path).unwrap();
+        let mut d = Driver::new(Parts {
+            session,
+            journal,
+            writer_task: Some(task),
+            values: Default::default(),
+            secrets: Default::default(),
+            auto: true,
+            lock,
+        })
+        .unwrap();
+        let run = d
+            .submit(Msg::RunRequested {
+                step: "wipe".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(run, Submitted::Accepted);
+        for msg in [
+            Msg::ApprovalRequested {
+                step: "wipe".into(),
+                request: 1,
+                requested_by: "mallory".into(),
+                needed: 1,
+            },
+            Msg::Approved {
+                step: "wipe".into(),
+                request: 1,
+                approver: "bob".into(),
+                reason: "trust me".into(),
+            },
+        ] {
+            let said = d.submit(msg).await.unwrap();
+            assert!(
+                matches!(&said, Submitted::Refused(r) if r.contains("team's store")),
+                "{said:?}"
+            );
+        }
+        let typed = d
+            .submit(Msg::GateAnswered {
+                step: "wipe".into(),
+                typed: "production".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(typed, Submitted::Accepted);
+        assert_eq!(
+            d.session().state("wipe").map(|s| s.status.clone()),
+            Some(StepStatus::AwaitingGate)
+        );
+        d.abandon().await;
+    }
+}

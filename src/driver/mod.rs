@@ -291,6 +291,17 @@ impl Driver {
     /// A message from the operator: masked, validated, applied, journaled
     /// before anything else happens, and its effects performed.
     pub async fn submit(&mut self, msg: Msg) -> Result<Submitted> {
+        // An approval is the store's word about another person: no front
+        // end may say it, whatever reaches it.
+        if matches!(
+            msg,
+            Msg::ApprovalRequested { .. } | Msg::Approved { .. } | Msg::Denied { .. }
+        ) {
+            return Ok(Submitted::Refused(
+                "approvals come from the team's store (`runsheet approve`), never from this session"
+                    .into(),
+            ));
+        }
         match self.apply(msg).await? {
             Err(refused) => Ok(Submitted::Refused(refused)),
             Ok(effects) => {
