@@ -108,9 +108,8 @@ pub async fn archive(a: &Archive) -> Result<String, String> {
 /// The journal, its signature, and its report in both formats, by the
 /// names they get in the bucket.
 fn gather(journal: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let name = journal
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+    let name = Some(crate::journal::paths::session_name(journal))
+        .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "session".into());
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
     let mut files = vec![(format!("{name}.jsonl"), read(journal)?)];

@@ -19,19 +19,8 @@ pub struct Options {
 }
 
 pub fn run(opts: Options) -> color_eyre::Result<ExitCode> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    match approve(&rt, opts) {
-        Ok(said) => {
-            println!("{said}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("runsheet: {e}");
-            Ok(ExitCode::from(2))
-        }
-    }
+    let rt = super::runtime()?;
+    Ok(super::said(approve(&rt, opts).map(|s| s + "\n")))
 }
 
 fn approve(rt: &tokio::runtime::Runtime, opts: Options) -> Result<String, String> {

@@ -2,6 +2,7 @@
 
 mod adopt;
 mod approve;
+mod archive;
 pub mod check;
 mod sandbox;
 mod session;
@@ -517,7 +518,7 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
             retain_days,
             require_lock,
             sign,
-        } => archive(journal, to, retain_days, require_lock, sign),
+        } => archive::run(journal, to, retain_days, require_lock, sign),
         Command::Replay {
             journal,
             speed,
@@ -591,55 +592,27 @@ pub fn run(cli: Cli) -> color_eyre::Result<ExitCode> {
     }
 }
 
-/// `runsheet archive`: the destination and retention from the flags, else
-/// the config's `archive:`.
-fn archive(
-    journal: PathBuf,
-    to: Option<String>,
-    retain_days: Option<u32>,
-    require_lock: bool,
-    sign: bool,
-) -> color_eyre::Result<ExitCode> {
-    let config = match crate::config::load() {
-        Ok(c) => c.archive,
-        Err(e) => {
-            eprintln!("runsheet: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let Some(to) = to.or_else(|| config.as_ref().map(|c| c.to.clone())) else {
-        eprintln!(
-            "runsheet: where to? give s3://bucket/prefix, or `archive: {{to: s3://bucket/prefix}}` in the config file"
-        );
-        return Ok(ExitCode::from(2));
-    };
-    let a = crate::archive::Archive {
-        journal,
-        to,
-        retain_days: retain_days.or_else(|| config.as_ref().and_then(|c| c.retain_days)),
-        require_lock: require_lock || config.as_ref().is_some_and(|c| c.require_lock),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
+/// One thread: the command itself runs on the other core, and keeping the
+/// supervisor, the output path and the journal on one thread avoids a
+/// cross-thread wake-up per chunk (measured: 2.0x → 1.45x of a bare
+/// `cmd > /dev/null` on 200 MB of output). The other commands only wait on
+/// a store or a server.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?;
-    let done = rt.block_on(async {
-        let mut said = String::new();
-        if sign && !crate::journal::paths::sig_path(&a.journal).exists() {
-            said = crate::evidence::check::sign_journal(&a.journal, None).await?;
-            if !said.ends_with('\n') {
-                said.push('\n');
-            }
-        }
-        Ok::<_, String>(said + &crate::archive::archive(&a).await?)
-    });
+        .build()
+}
+
+/// What a command printed: its text and success, or its error and 2.
+fn said(done: Result<String, String>) -> ExitCode {
     match done {
-        Ok(said) => {
-            print!("{said}");
-            Ok(ExitCode::SUCCESS)
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("runsheet: {e}");
-            Ok(ExitCode::from(2))
+            ExitCode::from(2)
         }
     }
 }

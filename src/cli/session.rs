@@ -1,5 +1,6 @@
 //! `run`, `resume`, `demo`, `verify`, `unlock`.
 
+use super::runtime;
 use crate::journal::{self, lock::SessionLock, paths};
 use crate::run::{self, ResumeOptions, RunEnd, StartOptions, Ui};
 use std::path::{Path, PathBuf};
@@ -7,16 +8,6 @@ use std::process::ExitCode;
 
 /// The demo runbook, compiled in so `runsheet demo` needs no checkout.
 const DEMO: &str = include_str!("../../assets/runbooks/demo.md");
-
-/// One thread: the command itself runs on the other core, and keeping the
-/// supervisor, the output path and the journal on one thread avoids a
-/// cross-thread wake-up per chunk (measured: 2.0x → 1.45x of a bare
-/// `cmd > /dev/null` on 200 MB of output).
-fn runtime() -> color_eyre::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?)
-}
 
 fn finish(result: Result<RunEnd, String>) -> color_eyre::Result<ExitCode> {
     match result {

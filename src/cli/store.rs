@@ -1,32 +1,10 @@
 //! `runsheet store init|status|push`: the team's session store.
 
-use super::StoreAction;
+use super::{StoreAction, runtime, said};
 use std::process::ExitCode;
-
-/// One thread, as the other commands: these wait on the store, nothing
-/// more.
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-}
 
 pub fn run(action: StoreAction) -> color_eyre::Result<ExitCode> {
     Ok(said(runtime()?.block_on(act(action))))
-}
-
-/// What a store command printed: its text and success, or its error and 2.
-fn said(done: Result<String, String>) -> ExitCode {
-    match done {
-        Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("runsheet: {e}");
-            ExitCode::from(2)
-        }
-    }
 }
 
 async fn act(action: StoreAction) -> Result<String, String> {

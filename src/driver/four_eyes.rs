@@ -4,7 +4,7 @@
 //! checked), and the request is closed once the gate is gone.
 
 use super::{Driver, Event, Result};
-use crate::session::{Effect, Gate, Msg, StepStatus};
+use crate::session::{Gate, Msg, StepStatus};
 use crate::store::approvals::{Answer, Ask, Watcher};
 
 impl Driver {
@@ -141,14 +141,6 @@ impl Driver {
         if let Some(w) = self.approvals.take() {
             w.finish(std::time::Duration::from_secs(3)).await;
         }
-    }
-}
-
-/// The effects that concern four-eyes, for [`Driver::perform`].
-pub(super) fn gate_of(effect: &Effect) -> Option<&Gate> {
-    match effect {
-        Effect::ShowGate(g) => Some(g),
-        _ => None,
     }
 }
 

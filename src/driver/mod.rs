@@ -237,11 +237,7 @@ impl Driver {
 
     /// The session's name: its journal's, as the store and the team say it.
     pub fn session_name(&self) -> String {
-        self.journal
-            .path()
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        crate::journal::paths::session_name(self.journal.path())
     }
 
     pub fn journal_path(&self) -> &Path {
@@ -601,9 +597,8 @@ impl Driver {
                 }
                 other => {
                     self.announce_effect(&other);
-                    if let Some(gate) = four_eyes::gate_of(&other) {
-                        let gate = gate.clone();
-                        self.gate_shown(&gate);
+                    if let Effect::ShowGate(gate) = &other {
+                        self.gate_shown(gate);
                     }
                     self.events.push_back(Event::Effect(other));
                 }

@@ -174,10 +174,7 @@ pub async fn compare(client: &Client, path: &Path) -> Result<Anchor, String> {
 /// The first line the store holds of the session named as this journal's
 /// file is, when its first record differs from this journal's.
 async fn same_name(client: &Client, path: &Path) -> Result<Option<String>, String> {
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = crate::journal::paths::session_name(path);
     let row = client
         .query_opt(
             "SELECT r.line FROM runsheet.sessions s

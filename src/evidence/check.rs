@@ -192,9 +192,7 @@ async fn store(path: &Path, opts: &Options, o: &mut Outcome) -> Option<tokio_pos
                 let _ = writeln!(
                     o.out,
                     "           the store's copy is what the operator's session shipped as it went: `runsheet follow {}` or the store's runsheet.records show it",
-                    path.file_stem()
-                        .map(|s| s.to_string_lossy())
-                        .unwrap_or_default()
+                    crate::journal::paths::session_name(path)
                 );
             }
         }

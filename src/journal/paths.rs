@@ -110,6 +110,15 @@ pub fn same_journal(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// A session's name: its journal's file name without `.jsonl`, as the
+/// team's store, `follow`, `approve` and `resume --store` say it.
+pub fn session_name(journal: &Path) -> String {
+    journal
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// The runbook's file stem, slugged: the part of journal and lock names
 /// that says which runbook.
 pub(crate) fn runbook_slug(runbook_path: &Path) -> String {

@@ -63,10 +63,7 @@ pub async fn hand_over(path: &Path, note: &str, who: (String, String)) -> Result
     let id = super::ship::session_id(path)?;
     super::lock::release(&client, &id).await?;
     drop(lock);
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = crate::journal::paths::session_name(path);
     Ok(format!(
         "handed over: the store holds all {} records; on the next machine: runsheet resume --store {name}\n",
         shipped.stored

@@ -89,10 +89,7 @@ async fn register(client: &Client, path: &Path) -> Result<(String, Position), St
     let head: Value = serde_json::from_str(&first)
         .map_err(|e| format!("{}: its first line is not a record: {e}", path.display()))?;
     let text = |k: &str| head[k].as_str().unwrap_or_default().to_string();
-    let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = crate::journal::paths::session_name(path);
     client
         .execute(
             "INSERT INTO runsheet.sessions
